@@ -1,0 +1,93 @@
+"""Two fixtures used everywhere: a store in a temporary directory, and the CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from timeline.application import Timeline
+from timeline.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+AL_QAIM = ROOT / "fixtures" / "al_qaim_2017.jsonl"
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return str(tmp_path / "timeline.db")
+
+
+@pytest.fixture
+def app(db: str) -> Iterator[Timeline]:
+    timeline = Timeline(db=db)
+    yield timeline
+    timeline.close()
+
+
+@pytest.fixture
+def cli(db: str) -> Callable[..., Result]:
+    """Run `timeline --db <the test store> ARGS` in this process."""
+
+    def run(*args: str, input: str | bytes | None = None) -> Result:
+        return CliRunner().invoke(main, ["--db", db, *args], input=input, catch_exceptions=False)
+
+    return run
+
+
+def run_timeline(*args: str, input: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    """Run the real `timeline` command in a new process."""
+    return subprocess.run(
+        [sys.executable, "-m", "timeline.cli", *args], input=input, capture_output=True, cwd=ROOT
+    )
+
+
+def write_jsonl(path: Path, records: list[dict[str, Any]]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), "utf-8")
+    return path
+
+
+SOURCE = {
+    "outlet": "South Front",
+    "reliability": "D",
+    "credibility": "3",
+    "published": "2017-11-03",
+}
+ATTACKERS = [{"force": "Iraqi Army", "side": "Iraq", "role": "attacker"}]
+AL_QAIM_TOWN = {
+    "name": "al-Qaim",
+    "lat": 34.3686,
+    "lon": 41.0944,
+    "kind": "town",
+    "aliases": ["القائم"],
+}
+
+
+def launched(operation: str = "op-1", **extra: Any) -> dict[str, Any]:
+    return {
+        "id": f"{operation}/launched",
+        "type": "operation_launched",
+        "operation": operation,
+        "occurred": "2017-11-03",
+        "sources": [SOURCE],
+        **extra,
+    }
+
+
+def captured(event_id: str, operation: str = "op-1", **extra: Any) -> dict[str, Any]:
+    return {
+        "id": event_id,
+        "type": "place_captured",
+        "operation": operation,
+        "occurred": "2017-11-03",
+        "place": AL_QAIM_TOWN,
+        "actors": ATTACKERS,
+        "sources": [SOURCE],
+        **extra,
+    }

@@ -1,0 +1,194 @@
+"""Each event type is accepted in a valid example and refused, with a message, per broken rule."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from timeline.errors import InvalidRecord
+from timeline.events import TYPES
+from timeline.validation import parse_record
+
+SOURCE = {"outlet": "South Front", "reliability": "D", "credibility": "3"}
+PLACE = {"name": "al-Qaim", "lat": 34.37, "lon": 41.09, "kind": "town"}
+ATTACKER = {"force": "Iraqi Army", "side": "Iraq", "role": "attacker"}
+SUPPORT = {"force": "US-led coalition", "side": "Coalition", "role": "support"}
+TRIPLE = {"best": 40000, "low": 35000, "high": 45000}
+
+
+def base(event_type: str, **keys: Any) -> dict[str, Any]:
+    return {
+        "id": f"op/{event_type}",
+        "type": event_type,
+        "operation": "op",
+        "sources": [SOURCE],
+        **keys,
+    }
+
+
+VALID = {
+    "operation_launched": base("operation_launched", occurred="2017-11-03"),
+    "forces_committed": base(
+        "forces_committed", occurred="2017-11", actors=[ATTACKER], strength=TRIPLE
+    ),
+    "air_support_provided": base("air_support_provided", occurred="2017-11-03~", actors=[SUPPORT]),
+    "crossing_captured": base(
+        "crossing_captured", occurred="2017-11-03", place=PLACE, actors=[ATTACKER]
+    ),
+    "place_entered": base(
+        "place_entered", occurred="2017-11-03", place="al-Qaim", actors=[ATTACKER]
+    ),
+    "place_captured": base(
+        "place_captured",
+        occurred="2017-11-03",
+        place=PLACE,
+        actors=[ATTACKER],
+        strength={"best": 100},
+    ),
+    "place_liberated": base(
+        "place_liberated", occurred="2017-11-03/2017-11-05", place=PLACE, actors=[ATTACKER]
+    ),
+    "place_lost": base("place_lost", occurred="2017-11-03?", place=PLACE, actors=[ATTACKER]),
+    "casualties_reported": base(
+        "casualties_reported",
+        occurred="2017-11-03",
+        casualties={"best": 12, "low": 10, "high": 30},
+        actors=[ATTACKER],
+    ),
+    "operation_concluded": base("operation_concluded", occurred="2017-11-17"),
+    "report_corrected": base(
+        "report_corrected", corrects="op/x", changes={"occurred": "2017-11-04"}
+    ),
+    "report_retracted": base("report_retracted", retracts="op/x"),
+}
+
+# (event type, keys to change (None removes the key), field named, words in the message)
+BROKEN = [
+    ("operation_launched", {"occurred": None}, "occurred", "required by operation_launched"),
+    ("operation_launched", {"occurred": "2017-02-29"}, "occurred", "not a real calendar date"),
+    ("operation_launched", {"occurred": "2017-11-05/2017-11-01"}, "occurred", "before"),
+    ("operation_launched", {"sources": []}, "sources", "at least 1"),
+    ("operation_launched", {"sources": None}, "sources", "required"),
+    ("operation_launched", {"operation": "Al Qaim 2017"}, "operation", "must be a slug"),
+    ("operation_launched", {"id": ""}, "id", "at least 1 character"),
+    ("operation_launched", {"id": " padded"}, "id", "white space"),
+    ("operation_launched", {"colour": "red"}, "colour", "not a key of operation_launched"),
+    ("operation_launched", {"corrects": "op/x"}, "corrects", "not a key"),
+    ("operation_launched", {"type": "operation_started"}, "record", "unknown type"),
+    ("forces_committed", {"strength": None}, "strength", "required by forces_committed"),
+    ("forces_committed", {"actors": []}, "actors", "at least 1"),
+    (
+        "forces_committed",
+        {"strength": {"best": 10, "low": 20, "high": 30}},
+        "strength",
+        "low (20) must not exceed best (10)",
+    ),
+    (
+        "forces_committed",
+        {"strength": {"best": 10, "low": 5, "high": 8}},
+        "strength",
+        "high (8) must not be below best (10)",
+    ),
+    ("forces_committed", {"strength": {"best": -1}}, "strength.best", "greater than or equal"),
+    (
+        "forces_committed",
+        {"actors": [{**ATTACKER, "role": "ally"}]},
+        "actors.0.role",
+        "'attacker', 'defender' or 'support'",
+    ),
+    ("air_support_provided", {"actors": [ATTACKER]}, "actors", "role 'support'"),
+    ("crossing_captured", {"place": None}, "place", "required by crossing_captured"),
+    ("crossing_captured", {"place": {**PLACE, "lat": 91}}, "place.lat", "less than or equal"),
+    ("crossing_captured", {"place": {**PLACE, "lon": -181}}, "place.lon", "greater than"),
+    ("crossing_captured", {"place": {**PLACE, "kind": "city"}}, "place.kind", "'town'"),
+    ("crossing_captured", {"strength": {"best": "many"}}, "strength.best", "integer"),
+    ("place_entered", {"actors": None}, "actors", "required by place_entered"),
+    ("place_captured", {"place": {**PLACE, "elevation": 3}}, "place.elevation", "not a key"),
+    (
+        "place_liberated",
+        {"sources": [{**SOURCE, "reliability": "G"}]},
+        "sources.0.reliability",
+        "'A', 'B', 'C', 'D', 'E' or 'F'",
+    ),
+    (
+        "place_lost",
+        {"sources": [{**SOURCE, "credibility": "7"}]},
+        "sources.0.credibility",
+        "'1', '2', '3', '4', '5' or '6'",
+    ),
+    ("place_lost", {"sources": [{**SOURCE, "url": "ftp://x"}]}, "sources.0.url", "http"),
+    ("casualties_reported", {"casualties": None}, "casualties", "required"),
+    ("casualties_reported", {"actors": None}, "actors", "required"),
+    ("operation_concluded", {"strength": TRIPLE}, "strength", "not a key of operation_concluded"),
+    ("report_corrected", {"corrects": None}, "corrects", "required by report_corrected"),
+    ("report_corrected", {"changes": {}}, "changes", "at least 1"),
+    ("report_corrected", {"changes": {"id": "op/y"}}, "changes", "cannot change id"),
+    ("report_corrected", {"occurred": "2017-11-03"}, "occurred", "not a key of report_corrected"),
+    ("report_corrected", {"place": PLACE}, "place", "not a key of report_corrected"),
+    ("report_retracted", {"retracts": None}, "retracts", "required by report_retracted"),
+    ("report_retracted", {"changes": {"notes": "x"}}, "changes", "not a key"),
+]
+
+
+def with_keys(record: dict[str, Any], keys: dict[str, Any]) -> dict[str, Any]:
+    changed = {**record, **keys}
+    return {key: value for key, value in changed.items() if value is not None}
+
+
+def test_every_type_of_the_vocabulary_has_a_valid_example() -> None:
+    assert set(VALID) == set(TYPES)
+
+
+@pytest.mark.parametrize("event_type", sorted(VALID))
+def test_a_valid_example_of_each_type_is_accepted_and_kept_as_written(event_type: str) -> None:
+    record = parse_record(VALID[event_type])
+
+    assert record.type == event_type
+    assert record.canonical() == VALID[event_type]
+
+
+@pytest.mark.parametrize(("event_type", "keys", "field", "words"), BROKEN)
+def test_a_record_breaking_a_rule_is_refused_with_the_field_and_why(
+    event_type: str, keys: dict[str, Any], field: str, words: str
+) -> None:
+    with pytest.raises(InvalidRecord) as refused:
+        parse_record(with_keys(VALID[event_type], keys))
+
+    assert (field, words) in [(f, words) for f, m in refused.value.problems if words in m], (
+        refused.value.problems
+    )
+
+
+def test_every_type_is_refused_for_at_least_one_broken_rule() -> None:
+    assert {event_type for event_type, *_ in BROKEN} == set(TYPES)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_coordinates_must_be_finite(value: float) -> None:
+    record = with_keys(VALID["place_captured"], {"place": {**PLACE, "lat": value}})
+
+    with pytest.raises(InvalidRecord) as refused:
+        parse_record(record)
+
+    assert refused.value.problems[0][0] == "place.lat"
+
+
+def test_a_record_that_is_not_an_object_is_refused() -> None:
+    with pytest.raises(InvalidRecord, match="must be a JSON object"):
+        parse_record("[1, 2]")
+
+
+def test_all_problems_of_a_record_are_named_at_once() -> None:
+    record = with_keys(VALID["place_captured"], {"place": None, "actors": None})
+
+    with pytest.raises(InvalidRecord) as refused:
+        parse_record(record)
+
+    assert {field for field, _ in refused.value.problems} == {"place", "actors"}
+
+
+def test_a_grade_is_reliability_then_credibility() -> None:
+    record = parse_record(VALID["place_captured"])
+
+    assert record.sources[0].grade == "D3"

@@ -1,0 +1,154 @@
+"""The application: one object for scripts, notebooks and the CLI to record and read events."""
+
+from __future__ import annotations
+
+import pickle
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent
+from eventsourcing.utils import get_topic
+
+from timeline.errors import ImportFailed, LineError, RecordRejected
+from timeline.events import Event
+from timeline.jsonl import describe_undecodable, label, numbered_lines, opened
+from timeline.operation import Operation
+from timeline.persistence import PydanticMapper, append_in_one_transaction
+from timeline.registry import EventIdClaim
+from timeline.store import settings
+from timeline.unit_of_work import UnitOfWork
+from timeline.validation import parse_record
+
+MAX_REPORTED_ERRORS = 50
+BATCH_SIZE = 5_000
+RECORDED_TOPIC = get_topic(Operation.Recorded)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Imported:
+    new: int
+    already: int
+
+    def __str__(self) -> str:
+        return f"{self.new} new, {self.already} already recorded"
+
+
+@dataclass(frozen=True)
+class LoggedEvent:
+    """An event as stored: its place in the log, when it was recorded, and the record."""
+
+    position: int
+    recorded: datetime
+    record: Event
+
+
+class Timeline(Application[Any]):
+    """Record events of operations and read them back.
+
+    >>> app = Timeline(db="timeline.db")  # or a postgresql:// URL; default: $TIMELINE_DB
+    >>> app.import_file("fixtures/al_qaim_2017.jsonl")
+    >>> for event in app.log("al-qaim-2017"): ...
+    """
+
+    name = "Timeline"
+
+    def __init__(self, db: str | None = None, env: Mapping[str, str] | None = None) -> None:
+        super().__init__(env={**settings(db), **(env or {})})
+
+    def construct_mapper(self) -> Mapper[Any]:
+        return PydanticMapper(transcoder=JSONTranscoder())
+
+    def record(self, record: Event | Mapping[str, Any], *, unlaunched: bool = False) -> bool:
+        """Append one event; True if new, False if this very event was already recorded."""
+        if not isinstance(record, Event):
+            record = parse_record(dict(record))
+        events = self._unit_of_work(unlaunched).add(record)
+        if events:
+            self.events.put(events)
+        return bool(events)
+
+    def import_file(
+        self,
+        source: str | Path,
+        *,
+        unlaunched: bool = False,
+        progress: Callable[[int], None] | None = None,
+    ) -> Imported:
+        """Append every event of a JSON Lines file ("-": standard input), all or nothing.
+
+        The whole file is checked first; the new events wait in a temporary file meanwhile,
+        then go into the store in one transaction. Raises ImportFailed listing the first
+        errors as FILE:LINE: field: message, having stored nothing.
+        """
+        name = label(source)
+        unit = self._unit_of_work(unlaunched)
+        errors: list[LineError] = []
+        total_errors = new = already = 0
+        with tempfile.TemporaryFile() as spool, opened(source) as file:
+            for number, text in numbered_lines(file, name, progress):
+                try:
+                    if isinstance(text, UnicodeDecodeError):
+                        raise RecordRejected(describe_undecodable(text))
+                    events = unit.add(parse_record(text), number)
+                except RecordRejected as error:
+                    problems = getattr(error, "problems", [(error.field, error.message)])
+                    total_errors += len(problems)
+                    room = MAX_REPORTED_ERRORS - len(errors)
+                    errors += [LineError(name, number, f, m) for f, m in problems[:room]]
+                    continue
+                if not events:
+                    already += 1
+                    continue
+                new += 1
+                if not total_errors:
+                    pickle.dump([self.mapper.to_stored_event(e) for e in events], spool)
+            if total_errors:
+                raise ImportFailed(errors, total_errors)
+            spool.seek(0)
+            append_in_one_transaction(self.recorder, _batches(spool))
+        return Imported(new, already)
+
+    def log(self, operation: str | None = None) -> Iterator[LoggedEvent]:
+        """Every recorded event in recording order, optionally of one operation only."""
+        wanted = Operation.create_id(operation) if operation else None
+        position = 0
+        while True:
+            page = self.recorder.select_notifications(
+                position, limit=1000, topics=[RECORDED_TOPIC], inclusive_of_start=False
+            )
+            for notification in page:
+                if wanted is None or notification.originator_id == wanted:
+                    event: Any = self.mapper.to_domain_event(notification)
+                    yield LoggedEvent(notification.id, event.timestamp, event.record)
+            if len(page) < 1000:
+                return
+            position = page[-1].id
+
+    def _unit_of_work(self, unlaunched: bool) -> UnitOfWork:
+        return UnitOfWork(self.repository, self._claim, unlaunched=unlaunched)
+
+    def _claim(self, event_id: str) -> EventIdClaim | None:
+        stored = self.recorder.select_events(EventIdClaim.create_id(event_id), limit=1)
+        if not stored:
+            return None
+        claimed: Any = self.mapper.to_domain_event(stored[0])
+        return claimed.mutate(None)
+
+
+def _batches(spool: IO[bytes]) -> Iterator[list[StoredEvent]]:
+    batch: list[StoredEvent] = []
+    while True:
+        try:
+            batch += pickle.load(spool)
+        except EOFError:
+            break
+        if len(batch) >= BATCH_SIZE:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

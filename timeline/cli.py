@@ -1,0 +1,305 @@
+"""The `timeline` command: parses options, makes one call to the application, prints.
+
+Errors become messages here and only here: `Error: ...` on stderr, exit code 1, no traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from timeline.errors import ImportFailed, InvalidRecord, RecordRejected, TimelineError
+from timeline.store import choose_db
+
+if TYPE_CHECKING:
+    from timeline.application import Timeline
+
+TYPES = (
+    "operation_launched",
+    "forces_committed",
+    "air_support_provided",
+    "crossing_captured",
+    "place_entered",
+    "place_captured",
+    "place_liberated",
+    "place_lost",
+    "casualties_reported",
+    "operation_concluded",
+    "report_corrected",
+    "report_retracted",
+)
+_DATE_LIKE = re.compile(r"^[0-9.][0-9X.\-~?%/]*$")
+
+
+def fail(message: str) -> NoReturn:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn the errors a user can cause into messages and exit code 1."""
+    try:
+        yield
+    except ImportFailed as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    except InvalidRecord as error:
+        fail("; ".join(f"{field}: {message}" for field, message in error.problems))
+    except RecordRejected as error:
+        fail(f"{error.field}: {error.message}")
+    except TimelineError as error:
+        fail(str(error))
+
+
+def open_timeline(ctx: click.Context) -> Timeline:
+    from timeline.application import Timeline
+
+    db = ctx.obj["db"]
+    try:
+        return Timeline(db=db)
+    except Exception as error:  # the persistence module's own errors: an unreachable store
+        fail(f"cannot open the store {choose_db(db)!r}: {error}")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    metavar="PATH|URL",
+    help="The event store: an SQLite file, or a postgresql:// URL. "
+    "Default: $TIMELINE_DB, else timeline.db in the working directory.",
+)
+@click.version_option(package_name="ops-timeline")
+@click.pass_context
+def main(ctx: click.Context, db: str | None) -> None:
+    """ops-timeline: an event-sourced record of military operations.
+
+    Events are appended, never edited: a later report_corrected or report_retracted
+    changes how an event reads, and the log keeps both.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["db"] = db
+
+
+@main.command(name="import")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--unlaunched", is_flag=True, help="Allow events of operations with no launch.")
+@click.pass_context
+def import_(ctx: click.Context, file: str, unlaunched: bool) -> None:
+    """Append every event of a JSON Lines FILE ('-' for standard input), all or nothing.
+
+    Every line is checked before anything is stored: one bad line and nothing is imported,
+    and each error is listed as FILE:LINE: field: message. Importing the same file again
+    stores nothing new.
+
+    Example:
+
+        timeline import fixtures/al_qaim_2017.jsonl --db al-qaim.db
+    """
+    app = open_timeline(ctx)
+    size = 0 if file == "-" else _size(file)
+    with user_errors(), _progress(size) as advance:
+        result = app.import_file(file, unlaunched=unlaunched, progress=advance)
+    click.echo(str(result))
+
+
+@main.command()
+@click.argument("type_", metavar="TYPE", type=click.Choice(TYPES))
+@click.option("--operation", required=True, help="The operation's slug, e.g. al-qaim-2017.")
+@click.option("--id", "id_", help="The event's id. Default: derived from its content.")
+@click.option("--occurred", help="When it happened, as EDTF: 2017-11-03, 2017-11-03~, 2017-11.")
+@click.option("--place", help="A known place's name or alias, or NAME:LAT:LON:KIND.")
+@click.option("--alias", multiple=True, help="Another name of the place (repeatable).")
+@click.option("--actor", multiple=True, help="FORCE:SIDE:ROLE, ROLE attacker|defender|support.")
+@click.option("--strength", help="Troops: BEST or BEST:LOW:HIGH.")
+@click.option("--casualties", help="Deaths: BEST or BEST:LOW:HIGH.")
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    required=True,
+    help="OUTLET:GRADE[:URL][:PUBLISHED], GRADE as in the Admiralty code (B2, D3).",
+)
+@click.option("--quote", multiple=True, help="What the source said (one per --source, in order).")
+@click.option("--notes", help="Free text: why this grade, what is uncertain.")
+@click.option("--corrects", help="For report_corrected: the id of the event it corrects.")
+@click.option("--change", multiple=True, help="For report_corrected: KEY=VALUE (VALUE as JSON).")
+@click.option("--retracts", help="For report_retracted: the id of the event it withdraws.")
+@click.option("--unlaunched", is_flag=True, help="Allow an operation with no launch recorded.")
+@click.pass_context
+def record(ctx: click.Context, type_: str, **options: Any) -> None:
+    """Append one event of TYPE, checked exactly as an import checks it.
+
+    Example:
+
+    \b
+        timeline record place_liberated --operation al-qaim-2017 \\
+            --occurred 2017-11-03 \\
+            --place "al-Karablah:34.38:41.02:neighbourhood" --alias "الكرابلة" \\
+            --actor "Iraqi Army:Iraq:attacker" \\
+            --actor "Popular Mobilization Units:Iraq:attacker" \\
+            --source "South Front:D3:https://southfront.org/...:2017-11-03" \\
+            --quote "liberated the train station, the neighborhood of al-Karablah"
+    """
+    unlaunched = options.pop("unlaunched")
+    with user_errors():
+        data = record_from_options(type_, options)
+        app = open_timeline(ctx)
+        new = app.record(data, unlaunched=unlaunched)
+    click.echo(f"{'recorded' if new else 'already recorded'}: {data['id']}")
+
+
+@main.command()
+@click.argument("operation", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Write the record format (JSON Lines).")
+@click.pass_context
+def log(ctx: click.Context, operation: str | None, as_json: bool) -> None:
+    """Print the events as stored, in recording order, with the time each was recorded.
+
+    With --json the output is the record format, so that a store can be copied:
+
+        timeline log --json | timeline import - --db copy.db
+    """
+    app = open_timeline(ctx)
+    out = sys.stdout
+    for event in app.log(operation):
+        record = event.record
+        if as_json:
+            out.write(json.dumps(record.canonical(), ensure_ascii=False) + "\n")
+            continue
+        when = event.recorded.strftime("%Y-%m-%d %H:%M:%S")
+        occurred = getattr(record, "occurred", None) or "-"
+        target = getattr(record, "corrects", None) or getattr(record, "retracts", None)
+        about = record.place_name or (f"-> {target}" if target else "")
+        grades = ",".join(source.grade for source in record.sources)
+        out.write(
+            f"{when}  {record.operation}  {occurred:<12} {record.type:<21} "
+            f"{record.id}  {about}  [{grades}]\n"
+        )
+
+
+def record_from_options(type_: str, options: dict[str, Any]) -> dict[str, Any]:
+    """The record the options describe, in the record format."""
+    data: dict[str, Any] = {"type": type_, "operation": options["operation"]}
+    for key in ("occurred", "notes", "corrects", "retracts"):
+        if options[key] is not None:
+            data[key] = options[key]
+    if options["place"]:
+        data["place"] = _place(options["place"], options["alias"])
+    if options["actor"]:
+        data["actors"] = [_actor(text) for text in options["actor"]]
+    for key in ("strength", "casualties"):
+        if options[key]:
+            data[key] = _triple(options[key], key)
+    data["sources"] = [_source(text) for text in options["sources"]]
+    for source, quote in zip(data["sources"], options["quote"], strict=False):
+        source["quote"] = quote
+    if options["change"]:
+        data["changes"] = dict(_change(text) for text in options["change"])
+    data["id"] = options["id_"] or _content_id(data)
+    return data
+
+
+def _content_id(data: dict[str, Any]) -> str:
+    import hashlib
+
+    content = json.dumps(data, sort_keys=True, ensure_ascii=False).encode()
+    fingerprint = hashlib.blake2b(content, digest_size=4).hexdigest()
+    return f"{data['operation']}/{data['type']}-{fingerprint}"
+
+
+def _option_error(option: str, message: str) -> NoReturn:
+    raise RecordRejected(message, f"--{option}")
+
+
+def _place(text: str, aliases: tuple[str, ...]) -> str | dict[str, Any]:
+    parts = text.split(":")
+    if len(parts) == 1:
+        if aliases:
+            _option_error("alias", "give the place in full (NAME:LAT:LON:KIND) to add aliases")
+        return text
+    if len(parts) != 4:
+        _option_error("place", f"expected NAME or NAME:LAT:LON:KIND, got {text!r}")
+    name, lat, lon, kind = parts
+    place: dict[str, Any] = {"name": name, "lat": _number(lat, "place"), "kind": kind}
+    place["lon"] = _number(lon, "place")
+    if aliases:
+        place["aliases"] = list(aliases)
+    return place
+
+
+def _actor(text: str) -> dict[str, str]:
+    parts = text.split(":")
+    if len(parts) != 3:
+        _option_error("actor", f"expected FORCE:SIDE:ROLE, got {text!r}")
+    return dict(zip(("force", "side", "role"), parts, strict=True))
+
+
+def _triple(text: str, option: str) -> dict[str, int]:
+    parts = text.split(":")
+    if len(parts) not in (1, 3) or not all(part.strip().isdigit() for part in parts):
+        _option_error(option, f"expected BEST or BEST:LOW:HIGH (whole numbers), got {text!r}")
+    numbers = [int(part) for part in parts]
+    if len(numbers) == 1:
+        return {"best": numbers[0]}
+    return {"best": numbers[0], "low": numbers[1], "high": numbers[2]}
+
+
+def _source(text: str) -> dict[str, Any]:
+    outlet, _, rest = text.partition(":")
+    grade, _, rest = rest.partition(":")
+    if len(grade) != 2:
+        _option_error("source", f"expected OUTLET:GRADE[:URL][:PUBLISHED], got {text!r}")
+    source: dict[str, Any] = {"outlet": outlet, "reliability": grade[0], "credibility": grade[1]}
+    head, _, tail = rest.rpartition(":")
+    if _DATE_LIKE.match(tail) and not tail.startswith("//"):
+        source["published"], rest = tail, head
+    if rest:
+        source["url"] = rest
+    return source
+
+
+def _change(text: str) -> tuple[str, Any]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        _option_error("change", f"expected KEY=VALUE, got {text!r}")
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value
+
+
+def _number(text: str, option: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        _option_error(option, f"{text!r} is not a number")
+
+
+def _size(file: str) -> int:
+    try:
+        return os.path.getsize(file)
+    except OSError:
+        return 0
+
+
+@contextmanager
+def _progress(size: int) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on a terminal for files over 1 MB; nothing otherwise."""
+    if size < 1_000_000 or not sys.stderr.isatty():
+        yield None
+        return
+    with click.progressbar(length=size, label="checking", file=sys.stderr) as bar:
+        yield bar.update
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main(prog_name=Path(sys.argv[0]).stem)

@@ -1,0 +1,89 @@
+"""Named errors of the write side. Each says which field it is about, so that an import can
+report `FILE:LINE: field: message`; the CLI turns them into messages, once, at the edge."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class TimelineError(Exception):
+    """Base of every error a user can cause; its message is written for that user."""
+
+
+class RecordRejected(TimelineError):
+    """One record broke a rule; `field` names the key it is about."""
+
+    field = "record"
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        if field is not None:
+            self.field = field
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0])
+
+
+class InvalidRecord(RecordRejected):
+    """The record's shape is wrong: a missing key, a value out of range, an unknown key."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        field, message = problems[0]
+        super().__init__(message, field)
+        self.problems = problems
+
+
+class DuplicateEventId(RecordRejected):
+    field = "id"
+
+
+class UnknownEvent(RecordRejected):
+    """A correction or retraction names an event the store does not hold."""
+
+
+class EventAlreadyRetracted(RecordRejected):
+    pass
+
+
+class OperationNotLaunched(RecordRejected):
+    field = "operation"
+
+
+class OperationAlreadyConcluded(RecordRejected):
+    field = "type"
+
+
+class UnknownPlace(RecordRejected):
+    field = "place"
+
+
+class PlaceConflict(RecordRejected):
+    field = "place"
+
+
+@dataclass(frozen=True)
+class LineError:
+    path: str
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.field}: {self.message}"
+
+
+class ImportFailed(TimelineError):
+    """An import stored nothing; `errors` holds the first ones found, `total` counts them all."""
+
+    def __init__(self, errors: list[LineError], total: int) -> None:
+        self.errors = errors
+        self.total = total
+        more = f"\n... and {total - len(errors)} more errors" if total > len(errors) else ""
+        lines = "\n".join(str(error) for error in errors)
+        counted = f"{total} error{'' if total == 1 else 's'}"
+        super().__init__(f"{lines}{more}\nnothing was imported ({counted})")
+
+
+class UnreadableFile(TimelineError):
+    """The file cannot be read as UTF-8 JSON Lines at all."""

@@ -1,0 +1,281 @@
+"""The vocabulary: one frozen pydantic model per event type, each a past-tense fact.
+
+These models are the record format of DOMAIN.md: what an analyst writes in a JSON Lines file,
+what `timeline record` builds from its options, and what `timeline log --json` writes back.
+Shape is checked here (types, ranges, grades, which keys a type allows); rules that span events
+(ids unique, a correction names an event that exists) are the Operation aggregate's.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated, Any, Literal, TypeAlias
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    TypeAdapter,
+    field_validator,
+    model_validator,
+)
+
+from timeline.dates import DateError, parse_edtf
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _edtf(text: str) -> str:
+    try:
+        parse_edtf(text)
+    except DateError as error:
+        raise ValueError(str(error)) from None
+    return text
+
+
+def _single_line(text: str) -> str:
+    if _CONTROL_CHARACTERS.search(text):
+        raise ValueError("must be one line of text, without control characters")
+    return text
+
+
+def _url(text: str) -> str:
+    if not re.match(r"^https?://[^\s/]+", text):
+        raise ValueError("must be an http:// or https:// address")
+    return text
+
+
+Text = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1, max_length=500)]
+Name = Annotated[Text, AfterValidator(_single_line)]
+EventId = Annotated[
+    str, StringConstraints(min_length=1, max_length=200, pattern=r"^\S(?:.*\S)?$"),
+    AfterValidator(_single_line),
+]
+Slug = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=SLUG_PATTERN)]
+EDTF = Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(_edtf)]
+Url = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_url)]
+Notes = Annotated[str, StringConstraints(max_length=20_000)]
+Count = Annotated[int, Field(ge=0)]
+
+PlaceKind = Literal["town", "neighbourhood", "crossing", "facility", "region"]
+Role = Literal["attacker", "defender", "support"]
+Reliability = Literal["A", "B", "C", "D", "E", "F"]
+Credibility = Literal["1", "2", "3", "4", "5", "6"]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+
+class Place(Frozen):
+    """A place with coordinates (WGS84); `aliases` are other spellings and scripts."""
+
+    name: Name
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    kind: PlaceKind
+    aliases: tuple[Name, ...] | None = None
+
+    @field_validator("lat", "lon")
+    @classmethod
+    def _finite(cls, value: float) -> float:
+        if not math.isfinite(value):
+            raise ValueError("must be a finite number")
+        return value
+
+
+class Actor(Frozen):
+    force: Name
+    side: Name
+    role: Role
+
+
+class Triple(Frozen):
+    """UCDP's best estimate with its low and high bounds: troops or deaths."""
+
+    best: Count
+    low: Count | None = None
+    high: Count | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Triple:
+        if self.low is not None and self.low > self.best:
+            raise ValueError(f"low ({self.low}) must not exceed best ({self.best})")
+        if self.high is not None and self.high < self.best:
+            raise ValueError(f"high ({self.high}) must not be below best ({self.best})")
+        return self
+
+
+class Source(Frozen):
+    """Who said it, when they published it, and the Admiralty grade of this claim."""
+
+    outlet: Name
+    url: Url | None = None
+    published: EDTF | None = None
+    reliability: Reliability
+    credibility: Credibility
+    quote: Annotated[str, StringConstraints(max_length=5_000)] | None = None
+
+    @property
+    def grade(self) -> str:
+        return self.reliability + self.credibility
+
+
+def _place_form(value: Any) -> str:
+    return "place name" if isinstance(value, str) else "place object"
+
+
+PlaceRef: TypeAlias = Annotated[
+    Annotated[Place, Tag("place object")] | Annotated[Name, Tag("place name")],
+    Discriminator(_place_form),
+]
+Actors = Annotated[tuple[Actor, ...], Field(min_length=1)]
+Sources = Annotated[tuple[Source, ...], Field(min_length=1)]
+
+
+class Event(Frozen):
+    """What every event carries: its id, its operation and at least one graded source."""
+
+    id: EventId
+    type: str
+    operation: Slug
+    sources: Sources
+    notes: Notes | None = None
+
+    def canonical(self) -> dict[str, Any]:
+        """The record as JSON data, without absent keys: what is stored and exported."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+    @property
+    def place_name(self) -> str | None:
+        place = getattr(self, "place", None)
+        return place if isinstance(place, str) or place is None else place.name
+
+
+class Occurred(Event):
+    occurred: EDTF
+
+
+class OperationLaunched(Occurred):
+    type: Literal["operation_launched"]
+    place: PlaceRef | None = None
+    actors: tuple[Actor, ...] | None = None
+    strength: Triple | None = None
+
+
+class ForcesCommitted(Occurred):
+    type: Literal["forces_committed"]
+    actors: Actors
+    strength: Triple
+    place: PlaceRef | None = None
+
+
+def _has_support(actors: tuple[Actor, ...]) -> tuple[Actor, ...]:
+    if not any(actor.role == "support" for actor in actors):
+        raise ValueError("at least one actor must have role 'support'")
+    return actors
+
+
+class AirSupportProvided(Occurred):
+    type: Literal["air_support_provided"]
+    actors: Annotated[Actors, AfterValidator(_has_support)]
+    place: PlaceRef | None = None
+
+
+class PlaceEvent(Occurred):
+    """An event that happens at a place and may change who controls it."""
+
+    place: PlaceRef
+    actors: Actors
+    strength: Triple | None = None
+
+
+class CrossingCaptured(PlaceEvent):
+    type: Literal["crossing_captured"]
+
+
+class PlaceEntered(PlaceEvent):
+    type: Literal["place_entered"]
+
+
+class PlaceCaptured(PlaceEvent):
+    type: Literal["place_captured"]
+
+
+class PlaceLiberated(PlaceEvent):
+    type: Literal["place_liberated"]
+
+
+class PlaceLost(PlaceEvent):
+    type: Literal["place_lost"]
+
+
+class CasualtiesReported(Occurred):
+    type: Literal["casualties_reported"]
+    casualties: Triple
+    actors: Actors
+    place: PlaceRef | None = None
+
+
+class OperationConcluded(Occurred):
+    type: Literal["operation_concluded"]
+    place: PlaceRef | None = None
+    actors: tuple[Actor, ...] | None = None
+
+
+UNCHANGEABLE = frozenset({"id", "type", "operation", "corrects", "retracts", "changes"})
+
+
+class ReportCorrected(Event):
+    """A later reading of an earlier event: `changes` holds its keys with their new values."""
+
+    type: Literal["report_corrected"]
+    corrects: EventId
+    changes: dict[str, Any] = Field(min_length=1)
+
+    @field_validator("changes")
+    @classmethod
+    def _changeable(cls, changes: dict[str, Any]) -> dict[str, Any]:
+        fixed = sorted(UNCHANGEABLE & changes.keys())
+        if fixed:
+            raise ValueError(f"cannot change {', '.join(fixed)}: record a new event instead")
+        return changes
+
+
+class ReportRetracted(Event):
+    type: Literal["report_retracted"]
+    retracts: EventId
+
+
+Record: TypeAlias = Annotated[
+    OperationLaunched
+    | ForcesCommitted
+    | AirSupportProvided
+    | CrossingCaptured
+    | PlaceEntered
+    | PlaceCaptured
+    | PlaceLiberated
+    | PlaceLost
+    | CasualtiesReported
+    | OperationConcluded
+    | ReportCorrected
+    | ReportRetracted,
+    Field(discriminator="type"),
+]
+
+RECORD = TypeAdapter(Record)
+TYPES: dict[str, type[Event]] = {
+    model.model_fields["type"].annotation.__args__[0]: model  # type: ignore[union-attr]
+    for model in Event.__subclasses__() + Occurred.__subclasses__() + PlaceEvent.__subclasses__()
+    if model not in (Occurred, PlaceEvent)
+}
+CONTROL_TYPES = frozenset(
+    {"crossing_captured", "place_captured", "place_liberated", "place_lost", "place_entered"}
+)
+

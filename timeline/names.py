@@ -1,0 +1,26 @@
+"""Place names as analysts write them: one key for "al-Qaim", "Al Qa'im" and "Al Qaim"."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_ARTICLE = re.compile(r"^(?:al|el|ad|an|ar|as|ash|at|az)[\s\-‐‑]+")
+_ARABIC_ARTICLE = re.compile(r"^ال(?=\S{2,})")
+_NOT_LETTERS = re.compile(r"[\W_]+")
+_ARABIC_MARKS = re.compile(r"[\u064b-\u065f\u0670\u0640]")  # harakat, dagger alif, tatweel
+
+
+def name_key(name: str) -> str:
+    """The key a place is looked up by: case, accents, punctuation and the article ignored.
+
+    >>> name_key("Al Qa'im") == name_key("al-Qaim") == name_key("AL-QAIM")
+    True
+    """
+    text = unicodedata.normalize("NFKD", name.strip()).casefold()
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = _ARABIC_MARKS.sub("", text)
+    text = _ARTICLE.sub("", text)
+    text = _ARABIC_ARTICLE.sub("", text)
+    key = _NOT_LETTERS.sub("", text)
+    return key or _NOT_LETTERS.sub("", name.casefold()) or name

@@ -1,0 +1,99 @@
+"""The Operation aggregate: one event stream per operation, and the rules across its events."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from timeline.domain import Aggregate, stable_id
+from timeline.errors import (
+    EventAlreadyRetracted,
+    OperationAlreadyConcluded,
+    OperationNotLaunched,
+    RecordRejected,
+    UnknownEvent,
+)
+from timeline.events import Event, Record, ReportCorrected, ReportRetracted
+from timeline.validation import validate_changes
+
+
+class Operation(Aggregate):
+    """What has been recorded of one operation; `record()` checks the rules, then records."""
+
+    @staticmethod
+    def create_id(operation: str) -> UUID:
+        return stable_id("operation", operation)
+
+    @event("Opened")
+    def __init__(self, operation: str) -> None:
+        self.operation = operation
+        self.launched = False
+        self.concluded_by: str | None = None
+        self.types: dict[str, str] = {}
+        self.retracted: set[str] = set()
+
+    def record(self, record: Event, *, unlaunched: bool = False) -> None:
+        """Append `record` to this operation, or raise the named error of the rule it breaks.
+
+        `unlaunched=True` lets an analyst record into an operation whose launch nobody reported.
+        """
+        self.check_operation(record)
+        self.check_launched(record, unlaunched)
+        self.check_concluded_once(record)
+        if isinstance(record, ReportCorrected | ReportRetracted):
+            self.check_target(record)
+        self._recorded(record=record)
+
+    def check_operation(self, record: Event) -> None:
+        if record.operation != self.operation:
+            msg = f"belongs to operation '{record.operation}', not '{self.operation}'"
+            raise RecordRejected(msg, "operation")
+
+    def check_launched(self, record: Event, unlaunched: bool) -> None:
+        if self.launched or unlaunched or record.type == "operation_launched":
+            return
+        if record.type in ("report_corrected", "report_retracted"):
+            return
+        msg = (
+            f"operation '{self.operation}' has no operation_launched event: record its launch "
+            "first (earlier in the file), or allow it explicitly (--unlaunched)"
+        )
+        raise OperationNotLaunched(msg)
+
+    def check_concluded_once(self, record: Event) -> None:
+        if record.type == "operation_concluded" and self.concluded_by is not None:
+            msg = (
+                f"operation '{self.operation}' was already concluded by '{self.concluded_by}'; "
+                "correct that event instead"
+            )
+            raise OperationAlreadyConcluded(msg)
+
+    def check_target(self, record: ReportCorrected | ReportRetracted) -> None:
+        target, field = (
+            (record.corrects, "corrects")
+            if isinstance(record, ReportCorrected)
+            else (record.retracts, "retracts")
+        )
+        target_type = self.types.get(target)
+        if target_type is None:
+            raise UnknownEvent(f"no event '{target}' in operation '{self.operation}'", field)
+        if target_type in ("report_corrected", "report_retracted"):
+            msg = f"'{target}' is a {target_type}; only reports of events can be {field[:-1]}ed"
+            raise RecordRejected(msg, field)
+        if target in self.retracted:
+            raise EventAlreadyRetracted(f"'{target}' was retracted", field)
+        if isinstance(record, ReportCorrected):
+            validate_changes(target_type, record.changes)
+
+    @event("Recorded")
+    def _recorded(self, record: Record) -> None:
+        self.types[record.id] = record.type
+        if record.type == "operation_launched":
+            self.launched = True
+        elif record.type == "operation_concluded":
+            self.concluded_by = record.id
+        elif isinstance(record, ReportRetracted):
+            self.retracted.add(record.retracts)
+            if self.concluded_by == record.retracts:
+                self.concluded_by = None
