@@ -54,7 +54,8 @@ def _url(text: str) -> str:
 Text = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1, max_length=500)]
 Name = Annotated[Text, AfterValidator(_single_line)]
 EventId = Annotated[
-    str, StringConstraints(min_length=1, max_length=200, pattern=r"^\S(?:.*\S)?$"),
+    str,
+    StringConstraints(min_length=1, max_length=200, pattern=r"^\S(?:.*\S)?$"),
     AfterValidator(_single_line),
 ]
 Slug = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=SLUG_PATTERN)]
@@ -278,4 +279,3 @@ TYPES: dict[str, type[Event]] = {
 CONTROL_TYPES = frozenset(
     {"crossing_captured", "place_captured", "place_liberated", "place_lost", "place_entered"}
 )
-

@@ -25,9 +25,10 @@ SAME_PLACE_KM = 10.0
 def distance_km(a: Place, b: Place) -> float:
     """Great-circle distance (haversine, mean Earth radius)."""
     lat1, lon1, lat2, lon2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin(
-        (lon2 - lon1) / 2
-    ) ** 2
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
     return 2 * 6371.0 * math.asin(math.sqrt(h))
 
 
@@ -77,9 +78,7 @@ class Gazetteer(Aggregate):
             self._registered(place=place)
             return
         new = tuple(
-            name
-            for name in (place.name, *(place.aliases or ()))
-            if name_key(name) not in self.keys
+            name for name in (place.name, *(place.aliases or ())) if name_key(name) not in self.keys
         )
         if new:
             self._aliases_added(name=known, aliases=new)
@@ -93,8 +92,6 @@ class Gazetteer(Aggregate):
     @event("AliasesAdded")
     def _aliases_added(self, name: str, aliases: tuple[str, ...]) -> None:
         place = self.places[name]
-        self.places[name] = place.model_copy(
-            update={"aliases": (*(place.aliases or ()), *aliases)}
-        )
+        self.places[name] = place.model_copy(update={"aliases": (*(place.aliases or ()), *aliases)})
         for alias in aliases:
             self.keys.setdefault(name_key(alias), name)

@@ -1,7 +1,4 @@
-"""The `timeline` command: parses options, makes one call to the application, prints.
-
-Errors become messages here and only here: `Error: ...` on stderr, exit code 1, no traceback.
-"""
+"""Commands that write: import, record, and those that read the log or rebuild the views."""
 
 from __future__ import annotations
 
@@ -11,16 +8,12 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 import click
 
-from timeline.errors import ImportFailed, InvalidRecord, RecordRejected, TimelineError
-from timeline.store import choose_db
-
-if TYPE_CHECKING:
-    from timeline.application import Timeline
+from timeline.cli.base import main, open_timeline, user_errors
+from timeline.errors import RecordRejected
 
 TYPES = (
     "operation_launched",
@@ -39,56 +32,6 @@ TYPES = (
 _DATE_LIKE = re.compile(r"^[0-9.][0-9X.\-~?%/]*$")
 
 
-def fail(message: str) -> NoReturn:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(1)
-
-
-@contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn the errors a user can cause into messages and exit code 1."""
-    try:
-        yield
-    except ImportFailed as error:
-        click.echo(str(error), err=True)
-        sys.exit(1)
-    except InvalidRecord as error:
-        fail("; ".join(f"{field}: {message}" for field, message in error.problems))
-    except RecordRejected as error:
-        fail(f"{error.field}: {error.message}")
-    except TimelineError as error:
-        fail(str(error))
-
-
-def open_timeline(ctx: click.Context) -> Timeline:
-    from timeline.application import Timeline
-
-    db = ctx.obj["db"]
-    try:
-        return Timeline(db=db)
-    except Exception as error:  # the persistence module's own errors: an unreachable store
-        fail(f"cannot open the store {choose_db(db)!r}: {error}")
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "--db",
-    metavar="PATH|URL",
-    help="The event store: an SQLite file, or a postgresql:// URL. "
-    "Default: $TIMELINE_DB, else timeline.db in the working directory.",
-)
-@click.version_option(package_name="ops-timeline")
-@click.pass_context
-def main(ctx: click.Context, db: str | None) -> None:
-    """ops-timeline: an event-sourced record of military operations.
-
-    Events are appended, never edited: a later report_corrected or report_retracted
-    changes how an event reads, and the log keeps both.
-    """
-    ctx.ensure_object(dict)
-    ctx.obj["db"] = db
-
-
 @main.command(name="import")
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--unlaunched", is_flag=True, help="Allow events of operations with no launch.")
@@ -104,10 +47,10 @@ def import_(ctx: click.Context, file: str, unlaunched: bool) -> None:
 
         timeline import fixtures/al_qaim_2017.jsonl --db al-qaim.db
     """
-    app = open_timeline(ctx)
+    ops = open_timeline(ctx)
     size = 0 if file == "-" else _size(file)
     with user_errors(), _progress(size) as advance:
-        result = app.import_file(file, unlaunched=unlaunched, progress=advance)
+        result = ops.import_file(file, unlaunched=unlaunched, progress=advance)
     click.echo(str(result))
 
 
@@ -152,8 +95,8 @@ def record(ctx: click.Context, type_: str, **options: Any) -> None:
     unlaunched = options.pop("unlaunched")
     with user_errors():
         data = record_from_options(type_, options)
-        app = open_timeline(ctx)
-        new = app.record(data, unlaunched=unlaunched)
+        ops = open_timeline(ctx)
+        new = ops.record(data, unlaunched=unlaunched)
     click.echo(f"{'recorded' if new else 'already recorded'}: {data['id']}")
 
 
@@ -168,9 +111,9 @@ def log(ctx: click.Context, operation: str | None, as_json: bool) -> None:
 
         timeline log --json | timeline import - --db copy.db
     """
-    app = open_timeline(ctx)
+    ops = open_timeline(ctx)
     out = sys.stdout
-    for event in app.log(operation):
+    for event in ops.log(operation):
         record = event.record
         if as_json:
             out.write(json.dumps(record.canonical(), ensure_ascii=False) + "\n")
@@ -301,5 +244,31 @@ def _progress(size: int) -> Iterator[Callable[[int], None] | None]:
         yield bar.update
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main(prog_name=Path(sys.argv[0]).stem)
+@main.command()
+@click.pass_context
+def project(ctx: click.Context) -> None:
+    """Catch the read models up with events other writers appended to a shared store.
+
+    `import` and `record` keep the read models current by themselves.
+
+    Example:
+
+        timeline --db postgresql://analyst@db.example/ops project
+    """
+    ops = open_timeline(ctx)
+    with user_errors():
+        click.echo(f"{ops.project()} events projected")
+
+
+@main.command()
+@click.pass_context
+def rebuild(ctx: click.Context) -> None:
+    """Delete every read model and recreate it from the events.
+
+    Example:
+
+        timeline --db al-qaim.db rebuild
+    """
+    ops = open_timeline(ctx)
+    with user_errors():
+        click.echo(f"{ops.rebuild()} events projected")

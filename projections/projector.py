@@ -1,0 +1,271 @@
+"""The projector: one handler per event type, writing read-model rows with plain SQL.
+
+It works on one sqlite3 cursor inside a transaction that the caller owns (so that the rows and
+the tracking position commit together), and keeps the derived models (control, forces,
+operations) current for the places and operations each batch touched.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from typing import Any
+
+import orjson
+
+from projections import derived
+from timeline.dates import DateError, parse_edtf
+from timeline.names import name_key
+
+RECORDED = "timeline.operation:Operation.Recorded"
+PLACE_REGISTERED = "timeline.gazetteer:Gazetteer.PlaceRegistered"
+ALIASES_ADDED = "timeline.gazetteer:Gazetteer.AliasesAdded"
+TOPICS = (RECORDED, PLACE_REGISTERED, ALIASES_ADDED)
+
+EVENT_COLUMNS = (
+    "id", "operation", "type", "status", "occurred", "occurred_earliest", "occurred_latest",
+    "occurred_mid", "place", "place_kind", "lat", "lon", "attackers", "defenders", "supporters",
+    "forces",
+    "strength_best", "strength_low", "strength_high",
+    "casualties_best", "casualties_low", "casualties_high",
+    "source_count", "best_grade", "grades", "outlets", "published_earliest", "published_latest",
+    "notes", "quotes", "place_names", "recorded", "position", "corrected_by", "corrected",
+    "retracted_by", "record",
+)  # fmt: skip
+_INSERT_EVENT = (
+    f"INSERT OR REPLACE INTO events ({', '.join(EVENT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"
+)
+
+
+def utc_text(moment: datetime | str) -> str:
+    """The one text form of an instant that the read models store and compare."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    if moment.tzinfo is None:
+        raise ValueError("a recorded time needs a time zone: Z or an offset such as +03:00")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def bounds(text: str | None) -> tuple[str | None, str | None]:
+    """EDTF text -> (earliest, latest) as ISO days; None for an open end or no date."""
+    if not text:
+        return None, None
+    try:
+        found = parse_edtf(text)
+    except DateError:
+        return None, None
+    return (
+        found.earliest.isoformat() if found.earliest else None,
+        found.latest.isoformat() if found.latest else None,
+    )
+
+
+def midpoint(earliest: str | None, latest: str | None) -> str | None:
+    """The middle day of a fuzzy date: what "in order of occurrence" sorts by."""
+    if earliest is None or latest is None:
+        return earliest or latest
+    middle = date.fromisoformat(earliest).toordinal() + date.fromisoformat(latest).toordinal()
+    return date.fromordinal(middle // 2).isoformat()
+
+
+def _sides(actors: list[dict[str, str]], role: str) -> str | None:
+    sides = sorted({actor["side"] for actor in actors if actor["role"] == role})
+    return " + ".join(sides) or None
+
+
+class Projector:
+    """Applies stored events to the read models through one cursor."""
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self.cursor = cursor
+        self.places: set[str] = set()
+        self.operations: set[str] = set()
+
+    def apply(self, position: int, topic: str, state: dict[str, Any]) -> None:
+        state["timestamp"] = utc_text(state["timestamp"])
+        if topic == RECORDED:
+            self.recorded(position, state)
+        elif topic == PLACE_REGISTERED:
+            self.place_registered(state["place"], state["timestamp"])
+        elif topic == ALIASES_ADDED:
+            self.aliases_added(state["name"], state["aliases"])
+        else:
+            return
+        self.cursor.execute(
+            "INSERT OR REPLACE INTO history VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (position, state["timestamp"], topic, *_history_keys(state), orjson.dumps(state)),
+        )
+
+    def apply_all(self, notifications: Iterable[tuple[int, str, bytes]]) -> None:
+        for position, topic, data in notifications:
+            self.apply(position, topic, orjson.loads(data))
+
+    def finish(self) -> None:
+        """Bring the derived models up to date for what this batch touched."""
+        derived.refresh(self.cursor, self.places, self.operations)
+        self.places.clear()
+        self.operations.clear()
+
+    # places
+
+    def place_registered(self, place: dict[str, Any], recorded: str) -> None:
+        aliases = place.get("aliases") or []
+        self.cursor.execute(
+            "INSERT OR REPLACE INTO places VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (place["name"], name_key(place["name"]), place["kind"], place["lat"], place["lon"],
+             orjson.dumps(aliases).decode(), recorded),
+        )  # fmt: skip
+        self._name(place["name"], place["name"])
+        for alias in aliases:
+            self._name(alias, place["name"])
+
+    def aliases_added(self, name: str, aliases: list[str]) -> None:
+        row = self.cursor.execute("SELECT aliases FROM places WHERE name = ?", (name,)).fetchone()
+        known = orjson.loads(row[0]) if row else []
+        self.cursor.execute(
+            "UPDATE places SET aliases = ? WHERE name = ?",
+            (orjson.dumps([*known, *aliases]).decode(), name),
+        )
+        for alias in aliases:
+            self._name(alias, name)
+        self.cursor.execute(
+            "UPDATE events SET place_names = ? WHERE place = ?",
+            (" ".join([name, *known, *aliases]), name),
+        )
+
+    def _name(self, name: str, place: str) -> None:
+        self.cursor.execute(
+            "INSERT OR IGNORE INTO place_names VALUES (?, ?, ?)", (name_key(name), name, place)
+        )
+
+    def resolve(self, place: str | dict[str, Any] | None) -> dict[str, Any] | None:
+        """The gazetteer's place for a name, alias or full mention."""
+        if place is None:
+            return None
+        name = place if isinstance(place, str) else place["name"]
+        row = self.cursor.execute(
+            "SELECT p.name, p.kind, p.lat, p.lon, p.aliases FROM place_names n "
+            "JOIN places p ON p.name = n.place WHERE n.key = ?",
+            (name_key(name),),
+        ).fetchone()
+        if row is None:  # not in the gazetteer: keep what the record says
+            if isinstance(place, str):
+                return {"name": place, "kind": None, "lat": None, "lon": None, "aliases": []}
+            return {**place, "aliases": place.get("aliases") or []}
+        return {"name": row[0], "kind": row[1], "lat": row[2], "lon": row[3],
+                "aliases": orjson.loads(row[4])}  # fmt: skip
+
+    # events
+
+    def recorded(self, position: int, state: dict[str, Any]) -> None:
+        record = state["record"]
+        self.operations.add(record["operation"])
+        if record["type"] == "report_corrected":
+            self.report_corrected(record, state["timestamp"])
+        elif record["type"] == "report_retracted":
+            self.report_retracted(record)
+        else:
+            self.write_event(record, status="active", recorded=state["timestamp"],
+                             position=position)  # fmt: skip
+
+    def report_corrected(self, correction: dict[str, Any], recorded: str) -> None:
+        row = self._event(correction["corrects"])
+        if row is None:
+            return
+        reading = orjson.loads(row["record"])
+        self._touch(reading)
+        merged = {**reading, **correction["changes"]}
+        reading = {key: value for key, value in merged.items() if value is not None}
+        self.write_event(
+            reading, status="corrected", recorded=row["recorded"], position=row["position"],
+            corrected_by=correction["id"], corrected=recorded,
+        )  # fmt: skip
+
+    def report_retracted(self, retraction: dict[str, Any]) -> None:
+        row = self._event(retraction["retracts"])
+        if row is None:
+            return
+        self._touch(orjson.loads(row["record"]))
+        self.cursor.execute(
+            "UPDATE events SET status = 'retracted', retracted_by = ? WHERE id = ?",
+            (retraction["id"], retraction["retracts"]),
+        )
+
+    def _event(self, event_id: str) -> sqlite3.Row | None:
+        self.cursor.execute(
+            "SELECT record, recorded, position FROM events WHERE id = ?", (event_id,)
+        )
+        row = self.cursor.fetchone()
+        return None if row is None else {"record": row[0], "recorded": row[1], "position": row[2]}
+
+    def _touch(self, record: dict[str, Any]) -> None:
+        place = self.resolve(record.get("place"))
+        if place is not None:
+            self.places.add(place["name"])
+
+    def write_event(
+        self,
+        record: dict[str, Any],
+        *,
+        status: str,
+        recorded: str,
+        position: int,
+        corrected_by: str | None = None,
+        corrected: str | None = None,
+    ) -> None:
+        place = self.resolve(record.get("place"))
+        if place is not None:
+            self.places.add(place["name"])
+        actors = record.get("actors") or []
+        sources = record.get("sources") or []
+        strength = record.get("strength") or {}
+        casualties = record.get("casualties") or {}
+        grades = [source["reliability"] + source["credibility"] for source in sources]
+        published = [bounds(source.get("published")) for source in sources]
+        first_out = [earliest for earliest, _ in published if earliest]
+        surely_out = [latest for _, latest in published if latest]
+        earliest, latest = bounds(record.get("occurred"))
+        self.cursor.execute(_INSERT_EVENT, (
+            record["id"], record["operation"], record["type"], status,
+            record.get("occurred"), earliest, latest, midpoint(earliest, latest),
+            place and place["name"], place and place["kind"], place and place["lat"],
+            place and place["lon"],
+            _sides(actors, "attacker"), _sides(actors, "defender"), _sides(actors, "support"),
+            "; ".join(actor["force"] for actor in actors) or None,
+            strength.get("best"), strength.get("low"), strength.get("high"),
+            casualties.get("best"), casualties.get("low"), casualties.get("high"),
+            len(sources), min(grades) if grades else None, ", ".join(grades),
+            "; ".join(dict.fromkeys(source["outlet"] for source in sources)),
+            min(first_out, default=None), min(surely_out, default=None),
+            record.get("notes"),
+            "\n".join(source["quote"] for source in sources if source.get("quote")) or None,
+            " ".join([place["name"], *place["aliases"]]) if place else None,
+            recorded, position, corrected_by, corrected, None,
+            orjson.dumps(record).decode(),
+        ))  # fmt: skip
+        self.cursor.execute("DELETE FROM actors WHERE event_id = ?", (record["id"],))
+        self.cursor.executemany(
+            "INSERT OR IGNORE INTO actors VALUES (?, ?, ?, ?, ?)",
+            [(record["id"], record["operation"], a["force"], a["side"], a["role"]) for a in actors],
+        )
+        self.cursor.execute("DELETE FROM sources WHERE event_id = ?", (record["id"],))
+        self.cursor.executemany(
+            "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (record["id"], n, s["outlet"], s["reliability"], s["credibility"], grade,
+                 s.get("url"), s.get("published"), *dates, s.get("quote"))
+                for n, (s, grade, dates) in enumerate(zip(sources, grades, published, strict=True))
+            ],
+        )  # fmt: skip
+
+
+def _history_keys(state: dict[str, Any]) -> tuple[str | None, ...]:
+    """(operation, event id, type, target) of a stored event, for the history table."""
+    record = state.get("record")
+    if record is None:
+        place = state.get("place") or {}
+        return None, None, None, place.get("name") or state.get("name")
+    target = record.get("corrects") or record.get("retracts")
+    return record["operation"], record["id"], record["type"], target

@@ -1,0 +1,234 @@
+"""The researchers' questions, asked of the read models; each returns plain rows (dicts).
+
+`pandas.DataFrame(rows)` turns any answer into a data frame. Every value from outside is bound
+as a parameter; full-text words are quoted so that they are searched for, never parsed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import sqlite3
+from typing import Any
+
+import orjson
+
+from projections.projector import bounds
+from timeline.errors import TimelineError
+from timeline.names import name_key
+
+Row = dict[str, Any]
+BY_OCCURRENCE = "e.occurred_mid IS NULL, e.occurred_mid, e.position"
+EVENT_COLUMNS = (
+    "e.id, e.operation, e.occurred, e.occurred_earliest, e.occurred_latest, e.occurred_mid, "
+    "e.type, e.place, "
+    "e.place_kind, e.lat, e.lon, e.attackers, e.defenders, e.supporters, e.forces, "
+    "e.strength_best, e.strength_low, e.strength_high, "
+    "e.casualties_best, e.casualties_low, e.casualties_high, "
+    "e.source_count, e.best_grade, e.grades, e.outlets, e.status, e.corrected_by, "
+    "e.retracted_by, e.notes, e.recorded"
+)
+_GRADE = re.compile(r"^([A-F])([1-6])$")
+
+
+class NotFound(TimelineError):
+    """An operation, place or event the read models do not hold."""
+
+
+def _rows(cursor: sqlite3.Cursor) -> list[Row]:
+    return [dict(row) for row in cursor]
+
+
+def _suggest(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+    return f"; did you mean {', '.join(repr(k) for k in close)}?" if close else ""
+
+
+def find_operation(db: sqlite3.Connection, operation: str) -> str:
+    known = [row[0] for row in db.execute("SELECT operation FROM operations ORDER BY 1")]
+    if operation not in known:
+        raise NotFound(f"unknown operation '{operation}'{_suggest(operation, known)}")
+    return operation
+
+
+def find_place(db: sqlite3.Connection, name: str) -> str:
+    """The place known by this name or alias (case, accents, punctuation, article ignored)."""
+    row = db.execute("SELECT place FROM place_names WHERE key = ?", (name_key(name),)).fetchone()
+    if row is None:
+        known = {r[0]: r[1] for r in db.execute("SELECT key, place FROM place_names")}
+        close = difflib.get_close_matches(name_key(name), list(known), n=3, cutoff=0.6)
+        hint = f"; did you mean {', '.join(repr(known[k]) for k in close)}?" if close else ""
+        raise NotFound(f"unknown place '{name}'{hint}")
+    return str(row[0])
+
+
+def show(db: sqlite3.Connection, operation: str, *, include_retracted: bool = False) -> list[Row]:
+    """An operation's events in order of occurrence, as they currently read."""
+    return query(db, operation=operation, include_retracted=include_retracted)
+
+
+def query(
+    db: sqlite3.Connection,
+    *,
+    operation: str | None = None,
+    place: str | None = None,
+    force: str | None = None,
+    side: str | None = None,
+    type: str | None = None,
+    between: tuple[str, str] | None = None,
+    text: str | None = None,
+    min_grade: str | None = None,
+    include_retracted: bool = False,
+) -> list[Row]:
+    """Events matching every filter given, in order of occurrence."""
+    where: list[str] = []
+    params: list[Any] = []
+    if operation is not None:
+        where.append("e.operation = ?")
+        params.append(find_operation(db, operation))
+    if place is not None:
+        where.append("e.place = ?")
+        params.append(find_place(db, place))
+    if force is not None:
+        where.append("EXISTS (SELECT 1 FROM actors a WHERE a.event_id = e.id AND a.force = ?)")
+        params.append(force)
+    if side is not None:
+        where.append("EXISTS (SELECT 1 FROM actors a WHERE a.event_id = e.id AND a.side = ?)")
+        params.append(side)
+    if type is not None:
+        where.append("e.type = ?")
+        params.append(type)
+    if between is not None:
+        start, end = _day_bounds(between[0])[0], _day_bounds(between[1])[1]
+        where.append("(e.occurred_latest IS NULL OR e.occurred_latest >= ?)")
+        where.append("(e.occurred_earliest IS NULL OR e.occurred_earliest <= ?)")
+        params += [start, end]
+    if text is not None:
+        where.append("e.rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)")
+        params.append(fts_words(text))
+    if min_grade is not None:
+        reliability, credibility = parse_grade(min_grade)
+        where.append(
+            "EXISTS (SELECT 1 FROM sources s WHERE s.event_id = e.id "
+            "AND s.reliability <= ? AND s.credibility <= ?)"
+        )
+        params += [reliability, credibility]
+    if not include_retracted:
+        where.append("e.status != 'retracted'")
+    sql = f"SELECT {EVENT_COLUMNS} FROM events e"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    return _rows(db.execute(f"{sql} ORDER BY {BY_OCCURRENCE}", params))
+
+
+def fts_words(text: str) -> str:
+    """Each word a quoted FTS5 string: searched for, never parsed as query syntax."""
+    words = text.split()
+    if not words:
+        raise NotFound("--text needs at least one word")
+    return " ".join('"' + word.replace('"', '""') + '"' for word in words)
+
+
+def parse_grade(grade: str) -> tuple[str, str]:
+    match = _GRADE.match(grade.strip().upper())
+    if match is None:
+        raise NotFound(f"'{grade}' is not an Admiralty grade: a letter A-F then a digit 1-6 (B3)")
+    return match.group(1), match.group(2)
+
+
+def _day_bounds(text: str) -> tuple[str | None, str | None]:
+    found = bounds(text)
+    if found == (None, None):
+        raise NotFound(f"'{text}' is not a date (EDTF: 2017-11-03, 2017-11, 2017)")
+    return found
+
+
+def control(db: sqlite3.Connection, place: str, *, on: str | None = None) -> list[Row]:
+    """Who held a place over time; or, `on` a date, who held it then.
+
+    On a date a fuzzy boundary makes ambiguous, the answer is `uncertain` and names every
+    candidate instead of guessing.
+    """
+    name = find_place(db, place)
+    periods = _rows(
+        db.execute(
+            "SELECT place, period, side, start_earliest, start_latest, start_event, "
+            "end_earliest, end_latest, end_event, contested_from, contested_event, events "
+            "FROM control WHERE place = ? ORDER BY period",
+            (name,),
+        )
+    )
+    for period in periods:
+        period["events"] = orjson.loads(period["events"])
+    if on is None:
+        return periods
+    day, last_day = _day_bounds(on)
+    if day != last_day:
+        raise NotFound(f"--on takes one day (2017-11-03), not '{on}'")
+    return [holder_on(name, periods, str(day))]
+
+
+def holder_on(place: str, periods: list[Row], day: str) -> Row:
+    def certain(p: Row) -> bool:
+        started = p["start_latest"] is not None and p["start_latest"] <= day
+        return started and (p["end_earliest"] is None or day < p["end_earliest"])
+
+    def possible(p: Row) -> bool:
+        started = p["start_earliest"] is None or p["start_earliest"] <= day
+        return started and (p["end_latest"] is None or day < p["end_latest"])
+
+    sure = [p for p in periods if certain(p)]
+    candidates = sure if len(sure) == 1 else [p for p in periods if possible(p)]
+    answer: Row = {"place": place, "on": day}
+    if not candidates:
+        return {**answer, "answer": "no record", "side": None, "candidates": []}
+    if len(candidates) == 1 and sure:
+        period = candidates[0]
+        contested = period["contested_from"] is not None and period["contested_from"] <= day
+        return {
+            **answer,
+            "answer": "contested" if contested else "held",
+            "side": period["side"],
+            "since": period["start_event"],
+            "candidates": [period["side"]],
+        }
+    if len(candidates) == 1:  # only one known holder, but it may not have held it yet
+        candidates = [*candidates, {"side": "no record"}]
+    return {
+        **answer,
+        "answer": "uncertain",
+        "side": None,
+        "candidates": [p["side"] for p in candidates],
+    }
+
+
+def forces(db: sqlite3.Connection, operation: str) -> list[Row]:
+    """Who committed what, when, with which results, in one operation."""
+    find_operation(db, operation)
+    return _rows(
+        db.execute(
+            "SELECT * FROM forces WHERE operation = ? "
+            "ORDER BY side, strength_best IS NULL, strength_best DESC, force",
+            (operation,),
+        )
+    )
+
+
+def operations(db: sqlite3.Connection) -> list[Row]:
+    return _rows(db.execute("SELECT * FROM operations ORDER BY launched_earliest, operation"))
+
+
+def history(db: sqlite3.Connection, event_id: str) -> list[Row]:
+    """An event as first recorded, then each correction or retraction of it, in order."""
+    found = _rows(
+        db.execute(
+            "SELECT position, recorded, event_id, type, target, state FROM history "
+            "WHERE type IS NOT NULL AND (event_id = ? OR target = ?) ORDER BY position",
+            (event_id, event_id),
+        )
+    )
+    if not found:
+        raise NotFound(f"no event '{event_id}'")
+    for row in found:
+        row["record"] = orjson.loads(row.pop("state"))["record"]
+    return found

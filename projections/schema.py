@@ -1,0 +1,194 @@
+"""The read models' tables, made with sqlite-utils: what a researcher opens with sqlite3 or
+Datasette. Every table is disposable: `timeline rebuild` recreates it from the events."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from sqlite_utils import Database
+
+TABLES: dict[str, dict[str, object]] = {
+    "events": {
+        "columns": {
+            "id": str,
+            "operation": str,
+            "type": str,
+            "status": str,
+            "occurred": str,
+            "occurred_earliest": str,
+            "occurred_latest": str,
+            "occurred_mid": str,
+            "place": str,
+            "place_kind": str,
+            "lat": float,
+            "lon": float,
+            "attackers": str,
+            "defenders": str,
+            "supporters": str,
+            "forces": str,
+            "strength_best": int,
+            "strength_low": int,
+            "strength_high": int,
+            "casualties_best": int,
+            "casualties_low": int,
+            "casualties_high": int,
+            "source_count": int,
+            "best_grade": str,
+            "grades": str,
+            "outlets": str,
+            "published_earliest": str,
+            "published_latest": str,
+            "notes": str,
+            "quotes": str,
+            "place_names": str,
+            "recorded": str,
+            "position": int,
+            "corrected_by": str,
+            "corrected": str,
+            "retracted_by": str,
+            "record": str,
+        },
+        "pk": "id",
+        "indexes": [
+            ["operation", "occurred_mid"],
+            ["place", "occurred_mid"],
+            ["occurred_earliest"],
+            ["occurred_latest"],
+            ["type"],
+            ["status"],
+        ],
+    },
+    "actors": {
+        "columns": {"event_id": str, "operation": str, "force": str, "side": str, "role": str},
+        "pk": ("event_id", "force", "role"),
+        "indexes": [["force"], ["side"], ["operation", "force"]],
+    },
+    "sources": {
+        "columns": {
+            "event_id": str,
+            "n": int,
+            "outlet": str,
+            "reliability": str,
+            "credibility": str,
+            "grade": str,
+            "url": str,
+            "published": str,
+            "published_earliest": str,
+            "published_latest": str,
+            "quote": str,
+        },
+        "pk": ("event_id", "n"),
+        "indexes": [["grade"], ["outlet"]],
+    },
+    "history": {
+        "columns": {
+            "position": int,
+            "recorded": str,
+            "topic": str,
+            "operation": str,
+            "event_id": str,
+            "type": str,
+            "target": str,
+            "state": str,
+        },
+        "pk": "position",
+        "indexes": [["event_id"], ["target"], ["operation", "position"], ["recorded"]],
+    },
+    "places": {
+        "columns": {
+            "name": str,
+            "key": str,
+            "kind": str,
+            "lat": float,
+            "lon": float,
+            "aliases": str,
+            "recorded": str,
+        },
+        "pk": "name",
+        "indexes": [["key"]],
+    },
+    "place_names": {
+        "columns": {"key": str, "name": str, "place": str},
+        "pk": "key",
+        "indexes": [["place"]],
+    },
+    "control": {
+        "columns": {
+            "place": str,
+            "period": int,
+            "side": str,
+            "start_earliest": str,
+            "start_latest": str,
+            "start_event": str,
+            "end_earliest": str,
+            "end_latest": str,
+            "end_event": str,
+            "contested_from": str,
+            "contested_event": str,
+            "events": str,
+        },
+        "pk": ("place", "period"),
+        "indexes": [["side"], ["start_earliest"]],
+    },
+    "forces": {
+        "columns": {
+            "operation": str,
+            "force": str,
+            "side": str,
+            "roles": str,
+            "strength_best": int,
+            "strength_low": int,
+            "strength_high": int,
+            "strength_event": str,
+            "strength_shared_with": str,
+            "first_occurred": str,
+            "last_occurred": str,
+            "events": int,
+            "places_taken": int,
+        },
+        "pk": ("operation", "force"),
+        "indexes": [["force"], ["side"]],
+    },
+    "operations": {
+        "columns": {
+            "operation": str,
+            "status": str,
+            "launched": str,
+            "launched_earliest": str,
+            "launched_latest": str,
+            "launch_claims": int,
+            "launch_contested": int,
+            "concluded": str,
+            "concluded_earliest": str,
+            "concluded_latest": str,
+            "first_occurred": str,
+            "last_occurred": str,
+            "events": int,
+            "places_taken": int,
+            "sides": str,
+        },
+        "pk": "operation",
+        "indexes": [],
+    },
+}
+FTS_COLUMNS = ["place_names", "notes", "quotes", "outlets"]
+
+
+def create(connection: sqlite3.Connection) -> None:
+    """Create every read model table, index and the full-text index, if missing."""
+    db = Database(connection)
+    for name, spec in TABLES.items():
+        table = db[name]
+        table.create(spec["columns"], pk=spec["pk"], if_not_exists=True)  # type: ignore[union-attr]
+        for columns in spec["indexes"]:  # type: ignore[attr-defined]
+            table.create_index(columns, if_not_exists=True)  # type: ignore[union-attr]
+    if not db["events_fts"].exists():
+        db["events"].enable_fts(FTS_COLUMNS, create_triggers=True, tokenize="unicode61")
+
+
+def drop(connection: sqlite3.Connection) -> None:
+    db = Database(connection)
+    for name in [*TABLES, "events_fts"]:
+        db[name].drop(ignore=True)
+    for trigger in db.triggers:
+        db.execute(f"DROP TRIGGER IF EXISTS [{trigger.name}]")

@@ -1,0 +1,152 @@
+"""The Python API for scripts and notebooks, and what the CLI calls: record, import, ask.
+
+This module and `timeline.cli` are the only ones that see both sides: the write side (the
+`Timeline` application) and the read side (`projections`). After every write the read models
+are brought up to date; `project()` catches up with what other writers appended.
+
+    >>> ops = OpsTimeline("al-qaim.db")
+    >>> ops.import_file("fixtures/al_qaim_2017.jsonl")
+    >>> rows = ops.show("al-qaim-2017")           # a list of dicts
+    >>> pandas.DataFrame(rows)                     # one call to a data frame
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from projections import queries
+from projections.views import Views, views_path
+from timeline.application import Imported, LoggedEvent, Timeline
+from timeline.errors import TimelineError
+from timeline.events import Event
+from timeline.store import choose_db
+
+Rows = list[dict[str, Any]]
+Moment = datetime | str | None
+Day = date | str | None
+
+
+class OpsTimeline:
+    """One event store and its read models."""
+
+    def __init__(self, db: str | None = None, *, views: str | None = None) -> None:
+        self.db = choose_db(db)
+        self.views = Views(views or views_path(self.db))
+        self._app: Timeline | None = None
+
+    @property
+    def app(self) -> Timeline:
+        """The write side, opened on first use (questions only need the read models)."""
+        if self._app is None:
+            self._app = Timeline(db=self.db)
+        return self._app
+
+    # writing
+
+    def record(self, record: Event | dict[str, Any], *, unlaunched: bool = False) -> bool:
+        new = self.app.record(record, unlaunched=unlaunched)
+        self.project()
+        return new
+
+    def import_file(
+        self,
+        source: str | Path,
+        *,
+        unlaunched: bool = False,
+        progress: Callable[[int], None] | None = None,
+    ) -> Imported:
+        result = self.app.import_file(source, unlaunched=unlaunched, progress=progress)
+        self.project()
+        return result
+
+    def log(self, operation: str | None = None) -> Iterator[LoggedEvent]:
+        return self.app.log(operation)
+
+    def project(self, progress: Callable[[int], Any] | None = None) -> int:
+        """Catch the read models up with the store; return how many events were projected."""
+        return self.views.catch_up(self.app.recorder, self.app.name, progress)
+
+    def rebuild(self, progress: Callable[[int], Any] | None = None) -> int:
+        """Recreate every read model from the events."""
+        return self.views.rebuild(self.app.recorder, self.app.name, progress)
+
+    # questions
+
+    def show(
+        self, operation: str, *, include_retracted: bool = False,
+        as_recorded: Moment = None, known_by: Day = None,
+    ) -> Rows:  # fmt: skip
+        with self._read(as_recorded, known_by) as db:
+            return queries.show(db, operation, include_retracted=include_retracted)
+
+    def query(self, *, as_recorded: Moment = None, known_by: Day = None, **filters: Any) -> Rows:
+        """Filters: operation, place, force, side, type, between=(FROM, TO), text, min_grade,
+        include_retracted."""
+        with self._read(as_recorded, known_by) as db:
+            return queries.query(db, **filters)
+
+    def control(
+        self, place: str, *, on: str | date | None = None,
+        as_recorded: Moment = None, known_by: Day = None,
+    ) -> Rows:  # fmt: skip
+        with self._read(as_recorded, known_by) as db:
+            return queries.control(db, place, on=None if on is None else str(on))
+
+    def forces(self, operation: str, *, as_recorded: Moment = None, known_by: Day = None) -> Rows:
+        with self._read(as_recorded, known_by) as db:
+            return queries.forces(db, operation)
+
+    def operations(self, *, as_recorded: Moment = None, known_by: Day = None) -> Rows:
+        with self._read(as_recorded, known_by) as db:
+            return queries.operations(db)
+
+    def history(self, event_id: str) -> Rows:
+        with self._read(None, None) as db:
+            return queries.history(db, event_id)
+
+    @contextmanager
+    def _read(self, as_recorded: Moment, known_by: Day) -> Iterator[sqlite3.Connection]:
+        if as_recorded is None and known_by is None:
+            with closing(self.views.connection()) as db:
+                yield db
+            return
+        moment = _moment(as_recorded)
+        day = _day(known_by)
+        with closing(self.views.as_of(recorded=moment, known_by=day)) as db:
+            yield db
+
+    def close(self) -> None:
+        self.views.close()
+        if self._app is not None:
+            self._app.close()
+            self._app = None
+
+
+def _moment(value: Moment) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        if isinstance(value, datetime) and value.tzinfo is None:
+            raise TimelineError("--as-recorded needs a time zone: Z or an offset (+03:00)")
+        return value
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise TimelineError(
+            f"--as-recorded: '{value}' is not an ISO 8601 date and time (2017-11-05T12:00:00Z)"
+        ) from None
+    if moment.tzinfo is None:
+        raise TimelineError("--as-recorded needs a time zone: Z or an offset (+03:00)")
+    return moment
+
+
+def _day(value: Day) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise TimelineError(f"--known-by: '{value}' is not a day (2017-11-05)") from None

@@ -1,0 +1,82 @@
+"""The `timeline` command group, and how errors become messages.
+
+Errors become messages here and only here: `Error: ...` on stderr, exit code 1, no traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, NoReturn
+
+import click
+
+from timeline.errors import ImportFailed, InvalidRecord, RecordRejected, TimelineError
+from timeline.store import choose_db
+
+if TYPE_CHECKING:
+    from timeline.api import OpsTimeline
+
+WRITING = {"import", "record", "log", "project", "rebuild"}
+
+
+def fail(message: str) -> NoReturn:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn the errors a user can cause into messages and exit code 1."""
+    try:
+        yield
+    except ImportFailed as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    except InvalidRecord as error:
+        fail("; ".join(f"{field}: {message}" for field, message in error.problems))
+    except RecordRejected as error:
+        fail(f"{error.field}: {error.message}")
+    except TimelineError as error:
+        fail(str(error))
+
+
+def open_timeline(ctx: click.Context) -> OpsTimeline:
+    from timeline.api import OpsTimeline
+
+    db = ctx.obj["db"]
+    try:
+        ops = OpsTimeline(db, views=ctx.obj["views"])
+        if ctx.obj["write"]:
+            ops.app  # noqa: B018 - open the event store now, to report a bad one here
+        return ops
+    except TimelineError:
+        raise
+    except Exception as error:  # the persistence module's own errors: an unreachable store
+        fail(f"cannot open the store {choose_db(db)!r}: {error}")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    metavar="PATH|URL",
+    help="The event store: an SQLite file, or a postgresql:// URL. "
+    "Default: $TIMELINE_DB, else timeline.db in the working directory.",
+)
+@click.option(
+    "--views",
+    metavar="PATH",
+    help="The read models' SQLite file. Default: $TIMELINE_VIEWS, else beside the store "
+    "(timeline.db -> timeline.views.db).",
+)
+@click.version_option(package_name="ops-timeline")
+@click.pass_context
+def main(ctx: click.Context, db: str | None, views: str | None) -> None:
+    """ops-timeline: an event-sourced record of military operations.
+
+    Events are appended, never edited: a later report_corrected or report_retracted
+    changes how an event reads, and the log keeps both.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj.update(db=db, views=views, write=ctx.invoked_subcommand in WRITING)

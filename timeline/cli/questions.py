@@ -1,0 +1,195 @@
+"""Commands that ask the read models: show, query, control, forces, operations, history."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from timeline.cli.base import main, open_timeline, user_errors
+from timeline.formats import FORMATS, render, triple
+
+EVENT_TABLE = [("occurred", "occurred"), ("type", "type"), ("place", "place"), ("by", "by"),
+               ("strength", "strength"), ("grades", "grades"), ("status", "status"),
+               ("id", "id")]  # fmt: skip
+CONTROL_TABLE = [("period", "#"), ("side", "side"), ("from", "from"), ("until", "until"),
+                 ("contested_from", "contested from"), ("start_event", "since event")]  # fmt: skip
+HOLDER_TABLE = [("place", "place"), ("on", "on"), ("answer", "answer"), ("side", "side"),
+                ("candidates", "candidates"), ("since", "since event")]  # fmt: skip
+FORCES_TABLE = [("force", "force"), ("side", "side"), ("roles", "roles"),
+                ("strength", "strength"), ("strength_shared_with", "strength shared with"),
+                ("first_occurred", "first"), ("last_occurred", "last"), ("events", "events"),
+                ("places_taken", "places taken")]  # fmt: skip
+OPERATIONS_TABLE = [
+    ("operation", "operation"),
+    ("status", "status"),
+    ("launched", "launched"),
+    ("launch_claims", "launch claims"),
+    ("concluded", "concluded"),
+    ("events", "events"),
+    ("places_taken", "places taken"),
+    ("sides", "sides"),
+]
+
+
+def question(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The options every question takes: --format, --as-recorded, --known-by."""
+    function = click.option(
+        "--known-by", metavar="DATE", help="Only sources published by DATE (2017-11-05)."
+    )(function)
+    function = click.option(
+        "--as-recorded", metavar="DATETIME",
+        help="Only events appended by then (ISO 8601 with Z or an offset): the same answer "
+        "forever.",
+    )(function)  # fmt: skip
+    return click.option(
+        "--format", "form", type=click.Choice(FORMATS), default="table", show_default=True,
+        help="A terminal table, a JSON array of objects, or CSV with a header row.",
+    )(function)  # fmt: skip
+
+
+def _span(earliest: str | None, latest: str | None) -> str | None:
+    if earliest == latest:
+        return earliest
+    return f"{earliest or '..'}/{latest or '..'}"
+
+
+def _events(rows: list[dict[str, Any]], form: str) -> str:
+    if form == "table":
+        for row in rows:
+            row["by"] = row["attackers"] or row["supporters"]
+            row["strength"] = triple(row, "strength") or triple(row, "casualties")
+    return render(rows, form, EVENT_TABLE)
+
+
+@main.command()
+@click.argument("operation")
+@click.option("--include-retracted", is_flag=True, help="Show retracted events too.")
+@question
+@click.pass_context
+def show(ctx: click.Context, operation: str, form: str, **when: Any) -> None:
+    """An operation's timeline in order of occurrence, dates as written (2017-11-03~).
+
+    Example:
+
+        timeline --db al-qaim.db show al-qaim-2017
+    """
+    ops = open_timeline(ctx)
+    with user_errors():
+        rows = ops.show(operation, include_retracted=when.pop("include_retracted"), **when)
+    click.echo(_events(rows, form), nl=False)
+
+
+@main.command()
+@click.option("--operation", help="An operation's slug.")
+@click.option("--place", help="A place's name or alias (any spelling the gazetteer knows).")
+@click.option("--force", help="A force that took part (Iraqi Army).")
+@click.option("--side", help="A side that took part (Iraq).")
+@click.option("--type", "type_", help="An event type (place_liberated).")
+@click.option("--between", nargs=2, metavar="FROM TO", help="Occurred possibly between.")
+@click.option("--text", help="Words in notes, place names, quotes or outlets.")
+@click.option("--min-grade", help="At least one source graded this well or better (B3).")
+@click.option("--include-retracted", is_flag=True, help="Include retracted events.")
+@question
+@click.pass_context
+def query(ctx: click.Context, form: str, as_recorded: str | None, known_by: str | None,
+          type_: str | None, **filters: Any) -> None:  # fmt: skip
+    """Events matching every filter given, in order of occurrence.
+
+    Example:
+
+        timeline query --place "Al Qa'im" --between 2017-11-01 2017-11-30 --min-grade D3
+    """
+    ops = open_timeline(ctx)
+    filters = {key: value for key, value in filters.items() if value is not None}
+    if type_ is not None:
+        filters["type"] = type_
+    with user_errors():
+        rows = ops.query(as_recorded=as_recorded, known_by=known_by, **filters)
+    click.echo(_events(rows, form), nl=False)
+
+
+@main.command()
+@click.argument("place")
+@click.option("--on", metavar="DATE", help="Who held it on this day; 'uncertain' if unsure.")
+@question
+@click.pass_context
+def control(ctx: click.Context, place: str, on: str | None, form: str, **when: Any) -> None:
+    """Who held PLACE over time, or on one day.
+
+    Where a fuzzy date makes the day ambiguous the answer is "uncertain" and names the
+    candidates instead of guessing.
+
+    Example:
+
+        timeline control "al-Qaim border crossing" --on 2017-11-04
+    """
+    ops = open_timeline(ctx)
+    with user_errors():
+        rows = ops.control(place, on=on, **when)
+    if on is not None:
+        click.echo(render(rows, form, HOLDER_TABLE), nl=False)
+        return
+    if form == "table":
+        for row in rows:
+            row["from"] = _span(row["start_earliest"], row["start_latest"])
+            row["until"] = (
+                _span(row["end_earliest"], row["end_latest"]) if row["end_event"] else "(holds)"
+            )
+    click.echo(render(rows, form, CONTROL_TABLE), nl=False)
+
+
+@main.command()
+@click.argument("operation")
+@question
+@click.pass_context
+def forces(ctx: click.Context, operation: str, form: str, **when: Any) -> None:
+    """The force summary: who committed what, when, with which results.
+
+    Example:
+
+        timeline forces al-qaim-2017 --format csv
+    """
+    ops = open_timeline(ctx)
+    with user_errors():
+        rows = ops.forces(operation, **when)
+    if form == "table":
+        for row in rows:
+            row["strength"] = triple(row, "strength")
+    click.echo(render(rows, form, FORCES_TABLE), nl=False)
+
+
+@main.command()
+@question
+@click.pass_context
+def operations(ctx: click.Context, form: str, **when: Any) -> None:
+    """Every operation: launched (every claim), concluded, status, places taken.
+
+    Example:
+
+        timeline operations --format json
+    """
+    ops = open_timeline(ctx)
+    with user_errors():
+        rows = ops.operations(**when)
+    click.echo(render(rows, form, OPERATIONS_TABLE), nl=False)
+
+
+@main.command()
+@click.argument("event_id")
+@click.option("--format", "form", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.pass_context
+def history(ctx: click.Context, event_id: str, form: str) -> None:
+    """An event as first recorded, then every correction or retraction of it.
+
+    Example:
+
+        timeline history al-qaim-2017/launched
+    """
+    ops = open_timeline(ctx)
+    with user_errors():
+        rows = ops.history(event_id)
+    columns = [("position", "#"), ("recorded", "recorded"), ("type", "type"),
+               ("event_id", "event"), ("record", "record")]  # fmt: skip
+    click.echo(render(rows, form, columns), nl=False)

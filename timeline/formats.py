@@ -1,0 +1,63 @@
+"""Answers as a reader wants them: a terminal table, a JSON array, or CSV with a header."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from typing import Any
+
+FORMATS = ("table", "json", "csv")
+Rows = list[dict[str, Any]]
+
+
+def render(rows: Rows, form: str, columns: Sequence[tuple[str, str]] | None = None) -> str:
+    """`columns` picks and names what a table shows; json and csv carry every column."""
+    if form == "json":
+        return json.dumps(rows, ensure_ascii=False, indent=1, default=str) + "\n"
+    if form == "csv":
+        return _csv(rows)
+    return table(rows, columns)
+
+
+def _csv(rows: Rows) -> str:
+    out = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(
+            {k: json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v
+             for k, v in row.items()}
+            for row in rows
+        )  # fmt: skip
+    return out.getvalue()
+
+
+def table(rows: Rows, columns: Sequence[tuple[str, str]] | None = None) -> str:
+    from tabulate import tabulate
+
+    if not rows:
+        return "(nothing found)\n"
+    picked = columns or [(key, key) for key in rows[0]]
+    body = [[_cell(row.get(key)) for key, _ in picked] for row in rows]
+    return tabulate(body, headers=[title for _, title in picked], disable_numparse=True) + "\n"
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    text = str(value).replace("\n", " ")
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def triple(row: dict[str, Any], prefix: str) -> str | None:
+    """40,000 (35,000–45,000): a UCDP triple as a reader says it."""
+    best = row.get(f"{prefix}_best")
+    if best is None:
+        return None
+    low, high = row.get(f"{prefix}_low"), row.get(f"{prefix}_high")
+    spread = f" ({low:,}–{high:,})" if low is not None and high is not None else ""
+    return f"{best:,}{spread}"
