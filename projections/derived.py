@@ -18,10 +18,9 @@ from collections.abc import Iterable
 
 import orjson
 
-from timeline.events import CONTROL_TYPES
-
 UNKNOWN = "unknown"
 TAKING_TYPES = ("crossing_captured", "place_captured", "place_liberated")
+CONTROL_TYPES = (*TAKING_TYPES, "place_lost", "place_entered")
 _ORDER = "occurred_mid IS NULL, occurred_mid, position"
 
 

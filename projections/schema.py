@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sqlite3
 
-from sqlite_utils import Database
 
 TABLES: dict[str, dict[str, object]] = {
     "events": {
@@ -174,8 +173,16 @@ TABLES: dict[str, dict[str, object]] = {
 FTS_COLUMNS = ["place_names", "notes", "quotes", "outlets"]
 
 
+def is_current(connection: sqlite3.Connection) -> bool:
+    """Whether every table is there (checked without importing sqlite-utils: start-up)."""
+    names = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    return names >= {*TABLES, "events_fts"}
+
+
 def create(connection: sqlite3.Connection) -> None:
     """Create every read model table, index and the full-text index, if missing."""
+    from sqlite_utils import Database
+
     db = Database(connection)
     for name, spec in TABLES.items():
         table = db[name]
@@ -187,6 +194,8 @@ def create(connection: sqlite3.Connection) -> None:
 
 
 def drop(connection: sqlite3.Connection) -> None:
+    from sqlite_utils import Database
+
     db = Database(connection)
     for name in [*TABLES, "events_fts"]:
         db[name].drop(ignore=True)

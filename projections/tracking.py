@@ -18,8 +18,7 @@ from eventsourcing.persistence import ApplicationRecorder, Tracking
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
 from projections.projector import TOPICS, Projector
-
-PAGE_SIZE = 5_000
+from projections.views import PAGE_SIZE
 
 
 class ViewsRecorder(SQLiteTrackingRecorder):

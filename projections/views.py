@@ -16,12 +16,19 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from typing import TYPE_CHECKING
+
 import orjson
-from eventsourcing.persistence import ApplicationRecorder
 
 from projections import schema
 from projections.projector import RECORDED, Projector, bounds, utc_text
-from projections.tracking import ViewsRecorder, catch_up, open_recorder
+
+if TYPE_CHECKING:  # eventsourcing is needed to project, not to answer questions
+    from eventsourcing.persistence import ApplicationRecorder
+
+    from projections.tracking import ViewsRecorder
+
+PAGE_SIZE = 5_000
 
 
 def views_path(db: str) -> str:
@@ -47,12 +54,15 @@ class Views:
         self.path = path
         self._recorder: ViewsRecorder | None = None
         with closing(connect(path)) as connection:
-            connection.execute("PRAGMA journal_mode=WAL")
-            schema.create(connection)
+            if not schema.is_current(connection):
+                connection.execute("PRAGMA journal_mode=WAL")
+                schema.create(connection)
 
     @property
     def recorder(self) -> ViewsRecorder:
         if self._recorder is None:
+            from projections.tracking import open_recorder
+
             self._recorder = open_recorder(self.path)
         return self._recorder
 
@@ -67,8 +77,12 @@ class Views:
         source: ApplicationRecorder,
         name: str,
         progress: Callable[[int], Any] | None = None,
+        *,
+        page_size: int = PAGE_SIZE,
     ) -> int:
-        return catch_up(source, name, self.recorder, progress=progress)
+        from projections.tracking import catch_up
+
+        return catch_up(source, name, self.recorder, progress=progress, page_size=page_size)
 
     def rebuild(
         self,

@@ -17,14 +17,16 @@ from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from projections import queries
 from projections.views import Views, views_path
-from timeline.application import Imported, LoggedEvent, Timeline
 from timeline.errors import TimelineError
-from timeline.events import Event
 from timeline.store import choose_db
+
+if TYPE_CHECKING:  # the write side is imported when first used: questions start faster
+    from timeline.application import Imported, LoggedEvent, Timeline
+    from timeline.events import Event
 
 Rows = list[dict[str, Any]]
 Moment = datetime | str | None
@@ -43,6 +45,8 @@ class OpsTimeline:
     def app(self) -> Timeline:
         """The write side, opened on first use (questions only need the read models)."""
         if self._app is None:
+            from timeline.application import Timeline
+
             self._app = Timeline(db=self.db)
         return self._app
 

@@ -1,0 +1,148 @@
+"""Tracked projection: exactly once, crash-safe, and a rebuild equals the incremental result."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from projections.projector import Projector
+from projections.views import Views
+from tests.conftest import AL_QAIM
+from tests.test_read_models import IRAQ, ISIS, RAWA, correction, event, retraction
+from timeline.api import OpsTimeline
+from timeline.application import Timeline
+
+
+def every_table(path: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every read model table (and of the full-text index), sorted."""
+    with sqlite3.connect(path) as connection:
+        names = [
+            row[0]
+            for row in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND name NOT LIKE 'events_fts_%' AND name != 'sqlite_stat1' ORDER BY name"
+            )
+        ]
+        return {
+            name: sorted(connection.execute(f"SELECT * FROM [{name}]").fetchall(), key=repr)
+            for name in names
+        }
+
+
+def scenario(ops: OpsTimeline) -> None:
+    """Events one by one, each projected as it is recorded: the incremental path."""
+    ops.import_file(AL_QAIM)
+    ops.record(event("launched", "operation_launched", "2017-11-01"))
+    ops.record(event("captured", "place_captured", "2017-11-03", place=RAWA, actors=IRAQ))
+    ops.record(event("lost", "place_lost", "2017-11-10~", place="Rawa", actors=ISIS))
+    ops.record(
+        event(
+            "retaken",
+            "place_liberated",
+            "2017-11-20",
+            place="Rawa",
+            actors=IRAQ,
+            strength={"best": 2000},
+        )
+    )
+    ops.record(correction("fix", "lost", occurred="2017-11-12", notes="a later report"))
+    ops.record(
+        event(
+            "entered",
+            "place_entered",
+            "2017-11-02",
+            actors=IRAQ,
+            place={**RAWA, "aliases": ["راوة"]},
+        )
+    )
+    ops.record(retraction("withdrawn", "entered"))
+    ops.record(
+        event(
+            "dead",
+            "casualties_reported",
+            "2017-11",
+            actors=IRAQ[:1],
+            casualties={"best": 12, "low": 10, "high": 20},
+            place="راوة",
+        )
+    )
+    ops.record(event("concluded", "operation_concluded", "2017-11-30"))
+
+
+def test_rebuild_equals_the_incrementally_built_read_models(db: str) -> None:
+    ops = OpsTimeline(db)
+    scenario(ops)
+    incremental = every_table(ops.views.path)
+
+    ops.rebuild()
+
+    assert every_table(ops.views.path) == incremental
+    assert len(incremental["events"]) == 15
+
+
+def test_each_event_is_projected_exactly_once_after_a_crash_between_two_pages(
+    db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    app = Timeline(db=db)
+    app.import_file(AL_QAIM)
+    views = Views(str(tmp_path / "crashing.views.db"))
+    calls = {"n": 0}
+    apply = Projector.apply
+
+    def crash_on_the_seventh(self: Projector, *args: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 7:
+            raise RuntimeError("power cut")
+        apply(self, *args)
+
+    monkeypatch.setattr(Projector, "apply", crash_on_the_seventh)
+    with pytest.raises(RuntimeError, match="power cut"):
+        views.catch_up(app.recorder, app.name, page_size=4)
+    after_crash = every_table(views.path)
+    monkeypatch.setattr(Projector, "apply", apply)
+    views.catch_up(app.recorder, app.name, page_size=4)
+
+    reference = Views(str(tmp_path / "reference.views.db"))
+    reference.catch_up(app.recorder, app.name)
+    assert len(after_crash["history"]) == 4  # the first page committed, the second not
+    assert every_table(views.path) == every_table(reference.path)
+    positions = [row[0] for row in every_table(views.path)["history"]]
+    assert len(positions) == len(set(positions)) == 13
+
+
+def test_catching_up_twice_projects_nothing_the_second_time(db: str) -> None:
+    ops = OpsTimeline(db)
+    ops.import_file(AL_QAIM)
+
+    assert ops.project() == 0
+
+
+def test_project_catches_up_with_events_another_writer_appended(db: str) -> None:
+    reader = OpsTimeline(db)
+    writer = Timeline(db=db)
+    writer.import_file(AL_QAIM)
+
+    assert reader.operations() == []
+    assert reader.project() == 13
+    assert [o["operation"] for o in reader.operations()] == ["al-qaim-2017"]
+
+
+def test_the_read_models_of_a_postgres_store_go_beside_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from projections.views import views_path
+
+    monkeypatch.delenv("TIMELINE_VIEWS", raising=False)
+
+    assert views_path("/data/ops.db") == "/data/ops.views.db"
+    assert views_path("postgresql://u@h/ops") == "timeline.views.db"
+    monkeypatch.setenv("TIMELINE_VIEWS", "/srv/views.db")
+    assert views_path("postgresql://u@h/ops") == "/srv/views.db"
+
+
+def test_the_read_side_knows_the_vocabulary_s_control_types() -> None:
+    from projections import derived
+    from timeline.events import CONTROL_TYPES
+
+    assert set(derived.CONTROL_TYPES) == CONTROL_TYPES
