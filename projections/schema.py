@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sqlite3
 
-
 TABLES: dict[str, dict[str, object]] = {
     "events": {
         "columns": {

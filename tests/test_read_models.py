@@ -294,7 +294,7 @@ def test_results_convert_to_a_data_frame_in_one_call(db: str) -> None:
 
     frame = pandas.DataFrame(ops.show("al-qaim-2017"))
 
-    assert list(frame["id"])[0] == "al-qaim-2017/launched"
+    assert frame["id"].iloc[0] == "al-qaim-2017/launched"
 
 
 def test_the_read_models_open_with_plain_sqlite3(db: str) -> None:
