@@ -8,7 +8,7 @@ DEMO_DB ?= al-qaim.db
 
 demo: $(VENV)/.installed  ## record the al-Qaim 2017 case and show its events
 	$(BIN)/timeline --db $(DEMO_DB) import fixtures/al_qaim_2017.jsonl
-	$(BIN)/timeline --db $(DEMO_DB) log al-qaim-2017
+	$(BIN)/timeline --db $(DEMO_DB) show al-qaim-2017
 
 test: $(VENV)/.installed  ## ruff, then the whole test-suite
 	$(BIN)/ruff check .
@@ -23,4 +23,4 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 clean:
-	rm -rf $(VENV) $(DEMO_DB) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB:.db=.views.db) .pytest_cache .ruff_cache
