@@ -24,12 +24,33 @@ CONTROL_TYPES = (*TAKING_TYPES, "place_lost", "place_entered")
 _ORDER = "occurred_mid IS NULL, occurred_mid, position"
 
 
-def refresh(cursor: sqlite3.Cursor, places: Iterable[str], operations: Iterable[str]) -> None:
-    for place in places:
+def mark_stale(cursor: sqlite3.Cursor, places: Iterable[str], operations: Iterable[str]) -> None:
+    """Note, in the projecting transaction, what the derived models must recompute."""
+    cursor.executemany(
+        "INSERT OR IGNORE INTO stale VALUES (?, ?)",
+        [("place", place) for place in places] + [("operation", op) for op in operations],
+    )
+
+
+def refresh_stale(cursor: sqlite3.Cursor) -> None:
+    """Recompute control, forces and operations wherever they are stale, then clear the marks.
+
+    Done once at the end of a catch-up (in its own transaction), not per page: a large catch-up
+    touches every operation on every page. The marks are written with each page, so a crash
+    leaves them for the next catch-up to finish.
+    """
+    for (place,) in cursor.execute("SELECT key FROM stale WHERE kind = 'place'").fetchall():
         refresh_control(cursor, place)
-    for operation in operations:
-        refresh_forces(cursor, operation)
+    cursor.execute(
+        "DELETE FROM forces WHERE operation IN (SELECT key FROM stale WHERE kind = 'operation')"
+    )
+    cursor.execute(_FORCES, TAKING_TYPES)
+    cursor.execute(
+        "DELETE FROM operations WHERE operation IN (SELECT key FROM stale WHERE kind = 'operation')"
+    )
+    for (operation,) in cursor.execute("SELECT key FROM stale WHERE kind = 'operation'").fetchall():
         refresh_operation(cursor, operation)
+    cursor.execute("DELETE FROM stale")
 
 
 def refresh_control(cursor: sqlite3.Cursor, place: str) -> None:
@@ -78,40 +99,54 @@ def _period(side: str, event_id: str, earliest: str | None, latest: str | None) 
     }  # fmt: skip
 
 
-def refresh_forces(cursor: sqlite3.Cursor, operation: str) -> None:
-    cursor.execute("DELETE FROM forces WHERE operation = ?", (operation,))
-    cursor.execute(
-        """
-        INSERT INTO forces
-        SELECT a.operation, a.force,
-               (SELECT a2.side FROM actors a2 JOIN events e2 ON e2.id = a2.event_id
-                 WHERE a2.operation = a.operation AND a2.force = a.force
-                   AND e2.status != 'retracted'
-                 GROUP BY a2.side ORDER BY count(*) DESC, a2.side LIMIT 1),
-               group_concat(DISTINCT a.role),
-               s.strength_best, s.strength_low, s.strength_high, s.id,
-               (SELECT group_concat(a3.force, '; ') FROM actors a3
-                 WHERE a3.event_id = s.id AND a3.force != a.force),
-               min(e.occurred_earliest), max(e.occurred_latest),
-               count(DISTINCT e.id),
-               count(DISTINCT CASE WHEN a.role = 'attacker' AND e.type IN (?, ?, ?)
-                                   THEN e.place END)
-        FROM actors a
-        JOIN events e ON e.id = a.event_id AND e.status != 'retracted'
-        LEFT JOIN events s ON s.id = (
-            SELECT e4.id FROM events e4 JOIN actors a4 ON a4.event_id = e4.id
-             WHERE a4.operation = a.operation AND a4.force = a.force
-               AND e4.type = 'forces_committed' AND e4.status != 'retracted'
-             ORDER BY e4.occurred_latest DESC, e4.position DESC LIMIT 1)
-        WHERE a.operation = ?
-        GROUP BY a.operation, a.force
-        """,
-        (*TAKING_TYPES, operation),
-    )
+_FORCES = """
+WITH act AS (
+    SELECT a.operation, a.force, a.side, a.role, e.id, e.type, e.place,
+           e.occurred_earliest, e.occurred_latest, e.position,
+           e.strength_best, e.strength_low, e.strength_high
+    FROM actors a JOIN events e ON e.id = a.event_id
+    WHERE a.operation IN (SELECT key FROM stale WHERE kind = 'operation')
+      AND e.status != 'retracted'
+),
+sides AS (
+    SELECT operation, force, side,
+           row_number() OVER (PARTITION BY operation, force ORDER BY count(*) DESC, side) AS n
+    FROM act GROUP BY operation, force, side
+),
+roles AS (
+    SELECT operation, force, group_concat(role, ',') AS roles
+    FROM (SELECT DISTINCT operation, force, role FROM act ORDER BY operation, force, role)
+    GROUP BY operation, force
+),
+strengths AS (
+    SELECT operation, force, id, strength_best, strength_low, strength_high,
+           row_number() OVER (
+               PARTITION BY operation, force ORDER BY occurred_latest DESC, position DESC
+           ) AS n
+    FROM act WHERE type = 'forces_committed'
+),
+totals AS (
+    SELECT operation, force, min(occurred_earliest) AS first, max(occurred_latest) AS last,
+           count(DISTINCT id) AS events,
+           count(DISTINCT CASE WHEN role = 'attacker' AND type IN (?, ?, ?) THEN place END)
+               AS taken
+    FROM act GROUP BY operation, force
+)
+INSERT INTO forces
+SELECT t.operation, t.force, s.side, r.roles,
+       st.strength_best, st.strength_low, st.strength_high, st.id,
+       (SELECT group_concat(force, '; ') FROM
+           (SELECT a.force FROM actors a WHERE a.event_id = st.id AND a.force != t.force
+            ORDER BY a.rowid)),
+       t.first, t.last, t.events, t.taken
+FROM totals t
+JOIN sides s ON s.operation = t.operation AND s.force = t.force AND s.n = 1
+JOIN roles r ON r.operation = t.operation AND r.force = t.force
+LEFT JOIN strengths st ON st.operation = t.operation AND st.force = t.force AND st.n = 1
+"""
 
 
 def refresh_operation(cursor: sqlite3.Cursor, operation: str) -> None:
-    cursor.execute("DELETE FROM operations WHERE operation = ?", (operation,))
     launches = cursor.execute(
         "SELECT occurred, occurred_earliest, occurred_latest FROM events WHERE operation = ? "
         "AND type = 'operation_launched' AND status != 'retracted' ORDER BY " + _ORDER,

@@ -1,8 +1,10 @@
 """The projector: one handler per event type, writing read-model rows with plain SQL.
 
 It works on one sqlite3 cursor inside a transaction that the caller owns (so that the rows and
-the tracking position commit together), and keeps the derived models (control, forces,
-operations) current for the places and operations each batch touched.
+the tracking position commit together). New events, by far the most common, are gathered and
+written with one `executemany` per table when the page is flushed; a correction, a retraction
+or a new alias first flushes what is pending, then changes the rows it concerns. The
+full-text index is kept by hand (no triggers), keyed by the event's position in the store.
 """
 
 from __future__ import annotations
@@ -24,19 +26,24 @@ ALIASES_ADDED = "timeline.gazetteer:Gazetteer.AliasesAdded"
 TOPICS = (RECORDED, PLACE_REGISTERED, ALIASES_ADDED)
 
 EVENT_COLUMNS = (
-    "id", "operation", "type", "status", "occurred", "occurred_earliest", "occurred_latest",
-    "occurred_mid", "place", "place_kind", "lat", "lon", "attackers", "defenders", "supporters",
-    "forces",
-    "strength_best", "strength_low", "strength_high",
-    "casualties_best", "casualties_low", "casualties_high",
-    "source_count", "best_grade", "grades", "outlets", "published_earliest", "published_latest",
-    "notes", "quotes", "place_names", "recorded", "position", "corrected_by", "corrected",
-    "retracted_by", "record",
+    "position", "id", "operation", "type", "status", "occurred", "occurred_earliest",
+    "occurred_latest", "occurred_mid", "place", "place_kind", "lat", "lon", "attackers",
+    "defenders", "supporters", "forces", "strength_best", "strength_low", "strength_high",
+    "casualties_best", "casualties_low", "casualties_high", "source_count", "best_grade",
+    "grades", "outlets", "published_earliest", "published_latest", "notes", "quotes",
+    "place_names", "recorded", "corrected_by", "corrected", "retracted_by", "record",
 )  # fmt: skip
 _INSERT_EVENT = (
-    f"INSERT OR REPLACE INTO events ({', '.join(EVENT_COLUMNS)}) "
-    f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"
+    f"INSERT INTO events (rowid, {', '.join(EVENT_COLUMNS)}) "
+    f"VALUES (?, {', '.join('?' * len(EVENT_COLUMNS))})"
 )
+_FTS = "place_names, notes, quotes, outlets"
+_FTS_INSERT = f"INSERT INTO events_fts (rowid, {_FTS}) VALUES (?, ?, ?, ?, ?)"
+_FTS_DELETE = (
+    f"INSERT INTO events_fts (events_fts, rowid, {_FTS}) "
+    f"SELECT 'delete', rowid, {_FTS} FROM events WHERE "
+)
+_FTS_INSERT_FROM = f"INSERT INTO events_fts (rowid, {_FTS}) SELECT rowid, {_FTS} FROM events WHERE "
 
 
 def utc_text(moment: datetime | str) -> str:
@@ -82,6 +89,10 @@ class Projector:
         self.cursor = cursor
         self.places: set[str] = set()
         self.operations: set[str] = set()
+        self._places: dict[str, dict[str, Any] | None] = {}
+        self._rows: dict[str, list[tuple[Any, ...]]] = {
+            "events": [], "fts": [], "actors": [], "sources": [], "history": []
+        }  # fmt: skip
 
     def apply(self, position: int, topic: str, state: dict[str, Any]) -> None:
         state["timestamp"] = utc_text(state["timestamp"])
@@ -93,18 +104,35 @@ class Projector:
             self.aliases_added(state["name"], state["aliases"])
         else:
             return
-        self.cursor.execute(
-            "INSERT OR REPLACE INTO history VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (position, state["timestamp"], topic, *_history_keys(state), orjson.dumps(state)),
+        self._rows["history"].append(
+            (position, state["timestamp"], topic, *_history_keys(state), orjson.dumps(state))
         )
 
     def apply_all(self, notifications: Iterable[tuple[int, str, bytes]]) -> None:
         for position, topic, data in notifications:
             self.apply(position, topic, orjson.loads(data))
 
+    def flush(self) -> None:
+        """Write the gathered rows, one statement per table."""
+        rows = self._rows
+        self.cursor.executemany(_INSERT_EVENT, rows["events"])
+        self.cursor.executemany(_FTS_INSERT, rows["fts"])
+        self.cursor.executemany(
+            "INSERT OR IGNORE INTO actors VALUES (?, ?, ?, ?, ?)", rows["actors"]
+        )
+        self.cursor.executemany(
+            "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows["sources"]
+        )
+        self.cursor.executemany(
+            "INSERT OR REPLACE INTO history VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows["history"]
+        )
+        for pending in rows.values():
+            pending.clear()
+
     def finish(self) -> None:
-        """Bring the derived models up to date for what this batch touched."""
-        derived.refresh(self.cursor, self.places, self.operations)
+        """Flush, and mark what this batch touched for the derived models to recompute."""
+        self.flush()
+        derived.mark_stale(self.cursor, self.places, self.operations)
         self.places.clear()
         self.operations.clear()
 
@@ -122,6 +150,7 @@ class Projector:
             self._name(alias, place["name"])
 
     def aliases_added(self, name: str, aliases: list[str]) -> None:
+        self.flush()
         row = self.cursor.execute("SELECT aliases FROM places WHERE name = ?", (name,)).fetchone()
         known = orjson.loads(row[0]) if row else []
         self.cursor.execute(
@@ -130,12 +159,15 @@ class Projector:
         )
         for alias in aliases:
             self._name(alias, name)
+        self.cursor.execute(_FTS_DELETE + "place = ?", (name,))
         self.cursor.execute(
             "UPDATE events SET place_names = ? WHERE place = ?",
             (" ".join([name, *known, *aliases]), name),
         )
+        self.cursor.execute(_FTS_INSERT_FROM + "place = ?", (name,))
 
     def _name(self, name: str, place: str) -> None:
+        self._places.clear()
         self.cursor.execute(
             "INSERT OR IGNORE INTO place_names VALUES (?, ?, ?)", (name_key(name), name, place)
         )
@@ -145,17 +177,22 @@ class Projector:
         if place is None:
             return None
         name = place if isinstance(place, str) else place["name"]
-        row = self.cursor.execute(
-            "SELECT p.name, p.kind, p.lat, p.lon, p.aliases FROM place_names n "
-            "JOIN places p ON p.name = n.place WHERE n.key = ?",
-            (name_key(name),),
-        ).fetchone()
-        if row is None:  # not in the gazetteer: keep what the record says
-            if isinstance(place, str):
-                return {"name": place, "kind": None, "lat": None, "lon": None, "aliases": []}
-            return {**place, "aliases": place.get("aliases") or []}
-        return {"name": row[0], "kind": row[1], "lat": row[2], "lon": row[3],
-                "aliases": orjson.loads(row[4])}  # fmt: skip
+        if name not in self._places:
+            row = self.cursor.execute(
+                "SELECT p.name, p.kind, p.lat, p.lon, p.aliases FROM place_names n "
+                "JOIN places p ON p.name = n.place WHERE n.key = ?",
+                (name_key(name),),
+            ).fetchone()
+            self._places[name] = row and {
+                "name": row[0], "kind": row[1], "lat": row[2], "lon": row[3],
+                "aliases": orjson.loads(row[4]),
+            }  # fmt: skip
+        found = self._places[name]
+        if found is not None:
+            return found
+        if isinstance(place, str):  # not in the gazetteer: keep what the record says
+            return {"name": place, "kind": None, "lat": None, "lon": None, "aliases": []}
+        return {**place, "aliases": place.get("aliases") or []}
 
     # events
 
@@ -167,8 +204,8 @@ class Projector:
         elif record["type"] == "report_retracted":
             self.report_retracted(record)
         else:
-            self.write_event(record, status="active", recorded=state["timestamp"],
-                             position=position)  # fmt: skip
+            self.add_event(record, status="active", recorded=state["timestamp"],
+                           position=position)  # fmt: skip
 
     def report_corrected(self, correction: dict[str, Any], recorded: str) -> None:
         row = self._event(correction["corrects"])
@@ -178,10 +215,12 @@ class Projector:
         self._touch(reading)
         merged = {**reading, **correction["changes"]}
         reading = {key: value for key, value in merged.items() if value is not None}
-        self.write_event(
+        self._delete(correction["corrects"])
+        self.add_event(
             reading, status="corrected", recorded=row["recorded"], position=row["position"],
             corrected_by=correction["id"], corrected=recorded,
         )  # fmt: skip
+        self.flush()
 
     def report_retracted(self, retraction: dict[str, Any]) -> None:
         row = self._event(retraction["retracts"])
@@ -193,19 +232,26 @@ class Projector:
             (retraction["id"], retraction["retracts"]),
         )
 
-    def _event(self, event_id: str) -> sqlite3.Row | None:
+    def _event(self, event_id: str) -> dict[str, Any] | None:
+        self.flush()
         self.cursor.execute(
             "SELECT record, recorded, position FROM events WHERE id = ?", (event_id,)
         )
         row = self.cursor.fetchone()
         return None if row is None else {"record": row[0], "recorded": row[1], "position": row[2]}
 
+    def _delete(self, event_id: str) -> None:
+        self.cursor.execute(_FTS_DELETE + "id = ?", (event_id,))
+        self.cursor.execute("DELETE FROM events WHERE id = ?", (event_id,))
+        self.cursor.execute("DELETE FROM actors WHERE event_id = ?", (event_id,))
+        self.cursor.execute("DELETE FROM sources WHERE event_id = ?", (event_id,))
+
     def _touch(self, record: dict[str, Any]) -> None:
         place = self.resolve(record.get("place"))
         if place is not None:
             self.places.add(place["name"])
 
-    def write_event(
+    def add_event(
         self,
         record: dict[str, Any],
         *,
@@ -215,6 +261,8 @@ class Projector:
         corrected_by: str | None = None,
         corrected: str | None = None,
     ) -> None:
+        """Gather the rows of one event as it reads now."""
+        event_id = record["id"]
         place = self.resolve(record.get("place"))
         if place is not None:
             self.places.add(place["name"])
@@ -227,8 +275,12 @@ class Projector:
         first_out = [earliest for earliest, _ in published if earliest]
         surely_out = [latest for _, latest in published if latest]
         earliest, latest = bounds(record.get("occurred"))
-        self.cursor.execute(_INSERT_EVENT, (
-            record["id"], record["operation"], record["type"], status,
+        outlets = "; ".join(dict.fromkeys(source["outlet"] for source in sources))
+        quotes = "\n".join(s["quote"] for s in sources if s.get("quote")) or None
+        place_names = " ".join([place["name"], *place["aliases"]]) if place else None
+        notes = record.get("notes")
+        self._rows["events"].append((
+            position, position, event_id, record["operation"], record["type"], status,
             record.get("occurred"), earliest, latest, midpoint(earliest, latest),
             place and place["name"], place and place["kind"], place and place["lat"],
             place and place["lon"],
@@ -236,29 +288,20 @@ class Projector:
             "; ".join(actor["force"] for actor in actors) or None,
             strength.get("best"), strength.get("low"), strength.get("high"),
             casualties.get("best"), casualties.get("low"), casualties.get("high"),
-            len(sources), min(grades) if grades else None, ", ".join(grades),
-            "; ".join(dict.fromkeys(source["outlet"] for source in sources)),
+            len(sources), min(grades) if grades else None, ", ".join(grades), outlets,
             min(first_out, default=None), min(surely_out, default=None),
-            record.get("notes"),
-            "\n".join(source["quote"] for source in sources if source.get("quote")) or None,
-            " ".join([place["name"], *place["aliases"]]) if place else None,
-            recorded, position, corrected_by, corrected, None,
+            notes, quotes, place_names, recorded, corrected_by, corrected, None,
             orjson.dumps(record).decode(),
         ))  # fmt: skip
-        self.cursor.execute("DELETE FROM actors WHERE event_id = ?", (record["id"],))
-        self.cursor.executemany(
-            "INSERT OR IGNORE INTO actors VALUES (?, ?, ?, ?, ?)",
-            [(record["id"], record["operation"], a["force"], a["side"], a["role"]) for a in actors],
-        )
-        self.cursor.execute("DELETE FROM sources WHERE event_id = ?", (record["id"],))
-        self.cursor.executemany(
-            "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (record["id"], n, s["outlet"], s["reliability"], s["credibility"], grade,
-                 s.get("url"), s.get("published"), *dates, s.get("quote"))
-                for n, (s, grade, dates) in enumerate(zip(sources, grades, published, strict=True))
-            ],
-        )  # fmt: skip
+        self._rows["fts"].append((position, place_names, notes, quotes, outlets))
+        self._rows["actors"] += [
+            (event_id, record["operation"], a["force"], a["side"], a["role"]) for a in actors
+        ]
+        self._rows["sources"] += [
+            (event_id, n, s["outlet"], s["reliability"], s["credibility"], grade,
+             s.get("url"), s.get("published"), *dates, s.get("quote"))
+            for n, (s, grade, dates) in enumerate(zip(sources, grades, published, strict=True))
+        ]  # fmt: skip
 
 
 def _history_keys(state: dict[str, Any]) -> tuple[str | None, ...]:

@@ -90,10 +90,10 @@ def query(
         where.append("e.place = ?")
         params.append(find_place(db, place))
     if force is not None:
-        where.append("EXISTS (SELECT 1 FROM actors a WHERE a.event_id = e.id AND a.force = ?)")
+        where.append("e.id IN (SELECT event_id FROM actors WHERE force = ?)")
         params.append(force)
     if side is not None:
-        where.append("EXISTS (SELECT 1 FROM actors a WHERE a.event_id = e.id AND a.side = ?)")
+        where.append("e.id IN (SELECT event_id FROM actors WHERE side = ?)")
         params.append(side)
     if type is not None:
         where.append("e.type = ?")
@@ -232,3 +232,118 @@ def history(db: sqlite3.Connection, event_id: str) -> list[Row]:
     for row in found:
         row["record"] = orjson.loads(row.pop("state"))["record"]
     return found
+
+
+# What the figures and the report ask: an operation's places, their control, its sources and
+# the claims a reader should weigh.
+
+WEAK_RELIABILITY = ("D", "E", "F")
+WEAK_CREDIBILITY = ("4", "5", "6")
+
+
+def operation_places(db: sqlite3.Connection, operation: str) -> list[Row]:
+    """The places an operation's events name, with their position and how many events name
+    each, by name."""
+    find_operation(db, operation)
+    return _rows(
+        db.execute(
+            "SELECT p.name AS place, p.kind, p.lat, p.lon, count(*) AS events "
+            "FROM events e JOIN places p ON p.name = e.place "
+            "WHERE e.operation = ? AND e.status != 'retracted' GROUP BY p.name ORDER BY p.name",
+            (operation,),
+        )
+    )
+
+
+def operation_control(db: sqlite3.Connection, operation: str) -> list[Row]:
+    """Every control period of the places an operation's events name, by place and period,
+    each with the place's position and the event that opened it (its operation, type, date
+    as written, grades and outlets), the event that ended it, and the first report of
+    fighting in it (`contested_*`: by which side, in which operation, when, on whose word)."""
+    find_operation(db, operation)
+    periods = _rows(
+        db.execute(
+            """
+            SELECT c.place, p.kind AS place_kind, p.lat, p.lon, c.period, c.side,
+                   c.start_earliest, c.start_latest, c.start_event,
+                   s.operation AS start_operation, s.type AS start_type,
+                   s.occurred AS start_occurred, s.grades AS start_grades,
+                   s.outlets AS start_outlets,
+                   c.end_earliest, c.end_latest, c.end_event, x.type AS end_type,
+                   x.occurred AS end_occurred, x.grades AS end_grades,
+                   x.outlets AS end_outlets,
+                   c.contested_from, c.contested_event, k.operation AS contested_operation,
+                   k.attackers AS contested_by, k.occurred AS contested_occurred,
+                   k.grades AS contested_grades, k.outlets AS contested_outlets,
+                   c.events
+            FROM control c
+            JOIN places p ON p.name = c.place
+            LEFT JOIN events s ON s.id = c.start_event
+            LEFT JOIN events x ON x.id = c.end_event
+            LEFT JOIN events k ON k.id = c.contested_event
+            WHERE c.place IN (SELECT place FROM events
+                              WHERE operation = ? AND status != 'retracted')
+            ORDER BY c.place, c.period
+            """,
+            (operation,),
+        )
+    )
+    for period in periods:
+        period["events"] = orjson.loads(period["events"])
+    return periods
+
+
+def operation_sources(db: sqlite3.Connection, operation: str) -> list[Row]:
+    """Every source of an operation's events as they currently read, one row per event and
+    source, in order of occurrence."""
+    find_operation(db, operation)
+    return _rows(
+        db.execute(
+            f"SELECT s.outlet, s.grade, s.reliability, s.credibility, s.published, s.url, "
+            f"s.quote, e.id AS event_id, e.type, e.occurred, e.place "
+            f"FROM sources s JOIN events e ON e.id = s.event_id "
+            f"WHERE e.operation = ? AND e.status != 'retracted' ORDER BY {BY_OCCURRENCE}, s.n",
+            (operation,),
+        )
+    )
+
+
+def claims_in_doubt(db: sqlite3.Connection, operation: str) -> list[Row]:
+    """The claims a reader should weigh, in order of occurrence: the launch, when sources give
+    it different dates (`launch date contested`); events corrected since first recorded
+    (`corrected`); events resting on a single source graded D, E or F or of credibility 4-6
+    (`single weak source`). An event in doubt for two reasons has a row for each."""
+    find_operation(db, operation)
+    columns = "e.id AS event_id, e.type, e.occurred, e.place, e.grades, e.outlets"
+    weak = ", ".join("?" * len(WEAK_RELIABILITY))
+    doubtful = ", ".join("?" * len(WEAK_CREDIBILITY))
+    rows = _rows(
+        db.execute(
+            f"""
+            SELECT * FROM (
+            SELECT 1 AS reason, {columns},
+                   'sources date the launch ' || o.launched AS detail,
+                   e.occurred_mid, e.position
+              FROM events e JOIN operations o ON o.operation = e.operation
+             WHERE e.operation = ? AND e.type = 'operation_launched'
+               AND e.status != 'retracted' AND o.launch_contested = 1
+            UNION ALL
+            SELECT 2, {columns}, 'corrected by ' || e.corrected_by || ', recorded '
+                   || substr(e.corrected, 1, 10), e.occurred_mid, e.position
+              FROM events e WHERE e.operation = ? AND e.status = 'corrected'
+            UNION ALL
+            SELECT 3, {columns}, 'one source: ' || e.outlets || ', graded ' || e.grades,
+                   e.occurred_mid, e.position
+              FROM events e
+             WHERE e.operation = ? AND e.status != 'retracted' AND e.source_count = 1
+               AND EXISTS (SELECT 1 FROM sources s WHERE s.event_id = e.id
+                           AND (s.reliability IN ({weak}) OR s.credibility IN ({doubtful})))
+            ) ORDER BY occurred_mid IS NULL, occurred_mid, position, reason
+            """,
+            (operation, operation, operation, *WEAK_RELIABILITY, *WEAK_CREDIBILITY),
+        )
+    )
+    reasons = {1: "launch date contested", 2: "corrected", 3: "single weak source"}
+    for row in rows:
+        del row["occurred_mid"], row["position"]
+    return [{"claim": reasons[row.pop("reason")], **row} for row in rows]

@@ -51,9 +51,6 @@ TABLES: dict[str, dict[str, object]] = {
             ["operation", "occurred_mid"],
             ["place", "occurred_mid"],
             ["occurred_earliest"],
-            ["occurred_latest"],
-            ["type"],
-            ["status"],
         ],
     },
     "actors": {
@@ -76,7 +73,7 @@ TABLES: dict[str, dict[str, object]] = {
             "quote": str,
         },
         "pk": ("event_id", "n"),
-        "indexes": [["grade"], ["outlet"]],
+        "indexes": [],
     },
     "history": {
         "columns": {
@@ -90,7 +87,7 @@ TABLES: dict[str, dict[str, object]] = {
             "state": str,
         },
         "pk": "position",
-        "indexes": [["event_id"], ["target"], ["operation", "position"], ["recorded"]],
+        "indexes": [["event_id"], ["target"], ["recorded"]],
     },
     "places": {
         "columns": {
@@ -147,6 +144,11 @@ TABLES: dict[str, dict[str, object]] = {
         "pk": ("operation", "force"),
         "indexes": [["force"], ["side"]],
     },
+    "stale": {
+        "columns": {"kind": str, "key": str},
+        "pk": ("kind", "key"),
+        "indexes": [],
+    },
     "operations": {
         "columns": {
             "operation": str,
@@ -189,7 +191,7 @@ def create(connection: sqlite3.Connection) -> None:
         for columns in spec["indexes"]:  # type: ignore[attr-defined]
             table.create_index(columns, if_not_exists=True)  # type: ignore[union-attr]
     if not db["events_fts"].exists():
-        db["events"].enable_fts(FTS_COLUMNS, create_triggers=True, tokenize="unicode61")
+        db["events"].enable_fts(FTS_COLUMNS, create_triggers=False, tokenize="unicode61")
 
 
 def drop(connection: sqlite3.Connection) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 from eventsourcing.persistence import ApplicationRecorder, Tracking
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
+from projections import derived
 from projections.projector import TOPICS, Projector
 from projections.views import PAGE_SIZE
 
@@ -25,11 +26,21 @@ class ViewsRecorder(SQLiteTrackingRecorder):
     """Tracking positions and read-model rows, written together."""
 
     def write(self, tracking: Tracking, apply: Callable[[Projector], None]) -> None:
+        with self.datastore.get_connection(commit=True) as connection:
+            # WAL with synchronous=NORMAL: a power cut may lose the last pages, never the
+            # agreement between rows and position; the next catch-up projects them again.
+            connection.cursor().execute("PRAGMA synchronous = NORMAL")
+            connection.cursor().execute("PRAGMA cache_size = -262144")  # 256 MiB
+            with connection.transaction(commit=True) as cursor:
+                projector = Projector(cursor.sqlite_cursor)
+                apply(projector)
+                projector.finish()
+                self._insert_tracking(cursor, tracking)
+
+    def refresh(self) -> None:
+        """Recompute the derived models that the pages projected so far made stale."""
         with self.datastore.transaction(commit=True) as cursor:
-            projector = Projector(cursor.sqlite_cursor)
-            apply(projector)
-            projector.finish()
-            self._insert_tracking(cursor, tracking)
+            derived.refresh_stale(cursor.sqlite_cursor)
 
 
 def open_recorder(path: str) -> ViewsRecorder:
@@ -57,6 +68,7 @@ def catch_up(
                 position, limit=page_size, topics=TOPICS, inclusive_of_start=False
             )
             if not page:
+                recorder.refresh()
                 return done
             position = page[-1].id
             recorder.write(

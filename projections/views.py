@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from projections import schema
+from projections import derived, schema
 from projections.projector import RECORDED, Projector, bounds, utc_text
 
 if TYPE_CHECKING:  # eventsourcing is needed to project, not to answer questions
@@ -125,6 +125,7 @@ class Views:
                         continue
                 projector.apply(position, topic, state)
             projector.finish()
+            derived.refresh_stale(memory.cursor())
             memory.execute("COMMIT")
         return memory
 
