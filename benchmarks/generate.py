@@ -50,17 +50,56 @@ STRING_REFERENCE_RATE = 0.7  # later mentions of a place by name rather than in 
 # Syllables in transliteration and in Arabic script: names and their Arabic aliases are built
 # from the same pieces, so "Kabrasha" is "كابراشا".
 SYLLABLES = [
-    ("ka", "كا"), ("ra", "را"), ("bi", "بي"), ("sha", "شا"), ("dir", "دير"), ("mal", "مال"),
-    ("hu", "حو"), ("sin", "سين"), ("ta", "تا"), ("qa", "قا"), ("ju", "جو"), ("na", "نا"),
-    ("zor", "زور"), ("ham", "حم"), ("dan", "دان"), ("ba", "با"), ("ghu", "غو"), ("fa", "فا"),
-    ("lu", "لو"), ("sa", "سا"), ("mi", "مي"), ("yah", "ية"), ("wad", "واد"), ("kir", "كير"),
-    ("tus", "طوس"), ("jar", "جار"), ("rif", "ريف"), ("sul", "سول"), ("dah", "ضاح"), ("zi", "زي"),
-    ("nur", "نور"), ("bab", "باب"), ("khar", "خار"), ("ayn", "عين"), ("mas", "ماس"), ("ri", "ري"),
+    ("ka", "كا"),
+    ("ra", "را"),
+    ("bi", "بي"),
+    ("sha", "شا"),
+    ("dir", "دير"),
+    ("mal", "مال"),
+    ("hu", "حو"),
+    ("sin", "سين"),
+    ("ta", "تا"),
+    ("qa", "قا"),
+    ("ju", "جو"),
+    ("na", "نا"),
+    ("zor", "زور"),
+    ("ham", "حم"),
+    ("dan", "دان"),
+    ("ba", "با"),
+    ("ghu", "غو"),
+    ("fa", "فا"),
+    ("lu", "لو"),
+    ("sa", "سا"),
+    ("mi", "مي"),
+    ("yah", "ية"),
+    ("wad", "واد"),
+    ("kir", "كير"),
+    ("tus", "طوس"),
+    ("jar", "جار"),
+    ("rif", "ريف"),
+    ("sul", "سول"),
+    ("dah", "ضاح"),
+    ("zi", "زي"),
+    ("nur", "نور"),
+    ("bab", "باب"),
+    ("khar", "خار"),
+    ("ayn", "عين"),
+    ("mas", "ماس"),
+    ("ri", "ري"),
 ]
 # Prefixes by kind, with their Arabic; "" is a bare name.
 PREFIXES = {
-    "town": [("", ""), ("Tal", "تل"), ("Bir", "بئر"), ("Ain", "عين"), ("Umm", "أم"),
-             ("Abu", "أبو"), ("Deir", "دير"), ("Kafr", "كفر"), ("Khirbat", "خربة")],
+    "town": [
+        ("", ""),
+        ("Tal", "تل"),
+        ("Bir", "بئر"),
+        ("Ain", "عين"),
+        ("Umm", "أم"),
+        ("Abu", "أبو"),
+        ("Deir", "دير"),
+        ("Kafr", "كفر"),
+        ("Khirbat", "خربة"),
+    ],
     "neighbourhood": [("Hay", "حي"), ("Hay al-", "حي ال"), ("Souq", "سوق")],
     "crossing": [("Ma'bar", "معبر")],
     "facility": [("Matar", "مطار"), ("Sadd", "سد"), ("Qa'idat", "قاعدة"), ("Haql", "حقل")],
@@ -72,15 +111,31 @@ SUFFIXES = {  # English descriptions analysts add: "X border crossing", "X airba
     "region": ["district", "desert", "valley"],
 }
 KINDS = [
-    *["town"] * 50, *["neighbourhood"] * 25, *["facility"] * 12, *["region"] * 8, *["crossing"] * 5
+    *["town"] * 50,
+    *["neighbourhood"] * 25,
+    *["facility"] * 12,
+    *["region"] * 8,
+    *["crossing"] * 5,
 ]
 PROVINCES = [  # centres people fought over; places scatter around them
-    ("Anbar", 33.4, 42.3), ("Ninawa", 36.3, 43.1), ("Salahuddin", 34.6, 43.7),
-    ("Kirkuk", 35.5, 44.4), ("Diyala", 33.9, 44.9), ("Baghdad belt", 33.3, 44.2),
-    ("Deir ez-Zor", 35.3, 40.2), ("Raqqa", 35.9, 39.0), ("Hasakah", 36.5, 40.8),
-    ("Aleppo", 36.2, 37.2), ("Homs desert", 34.6, 38.3), ("Hama", 35.1, 36.8),
-    ("Sinjar", 36.3, 41.9), ("Babil", 32.5, 44.4), ("Karbala desert", 32.6, 43.2),
-    ("Wasit", 32.5, 45.8), ("Basra", 30.5, 47.6), ("Damascus countryside", 33.5, 36.4),
+    ("Anbar", 33.4, 42.3),
+    ("Ninawa", 36.3, 43.1),
+    ("Salahuddin", 34.6, 43.7),
+    ("Kirkuk", 35.5, 44.4),
+    ("Diyala", 33.9, 44.9),
+    ("Baghdad belt", 33.3, 44.2),
+    ("Deir ez-Zor", 35.3, 40.2),
+    ("Raqqa", 35.9, 39.0),
+    ("Hasakah", 36.5, 40.8),
+    ("Aleppo", 36.2, 37.2),
+    ("Homs desert", 34.6, 38.3),
+    ("Hama", 35.1, 36.8),
+    ("Sinjar", 36.3, 41.9),
+    ("Babil", 32.5, 44.4),
+    ("Karbala desert", 32.6, 43.2),
+    ("Wasit", 32.5, 45.8),
+    ("Basra", 30.5, 47.6),
+    ("Damascus countryside", 33.5, 36.4),
 ]
 
 
@@ -100,8 +155,12 @@ class PlaceSpec:
     def full(self) -> dict[str, Any]:
         """The place in full; the first time without the aliases held back."""
         aliases = self.aliases if self.told else self.aliases[: len(self.aliases) - self.held_back]
-        place: dict[str, Any] = {"name": self.name, "lat": self.lat, "lon": self.lon,
-                                 "kind": self.kind}
+        place: dict[str, Any] = {
+            "name": self.name,
+            "lat": self.lat,
+            "lon": self.lon,
+            "kind": self.kind,
+        }
         if aliases:
             place["aliases"] = aliases
         if not self.told:
@@ -125,9 +184,20 @@ def _root(rng: random.Random) -> tuple[str, str]:
 
 def _variant(name: str, rng: random.Random) -> str:
     """Another transliteration of a name: Tell for Tal, k for q, ou for u, ..."""
-    swaps = [("Tal ", "Tell "), ("Deir ", "Dayr "), ("Khirbat ", "Khirbet "), ("Jabal ", "Jebel "),
-             ("Umm ", "Um "), ("Hay ", "Hai "), ("q", "k"), ("u", "ou"), ("sh", "ch"),
-             ("ay", "ai"), ("ah", "a"), ("ji", "gi")]
+    swaps = [
+        ("Tal ", "Tell "),
+        ("Deir ", "Dayr "),
+        ("Khirbat ", "Khirbet "),
+        ("Jabal ", "Jebel "),
+        ("Umm ", "Um "),
+        ("Hay ", "Hai "),
+        ("q", "k"),
+        ("u", "ou"),
+        ("sh", "ch"),
+        ("ay", "ai"),
+        ("ah", "a"),
+        ("ji", "gi"),
+    ]
     rng.shuffle(swaps)
     for old, new in swaps:
         if old in name:
@@ -210,19 +280,41 @@ def _ordinal(number: int) -> str:
 
 def make_forces() -> dict[str, list[str]]:
     """A few hundred forces on eleven sides (every name unique)."""
-    wilayat = ["Ninawa", "Anbar", "al-Furat", "Kirkuk", "Salahuddin", "Dijla", "al-Jazira",
-               "al-Khayr", "al-Raqqa", "Halab", "Homs", "Dimashq", "Diyala", "Shamal Baghdad"]
+    wilayat = [
+        "Ninawa",
+        "Anbar",
+        "al-Furat",
+        "Kirkuk",
+        "Salahuddin",
+        "Dijla",
+        "al-Jazira",
+        "al-Khayr",
+        "al-Raqqa",
+        "Halab",
+        "Homs",
+        "Dimashq",
+        "Diyala",
+        "Shamal Baghdad",
+    ]
     return {
         "Iraq": [
             *(f"Iraqi Army {_ordinal(k)} Division" for k in range(1, 21)),
             *(f"Federal Police {_ordinal(k)} Division" for k in range(1, 7)),
             *(f"Popular Mobilization Units Brigade {k}" for k in range(1, 61)),
-            "Counter Terrorism Service", "Iraqi Air Force", "Iraqi Army Aviation",
-            "Badr Organization", "Kata'ib Hezbollah", "Asa'ib Ahl al-Haq",
-            "Saraya al-Salam", "Tribal Mobilization (Anbar)", "الحشد الشعبي",
+            "Counter Terrorism Service",
+            "Iraqi Air Force",
+            "Iraqi Army Aviation",
+            "Badr Organization",
+            "Kata'ib Hezbollah",
+            "Asa'ib Ahl al-Haq",
+            "Saraya al-Salam",
+            "Tribal Mobilization (Anbar)",
+            "الحشد الشعبي",
         ],
         "ISIS": [
-            "Islamic State", "Jaysh al-Khilafah", "Jaysh al-Usra",
+            "Islamic State",
+            "Jaysh al-Khilafah",
+            "Jaysh al-Usra",
             *(f"Wilayat {w}" for w in wilayat),
             *(f"Katibat {k}" for k in ("al-Battar", "Tariq ibn Ziyad", "al-Muhajirin", "Usud")),
             "الدولة الإسلامية",
@@ -230,41 +322,87 @@ def make_forces() -> dict[str, list[str]]:
         "Syria": [
             *(f"Syrian Arab Army {_ordinal(k)} Division" for k in range(1, 19)),
             *(f"Republican Guard {k} Brigade" for k in (104, 105, 106, 30)),
-            "Tiger Forces", "5th Assault Corps", "Liwa al-Quds", "Syrian Arab Air Force",
-            *(f"National Defence Forces ({c})" for c in ("Homs", "Hama", "Deir ez-Zor",
-                                                          "Aleppo", "Hasakah", "Qamishli")),
+            "Tiger Forces",
+            "5th Assault Corps",
+            "Liwa al-Quds",
+            "Syrian Arab Air Force",
+            *(
+                f"National Defence Forces ({c})"
+                for c in ("Homs", "Hama", "Deir ez-Zor", "Aleppo", "Hasakah", "Qamishli")
+            ),
         ],
         "SDF": [
-            "Syrian Democratic Forces", "YPG", "YPJ", "Manbij Military Council",
-            "Deir ez-Zor Military Council", "Raqqa Internal Security Forces",
-            "Jaysh al-Thuwar", "al-Sanadid Forces", "Syriac Military Council",
+            "Syrian Democratic Forces",
+            "YPG",
+            "YPJ",
+            "Manbij Military Council",
+            "Deir ez-Zor Military Council",
+            "Raqqa Internal Security Forces",
+            "Jaysh al-Thuwar",
+            "al-Sanadid Forces",
+            "Syriac Military Council",
             *(f"SDF {_ordinal(k)} Regiment" for k in range(1, 21)),
             "قوات سوريا الديمقراطية",
         ],
         "Coalition": [
-            "US-led coalition", "US Air Force", "Royal Air Force", "French Air Force",
-            "Royal Australian Air Force", "Royal Netherlands Air Force", "Royal Danish Air Force",
-            "Royal Jordanian Air Force", "US Army Apache helicopters", "US Marine artillery",
+            "US-led coalition",
+            "US Air Force",
+            "Royal Air Force",
+            "French Air Force",
+            "Royal Australian Air Force",
+            "Royal Netherlands Air Force",
+            "Royal Danish Air Force",
+            "Royal Jordanian Air Force",
+            "US Army Apache helicopters",
+            "US Marine artillery",
             *(f"US Army {_ordinal(k)} Field Artillery Regiment" for k in range(1, 11)),
         ],
-        "Russia": ["Russian Aerospace Forces", "Wagner Group", "Russian Military Police",
-                   "Russian special operations forces", "Russian Navy"],
-        "Turkey": ["Turkish Armed Forces", "Turkish Air Force", "Turkish Land Forces",
-                   *(f"Turkish {_ordinal(k)} Commando Brigade" for k in range(1, 6))],
+        "Russia": [
+            "Russian Aerospace Forces",
+            "Wagner Group",
+            "Russian Military Police",
+            "Russian special operations forces",
+            "Russian Navy",
+        ],
+        "Turkey": [
+            "Turkish Armed Forces",
+            "Turkish Air Force",
+            "Turkish Land Forces",
+            *(f"Turkish {_ordinal(k)} Commando Brigade" for k in range(1, 6)),
+        ],
         "Kurdistan Region": [
             *(f"Peshmerga {_ordinal(k)} Brigade" for k in range(1, 31)),
-            "Zeravani", "Kurdistan Region Security Council", "Asayish",
+            "Zeravani",
+            "Kurdistan Region Security Council",
+            "Asayish",
         ],
         "Syrian opposition": [
-            "Free Syrian Army", "Jaysh al-Islam", "Ahrar al-Sham", "Faylaq al-Sham",
-            "Sultan Murad Division", "Hamza Division", "Maghawir al-Thawra",
-            "Jaysh Usud al-Sharqiya", "Syrian National Army", "Jaysh al-Izza",
+            "Free Syrian Army",
+            "Jaysh al-Islam",
+            "Ahrar al-Sham",
+            "Faylaq al-Sham",
+            "Sultan Murad Division",
+            "Hamza Division",
+            "Maghawir al-Thawra",
+            "Jaysh Usud al-Sharqiya",
+            "Syrian National Army",
+            "Jaysh al-Izza",
             *(f"Syrian National Army {_ordinal(k)} Legion" for k in range(1, 4)),
         ],
-        "HTS": ["Hay'at Tahrir al-Sham", "Jabhat al-Nusra", "Jabhat Fatah al-Sham",
-                "Turkistan Islamic Party", "هيئة تحرير الشام"],
-        "Iran": ["IRGC Quds Force", "Fatemiyoun Brigade", "Zainabiyoun Brigade", "Hezbollah",
-                 "Harakat al-Nujaba"],
+        "HTS": [
+            "Hay'at Tahrir al-Sham",
+            "Jabhat al-Nusra",
+            "Jabhat Fatah al-Sham",
+            "Turkistan Islamic Party",
+            "هيئة تحرير الشام",
+        ],
+        "Iran": [
+            "IRGC Quds Force",
+            "Fatemiyoun Brigade",
+            "Zainabiyoun Brigade",
+            "Hezbollah",
+            "Harakat al-Nujaba",
+        ],
     }
 
 
@@ -287,21 +425,35 @@ LIBERATORS = {"Iraq", "Syria", "SDF", "Kurdistan Region", "Syrian opposition"}
 # --- sources and text -----------------------------------------------------------------------
 
 OUTLETS = [  # (outlet, site or None, its usual reliability)
-    ("Reuters", "www.reuters.com", "B"), ("Associated Press", "apnews.com", "B"),
-    ("AFP", "www.afp.com", "B"), ("BBC Arabic", "www.bbc.com/arabic", "B"),
-    ("Al Jazeera", "www.aljazeera.net", "C"), ("Al Arabiya", "www.alarabiya.net", "C"),
-    ("Rudaw", "www.rudaw.net", "C"), ("Kurdistan 24", "www.kurdistan24.net", "C"),
-    ("SANA", "sana.sy", "E"), ("Amaq", None, "F"), ("South Front", "southfront.org", "D"),
+    ("Reuters", "www.reuters.com", "B"),
+    ("Associated Press", "apnews.com", "B"),
+    ("AFP", "www.afp.com", "B"),
+    ("BBC Arabic", "www.bbc.com/arabic", "B"),
+    ("Al Jazeera", "www.aljazeera.net", "C"),
+    ("Al Arabiya", "www.alarabiya.net", "C"),
+    ("Rudaw", "www.rudaw.net", "C"),
+    ("Kurdistan 24", "www.kurdistan24.net", "C"),
+    ("SANA", "sana.sy", "E"),
+    ("Amaq", None, "F"),
+    ("South Front", "southfront.org", "D"),
     ("Institute for the Study of War", "www.understandingwar.org", "B"),
     ("Syrian Observatory for Human Rights", "www.syriahr.com", "C"),
-    ("Iraqi Ministry of Defence", "mod.mil.iq", "D"), ("PMU Media Office", "pmf.iq", "D"),
-    ("CJTF-OIR", "www.inherentresolve.mil", "B"), ("Russian Ministry of Defence", "mil.ru", "D"),
-    ("Enab Baladi", "www.enabbaladi.net", "C"), ("Deir Ezzor 24", "deirezzor24.net", "C"),
-    ("Shafaq News", "shafaq.com", "C"), ("Airwars", "airwars.org", "B"),
-    ("Liveuamap", "liveuamap.com", "D"), ("ANHA", "hawarnews.com", "D"),
-    ("Al-Masdar News", "www.almasdarnews.com", "D"), ("Anadolu Agency", "www.aa.com.tr", "C"),
-    ("Iraqi News Agency", "www.ina.iq", "D"), ("local activist on Twitter", "twitter.com", "F"),
-    ("Telegram channel", "t.me", "F"), ("وكالة الأنباء العراقية", "www.ina.iq/ar", "D"),
+    ("Iraqi Ministry of Defence", "mod.mil.iq", "D"),
+    ("PMU Media Office", "pmf.iq", "D"),
+    ("CJTF-OIR", "www.inherentresolve.mil", "B"),
+    ("Russian Ministry of Defence", "mil.ru", "D"),
+    ("Enab Baladi", "www.enabbaladi.net", "C"),
+    ("Deir Ezzor 24", "deirezzor24.net", "C"),
+    ("Shafaq News", "shafaq.com", "C"),
+    ("Airwars", "airwars.org", "B"),
+    ("Liveuamap", "liveuamap.com", "D"),
+    ("ANHA", "hawarnews.com", "D"),
+    ("Al-Masdar News", "www.almasdarnews.com", "D"),
+    ("Anadolu Agency", "www.aa.com.tr", "C"),
+    ("Iraqi News Agency", "www.ina.iq", "D"),
+    ("local activist on Twitter", "twitter.com", "F"),
+    ("Telegram channel", "t.me", "F"),
+    ("وكالة الأنباء العراقية", "www.ina.iq/ar", "D"),
     ("المرصد السوري لحقوق الإنسان", "www.syriahr.com/ar", "C"),
 ]
 CREDIBILITY = ["1", "2", "3", "4", "5", "6"]
@@ -319,7 +471,7 @@ HOSTILE = [
     "<img src=x onerror=alert('x')>",
     "{{7*7}} ${jndi:ldap://x} %s %n",
     "emoji 🚀🔥 and combining e\u0301",
-    "قال المتحدث: \"تم تحرير المنطقة بالكامل\"",
+    'قال المتحدث: "تم تحرير المنطقة بالكامل"',
 ]
 NOTES = [
     "Single source; the figure is the source's own.",
@@ -450,8 +602,10 @@ class Generator:
             FIRST_DAY + datetime.timedelta(days=rng.randint(0, (LAST_DAY - FIRST_DAY).days - 30))
             for _ in self.budgets
         )
-        pending = [self._operation(i, start, budget)
-                   for i, (start, budget) in enumerate(zip(starts, self.budgets, strict=True))]
+        pending = [
+            self._operation(i, start, budget)
+            for i, (start, budget) in enumerate(zip(starts, self.budgets, strict=True))
+        ]
         pending.reverse()
         under_way: list[Operation] = []
         while pending or under_way:
@@ -483,8 +637,9 @@ class Generator:
             attacker_side=attacker,
             defenders=rng.sample(self.forces[defender], min(3, len(self.forces[defender]))),
             defender_side=defender,
-            supporters=[(force, side) for side in supporters
-                        for force in rng.sample(self.forces[side], 2)],
+            supporters=[
+                (force, side) for side in supporters for force in rng.sample(self.forces[side], 2)
+            ],
             places=places,
             concludes=budget > 1 and rng.random() < 0.75,
             scale=rng.choice((800, 2_000, 5_000, 10_000, 20_000, 40_000, 80_000)),
@@ -513,8 +668,11 @@ class Generator:
 
     def _start(self, op: Operation, kind: str, *, occurred: bool = True) -> dict[str, Any]:
         self.sequence += 1
-        record: dict[str, Any] = {"id": f"{op.slug}/e-{self.sequence:07d}", "type": kind,
-                                  "operation": op.slug}
+        record: dict[str, Any] = {
+            "id": f"{op.slug}/e-{self.sequence:07d}",
+            "type": kind,
+            "operation": op.slug,
+        }
         if occurred:
             record["occurred"] = edtf(op.today(self.rng), self.rng)
         return record
@@ -572,11 +730,14 @@ class Generator:
         place = rng.choice(op.places)
         if rng.random() < 0.7:
             record["place"] = self._mention(place)
-        actors = [{"force": force, "side": side, "role": "support"}
-                  for force, side in rng.sample(op.supporters, rng.randint(1, 2))]
+        actors = [
+            {"force": force, "side": side, "role": "support"}
+            for force, side in rng.sample(op.supporters, rng.randint(1, 2))
+        ]
         if rng.random() < 0.3:
-            actors.append({"force": rng.choice(op.attackers), "side": op.attacker_side,
-                           "role": "attacker"})
+            actors.append(
+                {"force": rng.choice(op.attackers), "side": op.attacker_side, "role": "attacker"}
+            )
         record["actors"] = actors
         return self._finish(op, record, place.name)
 
@@ -587,11 +748,13 @@ class Generator:
         if rng.random() < 0.6:
             record["place"] = self._mention(place)
         if rng.random() < 0.5:
-            record["actors"] = [{"force": rng.choice(op.defenders), "side": op.defender_side,
-                                 "role": "defender"}]
+            record["actors"] = [
+                {"force": rng.choice(op.defenders), "side": op.defender_side, "role": "defender"}
+            ]
         else:
-            record["actors"] = [{"force": rng.choice(op.attackers), "side": op.attacker_side,
-                                 "role": "attacker"}]
+            record["actors"] = [
+                {"force": rng.choice(op.attackers), "side": op.attacker_side, "role": "attacker"}
+            ]
         record["casualties"] = self._triple(rng.choice((5, 20, 60, 200)))
         return self._finish(op, record, place.name)
 
@@ -607,7 +770,7 @@ class Generator:
             state = op.held.get(place.name)
         if state == "taken" and rng.random() < 0.25:
             kind, op.held[place.name] = "place_lost", "lost"
-        elif state not in ("entered", "taken") and rng.random() < 0.4:
+        elif rng.random() < (0.5 if state in (None, "lost") else 0.3 if state == "entered" else 0):
             kind, op.held[place.name] = "place_entered", "entered"
         else:  # taken, or another source's report of the taking
             op.held[place.name] = "taken"
@@ -639,8 +802,15 @@ class Generator:
         else:
             return None
         options = ["occurred", "notes", "sources"]
-        if kind in ("operation_launched", "forces_committed", "crossing_captured",
-                    "place_entered", "place_captured", "place_liberated", "place_lost"):
+        if kind in (
+            "operation_launched",
+            "forces_committed",
+            "crossing_captured",
+            "place_entered",
+            "place_captured",
+            "place_liberated",
+            "place_lost",
+        ):
             options.append("strength")
         if kind == "casualties_reported":
             options.append("casualties")
@@ -676,8 +846,11 @@ class Generator:
         rng = self.rng
         for _ in range(5):
             target, kind = rng.choice(op.events)
-            if (kind not in ("operation_launched", "operation_concluded")
-                    and target not in op.retracted and target not in op.corrected):
+            if (
+                kind not in ("operation_launched", "operation_concluded")
+                and target not in op.retracted
+                and target not in op.corrected
+            ):
                 break
         else:
             return None
@@ -685,10 +858,14 @@ class Generator:
         record["retracts"] = target
         op.retracted.add(target)
         if rng.random() < 0.8:
-            record["notes"] = rng.choice([
-                "The source withdrew the report.", "A duplicate of an earlier report.",
-                "Fabricated: the video is from another year.", "تم سحب الخبر من المصدر",
-            ])
+            record["notes"] = rng.choice(
+                [
+                    "The source withdrew the report.",
+                    "A duplicate of an earlier report.",
+                    "Fabricated: the video is from another year.",
+                    "تم سحب الخبر من المصدر",
+                ]
+            )
         return self._finish(op, record, op.places[0].name)
 
     # Parts.
@@ -705,11 +882,14 @@ class Generator:
 
     def _actors(self, op: Operation, *, defenders: bool) -> list[dict[str, str]]:
         rng = self.rng
-        actors = [{"force": force, "side": op.attacker_side, "role": "attacker"}
-                  for force in rng.sample(op.attackers, rng.randint(1, min(3, len(op.attackers))))]
+        actors = [
+            {"force": force, "side": op.attacker_side, "role": "attacker"}
+            for force in rng.sample(op.attackers, rng.randint(1, min(3, len(op.attackers))))
+        ]
         if defenders and rng.random() < 0.7:
-            actors.append({"force": rng.choice(op.defenders), "side": op.defender_side,
-                           "role": "defender"})
+            actors.append(
+                {"force": rng.choice(op.defenders), "side": op.defender_side, "role": "defender"}
+            )
         if rng.random() < 0.15:
             force, side = rng.choice(op.supporters)
             actors.append({"force": force, "side": side, "role": "support"})
@@ -732,8 +912,9 @@ class Generator:
         for outlet, site, usual in rng.sample(OUTLETS, rng.choice((1, 1, 1, 2, 2, 3, 4))):
             source = {"outlet": outlet}
             if site is not None and rng.random() < 0.85:
-                source["url"] = (f"https://{site}/{day:%Y/%m/%d}/"
-                                 f"{op.slug}-{rng.randrange(10**6):06d}")
+                source["url"] = (
+                    f"https://{site}/{day:%Y/%m/%d}/{op.slug}-{rng.randrange(10**6):06d}"
+                )
             if rng.random() < 0.9:
                 published = _day(day + datetime.timedelta(days=rng.randint(0, 6))).isoformat()
                 source["published"] = published if rng.random() < 0.85 else f"{published}~"

@@ -1,0 +1,255 @@
+"""The read side, measured: projection catch-up and question latency, each against a floor.
+
+    python benchmarks/read_bench.py --events 100000
+
+1. Generates N synthetic events (benchmarks/generate.py) and imports them (not timed here:
+   benchmarks/import_bench.py measures that).
+2. Floor: raw sqlite3 reads the same stored events and inserts their bytes into one table in
+   one transaction. Then the catch-up of every read model, in a fresh process (peak memory).
+3. Question latency, p50 and p95: `show`, `control --on`, `query --text`, `query --between`
+   with random arguments, inside Python and as whole CLI processes (start-up included), beside
+   a floor (one indexed SELECT in Python; `python -c pass` for a process).
+
+Prints a table and appends it, with the machine and the command, to benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import random
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.generate import write  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "RESULTS.md"
+
+CATCH_UP = """
+import json, resource, sys, time
+from projections.views import Views
+from timeline.application import Timeline
+app = Timeline(db=sys.argv[1])
+views = Views(sys.argv[2])
+start = time.perf_counter()
+count = views.catch_up(app.recorder, app.name)
+seconds = time.perf_counter() - start
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"count": count, "seconds": seconds, "rss": rss}))
+"""
+
+FLOOR = """
+import json, resource, sqlite3, sys, time
+start = time.perf_counter()
+source = sqlite3.connect(sys.argv[1])
+target = sqlite3.connect(sys.argv[2])
+target.execute("PRAGMA journal_mode=WAL")
+target.execute("CREATE TABLE copy (position INTEGER PRIMARY KEY, topic TEXT, state BLOB)")
+rows = source.execute("SELECT rowid, topic, state FROM stored_events WHERE topic IN (?, ?, ?)",
+                      sys.argv[3:6])
+with target:
+    target.executemany("INSERT INTO copy VALUES (?, ?, ?)", rows)
+seconds = time.perf_counter() - start
+count = target.execute("SELECT count(*) FROM copy").fetchone()[0]
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"count": count, "seconds": seconds, "rss": rss}))
+"""
+
+
+@dataclass
+class Latency:
+    name: str
+    samples: list[float]
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.samples) * 1000
+
+    @property
+    def p95(self) -> float:
+        return (
+            statistics.quantiles(self.samples, n=20)[-1] * 1000
+            if len(self.samples) > 1
+            else self.p50
+        )
+
+
+def child(script: str, *args: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, cwd=ROOT,
+        check=True,
+    )  # fmt: skip
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def timed(calls: list[Callable[[], object]]) -> list[float]:
+    samples = []
+    for call in calls:
+        start = time.perf_counter()
+        call()
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+def arguments(views: str, rng: random.Random, count: int) -> dict[str, list[Any]]:
+    with sqlite3.connect(views) as db:
+        operations = [r[0] for r in db.execute("SELECT operation FROM operations")]
+        places = [r[0] for r in db.execute("SELECT DISTINCT place FROM control")]
+        days = [r[0] for r in db.execute(
+            "SELECT occurred_mid FROM events WHERE occurred_mid IS NOT NULL "
+            "ORDER BY random() LIMIT 200"
+        )]  # fmt: skip
+        notes = " ".join(r[0] for r in db.execute(
+            "SELECT notes FROM events WHERE notes IS NOT NULL ORDER BY random() LIMIT 200"
+        ))  # fmt: skip
+    words = sorted({word for word in notes.split() if word.isalpha() and len(word) >= 5})
+    windows = []
+    for _ in range(count):
+        start = rng.choice(days)
+        windows.append((start, start[:8] + "28" if start[8:] < "28" else start))
+    return {
+        "show": [rng.choice(operations) for _ in range(count)],
+        "control": [(rng.choice(places), rng.choice(days)) for _ in range(count)],
+        "text": [rng.choice(words) for _ in range(count)],
+        "between": windows,
+    }
+
+
+def python_latency(store: str, args: dict[str, list[Any]]) -> list[Latency]:
+    from timeline.api import OpsTimeline
+
+    ops = OpsTimeline(store)
+    raw = sqlite3.connect(ops.views.path)
+    floor = [
+        lambda op=op: raw.execute(
+            "SELECT * FROM events WHERE operation = ? ORDER BY occurred_mid", (op,)
+        ).fetchall()
+        for op in args["show"]
+    ]
+    found = [
+        Latency("floor: one indexed SELECT (Python)", timed(floor)),
+        Latency("show OPERATION (Python)", timed([lambda o=o: ops.show(o) for o in args["show"]])),
+        Latency("control PLACE --on DAY (Python)",
+                timed([lambda p=p, d=d: ops.control(p, on=d) for p, d in args["control"]])),
+        Latency("query --text WORD (Python)",
+                timed([lambda w=w: ops.query(text=w) for w in args["text"]])),
+        Latency("query --between FROM TO (Python)",
+                timed([lambda b=b: ops.query(between=b) for b in args["between"]])),
+    ]  # fmt: skip
+    ops.close()
+    return found
+
+
+def cli_latency(store: str, args: dict[str, list[Any]], count: int) -> list[Latency]:
+    command = [sys.executable, "-m", "timeline.cli", "--db", store]
+
+    def run(*argv: str) -> Callable[[], object]:
+        return lambda: subprocess.run([*command, *argv], capture_output=True, check=True)
+
+    def python_pass() -> object:
+        return subprocess.run([sys.executable, "-c", "pass"], check=True)
+
+    pick = {key: values[:count] for key, values in args.items()}
+    return [
+        Latency("floor: python -c pass (process)", timed([python_pass] * count)),
+        Latency("timeline show (process)",
+                timed([run("show", o, "--format", "csv") for o in pick["show"]])),
+        Latency("timeline control --on (process)",
+                timed([run("control", p, "--on", d) for p, d in pick["control"]])),
+        Latency("timeline query --text (process)",
+                timed([run("query", "--text", w, "--format", "csv") for w in pick["text"]])),
+        Latency("timeline query --between (process)",
+                timed([run("query", "--between", *b, "--format", "csv") for b in pick["between"]])),
+    ]  # fmt: skip
+
+
+def machine() -> str:
+    cpu = next(
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+         if line.startswith("model name")), platform.processor(),
+    )  # fmt: skip
+    from importlib.metadata import version
+
+    import eventsourcing  # noqa: F401 - for its version
+
+    return (
+        f"{cpu}, {len(__import__('os').sched_getaffinity(0))} cores; Python "
+        f"{platform.python_version()}; SQLite {sqlite3.sqlite_version}; "
+        f"eventsourcing {version('eventsourcing')}"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--calls", type=int, default=200, help="question calls in Python")
+    parser.add_argument("--cli-calls", type=int, default=20, help="question calls as processes")
+    parser.add_argument("--no-record", action="store_true", help="do not append to RESULTS.md")
+    options = parser.parse_args(argv)
+
+    from projections.projector import TOPICS
+    from timeline.application import Timeline
+
+    with tempfile.TemporaryDirectory() as work:
+        data = write(Path(work) / "events.jsonl", options.events, options.seed)
+        store = str(Path(work) / "store.db")
+        app = Timeline(db=store)
+        app.import_file(data)
+        app.close()
+        floor = child(FLOOR, store, str(Path(work) / "floor.db"), *TOPICS)
+        projection = child(CATCH_UP, store, str(Path(work) / "store.views.db"))
+        args = arguments(
+            str(Path(work) / "store.views.db"), random.Random(options.seed), options.calls
+        )
+        latencies = python_latency(store, args) + cli_latency(store, args, options.cli_calls)
+
+    floor_rate = floor["count"] / floor["seconds"]
+    rate = projection["count"] / projection["seconds"]
+    lines = [
+        f"### Read side, {options.events:,} events ({time.strftime('%Y-%m-%d')})",
+        "",
+        f"Command: `python benchmarks/read_bench.py --events {options.events} --seed "
+        f"{options.seed} --calls {options.calls} --cli-calls {options.cli_calls}`  ",
+        f"Machine: {machine()}",
+        "",
+        "| step | stored events | seconds | events/s | ratio to floor | peak RSS MiB |",
+        "|---|---:|---:|---:|---:|---:|",
+        f"| floor: raw sqlite3 copy of the same stored events | {floor['count']:,} | "
+        f"{floor['seconds']:.2f} | {floor_rate:,.0f} | 1.00 | {floor['rss']:.0f} |",
+        f"| catch-up of every read model | {projection['count']:,} | "
+        f"{projection['seconds']:.2f} | {rate:,.0f} | {rate / floor_rate:.3f} | "
+        f"{projection['rss']:.0f} |",
+        "",
+        "| question | calls | p50 ms | p95 ms | p50 / floor p50 |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    floors = {"Python": latencies[0].p50, "process": latencies[5].p50}
+    for latency in latencies:
+        kind = "Python" if "(Python)" in latency.name else "process"
+        lines.append(
+            f"| {latency.name} | {len(latency.samples)} | {latency.p50:.1f} | "
+            f"{latency.p95:.1f} | {latency.p50 / floors[kind]:.1f} |"
+        )
+    table = "\n".join(lines) + "\n"
+    print(table)
+    if not options.no_record:
+        with RESULTS.open("a", encoding="utf-8") as results:
+            results.write("\n" + table)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
