@@ -104,6 +104,7 @@ BROKEN = [
     ("crossing_captured", {"place": {**PLACE, "kind": "city"}}, "place.kind", "'town'"),
     ("crossing_captured", {"strength": {"best": "many"}}, "strength.best", "integer"),
     ("place_entered", {"actors": None}, "actors", "required by place_entered"),
+    ("place_entered", {"place": {**PLACE, "name": "al-\nQaim"}}, "place.name", "one line"),
     ("place_captured", {"place": {**PLACE, "elevation": 3}}, "place.elevation", "not a key"),
     (
         "place_liberated",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import pickle
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,14 +19,18 @@ from timeline.errors import ImportFailed, LineError, RecordRejected
 from timeline.events import Event
 from timeline.jsonl import describe_undecodable, label, numbered_lines, opened
 from timeline.operation import Operation
-from timeline.persistence import PydanticMapper, append_in_one_transaction
+from timeline.persistence import (
+    PydanticMapper,
+    append_in_one_transaction,
+    select_first_events,
+)
 from timeline.registry import EventIdClaim
 from timeline.store import settings
 from timeline.unit_of_work import UnitOfWork
 from timeline.validation import parse_record
 
 MAX_REPORTED_ERRORS = 50
-BATCH_SIZE = 5_000
+CHUNK_SIZE = 2_000  # lines checked, looked up and spooled together
 RECORDED_TOPIC = get_topic(Operation.Recorded)  # type: ignore[attr-defined]
 
 
@@ -67,10 +72,10 @@ class Timeline(Application[Any]):
         """Append one event; True if new, False if this very event was already recorded."""
         if not isinstance(record, Event):
             record = parse_record(dict(record))
-        events = self._unit_of_work(unlaunched).add(record)
-        if events:
-            self.events.put(events)
-        return bool(events)
+        stored = self._unit_of_work(unlaunched).add(record)
+        if stored:
+            append_in_one_transaction(self.recorder, [stored])
+        return bool(stored)
 
     def import_file(
         self,
@@ -86,27 +91,41 @@ class Timeline(Application[Any]):
         errors as FILE:LINE: field: message, having stored nothing.
         """
         name = label(source)
-        unit = self._unit_of_work(unlaunched)
+        unit = self._unit_of_work(unlaunched, direct=True)
         errors: list[LineError] = []
         total_errors = new = already = 0
+
+        def reject(number: int, error: RecordRejected) -> None:
+            nonlocal total_errors
+            problems = getattr(error, "problems", [(error.field, error.message)])
+            total_errors += len(problems)
+            room = MAX_REPORTED_ERRORS - len(errors)
+            errors.extend(LineError(name, number, f, m) for f, m in problems[:room])
+
         with tempfile.TemporaryFile() as spool, opened(source) as file:
-            for number, text in numbered_lines(file, name, progress):
-                try:
-                    if isinstance(text, UnicodeDecodeError):
-                        raise RecordRejected(describe_undecodable(text))
-                    events = unit.add(parse_record(text), number)
-                except RecordRejected as error:
-                    problems = getattr(error, "problems", [(error.field, error.message)])
-                    total_errors += len(problems)
-                    room = MAX_REPORTED_ERRORS - len(errors)
-                    errors += [LineError(name, number, f, m) for f, m in problems[:room]]
-                    continue
-                if not events:
-                    already += 1
-                    continue
-                new += 1
+            lines = numbered_lines(file, name, progress)
+            while chunk := list(itertools.islice(lines, CHUNK_SIZE)):
+                records = []
+                for number, text in chunk:
+                    try:
+                        if isinstance(text, UnicodeDecodeError):
+                            raise RecordRejected(describe_undecodable(text))
+                        records.append((number, parse_record(text)))
+                    except RecordRejected as error:
+                        reject(number, error)
+                unit.prefetch(record.id for _, record in records)
+                stored: list[StoredEvent] = []
+                for number, record in records:
+                    try:
+                        added = unit.add(record, number)
+                    except RecordRejected as error:
+                        reject(number, error)
+                        continue
+                    new += bool(added)
+                    already += not added
+                    stored += added
                 if not total_errors:
-                    pickle.dump([self.mapper.to_stored_event(e) for e in events], spool)
+                    pickle.dump(stored, spool, protocol=pickle.HIGHEST_PROTOCOL)
             if total_errors:
                 raise ImportFailed(errors, total_errors)
             spool.seek(0)
@@ -129,26 +148,24 @@ class Timeline(Application[Any]):
                 return
             position = page[-1].id
 
-    def _unit_of_work(self, unlaunched: bool) -> UnitOfWork:
-        return UnitOfWork(self.repository, self._claim, unlaunched=unlaunched)
+    def _unit_of_work(self, unlaunched: bool, *, direct: bool = False) -> UnitOfWork:
+        return UnitOfWork(
+            self.repository, self.mapper, self._claims, unlaunched=unlaunched, direct=direct
+        )
 
-    def _claim(self, event_id: str) -> EventIdClaim | None:
-        stored = self.recorder.select_events(EventIdClaim.create_id(event_id), limit=1)
-        if not stored:
-            return None
-        claimed: Any = self.mapper.to_domain_event(stored[0])
-        return claimed.mutate(None)
+    def _claims(self, event_ids: Iterable[str]) -> dict[str, EventIdClaim]:
+        """The stored claims of these ids, by id (an id never claimed is absent)."""
+        stream_ids = [EventIdClaim.create_id(event_id) for event_id in event_ids]
+        claims: dict[str, EventIdClaim] = {}
+        for stored in select_first_events(self.recorder, stream_ids):
+            claimed: Any = self.mapper.to_domain_event(stored)
+            claims[claimed.event_id] = claimed.mutate(None)
+        return claims
 
 
 def _batches(spool: IO[bytes]) -> Iterator[list[StoredEvent]]:
-    batch: list[StoredEvent] = []
     while True:
         try:
-            batch += pickle.load(spool)
+            yield pickle.load(spool)
         except EOFError:
-            break
-        if len(batch) >= BATCH_SIZE:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+            return

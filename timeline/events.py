@@ -28,7 +28,6 @@ from pydantic import (
 from timeline.dates import DateError, parse_edtf
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _edtf(text: str) -> str:
@@ -39,25 +38,17 @@ def _edtf(text: str) -> str:
     return text
 
 
-def _single_line(text: str) -> str:
-    if _CONTROL_CHARACTERS.search(text):
-        raise ValueError("must be one line of text, without control characters")
-    return text
-
-
 def _url(text: str) -> str:
     if not re.match(r"^https?://[^\s/]+", text):
         raise ValueError("must be an http:// or https:// address")
     return text
 
 
-Text = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1, max_length=500)]
-Name = Annotated[Text, AfterValidator(_single_line)]
-EventId = Annotated[
-    str,
-    StringConstraints(min_length=1, max_length=200, pattern=r"^\S(?:.*\S)?$"),
-    AfterValidator(_single_line),
-]
+# Patterns are checked by pydantic-core's own regex engine: no Python call per string.
+ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
+ID_PATTERN = r"^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$"
+Name = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=ONE_LINE)]
+EventId = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=ID_PATTERN)]
 Slug = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=SLUG_PATTERN)]
 EDTF = Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(_edtf)]
 Url = Annotated[str, StringConstraints(max_length=2000), AfterValidator(_url)]

@@ -38,12 +38,16 @@ class Operation(Aggregate):
 
         `unlaunched=True` lets an analyst record into an operation whose launch nobody reported.
         """
+        self.check(record, unlaunched=unlaunched)
+        self._recorded(record=record)
+
+    def check(self, record: Event, *, unlaunched: bool = False) -> None:
+        """Raise the named error of the first rule that recording `record` here would break."""
         self.check_operation(record)
         self.check_launched(record, unlaunched)
         self.check_concluded_once(record)
         if isinstance(record, ReportCorrected | ReportRetracted):
             self.check_target(record)
-        self._recorded(record=record)
 
     def check_operation(self, record: Event) -> None:
         if record.operation != self.operation:
@@ -88,6 +92,10 @@ class Operation(Aggregate):
 
     @event("Recorded")
     def _recorded(self, record: Record) -> None:
+        self.apply_record(record)
+
+    def apply_record(self, record: Event) -> None:
+        """What a Recorded event changes here; called by it, and by the import's fast path."""
         self.types[record.id] = record.type
         if record.type == "operation_launched":
             self.launched = True

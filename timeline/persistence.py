@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
+from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import ApplicationRecorder, Mapper, StoredEvent
+from eventsourcing.sqlite import SQLiteAggregateRecorder
 from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import BaseModel
 
@@ -31,6 +33,33 @@ class PydanticMapper(Mapper[Any]):
         return cast(DomainEventProtocol[Any], cls.model_validate_json(stored_event.state))
 
 
+def select_first_events(
+    recorder: ApplicationRecorder, originator_ids: Sequence[UUID]
+) -> list[StoredEvent]:
+    """The first stored event of each of these streams that exists, in a few queries."""
+    found: list[StoredEvent] = []
+    module = type(recorder).__module__
+    for start in range(0, len(originator_ids), 500):
+        chunk = originator_ids[start : start + 500]
+        if module.startswith("eventsourcing.sqlite"):
+            found += _first_events_sqlite(recorder, chunk)
+        else:
+            for originator_id in chunk:
+                found += recorder.select_events(originator_id, limit=1)
+    return found
+
+
+def _first_events_sqlite(recorder: Any, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
+    statement = (
+        f"SELECT originator_id, originator_version, topic, state FROM "
+        f"{recorder.events_table_name} WHERE originator_version = 1 AND originator_id IN "
+        f"({', '.join('?' * len(originator_ids))})"
+    )
+    with recorder.datastore.transaction(commit=False) as cursor:
+        cursor.execute(statement, [originator_id.hex for originator_id in originator_ids])
+        return [StoredEvent(UUID(row[0]), row[1], row[2], row[3]) for row in cursor.fetchall()]
+
+
 def append_in_one_transaction(
     recorder: ApplicationRecorder, batches: Iterable[Sequence[StoredEvent]]
 ) -> int:
@@ -53,9 +82,10 @@ def append_in_one_transaction(
 
 def _append_sqlite(recorder: Any, batches: Iterable[Sequence[StoredEvent]]) -> int:
     total = 0
+    insert = SQLiteAggregateRecorder._insert_events  # executemany; rowids follow insertion order
     with recorder.datastore.transaction(commit=True) as cursor:
         for batch in batches:
-            recorder._insert_events(cursor, batch)
+            insert(recorder, cursor, batch)
             total += len(batch)
     return total
 

@@ -1,18 +1,28 @@
 """One unit of work: records checked in order against the store and against each other.
 
 It loads each aggregate it needs once, lets each record pass every rule (shape, places, the
-operation's rules, id uniqueness) before anything changes, and hands back the new events, so
-that one record or a whole file can be stored in one transaction, or not at all.
+operation's rules, id uniqueness) before anything changes, and hands back the new stored
+events, so that one record or a whole file can be stored in one transaction, or not at all.
+
+Two ways to the same stored events: `record()` lets the aggregates trigger their events and
+the mapper dump them (the reference); an import (`direct=True`) applies the same rules and the
+same state changes to the same aggregates, and writes the two events every record adds (the
+operation's `Recorded`, the id's `Claimed`) as bytes (`timeline.encoding`). A test compares them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Repository
+from eventsourcing.domain import datetime_now_with_tzinfo
+from eventsourcing.persistence import Mapper, StoredEvent
 
-from timeline.domain import Aggregate, DomainEvent
+from timeline import encoding
+from timeline.domain import Aggregate
 from timeline.errors import DuplicateEventId
 from timeline.events import Event, Place, ReportCorrected
 from timeline.gazetteer import Gazetteer
@@ -20,20 +30,39 @@ from timeline.operation import Operation
 from timeline.registry import EventIdClaim, digest
 from timeline.validation import validate_changes
 
-ClaimLookup = Callable[[str], EventIdClaim | None]
+ClaimLookup = Callable[[Iterable[str]], dict[str, EventIdClaim]]
 
 
 class UnitOfWork:
-    def __init__(self, repository: Repository[UUID], claimed: ClaimLookup, *, unlaunched: bool):
+    def __init__(
+        self,
+        repository: Repository[UUID],
+        mapper: Mapper[Any],
+        claimed: ClaimLookup,
+        *,
+        unlaunched: bool,
+        direct: bool = False,
+    ) -> None:
         self.repository = repository
+        self.mapper = mapper
         self.claimed = claimed
         self.unlaunched = unlaunched
+        self.direct = direct
         self.operations: dict[str, Operation] = {}
         self.gazetteer = self._get(Gazetteer.create_id()) or Gazetteer()
         self.claims: dict[str, tuple[str, int | None]] = {}
+        self.looked_up: set[str] = set()
+        self.known: dict[str, EventIdClaim] = {}
+        self.timestamp: datetime = datetime_now_with_tzinfo()
+        self._timestamp_json = encoding.timestamp_json(self.timestamp)
 
-    def add(self, record: Event, line: int | None = None) -> list[DomainEvent]:
-        """Check `record`, apply it, and return its new events ([] if already recorded)."""
+    def prefetch(self, event_ids: Iterable[str]) -> None:
+        """Look up, in one go, the stored claims of the ids about to be added."""
+        self.looked_up = set(event_ids)
+        self.known = self.claimed(self.looked_up)
+
+    def add(self, record: Event, line: int | None = None) -> list[StoredEvent]:
+        """Check `record`, apply it, and return its new stored events ([] if already recorded)."""
         fingerprint = digest(record)
         if self._already_recorded(record, fingerprint):
             return []
@@ -41,16 +70,29 @@ class UnitOfWork:
         operation = self._operation(record.operation)
         for place, field in places:
             self.gazetteer.check_place(place, field)
-        operation.record(record, unlaunched=self.unlaunched)
+        if self.direct:
+            operation.check(record, unlaunched=self.unlaunched)
+        else:
+            operation.record(record, unlaunched=self.unlaunched)
         for place, _ in places:
             self.gazetteer.learn(place)
-        claim = EventIdClaim(record.id, record.operation, fingerprint)
         self.claims[record.id] = (fingerprint, line)
+        pending = [*self.gazetteer.collect_events(), *operation.collect_events()]
+        if not self.direct:
+            claim = EventIdClaim(record.id, record.operation, fingerprint)
+            return [self.mapper.to_stored_event(e) for e in (*pending, *claim.collect_events())]
+        stored = [self.mapper.to_stored_event(event) for event in pending]
+        operation.apply_record(record)  # what the Recorded event's mutate() does
+        operation.version += 1
+        operation.modified_on = self.timestamp
         return [
-            *self.gazetteer.collect_events(),
-            *operation.collect_events(),
-            *claim.collect_events(),
-        ]
+            *stored,
+            encoding.recorded(
+                operation.id, operation.version, self._timestamp_json,
+                record.__pydantic_serializer__.to_json(record, exclude_none=True),
+            ),
+            encoding.claimed(record.id, record.operation, fingerprint, self._timestamp_json),
+        ]  # fmt: skip
 
     def _already_recorded(self, record: Event, fingerprint: str) -> bool:
         if record.id in self.claims:
@@ -59,7 +101,9 @@ class UnitOfWork:
                 return True
             where = f"on line {line}" if line else "earlier"
             raise DuplicateEventId(f"'{record.id}' was used {where} for a different event")
-        claim = self.claimed(record.id)
+        if record.id not in self.looked_up:
+            self.prefetch([record.id])
+        claim = self.known.get(record.id)
         if claim is None:
             return False
         if claim.digest == fingerprint:

@@ -8,11 +8,11 @@ from pydantic import BaseModel, Discriminator, TypeAdapter, ValidationError, cre
 from pydantic.fields import FieldInfo
 
 from timeline.errors import InvalidRecord
-from timeline.events import RECORD, TYPES, UNCHANGEABLE, Event, Frozen
+from timeline.events import ONE_LINE, RECORD, TYPES, UNCHANGEABLE, Event, Frozen
 
 _JSON = TypeAdapter(Any)
 _PLACE_TAGS = {"place object", "place name"}
-_ID_PATTERN = "must not start or end with white space"
+_ID_PATTERN = "must be one line, not starting or ending with white space"
 _PATTERNS = {
     "operation": "must be a slug: lowercase letters, digits and single hyphens (al-qaim-2017)",
     "id": _ID_PATTERN,
@@ -43,19 +43,16 @@ def problems(error: ValidationError, prefix: str = "") -> list[tuple[str, str]]:
         event_type = loc.pop(0) if loc and loc[0] in TYPES else None
         loc = [part for part in loc if part not in _PLACE_TAGS]
         field = prefix + (".".join(loc) or "record")
-        found.append(
-            (
-                field,
-                _PATTERNS.get(loc[-1] if loc else "", _message(detail, event_type))
-                if detail["type"] == "string_pattern_mismatch"
-                else _message(detail, event_type),
-            )
-        )
+        found.append((field, _message(detail, event_type, loc[-1] if loc else "")))
     return found
 
 
-def _message(detail: Any, event_type: str | None) -> str:
+def _message(detail: Any, event_type: str | None, key: str) -> str:
     kind = detail["type"]
+    if kind == "string_pattern_mismatch":
+        if detail["ctx"]["pattern"] == ONE_LINE:
+            return "must be one line of text, without control characters"
+        return _PATTERNS.get(key, str(detail["msg"]))
     if kind == "missing":
         return f"required by {event_type}" if event_type else "required"
     if kind == "extra_forbidden":

@@ -1,0 +1,57 @@
+"""An import writes exactly what the aggregates would have stored, event for event."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from benchmarks.generate import generate
+from tests.conftest import AL_QAIM
+from timeline.application import Timeline
+
+
+def stored(db: str) -> list[tuple[Any, ...]]:
+    """Every stored event in log order, its JSON without the time it was recorded."""
+    with sqlite3.connect(db) as connection:
+        rows = connection.execute(
+            "SELECT originator_id, originator_version, topic, state FROM stored_events "
+            "ORDER BY rowid"
+        ).fetchall()
+    found = []
+    for originator_id, version, topic, state in rows:
+        data = json.loads(state)
+        del data["timestamp"]
+        found.append((originator_id, version, topic, data))
+    return found
+
+
+def aggregate_state(app: Timeline, originator_id: str) -> dict[str, Any]:
+    aggregate = app.repository.get(UUID(originator_id))
+    state = dict(vars(aggregate))
+    for clock in ("_created_on", "_modified_on"):
+        state.pop(clock, None)
+    return state
+
+
+def test_an_import_stores_what_recording_each_event_would_have_stored(tmp_path: Path) -> None:
+    lines = AL_QAIM.read_text("utf-8").splitlines() + [
+        json.dumps(record, ensure_ascii=False) for record in generate(400, seed=7)
+    ]
+    path = tmp_path / "events.jsonl"
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    imported, recorded = Timeline(db=str(tmp_path / "a.db")), Timeline(db=str(tmp_path / "b.db"))
+
+    imported.import_file(path)
+    for line in lines:
+        recorded.record(json.loads(line))
+
+    assert stored(str(tmp_path / "a.db")) == stored(str(tmp_path / "b.db"))
+    streams = {row[0] for row in stored(str(tmp_path / "a.db"))}
+    assert len(streams) > 400
+    for originator_id in streams:
+        assert aggregate_state(imported, originator_id) == aggregate_state(
+            recorded, originator_id
+        ), originator_id
