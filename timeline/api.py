@@ -25,6 +25,10 @@ from timeline.errors import TimelineError
 from timeline.store import choose_db
 
 if TYPE_CHECKING:  # the write side is imported when first used: questions start faster
+    from collections.abc import Sequence
+
+    import plotly.graph_objects as go
+
     from timeline.application import Imported, LoggedEvent, Timeline
     from timeline.events import Event
 
@@ -85,13 +89,13 @@ class OpsTimeline:
         self, operation: str, *, include_retracted: bool = False,
         as_recorded: Moment = None, known_by: Day = None,
     ) -> Rows:  # fmt: skip
-        with self._read(as_recorded, known_by) as db:
+        with self._read(as_recorded, known_by, operation) as db:
             return queries.show(db, operation, include_retracted=include_retracted)
 
     def query(self, *, as_recorded: Moment = None, known_by: Day = None, **filters: Any) -> Rows:
         """Filters: operation, place, force, side, type, between=(FROM, TO), text, min_grade,
         include_retracted."""
-        with self._read(as_recorded, known_by) as db:
+        with self._read(as_recorded, known_by, filters.get("operation")) as db:
             return queries.query(db, **filters)
 
     def control(
@@ -102,7 +106,7 @@ class OpsTimeline:
             return queries.control(db, place, on=None if on is None else str(on))
 
     def forces(self, operation: str, *, as_recorded: Moment = None, known_by: Day = None) -> Rows:
-        with self._read(as_recorded, known_by) as db:
+        with self._read(as_recorded, known_by, operation) as db:
             return queries.forces(db, operation)
 
     def operations(self, *, as_recorded: Moment = None, known_by: Day = None) -> Rows:
@@ -114,14 +118,16 @@ class OpsTimeline:
             return queries.history(db, event_id)
 
     @contextmanager
-    def _read(self, as_recorded: Moment, known_by: Day) -> Iterator[sqlite3.Connection]:
+    def _read(
+        self, as_recorded: Moment, known_by: Day, operation: str | None = None
+    ) -> Iterator[sqlite3.Connection]:
         if as_recorded is None and known_by is None:
             with closing(self.views.connection()) as db:
                 yield db
             return
         moment = _moment(as_recorded)
         day = _day(known_by)
-        with closing(self.views.as_of(recorded=moment, known_by=day)) as db:
+        with closing(self.views.as_of(recorded=moment, known_by=day, operation=operation)) as db:
             yield db
 
     def close(self) -> None:
@@ -129,6 +135,97 @@ class OpsTimeline:
         if self._app is not None:
             self._app.close()
             self._app = None
+
+    # figures, charts and the report (plotly is imported on first use, not at start-up)
+
+    def figure(
+        self, kind: str, operations: str | Sequence[str], *, on: Day = None,
+        as_recorded: Moment = None, known_by: Day = None,
+    ) -> go.Figure:  # fmt: skip
+        """A Plotly figure of one operation or several (a slug or a list of slugs): `progress`
+        (places held over time per side), `timeline` (events by place and date), `map` (who
+        held each place `on` a day, by default the last, with a day slider) or `forces`
+        (strength per force by role)."""
+        slugs = [operations] if isinstance(operations, str) else list(operations)
+        with self._read(as_recorded, known_by) as db:
+            return self._figure(db, kind, slugs, on)
+
+    def chart(
+        self, kind: str, operations: str | Sequence[str], path: str | Path, *,
+        width: int | None = None, height: int | None = None, on: Day = None,
+        as_recorded: Moment = None, known_by: Day = None,
+    ) -> Path:  # fmt: skip
+        """Write a figure to PATH: `.html` (plotly.js inlined, opens with no network), `.png`
+        or `.svg` (through kaleido and Chromium: one browser serves every image a process
+        writes); WIDTH and HEIGHT in pixels."""
+        from projections import images
+
+        figure = self.figure(kind, operations, on=on, as_recorded=as_recorded, known_by=known_by)
+        return images.write(figure, path, width=width, height=height)
+
+    def report(
+        self, operation: str, path: str | Path, *,
+        as_recorded: Moment = None, known_by: Day = None,
+    ) -> Path:  # fmt: skip
+        """Write one self-contained HTML page about an operation: every figure, its timeline,
+        its sources with their grades, and the claims in doubt. It opens with no network; text
+        from events is escaped: shown, never run."""
+        from projections import figures, report
+
+        with self._read(as_recorded, known_by) as db:
+            slug = queries.find_operation(db, operation)
+            page = report.page(
+                operation=next(o for o in queries.operations(db) if o["operation"] == slug),
+                events=queries.show(db, slug),
+                sources=queries.operation_sources(db, slug),
+                claims=queries.claims_in_doubt(db, slug),
+                figures=[self._figure(db, kind, [slug], None) for kind in figures.KINDS],
+            )
+        path = Path(path)
+        try:
+            path.write_text(page, "utf-8")
+        except OSError as error:
+            raise TimelineError(f"cannot write {path}: {error.strerror}") from None
+        return path
+
+    def _figure(self, db: sqlite3.Connection, kind: str, slugs: list[str], on: Day) -> go.Figure:
+        """Ask the questions a figure needs of each operation, then draw it."""
+        from projections import control_map, figures
+
+        if kind not in figures.KINDS:
+            raise TimelineError(f"no figure '{kind}': one of {', '.join(figures.KINDS)}")
+        try:
+            day = None if on is None else date.fromisoformat(str(on)).isoformat()
+        except ValueError:
+            raise TimelineError(f"--on: '{on}' is not a day (2017-11-03)") from None
+        known = {row["operation"]: row for row in queries.operations(db)}
+        chosen = [known[queries.find_operation(db, slug)] for slug in slugs]
+        sides = sorted({side for op in chosen for side in (op["sides"] or "").split(" + ")})
+
+        def each(question: Callable[[sqlite3.Connection, str], Rows]) -> Rows:
+            """The rows of every operation; a place two operations name, listed once."""
+            found: dict[tuple[Any, ...], dict[str, Any]] = {}
+            for n, slug in enumerate(slugs):
+                for row in question(db, slug):
+                    key = (row.get("place"), row.get("period"), row.get("id"))
+                    found.setdefault(key if key != (None, None, None) else (n, len(found)), row)
+            return list(found.values())
+
+        first = [op["first_occurred"] for op in chosen if op["first_occurred"]]
+        last = [op["last_occurred"] for op in chosen if op["last_occurred"]]
+        span = (min(first, default=None), max(last, default=None))
+        if kind == "progress":
+            control = each(queries.operation_control)
+            return figures.progress(control, operations=slugs, sides=sides, span=span)
+        if kind == "timeline":
+            events = sorted(each(queries.show), key=lambda e: e["occurred_mid"] or "9999")
+            return figures.timeline(events, operations=slugs)
+        if kind == "map":
+            places, control = each(queries.operation_places), each(queries.operation_control)
+            return control_map.control_map(
+                places, control, operations=slugs, on=day, sides=sides, span=span
+            )
+        return figures.forces(each(queries.forces), operations=slugs, sides=sides)
 
 
 def _moment(value: Moment) -> datetime | None:

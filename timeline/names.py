@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _ARTICLE = re.compile(r"^(?:al|el|ad|an|ar|as|ash|at|az)[\s\-‐‑]+")
 _ARABIC_ARTICLE = re.compile(r"^ال(?=\S{2,})")
@@ -11,6 +12,7 @@ _NOT_LETTERS = re.compile(r"[\W_]+")
 _ARABIC_MARKS = re.compile(r"[\u064b-\u065f\u0670\u0640]")  # harakat, dagger alif, tatweel
 
 
+@lru_cache(maxsize=65536)
 def name_key(name: str) -> str:
     """The key a place is looked up by: case, accents, punctuation and the article ignored.
 

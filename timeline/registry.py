@@ -5,16 +5,19 @@ from __future__ import annotations
 import hashlib
 from uuid import UUID
 
-import orjson
 from eventsourcing.domain import event
 
 from timeline.domain import Aggregate, stable_id
 from timeline.events import Event
 
 
-def digest(record: Event) -> str:
-    """A fingerprint of a record's content: the same record imported twice is one event."""
-    content = orjson.dumps(record.canonical(), option=orjson.OPT_SORT_KEYS)
+def record_json(record: Event) -> bytes:
+    """The record as stored: its JSON, keys in the vocabulary's order, absent keys left out."""
+    return record.__pydantic_serializer__.to_json(record, exclude_none=True)
+
+
+def digest(content: bytes) -> str:
+    """A fingerprint of a record's JSON: the same record imported twice is one event."""
     return hashlib.blake2b(content, digest_size=16).hexdigest()
 
 

@@ -27,7 +27,7 @@ from timeline.errors import DuplicateEventId
 from timeline.events import Event, Place, ReportCorrected
 from timeline.gazetteer import Gazetteer
 from timeline.operation import Operation
-from timeline.registry import EventIdClaim, digest
+from timeline.registry import EventIdClaim, digest, record_json
 from timeline.validation import validate_changes
 
 ClaimLookup = Callable[[Iterable[str]], dict[str, EventIdClaim]]
@@ -63,7 +63,8 @@ class UnitOfWork:
 
     def add(self, record: Event, line: int | None = None) -> list[StoredEvent]:
         """Check `record`, apply it, and return its new stored events ([] if already recorded)."""
-        fingerprint = digest(record)
+        content = record_json(record)
+        fingerprint = digest(content)
         if self._already_recorded(record, fingerprint):
             return []
         places = self._places(record)
@@ -87,10 +88,7 @@ class UnitOfWork:
         operation.modified_on = self.timestamp
         return [
             *stored,
-            encoding.recorded(
-                operation.id, operation.version, self._timestamp_json,
-                record.__pydantic_serializer__.to_json(record, exclude_none=True),
-            ),
+            encoding.recorded(operation.id, operation.version, self._timestamp_json, content),
             encoding.claimed(record.id, record.operation, fingerprint, self._timestamp_json),
         ]  # fmt: skip
 

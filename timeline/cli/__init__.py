@@ -1,7 +1,7 @@
 """The `timeline` command: each command parses its options, makes one call to the Python API
 (`timeline.api.OpsTimeline`) and prints. Errors become messages once, in `base.user_errors`."""
 
-from timeline.cli import questions, writing  # noqa: F401 - they register their commands
+from timeline.cli import outputs, questions, writing  # noqa: F401 - they register commands
 from timeline.cli.base import main
 
 __all__ = ["main"]
