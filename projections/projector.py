@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -46,6 +47,7 @@ _FTS_DELETE = (
 _FTS_INSERT_FROM = f"INSERT INTO events_fts (rowid, {_FTS}) SELECT rowid, {_FTS} FROM events WHERE "
 
 
+@lru_cache(maxsize=4096)
 def utc_text(moment: datetime | str) -> str:
     """The one text form of an instant that the read models store and compare."""
     if isinstance(moment, str):
@@ -90,9 +92,8 @@ class Projector:
         self.places: set[str] = set()
         self.operations: set[str] = set()
         self._places: dict[str, dict[str, Any] | None] = {}
-        self._rows: dict[str, list[tuple[Any, ...]]] = {
-            "events": [], "fts": [], "actors": [], "sources": [], "history": []
-        }  # fmt: skip
+        self._pending: dict[str, dict[str, Any]] = {}  # events to write, by id, as they read
+        self._history: list[tuple[Any, ...]] = []
 
     def apply(self, position: int, topic: str, state: dict[str, Any]) -> None:
         state["timestamp"] = utc_text(state["timestamp"])
@@ -104,7 +105,7 @@ class Projector:
             self.aliases_added(state["name"], state["aliases"])
         else:
             return
-        self._rows["history"].append(
+        self._history.append(
             (position, state["timestamp"], topic, *_history_keys(state), orjson.dumps(state))
         )
 
@@ -114,7 +115,11 @@ class Projector:
 
     def flush(self) -> None:
         """Write the gathered rows, one statement per table."""
-        rows = self._rows
+        rows: dict[str, list[tuple[Any, ...]]] = {
+            "events": [], "fts": [], "actors": [], "sources": []
+        }  # fmt: skip
+        for entry in self._pending.values():
+            self._rows_of(entry, rows)
         self.cursor.executemany(_INSERT_EVENT, rows["events"])
         self.cursor.executemany(_FTS_INSERT, rows["fts"])
         self.cursor.executemany(
@@ -124,10 +129,10 @@ class Projector:
             "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows["sources"]
         )
         self.cursor.executemany(
-            "INSERT OR REPLACE INTO history VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows["history"]
+            "INSERT OR REPLACE INTO history VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self._history
         )
-        for pending in rows.values():
-            pending.clear()
+        self._pending.clear()
+        self._history.clear()
 
     def finish(self) -> None:
         """Flush, and mark what this batch touched for the derived models to recompute."""
@@ -204,68 +209,60 @@ class Projector:
         elif record["type"] == "report_retracted":
             self.report_retracted(record)
         else:
-            self.add_event(record, status="active", recorded=state["timestamp"],
-                           position=position)  # fmt: skip
+            self._touch(record)
+            self._pending[record["id"]] = {
+                "record": record, "status": "active", "recorded": state["timestamp"],
+                "position": position, "corrected_by": None, "corrected": None,
+                "retracted_by": None,
+            }  # fmt: skip
 
     def report_corrected(self, correction: dict[str, Any], recorded: str) -> None:
-        row = self._event(correction["corrects"])
-        if row is None:
+        entry = self._entry(correction["corrects"])
+        if entry is None:
             return
-        reading = orjson.loads(row["record"])
-        self._touch(reading)
-        merged = {**reading, **correction["changes"]}
-        reading = {key: value for key, value in merged.items() if value is not None}
-        self._delete(correction["corrects"])
-        self.add_event(
-            reading, status="corrected", recorded=row["recorded"], position=row["position"],
-            corrected_by=correction["id"], corrected=recorded,
-        )  # fmt: skip
-        self.flush()
+        self._touch(entry["record"])
+        merged = {**entry["record"], **correction["changes"]}
+        entry["record"] = {key: value for key, value in merged.items() if value is not None}
+        entry.update(status="corrected", corrected_by=correction["id"], corrected=recorded)
+        self._touch(entry["record"])
 
     def report_retracted(self, retraction: dict[str, Any]) -> None:
-        row = self._event(retraction["retracts"])
-        if row is None:
+        entry = self._entry(retraction["retracts"])
+        if entry is None:
             return
-        self._touch(orjson.loads(row["record"]))
-        self.cursor.execute(
-            "UPDATE events SET status = 'retracted', retracted_by = ? WHERE id = ?",
-            (retraction["id"], retraction["retracts"]),
-        )
+        self._touch(entry["record"])
+        entry.update(status="retracted", retracted_by=retraction["id"])
 
-    def _event(self, event_id: str) -> dict[str, Any] | None:
-        self.flush()
-        self.cursor.execute(
-            "SELECT record, recorded, position FROM events WHERE id = ?", (event_id,)
-        )
-        row = self.cursor.fetchone()
-        return None if row is None else {"record": row[0], "recorded": row[1], "position": row[2]}
-
-    def _delete(self, event_id: str) -> None:
+    def _entry(self, event_id: str) -> dict[str, Any] | None:
+        """The pending entry of an event, taking it out of the tables if it is stored."""
+        if event_id in self._pending:
+            return self._pending[event_id]
+        row = self.cursor.execute(
+            "SELECT record, status, recorded, position, corrected_by, corrected, retracted_by "
+            "FROM events WHERE id = ?",
+            (event_id,),
+        ).fetchone()
+        if row is None:
+            return None
         self.cursor.execute(_FTS_DELETE + "id = ?", (event_id,))
         self.cursor.execute("DELETE FROM events WHERE id = ?", (event_id,))
         self.cursor.execute("DELETE FROM actors WHERE event_id = ?", (event_id,))
         self.cursor.execute("DELETE FROM sources WHERE event_id = ?", (event_id,))
+        keys = ("status", "recorded", "position", "corrected_by", "corrected", "retracted_by")
+        entry = {"record": orjson.loads(row[0]), **dict(zip(keys, row[1:], strict=True))}
+        self._pending[event_id] = entry
+        return entry
 
     def _touch(self, record: dict[str, Any]) -> None:
         place = self.resolve(record.get("place"))
         if place is not None:
             self.places.add(place["name"])
 
-    def add_event(
-        self,
-        record: dict[str, Any],
-        *,
-        status: str,
-        recorded: str,
-        position: int,
-        corrected_by: str | None = None,
-        corrected: str | None = None,
-    ) -> None:
-        """Gather the rows of one event as it reads now."""
+    def _rows_of(self, entry: dict[str, Any], rows: dict[str, list[tuple[Any, ...]]]) -> None:
+        """The rows of one event as it reads now."""
+        record, position = entry["record"], entry["position"]
         event_id = record["id"]
         place = self.resolve(record.get("place"))
-        if place is not None:
-            self.places.add(place["name"])
         actors = record.get("actors") or []
         sources = record.get("sources") or []
         strength = record.get("strength") or {}
@@ -279,8 +276,8 @@ class Projector:
         quotes = "\n".join(s["quote"] for s in sources if s.get("quote")) or None
         place_names = " ".join([place["name"], *place["aliases"]]) if place else None
         notes = record.get("notes")
-        self._rows["events"].append((
-            position, position, event_id, record["operation"], record["type"], status,
+        rows["events"].append((
+            position, position, event_id, record["operation"], record["type"], entry["status"],
             record.get("occurred"), earliest, latest, midpoint(earliest, latest),
             place and place["name"], place and place["kind"], place and place["lat"],
             place and place["lon"],
@@ -290,14 +287,14 @@ class Projector:
             casualties.get("best"), casualties.get("low"), casualties.get("high"),
             len(sources), min(grades) if grades else None, ", ".join(grades), outlets,
             min(first_out, default=None), min(surely_out, default=None),
-            notes, quotes, place_names, recorded, corrected_by, corrected, None,
-            orjson.dumps(record).decode(),
+            notes, quotes, place_names, entry["recorded"], entry["corrected_by"],
+            entry["corrected"], entry["retracted_by"], orjson.dumps(record).decode(),
         ))  # fmt: skip
-        self._rows["fts"].append((position, place_names, notes, quotes, outlets))
-        self._rows["actors"] += [
+        rows["fts"].append((position, place_names, notes, quotes, outlets))
+        rows["actors"] += [
             (event_id, record["operation"], a["force"], a["side"], a["role"]) for a in actors
         ]
-        self._rows["sources"] += [
+        rows["sources"] += [
             (event_id, n, s["outlet"], s["reliability"], s["credibility"], grade,
              s.get("url"), s.get("published"), *dates, s.get("quote"))
             for n, (s, grade, dates) in enumerate(zip(sources, grades, published, strict=True))
