@@ -1,0 +1,286 @@
+"""The offline report: one HTML page about an operation, readable with no network.
+
+Rows from `projections.queries` and figures from `projections.figures` in, the page's text out.
+plotly.js is inlined once, in the head; the styles are inline; nothing is fetched. Every text
+that comes from events (names, notes, quotes, outlets, ids) goes through `html.escape`: a note
+holding `<script>` shows as text. A source's address becomes a link only when it is http(s).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+Rows = list[dict[str, Any]]
+CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["select2d"]}
+RELIABILITY = {
+    "A": "completely reliable",
+    "B": "usually reliable",
+    "C": "fairly reliable",
+    "D": "not usually reliable",
+    "E": "unreliable",
+    "F": "cannot be judged",
+}
+CREDIBILITY = {
+    "1": "confirmed by other sources",
+    "2": "probably true",
+    "3": "possibly true",
+    "4": "doubtful",
+    "5": "improbable",
+    "6": "cannot be judged",
+}
+STYLE = """
+body { font: 15px/1.45 Helvetica, Arial, sans-serif; color: #222; margin: 0 auto;
+       max-width: 1240px; padding: 0 24px 48px; }
+h1 { font-size: 28px; margin: 28px 0 4px; }
+h2 { font-size: 21px; margin: 40px 0 8px; border-bottom: 2px solid #ddd; padding-bottom: 4px; }
+.lede { color: #555; margin: 0 0 12px; }
+dl.summary { display: grid; grid-template-columns: max-content 1fr; gap: 2px 18px; margin: 0; }
+dl.summary dt { color: #666; } dl.summary dd { margin: 0; }
+nav a { margin-right: 16px; }
+.figure { margin: 18px 0 6px; border: 1px solid #eee; }
+table { border-collapse: collapse; width: 100%; font-size: 13.5px; }
+th, td { text-align: left; vertical-align: top; padding: 5px 8px;
+         border-bottom: 1px solid #e6e6e6; }
+th { background: #f4f4f4; position: sticky; top: 0; }
+tr:nth-child(even) td { background: #fbfbfb; }
+td.note, td.quote { max-width: 420px; color: #444; }
+td.quote { font-style: italic; }
+code { font-size: 12.5px; color: #555; overflow-wrap: anywhere; }
+td.date { white-space: nowrap; }
+.grade { font-weight: bold; white-space: nowrap; }
+.weak { color: #b03a00; }
+.legend { font-size: 13px; color: #555; }
+footer { margin-top: 40px; font-size: 12.5px; color: #777; }
+"""
+
+
+def page(
+    *,
+    operation: dict[str, Any],
+    events: Rows,
+    sources: Rows,
+    claims: Rows,
+    figures: Sequence[go.Figure],
+    generated: datetime | None = None,
+) -> str:
+    """The whole page: a summary, the figures, the timeline, the claims in doubt, the sources."""
+    from plotly.offline import get_plotlyjs
+
+    slug = _e(operation["operation"])
+    generated = generated or datetime.now(UTC)
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{slug}: operation report</title>",
+        f"<style>{STYLE}</style>",
+        f"<script>{get_plotlyjs()}</script>",
+        "</head><body>",
+        f"<h1>Operation {slug}</h1>",
+        '<p class="lede">What was recorded, on whose word, and how far to trust it. Every '
+        "figure and row traces back to its event id and its sources.</p>",
+        _summary(operation),
+        '<nav><a href="#figures">Figures</a><a href="#timeline">Timeline</a>'
+        '<a href="#claims">Claims to weigh</a><a href="#sources">Sources and grades</a></nav>',
+        '<h2 id="figures">Figures</h2>',
+        '<p class="legend">Hover over a point for its events, sources and grades; drag the map\'s '
+        "slider to see control on another day.</p>",
+        *(_figure(figure, n) for n, figure in enumerate(figures)),
+        '<h2 id="timeline">Timeline</h2>',
+        '<p class="legend">In order of occurrence; dates as written (EDTF: <code>~</code> about, '
+        "<code>?</code> uncertain), with their possible range when fuzzy.</p>",
+        _timeline(events),
+        '<h2 id="claims">Claims to weigh</h2>',
+        '<p class="legend">A launch date sources dispute; events corrected since first '
+        "recorded; events resting on a single source graded D, E or F, or of credibility "
+        "4 to 6.</p>",
+        _claims(claims),
+        '<h2 id="sources">Sources and grades</h2>',
+        _sources(sources),
+        _grade_legend(),
+        f"<footer>Made by ops-timeline on {generated:%Y-%m-%d %H:%M} UTC from the read models. "
+        "The events themselves are never edited: corrections and retractions are later events.",
+        "</footer></body></html>",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def _summary(operation: dict[str, Any]) -> str:
+    launched, claims = _e(operation["launched"]), operation["launch_claims"]
+    if operation["launch_contested"]:
+        launched += f' <span class="weak">(contested: {claims} claims)</span>'
+    elif launched:
+        launched += f" ({claims} claim{'s' * (claims != 1)})"
+    rows = [
+        ("status", _e(operation["status"])),
+        ("launched", launched or "not recorded"),
+        ("concluded", _e(operation["concluded"]) or "not recorded"),
+        ("events", f"{operation['events']}, occurring {_e(operation['first_occurred'])} to "
+                   f"{_e(operation['last_occurred'])}"),
+        ("places taken", _e(operation["places_taken"])),
+        ("sides", _e(operation["sides"])),
+    ]  # fmt: skip
+    cells = "".join(f"<dt>{key}</dt><dd>{value}</dd>" for key, value in rows)
+    return f'<dl class="summary">{cells}</dl>'
+
+
+def _figure(figure: go.Figure, n: int) -> str:
+    height = figure.layout.height or 520
+    div = figure.to_html(
+        full_html=False, include_plotlyjs=False, config=CONFIG, div_id=f"figure-{n}",
+        default_width="100%", default_height=f"{height}px",
+    )  # fmt: skip
+    return f'<div class="figure">{div}</div>'
+
+
+def _timeline(events: Rows) -> str:
+    head = ("occurred", "type", "place", "by", "strength", "casualties", "sources", "status",
+            "notes", "event")  # fmt: skip
+    rows = []
+    for event in events:
+        by = " + ".join(side for side in (event["attackers"], event["supporters"]) if side)
+        rows.append(
+            [
+                ("date", _e(event["occurred"]) + _range(event)),
+                _e(_words(event["type"])),
+                _e(event["place"]),
+                _e(by),
+                _triple(event, "strength"),
+                _triple(event, "casualties"),
+                f"{_e(event['outlets'])} {_grades(event['grades'])}",
+                _e(event["status"]),
+                ("note", _e(event["notes"])),
+                _id(event["id"]),
+            ]
+        )
+    return _table(head, rows, "No events recorded.")
+
+
+def _claims(claims: Rows) -> str:
+    head = ("claim", "occurred", "type", "place", "grades", "why", "event")
+    rows = [
+        [
+            f'<span class="weak">{_e(c["claim"])}</span>',
+            ("date", _e(c["occurred"])),
+            _e(_words(c["type"])),
+            _e(c["place"]),
+            _grades(c["grades"]),
+            _e(c["detail"]),
+            _id(c["event_id"]),
+        ]
+        for c in claims
+    ]
+    return _table(head, rows, "None: no claim is contested, corrected or on one weak source.")
+
+
+def _sources(sources: Rows) -> str:
+    """Each outlet with how many claims it carries at which grades, then every source."""
+    outlets: dict[str, list[str]] = {}
+    for s in sources:
+        outlets.setdefault(s["outlet"], []).append(s["grade"])
+    lines = [
+        f"<li><b>{_e(outlet)}</b>: {len(grades)} claim{'s' * (len(grades) != 1)}, graded "
+        + ", ".join(f"{_grades(g)} × {grades.count(g)}" for g in sorted(set(grades)))
+        + "</li>"
+        for outlet, grades in outlets.items()
+    ]
+    addresses = any(s["url"] for s in sources)
+    head = ("outlet", "grade", "published", "event", "place", "what it said")
+    rows = [
+        [
+            _e(s["outlet"]),
+            _grades(s["grade"]) + f'<br><span class="legend">{_e(_grade_words(s))}</span>',
+            ("date", _e(s["published"])),
+            f"{_e(_words(s['type']))}, {_e(s['occurred'])}<br>{_id(s['event_id'])}",
+            _e(s["place"]),
+            ("quote", _e(s["quote"])),
+            *([_link(s["url"])] if addresses else []),
+        ]
+        for s in sources
+    ]
+    table = _table((*head, "address") if addresses else head, rows, "No sources.")
+    return f"<ul>{''.join(lines)}</ul>{table}" if sources else table
+
+
+def _grade_legend() -> str:
+    reliability = ", ".join(f"<b>{k}</b> {v}" for k, v in RELIABILITY.items())
+    credibility = ", ".join(f"<b>{k}</b> {v}" for k, v in CREDIBILITY.items())
+    return (
+        '<p class="legend">Grades follow the Admiralty code, per source and claim. Reliability '
+        f"of the source: {reliability}. Credibility of the information: {credibility}.</p>"
+    )
+
+
+def _table(head: Sequence[str], rows: list[list[Any]], empty: str) -> str:
+    if not rows:
+        return f'<p class="legend">{empty}</p>'
+    header = "".join(f"<th>{h}</th>" for h in head)
+    body = "".join("<tr>" + "".join(_cell(cell) for cell in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _cell(cell: str | tuple[str, str]) -> str:
+    if isinstance(cell, tuple):
+        return f'<td class="{cell[0]}">{cell[1]}</td>'
+    return f"<td>{cell}</td>"
+
+
+def _e(value: object) -> str:
+    return "" if value is None else html.escape(str(value))
+
+
+def _words(kind: str | None) -> str:
+    return (kind or "").replace("_", " ")
+
+
+def _id(event_id: str) -> str:
+    """An event id in code type, breakable after each slash."""
+    return f"<code>{_e(event_id).replace('/', '/<wbr>')}</code>"
+
+
+def _range(event: dict[str, Any]) -> str:
+    earliest, latest = event["occurred_earliest"], event["occurred_latest"]
+    if earliest == latest:
+        return ""
+    return f'<br><span class="legend">{_e(earliest or "..")} to {_e(latest or "..")}</span>'
+
+
+def _triple(row: dict[str, Any], prefix: str) -> str:
+    best, low, high = (row.get(f"{prefix}_{key}") for key in ("best", "low", "high"))
+    if best is None:
+        return ""
+    spread = f" ({low:,}–{high:,})" if low is not None and high is not None else ""
+    return f"{best:,}{spread}"
+
+
+def _grades(grades: str | None) -> str:
+    found = [g.strip() for g in (grades or "").split(",") if g.strip()]
+    return " ".join(
+        f'<span class="grade{" weak" * _weak(g)}">{_e(g)}</span>' for g in found
+    )  # fmt: skip
+
+
+def _weak(grade: str) -> bool:
+    return grade[:1] in "DEF" or grade[1:] in ("4", "5", "6")
+
+
+def _grade_words(source: dict[str, Any]) -> str:
+    reliability = RELIABILITY.get(source["reliability"], "?")
+    credibility = CREDIBILITY.get(source["credibility"], "?")
+    return f"{reliability}; {credibility}"
+
+
+def _link(url: str | None) -> str:
+    """An http(s) address as a link; any other (javascript:, data:) only as text."""
+    if not url:
+        return ""
+    text = f"<code>{_e(url)}</code>"
+    if url.lower().startswith(("http://", "https://")):
+        return f'<a href="{_e(url)}" rel="noopener noreferrer nofollow">{text}</a>'
+    return text

@@ -1,0 +1,340 @@
+"""The figures: what a notebook user sees must be what the read models say."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import plotly.graph_objects as go
+import pytest
+
+from projections import borders
+from projections.control_map import control_map
+from projections.figure_style import PALETTE, side_colours
+from projections.figures import grade_opacity
+from tests.conftest import AL_QAIM
+from timeline.api import OpsTimeline
+from timeline.errors import TimelineError
+
+OPERATION = "al-qaim-2017"
+IRAQ = [
+    {"force": "Iraqi Army", "side": "Iraq", "role": "attacker"},
+    {"force": "Islamic State", "side": "ISIS", "role": "defender"},
+]
+ISIS = [
+    {"force": "Islamic State", "side": "ISIS", "role": "attacker"},
+    {"force": "Iraqi Army", "side": "Iraq", "role": "defender"},
+]
+RAWA = {"name": "Rawa", "lat": 34.47, "lon": 41.91, "kind": "town"}
+
+
+def event(event_id: str, event_type: str, occurred: str, **keys: Any) -> dict[str, Any]:
+    source = {"outlet": "Reuters", "reliability": "B", "credibility": "2", "published": occurred}
+    return {"id": f"{OPERATION}/{event_id}", "type": event_type, "operation": OPERATION,
+            "occurred": occurred, "sources": [source], **keys}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def al_qaim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpsTimeline]:
+    """The al-Qaim fixture as recorded: read, never written, by the tests that use it."""
+    ops = OpsTimeline(str(tmp_path_factory.mktemp("al-qaim") / "timeline.db"))
+    ops.import_file(AL_QAIM)
+    yield ops
+    ops.close()
+
+
+@pytest.fixture
+def ops(tmp_path: Path) -> Iterator[OpsTimeline]:
+    """The al-Qaim fixture in a store of the test's own, to record more in."""
+    timeline = OpsTimeline(str(tmp_path / "timeline.db"))
+    timeline.import_file(AL_QAIM)
+    yield timeline
+    timeline.close()
+
+
+def trace(fig: go.Figure, name: str) -> Any:
+    found = [t for t in fig.data if t.name == name]
+    assert len(found) == 1, [t.name for t in fig.data]
+    return found[0]
+
+
+def level_on(line: Any, day: str) -> int:
+    """The value of a step line (shape hv) on a day."""
+    return [y for x, y in zip(line.x, line.y, strict=True) if x <= day][-1]
+
+
+# Operation progress
+
+
+def test_the_progress_step_rises_on_the_liberation_date(al_qaim: OpsTimeline) -> None:
+    fig = al_qaim.figure("progress", OPERATION)
+
+    held = trace(fig, "Iraq: places held")
+
+    assert level_on(held, "2017-11-02") == 0
+    assert level_on(held, "2017-11-03") == 3
+    assert level_on(held, held.x[-1]) == al_qaim.operations()[0]["places_taken"]
+
+
+def test_each_progress_step_names_its_events_sources_and_grades(al_qaim: OpsTimeline) -> None:
+    fig = al_qaim.figure("progress", OPERATION)
+
+    taken = trace(fig, "Iraq: taken")
+
+    assert list(taken.x) == ["2017-11-03"]
+    assert "3 places taken" in taken.hovertext[0]
+    assert "al-Karablah: place liberated, 2017-11-03 (South Front, D3)" in taken.hovertext[0]
+    assert "al-Qaim border crossing: crossing captured" in taken.hovertext[0]
+
+
+def test_places_entered_with_fighting_are_counted_apart_from_places_held(
+    al_qaim: OpsTimeline,
+) -> None:
+    fig = al_qaim.figure("progress", OPERATION)
+
+    entered = trace(fig, "Iraq: places entered, fighting reported")
+
+    assert level_on(entered, "2017-11-03") == 2  # the town and the Gaza neighbourhood
+
+
+def test_a_fuzzy_capture_date_is_a_range_from_possibly_to_surely_held(ops: OpsTimeline) -> None:
+    ops.record(event("rawa", "place_captured", "2017-11-10~", place=RAWA, actors=IRAQ))
+
+    fig = ops.figure("progress", OPERATION)
+
+    surely = trace(fig, "Iraq: places held")
+    possibly = trace(fig, "Iraq: possibly held (date uncertain)")
+    assert (level_on(surely, "2017-11-07"), level_on(possibly, "2017-11-07")) == (3, 4)
+    assert (level_on(surely, "2017-11-13"), level_on(possibly, "2017-11-13")) == (4, 4)
+    bar = next(t for t in fig.data if t.mode == "lines" and t.line.width == 8)
+    assert list(bar.x) == ["2017-11-07", "2017-11-13", None]
+
+
+def test_a_place_lost_steps_its_holder_down_and_its_taker_up(ops: OpsTimeline) -> None:
+    ops.record(event("lost", "place_lost", "2017-11-05", place="al-Karablah", actors=ISIS))
+
+    fig = ops.figure("progress", OPERATION)
+
+    iraq, isis = trace(fig, "Iraq: places held"), trace(fig, "ISIS: places held")
+    assert (level_on(iraq, "2017-11-04"), level_on(iraq, "2017-11-05")) == (3, 2)
+    assert (level_on(isis, "2017-11-04"), level_on(isis, "2017-11-05")) == (0, 1)
+    assert "al-Karablah: place lost" in trace(fig, "Iraq: lost").hovertext[0]
+
+
+# Event timeline
+
+
+def test_the_timeline_has_a_point_per_event_at_its_place_and_day(al_qaim: OpsTimeline) -> None:
+    events = al_qaim.show(OPERATION)
+
+    fig = al_qaim.figure("timeline", OPERATION)
+
+    rows = dict(zip(fig.layout.yaxis.ticktext, fig.layout.yaxis.tickvals, strict=True))
+    points = [
+        (x, y) for t in fig.data if t.mode == "markers+text" for x, y in zip(t.x, t.y, strict=True)
+    ]
+    assert len(points) == len(events)
+    for e in events:
+        assert any(x == e["occurred_mid"] and abs(y - rows[e["place"]]) <= 0.3 for x, y in points)
+
+
+def test_the_timeline_has_a_symbol_per_event_type(al_qaim: OpsTimeline) -> None:
+    fig = al_qaim.figure("timeline", OPERATION)
+
+    markers = {t.name: t.marker.symbol for t in fig.data if t.mode == "markers+text"}
+
+    assert markers["crossing captured"] != markers["place entered"]
+    assert len(set(markers.values())) == len(markers)
+
+
+def test_weaker_grades_are_drawn_fainter(al_qaim: OpsTimeline) -> None:
+    fig = al_qaim.figure("timeline", OPERATION)
+
+    crossing = trace(fig, "crossing captured").marker.opacity[0]  # D2
+    launched = trace(fig, "operation launched").marker.opacity[0]  # D4
+
+    assert grade_opacity("A1") == 1.0
+    assert grade_opacity("A1") > grade_opacity("B2") > crossing > launched
+
+
+def test_a_fuzzy_date_is_drawn_as_a_bar_over_its_possible_days(al_qaim: OpsTimeline) -> None:
+    fig = al_qaim.figure("timeline", OPERATION)
+
+    bars = [t for t in fig.data if t.mode == "lines" and t.legendgroup == "forces_committed"]
+
+    assert len(bars) == 1
+    assert list(bars[0].x) == ["2017-10-31", "2017-11-06", None]  # 2017-11-03~
+
+
+# Control map
+
+
+def places_on(fig: go.Figure) -> dict[str, dict[str, Any]]:
+    places = trace(fig, "places")
+    return {
+        name: {"color": colour, "ring": ring}
+        for name, colour, ring in zip(
+            places.customdata, places.marker.color, places.marker.line.color, strict=True
+        )
+    }
+
+
+def test_the_map_colours_each_place_by_the_side_holding_it_on_the_day(
+    al_qaim: OpsTimeline,
+) -> None:
+    colours = side_colours(["Coalition", "ISIS", "Iraq"])
+
+    fig = al_qaim.figure("map", OPERATION, on="2017-11-04")
+
+    shown = places_on(fig)
+    for place, seen in shown.items():
+        answer = al_qaim.control(place, on="2017-11-04")[0]
+        assert seen["color"] == colours[answer["side"]], place
+    assert shown["al-Qaim border crossing"] == {"color": colours["Iraq"], "ring": "white"}
+    assert shown["al-Qaim"] == {"color": colours["ISIS"], "ring": "black"}  # contested
+
+
+def test_the_map_shows_no_record_before_the_first_control_event(al_qaim: OpsTimeline) -> None:
+    fig = al_qaim.figure("map", OPERATION, on="2017-11-02")
+
+    assert {seen["color"] for seen in places_on(fig).values()} == {"#d0d0d0"}
+
+
+def test_the_map_slider_has_a_step_a_day_and_starts_on_the_day_asked(
+    al_qaim: OpsTimeline,
+) -> None:
+    fig = al_qaim.figure("map", OPERATION, on="2017-11-03")
+
+    slider = fig.layout.sliders[0]
+
+    days = [step.label for step in slider.steps]
+    # the operation's days, 31 Oct to 6 Nov, and one either side
+    assert (days[0], days[-1], len(days)) == ("30 Oct 2017", "7 Nov 2017", 9)
+    assert slider.steps[slider.active].label == "3 Nov 2017"
+    later = slider.steps[days.index("4 Nov 2017")].args[0]["marker.color"][0]
+    assert later == list(al_qaim.figure("map", OPERATION, on="2017-11-04").data[-1].marker.color)
+
+
+def test_a_long_operation_slider_steps_a_week_and_keeps_the_day_asked() -> None:
+    place = {"place": "Rawa", "kind": "town", "lat": 34.47, "lon": 41.91, "events": 1}
+
+    fig = control_map([place], [], operations=["op"], on="2017-03-15",
+                      span=("2017-01-01", "2017-12-31"))  # fmt: skip
+
+    days = [step.label for step in fig.layout.sliders[0].steps]
+    assert 50 <= len(days) <= 60
+    assert days[:2] == ["31 Dec 2016", "7 Jan 2017"]
+    assert fig.layout.sliders[0].steps[fig.layout.sliders[0].active].label == "15 Mar 2017"
+
+
+def test_the_map_places_each_place_at_its_coordinates_with_equal_scale(
+    al_qaim: OpsTimeline,
+) -> None:
+    fig = al_qaim.figure("map", OPERATION)
+
+    places = trace(fig, "places")
+
+    crossing = list(places.customdata).index("al-Qaim border crossing")
+    assert (places.x[crossing], places.y[crossing]) == (40.9665, 34.4195)
+    assert fig.layout.yaxis.scaleanchor == "x"
+    assert fig.layout.yaxis.scaleratio == pytest.approx(1 / 0.8251, rel=0.01)  # 1/cos(34.4°)
+
+
+def test_the_map_needs_no_network_its_borders_are_shipped_with_the_project(
+    al_qaim: OpsTimeline,
+) -> None:
+    fig = al_qaim.figure("map", OPERATION)
+
+    assert {t.type for t in fig.data} == {"scatter"}  # no geo, map or tile traces
+    border = trace(fig, "border (approximate)")
+    assert len(border.x) > 100
+    assert {"SYRIA", "IRAQ"} <= {a.text for a in fig.layout.annotations}
+    assert borders.DATA.stat().st_size < 1_000_000
+
+
+# Force summary
+
+
+def test_forces_sharing_one_strength_figure_get_one_bar_with_its_range(
+    al_qaim: OpsTimeline,
+) -> None:
+    fig = al_qaim.figure("forces", OPERATION)
+
+    bar = trace(fig, "Iraq")
+
+    assert list(bar.y[1]) == ["Iraqi Army + Popular Mobilization Units"]
+    assert list(bar.x) == [40000]
+    assert (list(bar.error_x.arrayminus), list(bar.error_x.array)) == ([5000], [5000])
+
+
+def test_forces_with_no_strength_figure_are_named_with_no_bar(al_qaim: OpsTimeline) -> None:
+    fig = al_qaim.figure("forces", OPERATION)
+
+    unknown = trace(fig, "no strength reported")
+
+    assert set(unknown.y[1]) == {"Iraqi Air Force", "US-led coalition", "Islamic State"}
+    assert list(unknown.y[0]) == ["support", "support", "defender"]
+
+
+# Every figure
+
+
+@pytest.mark.parametrize("kind", ["progress", "timeline", "map", "forces"])
+def test_every_figure_has_a_title_axis_titles_and_a_legend(al_qaim: OpsTimeline, kind: str) -> None:
+    fig = al_qaim.figure(kind, OPERATION)
+
+    assert OPERATION in fig.layout.title.text
+    assert fig.layout.xaxis.title.text
+    assert fig.layout.yaxis.title.text
+    assert any(t.showlegend is not False for t in fig.data)
+
+
+@pytest.mark.parametrize("kind", ["progress", "timeline", "map", "forces"])
+def test_every_figure_draws_several_operations(ops: OpsTimeline, kind: str) -> None:
+    ops.record({**event("launched", "operation_launched", "2017-11-10"), "id": "rawa/launched",
+                "operation": "rawa-2017"})  # fmt: skip
+    ops.record({**event("rawa", "place_captured", "2017-11-12", place=RAWA, actors=IRAQ),
+                "id": "rawa/captured", "operation": "rawa-2017"})  # fmt: skip
+
+    fig = ops.figure(kind, [OPERATION, "rawa-2017"])
+
+    assert "al-qaim-2017, rawa-2017" in fig.layout.title.text
+    if kind == "progress":
+        assert level_on(trace(fig, "rawa-2017 · Iraq: places held"), "2017-11-12") == 1
+        assert level_on(trace(fig, "al-qaim-2017 · Iraq: places held"), "2017-11-12") == 3
+    if kind == "map":
+        assert "Rawa" in trace(fig, "places").customdata
+
+
+def test_text_from_events_is_escaped_in_figures(ops: OpsTimeline) -> None:
+    source = {"outlet": "<img src=x onerror=alert(1)>", "reliability": "C", "credibility": "3"}
+    ops.record({**event("rawa", "place_captured", "2017-11-12", place=RAWA, actors=IRAQ),
+                "sources": [source]})  # fmt: skip
+
+    texts = [str(t.hovertext) for kind in ("progress", "timeline") for t in
+             ops.figure(kind, OPERATION).data]  # fmt: skip
+
+    assert any("&lt;img src=x onerror=alert(1)&gt;" in text for text in texts)
+    assert not any("<img" in text for text in texts)
+
+
+def test_side_colours_are_the_same_in_every_figure(al_qaim: OpsTimeline) -> None:
+    iraq = side_colours(["Coalition", "ISIS", "Iraq"])["Iraq"]
+
+    progress = trace(al_qaim.figure("progress", OPERATION), "Iraq: places held").line.color
+    forces = trace(al_qaim.figure("forces", OPERATION), "Iraq").marker.color
+    legend = trace(al_qaim.figure("map", OPERATION), "Iraq").marker.color
+
+    assert progress == forces == legend == iraq == PALETTE[2]
+
+
+def test_an_unknown_figure_or_day_is_an_error_naming_what_is_allowed(
+    al_qaim: OpsTimeline,
+) -> None:
+    with pytest.raises(TimelineError, match="one of progress, timeline, map, forces"):
+        al_qaim.figure("pie", OPERATION)
+    with pytest.raises(TimelineError, match="not a day"):
+        al_qaim.figure("map", OPERATION, on="November")
+    with pytest.raises(TimelineError, match="unknown operation"):
+        al_qaim.figure("map", "al-qaim-2018")

@@ -1,0 +1,43 @@
+"""The notebook of operation progress runs from top to bottom, so it cannot rot."""
+
+from __future__ import annotations
+
+import json
+
+import nbclient
+import nbformat
+
+from tests.conftest import ROOT
+
+NOTEBOOK = ROOT / "notebooks" / "operation_progress.ipynb"
+PLOTLY = "application/vnd.plotly.v1+json"
+
+
+def test_the_operation_progress_notebook_runs_and_draws_every_figure() -> None:
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    client = nbclient.NotebookClient(
+        notebook, timeout=120, kernel_name="python3",
+        resources={"metadata": {"path": str(NOTEBOOK.parent)}},
+    )  # fmt: skip
+
+    client.execute()
+
+    outputs = [out for cell in notebook.cells if cell.cell_type == "code" for out in cell.outputs]
+    assert not [out for out in outputs if out.output_type == "error"]
+    figures = [json.dumps(out["data"][PLOTLY]) for out in outputs if PLOTLY in out.get("data", {})]
+    titles = ("Operation progress", "Events by place", "Control of places", "Forces")
+    assert len(figures) == len(titles)
+    for figure, title in zip(figures, titles, strict=True):
+        assert title in figure
+
+
+def test_the_notebook_uses_only_the_public_python_api() -> None:
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+
+    code = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
+
+    assert "from timeline.api import OpsTimeline" in code
+    assert "projections" not in code
+    assert "sqlite3" not in code
+    assert "._" not in code
+    assert all(not cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code")
