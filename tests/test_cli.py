@@ -284,3 +284,25 @@ def test_every_command_has_a_summary_and_an_example_in_its_help() -> None:
 
         assert command.get_short_help_str(), name
         assert "timeline " in help_text.split("Options:")[0], f"{name} --help has no example"
+
+
+def test_the_store_may_be_named_after_the_command_too(tmp_path: Path) -> None:
+    db = str(tmp_path / "after.db")
+
+    imported = invoke("import", str(AL_QAIM), "--db", db)
+    shown = invoke("show", "al-qaim-2017", "--db", db, "--format", "json")
+
+    assert imported.output == "8 new, 0 already recorded\n"
+    assert len(json.loads(shown.output)) == 8
+
+
+def test_import_no_project_leaves_the_read_models_to_project(cli: Cli) -> None:
+    cli("import", str(AL_QAIM), "--no-project")
+
+    before = cli("operations", "--format", "json")
+    projected = cli("project")
+    after = cli("operations", "--format", "json")
+
+    assert json.loads(before.output) == []
+    assert projected.output == "13 events projected\n"
+    assert [row["operation"] for row in json.loads(after.output)] == ["al-qaim-2017"]

@@ -67,9 +67,13 @@ class OpsTimeline:
         *,
         unlaunched: bool = False,
         progress: Callable[[int], None] | None = None,
+        project: bool = True,
     ) -> Imported:
+        """Import a JSON Lines file, then bring the read models up to date (unless told not to:
+        for a large load, `project()` once at the end)."""
         result = self.app.import_file(source, unlaunched=unlaunched, progress=progress)
-        self.project()
+        if project:
+            self.project()
         return result
 
     def log(self, operation: str | None = None) -> Iterator[LoggedEvent]:

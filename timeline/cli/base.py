@@ -57,19 +57,36 @@ def open_timeline(ctx: click.Context) -> OpsTimeline:
         fail(f"cannot open the store {choose_db(db)!r}: {error}")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
-    "--db",
-    metavar="PATH|URL",
-    help="The event store: an SQLite file, or a postgresql:// URL. "
-    "Default: $TIMELINE_DB, else timeline.db in the working directory.",
+DB_HELP = (
+    "The event store: an SQLite file, or a postgresql:// URL. "
+    "Default: $TIMELINE_DB, else timeline.db in the working directory."
 )
-@click.option(
-    "--views",
-    metavar="PATH",
-    help="The read models' SQLite file. Default: $TIMELINE_VIEWS, else beside the store "
-    "(timeline.db -> timeline.views.db).",
+VIEWS_HELP = (
+    "The read models' SQLite file. Default: $TIMELINE_VIEWS, else beside the store "
+    "(timeline.db -> timeline.views.db)."
 )
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.ensure_object(dict)[str(param.name)] = value
+
+
+class StoreGroup(click.Group):
+    """Every command also takes --db and --views, so they may come after its name too."""
+
+    def add_command(self, cmd: click.Command, name: str | None = None) -> None:
+        for flag, metavar, text in (("--db", "PATH|URL", DB_HELP), ("--views", "PATH", VIEWS_HELP)):
+            option = click.Option(
+                [flag], metavar=metavar, help=text, expose_value=False, callback=_remember
+            )
+            cmd.params.append(option)
+        super().add_command(cmd, name)
+
+
+@click.group(cls=StoreGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--db", metavar="PATH|URL", help=DB_HELP)
+@click.option("--views", metavar="PATH", help=VIEWS_HELP)
 @click.version_option(package_name="ops-timeline")
 @click.pass_context
 def main(ctx: click.Context, db: str | None, views: str | None) -> None:
@@ -80,3 +97,4 @@ def main(ctx: click.Context, db: str | None, views: str | None) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj.update(db=db, views=views, write=ctx.invoked_subcommand in WRITING)
+    # a command's own --db or --views, parsed after this, replaces these (see _remember)

@@ -35,8 +35,12 @@ _DATE_LIKE = re.compile(r"^[0-9.][0-9X.\-~?%/]*$")
 @main.command(name="import")
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--unlaunched", is_flag=True, help="Allow events of operations with no launch.")
+@click.option(
+    "--no-project", is_flag=True,
+    help="Leave the read models for a later `timeline project` (large bulk loads).",
+)  # fmt: skip
 @click.pass_context
-def import_(ctx: click.Context, file: str, unlaunched: bool) -> None:
+def import_(ctx: click.Context, file: str, unlaunched: bool, no_project: bool) -> None:
     """Append every event of a JSON Lines FILE ('-' for standard input), all or nothing.
 
     Every line is checked before anything is stored: one bad line and nothing is imported,
@@ -45,12 +49,14 @@ def import_(ctx: click.Context, file: str, unlaunched: bool) -> None:
 
     Example:
 
-        timeline import fixtures/al_qaim_2017.jsonl --db al-qaim.db
+        timeline --db al-qaim.db import fixtures/al_qaim_2017.jsonl
     """
     ops = open_timeline(ctx)
     size = 0 if file == "-" else _size(file)
     with user_errors(), _progress(size) as advance:
-        result = ops.import_file(file, unlaunched=unlaunched, progress=advance)
+        result = ops.import_file(
+            file, unlaunched=unlaunched, progress=advance, project=not no_project
+        )
     click.echo(str(result))
 
 
