@@ -32,7 +32,7 @@ EVENT_COLUMNS = (
     "defenders", "supporters", "forces", "strength_best", "strength_low", "strength_high",
     "casualties_best", "casualties_low", "casualties_high", "source_count", "best_grade",
     "grades", "outlets", "published_earliest", "published_latest", "notes", "quotes",
-    "place_names", "recorded", "corrected_by", "corrected", "retracted_by", "record",
+    "place_names", "recorded", "corrected_by", "corrected", "retracted_by",
 )  # fmt: skip
 _INSERT_EVENT = (
     f"INSERT INTO events (rowid, {', '.join(EVENT_COLUMNS)}) "
@@ -95,7 +95,10 @@ class Projector:
         self._pending: dict[str, dict[str, Any]] = {}  # events to write, by id, as they read
         self._history: list[tuple[Any, ...]] = []
 
-    def apply(self, position: int, topic: str, state: dict[str, Any]) -> None:
+    def apply(
+        self, position: int, topic: str, state: dict[str, Any], data: bytes | None = None
+    ) -> None:
+        """Project one stored event (`data`: its bytes as stored, kept in the history)."""
         state["timestamp"] = utc_text(state["timestamp"])
         if topic == RECORDED:
             self.recorded(position, state)
@@ -105,13 +108,14 @@ class Projector:
             self.aliases_added(state["name"], state["aliases"])
         else:
             return
-        self._history.append(
-            (position, state["timestamp"], topic, *_history_keys(state), orjson.dumps(state))
-        )
+        self._history.append((
+            position, state["timestamp"], topic, *_history_keys(state),
+            data if data is not None else orjson.dumps(state),
+        ))  # fmt: skip
 
     def apply_all(self, notifications: Iterable[tuple[int, str, bytes]]) -> None:
         for position, topic, data in notifications:
-            self.apply(position, topic, orjson.loads(data))
+            self.apply(position, topic, orjson.loads(data), bytes(data))
 
     def flush(self) -> None:
         """Write the gathered rows, one statement per table."""
@@ -238,7 +242,7 @@ class Projector:
         if event_id in self._pending:
             return self._pending[event_id]
         row = self.cursor.execute(
-            "SELECT record, status, recorded, position, corrected_by, corrected, retracted_by "
+            "SELECT status, recorded, position, corrected_by, corrected, retracted_by "
             "FROM events WHERE id = ?",
             (event_id,),
         ).fetchone()
@@ -249,9 +253,22 @@ class Projector:
         self.cursor.execute("DELETE FROM actors WHERE event_id = ?", (event_id,))
         self.cursor.execute("DELETE FROM sources WHERE event_id = ?", (event_id,))
         keys = ("status", "recorded", "position", "corrected_by", "corrected", "retracted_by")
-        entry = {"record": orjson.loads(row[0]), **dict(zip(keys, row[1:], strict=True))}
+        entry = {"record": self._reading(event_id), **dict(zip(keys, row, strict=True))}
         self._pending[event_id] = entry
         return entry
+
+    def _reading(self, event_id: str) -> dict[str, Any]:
+        """An event as it reads now: as first recorded, then each correction, from the history."""
+        reading: dict[str, Any] = {}
+        for (data,) in self.cursor.execute(
+            "SELECT state FROM history WHERE event_id = ? OR (target = ? AND type = ?) "
+            "ORDER BY position",
+            (event_id, event_id, "report_corrected"),
+        ).fetchall():
+            record = orjson.loads(data)["record"]
+            merged = {**reading, **record.get("changes", record)} if reading else record
+            reading = {key: value for key, value in merged.items() if value is not None}
+        return reading
 
     def _touch(self, record: dict[str, Any]) -> None:
         place = self.resolve(record.get("place"))
@@ -288,7 +305,7 @@ class Projector:
             len(sources), min(grades) if grades else None, ", ".join(grades), outlets,
             min(first_out, default=None), min(surely_out, default=None),
             notes, quotes, place_names, entry["recorded"], entry["corrected_by"],
-            entry["corrected"], entry["retracted_by"], orjson.dumps(record).decode(),
+            entry["corrected"], entry["retracted_by"],
         ))  # fmt: skip
         rows["fts"].append((position, place_names, notes, quotes, outlets))
         rows["actors"] += [

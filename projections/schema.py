@@ -44,7 +44,6 @@ TABLES: dict[str, dict[str, object]] = {
             "corrected_by": str,
             "corrected": str,
             "retracted_by": str,
-            "record": str,
         },
         "pk": "id",
         "indexes": [

@@ -177,3 +177,29 @@ def test_import_bench_says_which_step_failed(tmp_path):
 
     with pytest.raises(import_bench.StepFailed, match="floor"):
         import_bench.floor(missing, tmp_path / "floor.db", N)
+
+
+def test_the_scale_run_measures_every_step_and_question(tmp_path):
+    from benchmarks import run as scale
+
+    table = scale.run(N, SEED, calls=5, cli_calls=2, work=tmp_path)
+
+    steps = [line.split(" | ")[0].lstrip("| ") for line in table.splitlines() if "|" in line]
+    for step in (
+        "floor: sqlite3 executemany, one transaction",
+        "timeline import --no-project (CLI)",
+        "floor: raw sqlite3 copy of the stored events",
+        "timeline project: every read model (CLI)",
+        "show OPERATION (Python)",
+        "control PLACE --on DAY (Python)",
+        "query --text WORD (Python)",
+        "query --between FROM TO (Python)",
+        "timeline show (process)",
+        "timeline query --between (process)",
+    ):
+        assert step in steps, step
+    assert any(s.startswith("report of the largest operation (") for s in steps)
+    assert any(s.startswith("control map, every place (") for s in steps)
+    assert (tmp_path / "report.html").stat().st_size > 0
+    imported = next(line for line in table.splitlines() if "import --no-project" in line)
+    assert f"| {N:,} |" in imported

@@ -1,0 +1,175 @@
+"""Scale: every step of ops-timeline on one generated file, each against a floor.
+
+    .venv/bin/python benchmarks/run.py --events 1000000
+
+One run, one file (benchmarks/generate.py), each step in a fresh process with its own peak
+resident memory:
+
+1. the floor: raw sqlite3 `executemany` of the same JSON lines into one table, one transaction;
+2. `timeline import --no-project`, as a whole CLI process (validation included);
+3. `timeline project`: the catch-up of every read model (its floor: raw sqlite3 copying the
+   same stored events' bytes into one table);
+4. question latency, p50 and p95, over random `show`, `control --on`, `query --text` and
+   `query --between` calls, in Python and as whole CLI processes (floors: one indexed SELECT;
+   `python -c pass`);
+5. the report of the largest operation, and the control map over every place;
+6. peak RSS of each step.
+
+Prints one table and appends it, with the machine and the command, to benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import shlex
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import import_bench, read_bench  # noqa: E402
+from benchmarks.generate import write  # noqa: E402
+from benchmarks.import_bench import Step, StepFailed, measure, timeline_command  # noqa: E402
+
+_PROJECTED = re.compile(r"(\d+) events projected")
+
+FIGURES = """
+import json, sqlite3, sys, time
+from timeline.api import OpsTimeline
+ops = OpsTimeline(sys.argv[1])
+start = time.perf_counter()
+if sys.argv[2] == "report":
+    largest = ops.operations()
+    largest = max(largest, key=lambda row: row["events"])
+    ops.report(largest["operation"], sys.argv[3])
+    print(json.dumps({"events": largest["events"], "seconds": time.perf_counter() - start}))
+else:
+    every = [row["operation"] for row in ops.operations()]
+    figure = ops.figure("map", every)
+    figure.write_html(sys.argv[3], include_plotlyjs=True)
+    places = sqlite3.connect(ops.views.path).execute("SELECT count(*) FROM places").fetchone()[0]
+    print(json.dumps({"events": places, "seconds": time.perf_counter() - start}))
+"""
+
+
+def floor_projection(store: Path, copy: Path) -> Step:
+    from projections.projector import TOPICS
+
+    step, out = measure(
+        "floor: raw sqlite3 copy of the stored events",
+        [sys.executable, "-c", read_bench.FLOOR, str(store), str(copy), *TOPICS],
+        0,
+    )
+    return Step(step.name, json.loads(out)["count"], step.seconds, step.peak_rss_mib)
+
+
+def import_step(file: Path, store: Path, events: int) -> Step:
+    name = "timeline import --no-project (CLI)"
+    argv = [timeline_command(), "--db", str(store), "import", "--no-project", str(file)]
+    step, out = measure(name, argv, events)
+    if f"{events} new" not in out:
+        raise StepFailed(f"{name}: {out!r}")
+    return step
+
+
+def project_step(store: Path) -> Step:
+    name = "timeline project: every read model (CLI)"
+    step, out = measure(name, [timeline_command(), "--db", str(store), "project"], 0)
+    match = _PROJECTED.search(out)
+    if match is None:
+        raise StepFailed(f"{name}: {out!r}")
+    return Step(step.name, int(match[1]), step.seconds, step.peak_rss_mib)
+
+
+def figure_step(store: Path, kind: str, out: Path) -> tuple[Step, int]:
+    name = {"report": "report of the largest operation", "map": "control map, every place"}[kind]
+    step, stdout = measure(name, [sys.executable, "-c", FIGURES, str(store), kind, str(out)], 0)
+    found = json.loads(stdout.splitlines()[-1])
+    return Step(step.name, found["events"], step.seconds, step.peak_rss_mib), found["events"]
+
+
+def run(events: int, seed: int, calls: int, cli_calls: int, work: Path) -> str:
+    file = write(work / "events.jsonl", events, seed)
+    store = work / "store.db"
+    floor = import_bench.floor(file, work / "floor.db", events)
+    imported = import_step(file, store, events)
+    projection_floor = floor_projection(store, work / "copy.db")
+    projected = project_step(store)
+    args = read_bench.arguments(str(work / "store.views.db"), random.Random(seed), calls)
+    latencies = read_bench.python_latency(str(store), args)
+    latencies += read_bench.cli_latency(str(store), args, cli_calls)
+    report, largest = figure_step(store, "report", work / "report.html")
+    drawn, places = figure_step(store, "map", work / "map.html")
+
+    lines = [
+        "| step | events | seconds | events/s | ratio to its floor | peak RSS MiB |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    pairs = [(floor, floor), (imported, floor)]
+    pairs += [(projection_floor, projection_floor), (projected, projection_floor)]
+    for step, against in pairs:
+        lines.append(
+            f"| {step.name} | {step.events:,} | {step.seconds:.2f} | {step.rate:,.0f} | "
+            f"{against.seconds / step.seconds * step.events / against.events:.3f} | "
+            f"{step.peak_rss_mib:.0f} |"
+        )
+    lines.append(
+        f"| {report.name} ({largest:,} events) | | {report.seconds:.2f} | | | "
+        f"{report.peak_rss_mib:.0f} |"
+    )
+    lines.append(
+        f"| {drawn.name} ({places:,} places) | | {drawn.seconds:.2f} | | | "
+        f"{drawn.peak_rss_mib:.0f} |"
+    )
+    lines += [
+        "",
+        "| question | calls | p50 ms | p95 ms | p50 / floor p50 |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    floors = {"Python": latencies[0].p50, "process": latencies[5].p50}
+    for latency in latencies:
+        kind = "Python" if "(Python)" in latency.name else "process"
+        lines.append(
+            f"| {latency.name} | {len(latency.samples)} | {latency.p50:.1f} | "
+            f"{latency.p95:.1f} | {latency.p50 / floors[kind]:.1f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--calls", type=int, default=200, help="question calls in Python")
+    parser.add_argument("--cli-calls", type=int, default=20, help="question calls as processes")
+    parser.add_argument("--no-append", action="store_true", help="do not append to RESULTS.md")
+    parser.add_argument("--workdir", type=Path, help="keep the files here (default: a temp dir)")
+    options = parser.parse_args(argv)
+    command = "python benchmarks/run.py " + shlex.join(sys.argv[1:] if argv is None else argv)
+    with tempfile.TemporaryDirectory() as temporary:
+        work = options.workdir or Path(temporary)
+        work.mkdir(parents=True, exist_ok=True)
+        table = run(options.events, options.seed, options.calls, options.cli_calls, work)
+    info = import_bench.machine()
+    text = (
+        f"\n### Scale run: {options.events:,} events\n\n- command: `{command}`\n"
+        f"- machine: {info['cpus']} CPUs ({info['cpu']}), load average {info['load']} at the end\n"
+        f"- Python {info['python']}, SQLite {info['sqlite']}, eventsourcing "
+        f"{info['eventsourcing']}, pydantic {info['pydantic']}; commit {info['commit']}\n\n{table}"
+    )
+    print(text)
+    if not options.no_append:
+        with import_bench.RESULTS.open("a", encoding="utf-8") as results:
+            results.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
