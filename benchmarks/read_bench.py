@@ -86,6 +86,24 @@ class Latency:
         )
 
 
+def latency_table(latencies: list[Latency]) -> list[str]:
+    """Markdown rows: each question's p50 and p95, and its p50 over its floor's (Python or
+    process: the first row of each kind is its floor)."""
+    lines = [
+        "| question | calls | p50 ms | p95 ms | p50 / floor p50 |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    floors: dict[str, float] = {}
+    for latency in latencies:
+        kind = "Python" if "(Python)" in latency.name else "process"
+        floors.setdefault(kind, latency.p50)
+        lines.append(
+            f"| {latency.name} | {len(latency.samples)} | {latency.p50:.1f} | "
+            f"{latency.p95:.1f} | {latency.p50 / floors[kind]:.1f} |"
+        )
+    return lines
+
+
 def child(script: str, *args: str) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, "-c", script, *args], capture_output=True, text=True, cwd=ROOT,
@@ -233,16 +251,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{projection['seconds']:.2f} | {rate:,.0f} | {rate / floor_rate:.3f} | "
         f"{projection['rss']:.0f} |",
         "",
-        "| question | calls | p50 ms | p95 ms | p50 / floor p50 |",
-        "|---|---:|---:|---:|---:|",
+        *latency_table(latencies),
     ]
-    floors = {"Python": latencies[0].p50, "process": latencies[5].p50}
-    for latency in latencies:
-        kind = "Python" if "(Python)" in latency.name else "process"
-        lines.append(
-            f"| {latency.name} | {len(latency.samples)} | {latency.p50:.1f} | "
-            f"{latency.p95:.1f} | {latency.p50 / floors[kind]:.1f} |"
-        )
     table = "\n".join(lines) + "\n"
     print(table)
     if not options.no_record:

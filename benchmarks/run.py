@@ -128,18 +128,7 @@ def run(events: int, seed: int, calls: int, cli_calls: int, work: Path) -> str:
         f"| {drawn.name} ({places:,} places) | | {drawn.seconds:.2f} | | | "
         f"{drawn.peak_rss_mib:.0f} |"
     )
-    lines += [
-        "",
-        "| question | calls | p50 ms | p95 ms | p50 / floor p50 |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    floors = {"Python": latencies[0].p50, "process": latencies[5].p50}
-    for latency in latencies:
-        kind = "Python" if "(Python)" in latency.name else "process"
-        lines.append(
-            f"| {latency.name} | {len(latency.samples)} | {latency.p50:.1f} | "
-            f"{latency.p95:.1f} | {latency.p50 / floors[kind]:.1f} |"
-        )
+    lines += ["", *read_bench.latency_table(latencies)]
     return "\n".join(lines) + "\n"
 
 

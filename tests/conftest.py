@@ -60,6 +60,15 @@ SOURCE = {
     "published": "2017-11-03",
 }
 ATTACKERS = [{"force": "Iraqi Army", "side": "Iraq", "role": "attacker"}]
+IRAQ = [
+    {"force": "Iraqi Army", "side": "Iraq", "role": "attacker"},
+    {"force": "Islamic State", "side": "ISIS", "role": "defender"},
+]
+ISIS = [
+    {"force": "Islamic State", "side": "ISIS", "role": "attacker"},
+    {"force": "Iraqi Army", "side": "Iraq", "role": "defender"},
+]
+RAWA = {"name": "Rawa", "lat": 34.47, "lon": 41.91, "kind": "town"}
 AL_QAIM_TOWN = {
     "name": "al-Qaim",
     "lat": 34.3686,

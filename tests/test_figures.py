@@ -13,20 +13,11 @@ from projections import borders
 from projections.control_map import control_map
 from projections.figure_style import PALETTE, side_colours
 from projections.figures import grade_opacity
-from tests.conftest import AL_QAIM
+from tests.conftest import AL_QAIM, IRAQ, ISIS, RAWA
 from timeline.api import OpsTimeline
 from timeline.errors import TimelineError
 
 OPERATION = "al-qaim-2017"
-IRAQ = [
-    {"force": "Iraqi Army", "side": "Iraq", "role": "attacker"},
-    {"force": "Islamic State", "side": "ISIS", "role": "defender"},
-]
-ISIS = [
-    {"force": "Islamic State", "side": "ISIS", "role": "attacker"},
-    {"force": "Iraqi Army", "side": "Iraq", "role": "defender"},
-]
-RAWA = {"name": "Rawa", "lat": 34.47, "lon": 41.91, "kind": "town"}
 
 
 def event(event_id: str, event_type: str, occurred: str, **keys: Any) -> dict[str, Any]:

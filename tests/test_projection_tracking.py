@@ -10,8 +10,8 @@ import pytest
 
 from projections.projector import Projector
 from projections.views import Views
-from tests.conftest import AL_QAIM
-from tests.test_read_models import IRAQ, ISIS, RAWA, correction, event, retraction
+from tests.conftest import AL_QAIM, IRAQ, ISIS, RAWA
+from tests.test_read_models import correction, event, retraction
 from timeline.api import OpsTimeline
 from timeline.application import Timeline
 

@@ -10,18 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import AL_QAIM, SOURCE
+from tests.conftest import AL_QAIM, IRAQ, ISIS, RAWA, SOURCE
 from timeline.api import OpsTimeline
-
-IRAQ = [
-    {"force": "Iraqi Army", "side": "Iraq", "role": "attacker"},
-    {"force": "Islamic State", "side": "ISIS", "role": "defender"},
-]
-ISIS = [
-    {"force": "Islamic State", "side": "ISIS", "role": "attacker"},
-    {"force": "Iraqi Army", "side": "Iraq", "role": "defender"},
-]
-RAWA = {"name": "Rawa", "lat": 34.47, "lon": 41.91, "kind": "town"}
 
 
 def event(event_id: str, event_type: str, occurred: str, **keys: Any) -> dict[str, Any]:
