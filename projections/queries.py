@@ -62,9 +62,15 @@ def find_place(db: sqlite3.Connection, name: str) -> str:
     return str(row[0])
 
 
-def show(db: sqlite3.Connection, operation: str, *, include_retracted: bool = False) -> list[Row]:
+def show(
+    db: sqlite3.Connection,
+    operation: str,
+    *,
+    include_retracted: bool = False,
+    limit: int | None = None,
+) -> list[Row]:
     """An operation's events in order of occurrence, as they currently read."""
-    return query(db, operation=operation, include_retracted=include_retracted)
+    return query(db, operation=operation, include_retracted=include_retracted, limit=limit)
 
 
 def query(
@@ -79,8 +85,9 @@ def query(
     text: str | None = None,
     min_grade: str | None = None,
     include_retracted: bool = False,
+    limit: int | None = None,
 ) -> list[Row]:
-    """Events matching every filter given, in order of occurrence."""
+    """Events matching every filter given, in order of occurrence (the first `limit`)."""
     where: list[str] = []
     params: list[Any] = []
     if operation is not None:
@@ -118,7 +125,11 @@ def query(
     sql = f"SELECT {EVENT_COLUMNS} FROM events e"
     if where:
         sql += " WHERE " + " AND ".join(where)
-    return _rows(db.execute(f"{sql} ORDER BY {BY_OCCURRENCE}", params))
+    sql += f" ORDER BY {BY_OCCURRENCE}"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return _rows(db.execute(sql, params))
 
 
 def fts_words(text: str) -> str:

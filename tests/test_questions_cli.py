@@ -157,3 +157,14 @@ def test_a_question_from_a_new_process_answers_without_a_traceback(db: str) -> N
     assert len(shown.stdout.decode().splitlines()) == 9
     assert refused.returncode == 1
     assert refused.stderr == b"Error: unknown operation 'no-such-operation'\n"
+
+
+def test_a_long_answer_is_cut_at_the_limit_and_says_so(al_qaim: Cli) -> None:
+    table = al_qaim("show", "al-qaim-2017", "--limit", "3")
+    every = json.loads(al_qaim("show", "al-qaim-2017", "--format", "json").output)
+    three = json.loads(al_qaim("query", "--limit", "3", "--format", "json").stdout)
+
+    assert len(table.stdout.splitlines()) == 5
+    assert "the first 3 events" in table.stderr
+    assert len(every) == 8
+    assert [row["id"] for row in three] == [row["id"] for row in every[:3]]

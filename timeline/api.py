@@ -90,15 +90,15 @@ class OpsTimeline:
     # questions
 
     def show(
-        self, operation: str, *, include_retracted: bool = False,
+        self, operation: str, *, include_retracted: bool = False, limit: int | None = None,
         as_recorded: Moment = None, known_by: Day = None,
     ) -> Rows:  # fmt: skip
         with self._read(as_recorded, known_by, operation) as db:
-            return queries.show(db, operation, include_retracted=include_retracted)
+            return queries.show(db, operation, include_retracted=include_retracted, limit=limit)
 
     def query(self, *, as_recorded: Moment = None, known_by: Day = None, **filters: Any) -> Rows:
         """Filters: operation, place, force, side, type, between=(FROM, TO), text, min_grade,
-        include_retracted."""
+        include_retracted; and limit, the most rows to return."""
         with self._read(as_recorded, known_by, filters.get("operation")) as db:
             return queries.query(db, **filters)
 

@@ -55,20 +55,36 @@ def _span(earliest: str | None, latest: str | None) -> str | None:
     return f"{earliest or '..'}/{latest or '..'}"
 
 
-def _events(rows: list[dict[str, Any]], form: str) -> str:
+TABLE_LIMIT = 500
+LIMIT = click.option(
+    "--limit", type=click.IntRange(min=0), metavar="N",
+    help=f"At most N events (0: all). Default: {TABLE_LIMIT} in a table, all in json and csv.",
+)  # fmt: skip
+
+
+def _limit(limit: int | None, form: str) -> int | None:
+    if limit is None:
+        return TABLE_LIMIT if form == "table" else None
+    return limit or None
+
+
+def _events(rows: list[dict[str, Any]], form: str, limit: int | None) -> None:
     if form == "table":
         for row in rows:
             row["by"] = row["attackers"] or row["supporters"]
             row["strength"] = triple(row, "strength") or triple(row, "casualties")
-    return render(rows, form, EVENT_TABLE)
+    click.echo(render(rows, form, EVENT_TABLE), nl=False)
+    if limit is not None and len(rows) == limit:
+        click.echo(f"(the first {limit} events: --limit N for more, 0 for all)", err=True)
 
 
 @main.command()
 @click.argument("operation")
 @click.option("--include-retracted", is_flag=True, help="Show retracted events too.")
+@LIMIT
 @question
 @click.pass_context
-def show(ctx: click.Context, operation: str, form: str, **when: Any) -> None:
+def show(ctx: click.Context, operation: str, form: str, limit: int | None, **when: Any) -> None:
     """An operation's timeline in order of occurrence, dates as written (2017-11-03~).
 
     Example:
@@ -76,9 +92,11 @@ def show(ctx: click.Context, operation: str, form: str, **when: Any) -> None:
         timeline --db al-qaim.db show al-qaim-2017
     """
     ops = open_timeline(ctx)
+    limit = _limit(limit, form)
     with user_errors():
-        rows = ops.show(operation, include_retracted=when.pop("include_retracted"), **when)
-    click.echo(_events(rows, form), nl=False)
+        retracted = when.pop("include_retracted")
+        rows = ops.show(operation, include_retracted=retracted, limit=limit, **when)
+    _events(rows, form, limit)
 
 
 @main.command()
@@ -91,10 +109,11 @@ def show(ctx: click.Context, operation: str, form: str, **when: Any) -> None:
 @click.option("--text", help="Words in notes, place names, quotes or outlets.")
 @click.option("--min-grade", help="At least one source graded this well or better (B3).")
 @click.option("--include-retracted", is_flag=True, help="Include retracted events.")
+@LIMIT
 @question
 @click.pass_context
 def query(ctx: click.Context, form: str, as_recorded: str | None, known_by: str | None,
-          type_: str | None, **filters: Any) -> None:  # fmt: skip
+          type_: str | None, limit: int | None, **filters: Any) -> None:  # fmt: skip
     """Events matching every filter given, in order of occurrence.
 
     Example:
@@ -105,9 +124,10 @@ def query(ctx: click.Context, form: str, as_recorded: str | None, known_by: str 
     filters = {key: value for key, value in filters.items() if value is not None}
     if type_ is not None:
         filters["type"] = type_
+    limit = _limit(limit, form)
     with user_errors():
-        rows = ops.query(as_recorded=as_recorded, known_by=known_by, **filters)
-    click.echo(_events(rows, form), nl=False)
+        rows = ops.query(as_recorded=as_recorded, known_by=known_by, limit=limit, **filters)
+    _events(rows, form, limit)
 
 
 @main.command()
