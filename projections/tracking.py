@@ -30,7 +30,7 @@ class ViewsRecorder(SQLiteTrackingRecorder):
             # WAL with synchronous=NORMAL: a power cut may lose the last pages, never the
             # agreement between rows and position; the next catch-up projects them again.
             connection.cursor().execute("PRAGMA synchronous = NORMAL")
-            connection.cursor().execute("PRAGMA cache_size = -262144")  # 256 MiB
+            connection.cursor().execute("PRAGMA cache_size = -65536")  # 64 MiB
             with connection.transaction(commit=True) as cursor:
                 projector = Projector(cursor.sqlite_cursor)
                 apply(projector)
