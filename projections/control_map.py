@@ -247,8 +247,9 @@ def _locator(fig: go.Figure, places: Rows, view: borders.Box) -> None:
     fig.add_annotation(
         xref="x2 domain", yref="y2 domain", x=0, y=1.02, xanchor="left", yanchor="bottom",
         showarrow=False, align="left", font={"size": 12, "color": "#555"},
-        text=f"Where the map is (orange box).<br>Borders: {borders.ORIGIN},<br>"
-        "approximate to a few km: too coarse<br>to draw at the map's scale.",
+        text="Where the map is (orange box).<br>Borders: Natural Earth 1:110m<br>"
+        "(public domain), approximate to<br>a few km: too coarse to draw<br>"
+        "at the map's scale.",
     )  # fmt: skip
 
 
