@@ -87,11 +87,15 @@ def _sides(actors: list[dict[str, str]], role: str) -> str | None:
 class Projector:
     """Applies stored events to the read models through one cursor."""
 
-    def __init__(self, cursor: sqlite3.Cursor) -> None:
+    def __init__(
+        self, cursor: sqlite3.Cursor, gazetteer: dict[str, dict[str, Any] | None] | None = None
+    ) -> None:
+        """`gazetteer`: places already looked up, by name key; it may outlive the projector
+        (the catch-up keeps one across pages, and drops it if a page fails)."""
         self.cursor = cursor
         self.places: set[str] = set()
         self.operations: set[str] = set()
-        self._places: dict[str, dict[str, Any] | None] = {}
+        self._places = {} if gazetteer is None else gazetteer
         self._pending: dict[str, dict[str, Any]] = {}  # events to write, by id, as they read
         self._history: list[tuple[Any, ...]] = []
 
@@ -168,6 +172,8 @@ class Projector:
         )
         for alias in aliases:
             self._name(alias, name)
+        for key in [key for key, known in self._places.items() if known and known["name"] == name]:
+            del self._places[key]  # its aliases changed
         self.cursor.execute(_FTS_DELETE + "place = ?", (name,))
         self.cursor.execute(
             "UPDATE events SET place_names = ? WHERE place = ?",
@@ -176,9 +182,10 @@ class Projector:
         self.cursor.execute(_FTS_INSERT_FROM + "place = ?", (name,))
 
     def _name(self, name: str, place: str) -> None:
-        self._places.clear()
+        key = name_key(name)
+        self._places.pop(key, None)  # it may have been looked up, and not found, before
         self.cursor.execute(
-            "INSERT OR IGNORE INTO place_names VALUES (?, ?, ?)", (name_key(name), name, place)
+            "INSERT OR IGNORE INTO place_names VALUES (?, ?, ?)", (key, name, place)
         )
 
     def resolve(self, place: str | dict[str, Any] | None) -> dict[str, Any] | None:
@@ -186,17 +193,18 @@ class Projector:
         if place is None:
             return None
         name = place if isinstance(place, str) else place["name"]
-        if name not in self._places:
+        key = name_key(name)
+        if key not in self._places:
             row = self.cursor.execute(
                 "SELECT p.name, p.kind, p.lat, p.lon, p.aliases FROM place_names n "
                 "JOIN places p ON p.name = n.place WHERE n.key = ?",
-                (name_key(name),),
+                (key,),
             ).fetchone()
-            self._places[name] = row and {
+            self._places[key] = row and {
                 "name": row[0], "kind": row[1], "lat": row[2], "lon": row[3],
                 "aliases": orjson.loads(row[4]),
             }  # fmt: skip
-        found = self._places[name]
+        found = self._places[key]
         if found is not None:
             return found
         if isinstance(place, str):  # not in the gazetteer: keep what the record says

@@ -25,17 +25,25 @@ from projections.views import PAGE_SIZE
 class ViewsRecorder(SQLiteTrackingRecorder):
     """Tracking positions and read-model rows, written together."""
 
+    def __init__(self, datastore: SQLiteDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        self.gazetteer: dict[str, dict[str, Any] | None] = {}  # places looked up, kept
+
     def write(self, tracking: Tracking, apply: Callable[[Projector], None]) -> None:
         with self.datastore.get_connection(commit=True) as connection:
             # WAL with synchronous=NORMAL: a power cut may lose the last pages, never the
             # agreement between rows and position; the next catch-up projects them again.
             connection.cursor().execute("PRAGMA synchronous = NORMAL")
             connection.cursor().execute("PRAGMA cache_size = -65536")  # 64 MiB
-            with connection.transaction(commit=True) as cursor:
-                projector = Projector(cursor.sqlite_cursor)
-                apply(projector)
-                projector.finish()
-                self._insert_tracking(cursor, tracking)
+            try:
+                with connection.transaction(commit=True) as cursor:
+                    projector = Projector(cursor.sqlite_cursor, self.gazetteer)
+                    apply(projector)
+                    projector.finish()
+                    self._insert_tracking(cursor, tracking)
+            except BaseException:
+                self.gazetteer.clear()  # it may hold places of the page rolled back
+                raise
 
     def refresh(self) -> None:
         """Recompute the derived models that the pages projected so far made stale."""
