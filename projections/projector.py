@@ -32,19 +32,18 @@ EVENT_COLUMNS = (
     "defenders", "supporters", "forces", "strength_best", "strength_low", "strength_high",
     "casualties_best", "casualties_low", "casualties_high", "source_count", "best_grade",
     "grades", "outlets", "published_earliest", "published_latest", "notes", "quotes",
-    "place_names", "recorded", "corrected_by", "corrected", "retracted_by",
+    "recorded", "corrected_by", "corrected", "retracted_by",
 )  # fmt: skip
 _INSERT_EVENT = (
     f"INSERT INTO events (rowid, {', '.join(EVENT_COLUMNS)}) "
     f"VALUES (?, {', '.join('?' * len(EVENT_COLUMNS))})"
 )
-_FTS = "place_names, notes, quotes, outlets"
+_FTS = "place, notes, quotes, outlets"
 _FTS_INSERT = f"INSERT INTO events_fts (rowid, {_FTS}) VALUES (?, ?, ?, ?, ?)"
 _FTS_DELETE = (
     f"INSERT INTO events_fts (events_fts, rowid, {_FTS}) "
     f"SELECT 'delete', rowid, {_FTS} FROM events WHERE "
 )
-_FTS_INSERT_FROM = f"INSERT INTO events_fts (rowid, {_FTS}) SELECT rowid, {_FTS} FROM events WHERE "
 
 
 @lru_cache(maxsize=4096)
@@ -163,7 +162,6 @@ class Projector:
             self._name(alias, place["name"])
 
     def aliases_added(self, name: str, aliases: list[str]) -> None:
-        self.flush()
         row = self.cursor.execute("SELECT aliases FROM places WHERE name = ?", (name,)).fetchone()
         known = orjson.loads(row[0]) if row else []
         self.cursor.execute(
@@ -174,12 +172,6 @@ class Projector:
             self._name(alias, name)
         for key in [key for key, known in self._places.items() if known and known["name"] == name]:
             del self._places[key]  # its aliases changed
-        self.cursor.execute(_FTS_DELETE + "place = ?", (name,))
-        self.cursor.execute(
-            "UPDATE events SET place_names = ? WHERE place = ?",
-            (" ".join([name, *known, *aliases]), name),
-        )
-        self.cursor.execute(_FTS_INSERT_FROM + "place = ?", (name,))
 
     def _name(self, name: str, place: str) -> None:
         key = name_key(name)
@@ -299,7 +291,7 @@ class Projector:
         earliest, latest = bounds(record.get("occurred"))
         outlets = "; ".join(dict.fromkeys(source["outlet"] for source in sources))
         quotes = "\n".join(s["quote"] for s in sources if s.get("quote")) or None
-        place_names = " ".join([place["name"], *place["aliases"]]) if place else None
+        place_name = place and place["name"]
         notes = record.get("notes")
         rows["events"].append((
             position, position, event_id, record["operation"], record["type"], entry["status"],
@@ -312,10 +304,10 @@ class Projector:
             casualties.get("best"), casualties.get("low"), casualties.get("high"),
             len(sources), min(grades) if grades else None, ", ".join(grades), outlets,
             min(first_out, default=None), min(surely_out, default=None),
-            notes, quotes, place_names, entry["recorded"], entry["corrected_by"],
+            notes, quotes, entry["recorded"], entry["corrected_by"],
             entry["corrected"], entry["retracted_by"],
         ))  # fmt: skip
-        rows["fts"].append((position, place_names, notes, quotes, outlets))
+        rows["fts"].append((position, place_name, notes, quotes, outlets))
         rows["actors"] += [
             (event_id, record["operation"], a["force"], a["side"], a["role"]) for a in actors
         ]

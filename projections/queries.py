@@ -111,8 +111,12 @@ def query(
         where.append("(e.occurred_earliest IS NULL OR e.occurred_earliest <= ?)")
         params += [start, end]
     if text is not None:
-        where.append("e.rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)")
-        params.append(fts_words(text))
+        where.append(
+            "(e.rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?) OR e.place IN "
+            "(SELECT place FROM place_names WHERE rowid IN "
+            "(SELECT rowid FROM place_names_fts WHERE place_names_fts MATCH ?)))"
+        )
+        params += [fts_words(text)] * 2
     if min_grade is not None:
         reliability, credibility = parse_grade(min_grade)
         where.append(

@@ -38,7 +38,6 @@ TABLES: dict[str, dict[str, object]] = {
             "published_latest": str,
             "notes": str,
             "quotes": str,
-            "place_names": str,
             "recorded": str,
             "position": int,
             "corrected_by": str,
@@ -170,13 +169,13 @@ TABLES: dict[str, dict[str, object]] = {
         "indexes": [],
     },
 }
-FTS_COLUMNS = ["place_names", "notes", "quotes", "outlets"]
+FTS_COLUMNS = ["place", "notes", "quotes", "outlets"]  # events_fts; aliases: place_names_fts
 
 
 def is_current(connection: sqlite3.Connection) -> bool:
     """Whether every table is there (checked without importing sqlite-utils: start-up)."""
     names = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
-    return names >= {*TABLES, "events_fts"}
+    return names >= {*TABLES, "events_fts", "place_names_fts"}
 
 
 def create(connection: sqlite3.Connection) -> None:
@@ -191,13 +190,15 @@ def create(connection: sqlite3.Connection) -> None:
             table.create_index(columns, if_not_exists=True)  # type: ignore[union-attr]
     if not db["events_fts"].exists():
         db["events"].enable_fts(FTS_COLUMNS, create_triggers=False, tokenize="unicode61")
+    if not db["place_names_fts"].exists():  # few rows, rarely written: triggers keep it
+        db["place_names"].enable_fts(["name"], create_triggers=True, tokenize="unicode61")
 
 
 def drop(connection: sqlite3.Connection) -> None:
     from sqlite_utils import Database
 
     db = Database(connection)
-    for name in [*TABLES, "events_fts"]:
+    for name in [*TABLES, "events_fts", "place_names_fts"]:
         db[name].drop(ignore=True)
     for trigger in db.triggers:
         db.execute(f"DROP TRIGGER IF EXISTS [{trigger.name}]")

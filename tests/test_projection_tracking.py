@@ -23,7 +23,7 @@ def every_table(path: str) -> dict[str, list[tuple[Any, ...]]]:
             row[0]
             for row in connection.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table' "
-                "AND name NOT LIKE 'events_fts_%' AND name != 'sqlite_stat1' ORDER BY name"
+                "AND name NOT LIKE '%_fts_%' AND name != 'sqlite_stat1' ORDER BY name"
             )
         ]
         return {

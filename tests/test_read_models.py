@@ -239,6 +239,16 @@ def test_full_text_search_finds_words_in_notes_places_and_quotes(db: str) -> Non
     assert len(ops.query(text="partisan")) == 8
 
 
+def test_full_text_search_finds_the_events_of_a_place_by_any_of_its_aliases(db: str) -> None:
+    ops = OpsTimeline(db)
+    ops.import_file(AL_QAIM)
+
+    found = {e["id"] for e in ops.query(text="الكرابلة")}
+    spelled = {e["id"] for e in ops.query(text="Karabilah")}
+
+    assert found == spelled == {"al-qaim-2017/karablah-liberated"}
+
+
 def test_search_text_is_data_not_query_syntax(db: str) -> None:
     ops = OpsTimeline(db)
     ops.import_file(AL_QAIM)
