@@ -46,6 +46,11 @@ def _suggest(name: str, known: list[str]) -> str:
 
 def find_operation(db: sqlite3.Connection, operation: str) -> str:
     known = [row[0] for row in db.execute("SELECT operation FROM operations ORDER BY 1")]
+    if not known:
+        raise NotFound(
+            f"unknown operation '{operation}': the read models hold no operation yet "
+            "(import some events, or run `timeline project` if others have)"
+        )
     if operation not in known:
         raise NotFound(f"unknown operation '{operation}'{_suggest(operation, known)}")
     return operation
