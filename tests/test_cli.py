@@ -300,10 +300,11 @@ def test_import_no_project_leaves_the_read_models_to_project(cli: Cli) -> None:
     cli("import", str(AL_QAIM), "--no-project")
 
     before = cli("operations", "--format", "json")
+    not_yet = cli("show", "al-qaim-2017")
     projected = cli("project")
     after = cli("operations", "--format", "json")
 
     assert json.loads(before.output) == []
-    assert "run `timeline project`" in cli("show", "al-qaim-2017").output
+    assert "run `timeline project`" in not_yet.output
     assert projected.output == "13 events projected\n"
     assert [row["operation"] for row in json.loads(after.output)] == ["al-qaim-2017"]
