@@ -83,6 +83,11 @@ class OpsTimeline:
         """Catch the read models up with the store; return how many events were projected."""
         return self.views.catch_up(self.app.recorder, self.app.name, progress)
 
+    def backlog(self, *, rebuild: bool = False) -> int:
+        """How many stored events a catch-up (or a rebuild) would read, at most."""
+        last = self.app.recorder.max_notification_id() or 0
+        return last if rebuild else max(0, last - self.views.position(self.app.name))
+
     def rebuild(self, progress: Callable[[int], Any] | None = None) -> int:
         """Recreate every read model from the events."""
         return self.views.rebuild(self.app.recorder, self.app.name, progress)

@@ -8,12 +8,15 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from timeline.cli.base import main, open_timeline, user_errors
 from timeline.errors import RecordRejected
+
+if TYPE_CHECKING:
+    from timeline.api import OpsTimeline
 
 TYPES = (
     "operation_launched",
@@ -54,9 +57,10 @@ def import_(ctx: click.Context, file: str, unlaunched: bool, no_project: bool) -
     ops = open_timeline(ctx)
     size = 0 if file == "-" else _size(file)
     with user_errors(), _progress(size) as advance:
-        result = ops.import_file(
-            file, unlaunched=unlaunched, progress=advance, project=not no_project
-        )
+        result = ops.import_file(file, unlaunched=unlaunched, progress=advance, project=False)
+    if not no_project:
+        with user_errors():
+            _projected(ops)
     click.echo(str(result))
 
 
@@ -241,13 +245,21 @@ def _size(file: str) -> int:
 
 
 @contextmanager
-def _progress(size: int) -> Iterator[Callable[[int], None] | None]:
-    """A progress bar on a terminal for files over 1 MB; nothing otherwise."""
-    if size < 1_000_000 or not sys.stderr.isatty():
+def _progress(
+    size: int, label: str = "checking", least: int = 1_000_000
+) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on a terminal for long work (a file over 1 MB); nothing otherwise."""
+    if size < least or not sys.stderr.isatty():
         yield None
         return
-    with click.progressbar(length=size, label="checking", file=sys.stderr) as bar:
+    with click.progressbar(length=size, label=label, file=sys.stderr) as bar:
         yield bar.update
+
+
+def _projected(ops: OpsTimeline, *, rebuild: bool = False) -> int:
+    """Catch the read models up (or rebuild them), with a progress bar for a long backlog."""
+    with _progress(ops.backlog(rebuild=rebuild), "projecting", least=20_000) as advance:
+        return ops.rebuild(advance) if rebuild else ops.project(advance)
 
 
 @main.command()
@@ -263,7 +275,7 @@ def project(ctx: click.Context) -> None:
     """
     ops = open_timeline(ctx)
     with user_errors():
-        click.echo(f"{ops.project()} events projected")
+        click.echo(f"{_projected(ops)} events projected")
 
 
 @main.command()
@@ -277,4 +289,4 @@ def rebuild(ctx: click.Context) -> None:
     """
     ops = open_timeline(ctx)
     with user_errors():
-        click.echo(f"{ops.rebuild()} events projected")
+        click.echo(f"{_projected(ops, rebuild=True)} events projected")
