@@ -65,7 +65,11 @@ def catch_up(
     page_size: int = PAGE_SIZE,
     progress: Callable[[int], Any] | None = None,
 ) -> int:
-    """Project every event recorded after the tracked position; return how many."""
+    """Project every event recorded after the tracked position; return how many.
+
+    `progress` is told how far each page moved the position in the store's log (which also
+    holds events the read models skip), so that it adds up to the backlog it started from.
+    """
     position = recorder.max_tracking_id(name) or 0
     done = 0
     collecting = gc.isenabled()
@@ -78,7 +82,7 @@ def catch_up(
             if not page:
                 recorder.refresh()
                 return done
-            position = page[-1].id
+            start, position = position, page[-1].id
             recorder.write(
                 Tracking(name, position),
                 lambda projector, page=page: projector.apply_all(
@@ -87,7 +91,7 @@ def catch_up(
             )
             done += len(page)
             if progress is not None:
-                progress(len(page))
+                progress(position - start)
     finally:
         if collecting:
             gc.enable()
