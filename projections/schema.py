@@ -142,6 +142,11 @@ TABLES: dict[str, dict[str, object]] = {
         "pk": ("operation", "force"),
         "indexes": [["force"], ["side"]],
     },
+    "source": {  # which store these read models were projected from
+        "columns": {"key": str, "value": str},
+        "pk": "key",
+        "indexes": [],
+    },
     "stale": {
         "columns": {"kind": str, "key": str},
         "pk": ("kind", "key"),

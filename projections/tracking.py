@@ -11,6 +11,7 @@ catch-up starts after the last one.
 from __future__ import annotations
 
 import gc
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,7 @@ from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 from projections import derived
 from projections.projector import TOPICS, Projector
 from projections.views import PAGE_SIZE
+from timeline.errors import TimelineError
 
 
 class ViewsRecorder(SQLiteTrackingRecorder):
@@ -45,10 +47,33 @@ class ViewsRecorder(SQLiteTrackingRecorder):
                 self.gazetteer.clear()  # it may hold places of the page rolled back
                 raise
 
+    def check_source(self, identity: str | None, position: int, last: int) -> None:
+        """Refuse to project the events of one store on top of another store's read models."""
+        with self.datastore.transaction(commit=True) as cursor:
+            row = cursor.sqlite_cursor.execute(
+                "SELECT value FROM source WHERE key = 'first event'"
+            ).fetchone()
+            if (row is not None and identity is not None and row[0] != identity) or (
+                position > last
+            ):
+                raise ReadModelsOfAnotherStore(
+                    f"the read models in {self.datastore.pool.db_name} were projected from "
+                    "another store (or from this one before it was made anew): run "
+                    "`timeline rebuild`, or name another file with --views"
+                )
+            if row is None and identity is not None:
+                cursor.sqlite_cursor.execute(
+                    "INSERT INTO source VALUES ('first event', ?)", (identity,)
+                )
+
     def refresh(self) -> None:
         """Recompute the derived models that the pages projected so far made stale."""
         with self.datastore.transaction(commit=True) as cursor:
             derived.refresh_stale(cursor.sqlite_cursor)
+
+
+class ReadModelsOfAnotherStore(TimelineError):
+    """The views' tracked position or first event does not belong to this store."""
 
 
 def open_recorder(path: str) -> ViewsRecorder:
@@ -71,6 +96,9 @@ def catch_up(
     holds events the read models skip), so that it adds up to the backlog it started from.
     """
     position = recorder.max_tracking_id(name) or 0
+    first = source.select_notifications(None, limit=1)
+    identity = hashlib.blake2b(first[0].state, digest_size=16).hexdigest() if first else None
+    recorder.check_source(identity, position, source.max_notification_id() or 0)
     done = 0
     collecting = gc.isenabled()
     gc.disable()  # pages allocate many small objects and free them all: no cycles to find

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from projections.projector import Projector
+from projections.tracking import ReadModelsOfAnotherStore
 from projections.views import Views
 from tests.conftest import AL_QAIM, IRAQ, ISIS, RAWA
 from tests.test_read_models import correction, event, retraction
@@ -146,3 +147,17 @@ def test_the_read_side_knows_the_vocabulary_s_control_types() -> None:
     from timeline.events import CONTROL_TYPES
 
     assert set(derived.CONTROL_TYPES) == CONTROL_TYPES
+
+
+def test_read_models_of_another_store_are_refused_until_rebuilt(tmp_path: Path) -> None:
+    views = str(tmp_path / "shared.views.db")
+    first = OpsTimeline(str(tmp_path / "first.db"), views=views)
+    first.import_file(AL_QAIM)
+    other = OpsTimeline(str(tmp_path / "other.db"), views=views)
+
+    with pytest.raises(ReadModelsOfAnotherStore, match="timeline rebuild"):
+        other.import_file(AL_QAIM)
+    other.rebuild()
+
+    assert len(other.show("al-qaim-2017")) == 8
+    assert other.project() == 0
