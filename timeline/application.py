@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import itertools
 import pickle
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent
+from eventsourcing.persistence import JSONTranscoder, Mapper, PersistenceError, StoredEvent
 from eventsourcing.utils import get_topic
 
 from timeline.errors import ImportFailed, LineError, RecordRejected
@@ -32,6 +33,7 @@ from timeline.unit_of_work import UnitOfWork
 from timeline.validation import parse_record
 
 MAX_REPORTED_ERRORS = 50
+SNAPSHOT_EVERY = 1_000
 CHUNK_SIZE = 2_000  # lines checked, looked up and spooled together
 RECORDED_TOPIC = get_topic(Operation.Recorded)  # type: ignore[attr-defined]
 
@@ -63,6 +65,7 @@ class Timeline(Application[Any]):
     """
 
     name = "Timeline"
+    is_snapshotting_enabled = True
 
     def __init__(self, db: str | None = None, env: Mapping[str, str] | None = None) -> None:
         super().__init__(env={**settings(db), **(env or {})})
@@ -74,9 +77,11 @@ class Timeline(Application[Any]):
         """Append one event; True if new, False if this very event was already recorded."""
         if not isinstance(record, Event):
             record = parse_record(dict(record))
-        stored = self._unit_of_work(unlaunched).add(record)
+        unit = self._unit_of_work(unlaunched)
+        stored = unit.add(record)
         if stored:
             append_in_one_transaction(self.recorder, [stored])
+            self._take_snapshots_of(unit)
         return bool(stored)
 
     def import_file(
@@ -132,6 +137,7 @@ class Timeline(Application[Any]):
                 raise ImportFailed(errors, total_errors)
             spool.seek(0)
             append_in_one_transaction(self.recorder, _batches(spool))
+        self._take_snapshots_of(unit)
         return Imported(new, already)
 
     def log(self, operation: str | None = None) -> Iterator[LoggedEvent]:
@@ -149,6 +155,18 @@ class Timeline(Application[Any]):
             if len(page) < 1000:
                 return
             position = page[-1].id
+
+    def _take_snapshots_of(self, unit: UnitOfWork) -> None:
+        """Snapshot each aggregate SNAPSHOT_EVERY events or more past its last snapshot:
+        loading an operation of 30,000 events then reads one snapshot and the events after
+        it. Snapshots only spare a replay; one that cannot be stored is simply not taken."""
+        assert self.snapshots is not None
+        for aggregate in unit.touched():
+            last = self.snapshots.recorder.select_events(aggregate.id, desc=True, limit=1)
+            since = aggregate.version - (last[0].originator_version if last else 0)
+            if since >= SNAPSHOT_EVERY:
+                with contextlib.suppress(PersistenceError):
+                    self.snapshots.put([aggregate.Snapshot.take(aggregate)])
 
     def _unit_of_work(self, unlaunched: bool, *, direct: bool = False) -> UnitOfWork:
         return UnitOfWork(

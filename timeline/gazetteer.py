@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import difflib
 import math
+from typing import Any
 from uuid import UUID
 
+import orjson
 from eventsourcing.domain import event
+from pydantic import TypeAdapter
 
 from timeline.domain import Aggregate, stable_id
 from timeline.errors import PlaceConflict, UnknownPlace
@@ -20,6 +23,7 @@ from timeline.events import Place
 from timeline.names import name_key
 
 SAME_PLACE_KM = 10.0
+_PLACE = TypeAdapter(Place)
 
 
 def distance_km(a: Place, b: Place) -> float:
@@ -41,6 +45,16 @@ class Gazetteer(Aggregate):
     def __init__(self) -> None:
         self.places: dict[str, Place] = {}
         self.keys: dict[str, str] = {}
+
+    def snapshot_state(self) -> dict[str, Any]:
+        places = {name: place.model_dump(mode="json", exclude_none=True)
+                  for name, place in self.places.items()}  # fmt: skip
+        return {"places": places, "keys": self.keys}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        self.places = {name: _PLACE.validate_json(orjson.dumps(place))
+                       for name, place in state["places"].items()}  # fmt: skip
+        self.keys = dict(state["keys"])
 
     def resolve(self, name: str, field: str = "place") -> Place:
         """The place known by this name or alias; UnknownPlace names the nearest ones."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -32,6 +33,16 @@ class Operation(Aggregate):
         self.concluded_by: str | None = None
         self.types: dict[str, str] = {}
         self.retracted: set[str] = set()
+
+    def snapshot_state(self) -> dict[str, Any]:
+        return {
+            "operation": self.operation, "launched": self.launched,
+            "concluded_by": self.concluded_by, "types": self.types,
+            "retracted": sorted(self.retracted),
+        }  # fmt: skip
+
+    def restore(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, retracted=set(state["retracted"]))
 
     def record(self, record: Event, *, unlaunched: bool = False) -> None:
         """Append `record` to this operation, or raise the named error of the rule it breaks.

@@ -137,6 +137,11 @@ class UnitOfWork:
 
     def _get(self, aggregate_id: UUID) -> Aggregate | None:
         try:
-            return self.repository.get(aggregate_id)
+            aggregate: Aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return None
+        return aggregate
+
+    def touched(self) -> list[Aggregate]:
+        """The operations and the gazetteer this unit of work loaded or made."""
+        return [self.gazetteer, *self.operations.values()]
