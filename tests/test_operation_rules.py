@@ -7,6 +7,7 @@ import pytest
 from tests.conftest import AL_QAIM_TOWN, SOURCE, captured, launched
 from timeline.application import Timeline
 from timeline.errors import (
+    ConcurrentWrite,
     DuplicateEventId,
     EventAlreadyRetracted,
     InvalidRecord,
@@ -17,6 +18,7 @@ from timeline.errors import (
     UnknownEvent,
     UnknownPlace,
 )
+from timeline.validation import parse_record
 
 
 def concluded(event_id: str = "op-1/concluded") -> dict[str, object]:
@@ -192,3 +194,18 @@ def test_a_failed_record_changes_nothing(app: Timeline) -> None:
 
     with pytest.raises(UnknownPlace):
         app.record(captured("op-1/b", place="Husaybah"))
+
+
+def test_two_writers_recording_into_one_operation_at_once_store_one_and_refuse_the_other(
+    db: str,
+) -> None:
+    first, second = Timeline(db=db), Timeline(db=db)
+    first.record(launched())
+    late = second._unit_of_work(unlaunched=False)  # the second writer has read the operation
+    late_events = late.add(parse_record(captured("op-1/late")))
+
+    first.record(captured("op-1/early"))
+
+    with pytest.raises(ConcurrentWrite, match="run the command again"):
+        second._append([late_events])
+    assert [e.record.id for e in first.log()] == ["op-1/launched", "op-1/early"]

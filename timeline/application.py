@@ -7,7 +7,7 @@ import gc
 import itertools
 import pickle
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,10 +15,24 @@ from pathlib import Path
 from typing import IO, Any
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import JSONTranscoder, Mapper, PersistenceError, StoredEvent
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    JSONTranscoder,
+    Mapper,
+    OperationalError,
+    PersistenceError,
+    StoredEvent,
+)
 from eventsourcing.utils import get_topic
 
-from timeline.errors import ImportFailed, LineError, RecordRejected
+from timeline.errors import (
+    ConcurrentWrite,
+    ImportFailed,
+    LineError,
+    RecordRejected,
+    StoreUnavailable,
+)
 from timeline.events import Event
 from timeline.jsonl import describe_undecodable, label, numbered_lines, opened
 from timeline.operation import Operation
@@ -80,7 +94,7 @@ class Timeline(Application[Any]):
         unit = self._unit_of_work(unlaunched)
         stored = unit.add(record)
         if stored:
-            append_in_one_transaction(self.recorder, [stored])
+            self._append([stored])
             self._take_snapshots_of(unit)
         return bool(stored)
 
@@ -136,7 +150,7 @@ class Timeline(Application[Any]):
             if total_errors:
                 raise ImportFailed(errors, total_errors)
             spool.seek(0)
-            append_in_one_transaction(self.recorder, _batches(spool))
+            self._append(_batches(spool))
         self._take_snapshots_of(unit)
         return Imported(new, already)
 
@@ -155,6 +169,20 @@ class Timeline(Application[Any]):
             if len(page) < 1000:
                 return
             position = page[-1].id
+
+    def _append(self, batches: Iterable[Sequence[StoredEvent]]) -> None:
+        """Append in one transaction; a conflict or a locked store becomes a user's error."""
+        try:
+            append_in_one_transaction(self.recorder, batches)
+        except IntegrityError:
+            raise ConcurrentWrite(
+                "another writer recorded into the same operation (or the same event id) "
+                "meanwhile; nothing was stored: run the command again"
+            ) from None
+        except (OperationalError, InterfaceError) as error:
+            raise StoreUnavailable(
+                f"the store could not be written, nothing was: {error}"
+            ) from None
 
     def _take_snapshots_of(self, unit: UnitOfWork) -> None:
         """Snapshot each aggregate SNAPSHOT_EVERY events or more past its last snapshot:

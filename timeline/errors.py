@@ -87,3 +87,11 @@ class ImportFailed(TimelineError):
 
 class UnreadableFile(TimelineError):
     """The file cannot be read as UTF-8 JSON Lines at all."""
+
+
+class ConcurrentWrite(TimelineError):
+    """Another writer appended to the same streams first: nothing of this write was stored."""
+
+
+class StoreUnavailable(TimelineError):
+    """The store could not be written: locked too long by another writer, or unreachable."""
