@@ -201,7 +201,8 @@ def test_two_writers_recording_into_one_operation_at_once_store_one_and_refuse_t
 ) -> None:
     first, second = Timeline(db=db), Timeline(db=db)
     first.record(launched())
-    late = second._unit_of_work(unlaunched=False)  # the second writer has read the operation
+    # the second writer has checked its event against the operation as it was, then waits
+    late = second._unit_of_work(unlaunched=False)
     late_events = late.add(parse_record(captured("op-1/late")))
 
     first.record(captured("op-1/early"))
