@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import random
 import sqlite3
 import statistics
@@ -194,18 +193,12 @@ def cli_latency(store: str, args: dict[str, list[Any]], count: int) -> list[Late
 
 
 def machine() -> str:
-    cpu = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-         if line.startswith("model name")), platform.processor(),
-    )  # fmt: skip
-    from importlib.metadata import version
+    from benchmarks.import_bench import machine as facts
 
-    import eventsourcing  # noqa: F401 - for its version
-
+    info = facts()
     return (
-        f"{cpu}, {len(__import__('os').sched_getaffinity(0))} cores; Python "
-        f"{platform.python_version()}; SQLite {sqlite3.sqlite_version}; "
-        f"eventsourcing {version('eventsourcing')}"
+        f"{info['cpu']}, {info['cpus']} cores; Python {info['python']}; SQLite "
+        f"{info['sqlite']}; eventsourcing {info['eventsourcing']}; load {info['load']}"
     )
 
 
