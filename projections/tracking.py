@@ -37,6 +37,7 @@ class ViewsRecorder(SQLiteTrackingRecorder):
             # agreement between rows and position; the next catch-up projects them again.
             connection.cursor().execute("PRAGMA synchronous = NORMAL")
             connection.cursor().execute("PRAGMA cache_size = -65536")  # 64 MiB
+            connection.cursor().execute("PRAGMA wal_autocheckpoint = 25000")  # 100 MiB of WAL
             try:
                 with connection.transaction(commit=True) as cursor:
                     projector = Projector(cursor.sqlite_cursor, self.gazetteer)
