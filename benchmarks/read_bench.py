@@ -7,8 +7,9 @@
 2. Floor: raw sqlite3 reads the same stored events and inserts their bytes into one table in
    one transaction. Then the catch-up of every read model, in a fresh process (peak memory).
 3. Question latency, p50 and p95: `show`, `control --on`, `query --text`, `query --between`
-   with random arguments, inside Python and as whole CLI processes (start-up included), beside
-   a floor (one indexed SELECT in Python; `python -c pass` for a process).
+   with random arguments, inside Python (every row, and the first 500) and as whole CLI
+   processes as a user types them (a table stops at 500 rows; and one CSV of every row),
+   beside a floor (one indexed SELECT in Python; `python -c pass` for a process).
 
 Prints a table and appends it, with the machine and the command, to benchmarks/RESULTS.md.
 """
@@ -164,6 +165,12 @@ def python_latency(store: str, args: dict[str, list[Any]]) -> list[Latency]:
                 timed([lambda w=w: ops.query(text=w) for w in args["text"]])),
         Latency("query --between FROM TO (Python)",
                 timed([lambda b=b: ops.query(between=b) for b in args["between"]])),
+        Latency("show OPERATION, first 500 (Python)",
+                timed([lambda o=o: ops.show(o, limit=500) for o in args["show"]])),
+        Latency("query --text WORD, first 500 (Python)",
+                timed([lambda w=w: ops.query(text=w, limit=500) for w in args["text"]])),
+        Latency("query --between FROM TO, first 500 (Python)",
+                timed([lambda b=b: ops.query(between=b, limit=500) for b in args["between"]])),
     ]  # fmt: skip
     ops.close()
     return found
@@ -181,14 +188,17 @@ def cli_latency(store: str, args: dict[str, list[Any]], count: int) -> list[Late
     pick = {key: values[:count] for key, values in args.items()}
     return [
         Latency("floor: python -c pass (process)", timed([python_pass] * count)),
-        Latency("timeline show (process)",
-                timed([run("show", o, "--format", "csv") for o in pick["show"]])),
+        Latency("timeline show, a table (process)",
+                timed([run("show", o) for o in pick["show"]])),
         Latency("timeline control --on (process)",
                 timed([run("control", p, "--on", d) for p, d in pick["control"]])),
-        Latency("timeline query --text (process)",
-                timed([run("query", "--text", w, "--format", "csv") for w in pick["text"]])),
-        Latency("timeline query --between (process)",
-                timed([run("query", "--between", *b, "--format", "csv") for b in pick["between"]])),
+        Latency("timeline query --text, a table (process)",
+                timed([run("query", "--text", w) for w in pick["text"]])),
+        Latency("timeline query --between, a table (process)",
+                timed([run("query", "--between", *b) for b in pick["between"]])),
+        Latency("timeline query --between --format csv, every row (process)",
+                timed([run("query", "--between", *b, "--format", "csv")
+                       for b in pick["between"]])),
     ]  # fmt: skip
 
 

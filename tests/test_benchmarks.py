@@ -194,8 +194,9 @@ def test_the_scale_run_measures_every_step_and_question(tmp_path):
         "control PLACE --on DAY (Python)",
         "query --text WORD (Python)",
         "query --between FROM TO (Python)",
-        "timeline show (process)",
-        "timeline query --between (process)",
+        "timeline show, a table (process)",
+        "timeline query --between, a table (process)",
+        "query --text WORD, first 500 (Python)",
     ):
         assert step in steps, step
     assert any(s.startswith("report of the largest operation (") for s in steps)
