@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import closing
 from datetime import date, datetime
 from pathlib import Path
@@ -157,8 +157,3 @@ def _known_by(state: dict[str, Any], day: date) -> dict[str, Any] | None:
     if not sources:
         return None
     return {**state, "record": {**record, "sources": sources}}
-
-
-def rows(cursor: sqlite3.Cursor) -> Iterator[dict[str, Any]]:
-    for row in cursor:
-        yield dict(row)
