@@ -10,7 +10,6 @@ catch-up starts after the last one.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +20,7 @@ from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 from projections import derived
 from projections.projector import TOPICS, Projector
 from projections.views import PAGE_SIZE
+from timeline.bulk import no_cycle_collection
 from timeline.errors import TimelineError
 
 
@@ -101,9 +101,7 @@ def catch_up(
     identity = hashlib.blake2b(first[0].state, digest_size=16).hexdigest() if first else None
     recorder.check_source(identity, position, source.max_notification_id() or 0)
     done = 0
-    collecting = gc.isenabled()
-    gc.disable()  # pages allocate many small objects and free them all: no cycles to find
-    try:
+    with no_cycle_collection():
         while True:
             page = source.select_notifications(
                 position, limit=page_size, topics=TOPICS, inclusive_of_start=False
@@ -121,6 +119,3 @@ def catch_up(
             done += len(page)
             if progress is not None:
                 progress(position - start)
-    finally:
-        if collecting:
-            gc.enable()

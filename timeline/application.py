@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 import itertools
 import pickle
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +24,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import get_topic
 
+from timeline.bulk import no_cycle_collection
 from timeline.errors import (
     ConcurrentWrite,
     ImportFailed,
@@ -123,7 +122,7 @@ class Timeline(Application[Any]):
             room = MAX_REPORTED_ERRORS - len(errors)
             errors.extend(LineError(name, number, f, m) for f, m in problems[:room])
 
-        with tempfile.TemporaryFile() as spool, opened(source) as file, _no_cycle_collection():
+        with tempfile.TemporaryFile() as spool, opened(source) as file, no_cycle_collection():
             lines = numbered_lines(file, name, progress)
             while chunk := list(itertools.islice(lines, CHUNK_SIZE)):
                 records = []
@@ -209,19 +208,6 @@ class Timeline(Application[Any]):
             claimed: Any = self.mapper.to_domain_event(stored)
             claims[claimed.event_id] = claimed.mutate(None)
         return claims
-
-
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """An import makes millions of small objects and frees few: the cycle collector would walk
-    them all again and again (a third of the time at 1,000,000 events) and find nothing."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _batches(spool: IO[bytes]) -> Iterator[list[StoredEvent]]:
