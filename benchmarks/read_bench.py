@@ -212,12 +212,18 @@ def machine() -> str:
     )
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every read-side benchmark takes: how many events, which seed, how many
+    question calls."""
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--calls", type=int, default=200, help="question calls in Python")
     parser.add_argument("--cli-calls", type=int, default=20, help="question calls as processes")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_arguments(parser)
     parser.add_argument("--no-record", action="store_true", help="do not append to RESULTS.md")
     options = parser.parse_args(argv)
 

@@ -134,10 +134,7 @@ def run(events: int, seed: int, calls: int, cli_calls: int, work: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--calls", type=int, default=200, help="question calls in Python")
-    parser.add_argument("--cli-calls", type=int, default=20, help="question calls as processes")
+    read_bench.add_arguments(parser)
     parser.add_argument("--no-append", action="store_true", help="do not append to RESULTS.md")
     parser.add_argument("--workdir", type=Path, help="keep the files here (default: a temp dir)")
     options = parser.parse_args(argv)
