@@ -13,8 +13,11 @@ already holding the place corroborates the period rather than opening a new one.
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from collections.abc import Iterable
+from operator import itemgetter
+from typing import Any
 
 import orjson
 
@@ -32,63 +35,66 @@ def mark_stale(cursor: sqlite3.Cursor, places: Iterable[str], operations: Iterab
     )
 
 
+_STALE_PLACES = "SELECT key FROM stale WHERE kind = 'place'"
+_STALE_OPERATIONS = "SELECT key FROM stale WHERE kind = 'operation'"
+
+
 def refresh_stale(cursor: sqlite3.Cursor) -> None:
     """Recompute control, forces and operations wherever they are stale, then clear the marks.
 
     Done once at the end of a catch-up (in its own transaction), not per page: a large catch-up
     touches every operation on every page. The marks are written with each page, so a crash
-    leaves them for the next catch-up to finish.
+    leaves them for the next catch-up to finish. Each model is recomputed for every stale
+    place or operation at once, in a few statements, not in a few statements for each.
     """
-    for (place,) in cursor.execute("SELECT key FROM stale WHERE kind = 'place'").fetchall():
-        refresh_control(cursor, place)
-    cursor.execute(
-        "DELETE FROM forces WHERE operation IN (SELECT key FROM stale WHERE kind = 'operation')"
-    )
+    refresh_control(cursor)
+    cursor.execute(f"DELETE FROM forces WHERE operation IN ({_STALE_OPERATIONS})")
     cursor.execute(_FORCES, TAKING_TYPES)
-    cursor.execute(
-        "DELETE FROM operations WHERE operation IN (SELECT key FROM stale WHERE kind = 'operation')"
-    )
-    for (operation,) in cursor.execute("SELECT key FROM stale WHERE kind = 'operation'").fetchall():
-        refresh_operation(cursor, operation)
-    cursor.execute("DELETE FROM stale")
+    refresh_operations(cursor)
+    cursor.execute("DELETE FROM stale WHERE kind IN ('place', 'operation')")
 
 
-def refresh_control(cursor: sqlite3.Cursor, place: str) -> None:
-    cursor.execute("DELETE FROM control WHERE place = ?", (place,))
+def refresh_control(cursor: sqlite3.Cursor) -> None:
+    """The periods of control of every stale place, from its events in order of occurrence."""
+    cursor.execute(f"DELETE FROM control WHERE place IN ({_STALE_PLACES})")
     events = cursor.execute(
-        f"SELECT id, type, occurred_earliest, occurred_latest, attackers, defenders "
-        f"FROM events WHERE place = ? AND status != 'retracted' AND type IN "
-        f"({', '.join('?' * len(CONTROL_TYPES))}) ORDER BY {_ORDER}",
-        (place, *sorted(CONTROL_TYPES)),
-    ).fetchall()
-    periods: list[dict[str, object]] = []
-    for event_id, kind, earliest, latest, attackers, defenders in events:
+        f"SELECT place, id, type, occurred_earliest, occurred_latest, attackers, defenders "
+        f"FROM events WHERE place IN ({_STALE_PLACES}) AND status != 'retracted' AND type IN "
+        f"({', '.join('?' * len(CONTROL_TYPES))}) ORDER BY place, {_ORDER}",
+        sorted(CONTROL_TYPES),
+    )
+    rows = []
+    for place, of_place in itertools.groupby(events, key=itemgetter(0)):
+        rows += [
+            (place, n, p["side"], p["start_earliest"], p["start_latest"], p["start_event"],
+             p["end_earliest"], p["end_latest"], p["end_event"], p["contested_from"],
+             p["contested_event"], orjson.dumps(p["events"]).decode())
+            for n, p in enumerate(_periods(of_place), start=1)
+        ]  # fmt: skip
+    cursor.executemany("INSERT INTO control VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def _periods(events: Iterable[tuple[Any, ...]]) -> list[dict[str, Any]]:
+    periods: list[dict[str, Any]] = []
+    for _, event_id, kind, earliest, latest, attackers, defenders in events:
         current = periods[-1] if periods else None
         if kind == "place_entered":
             if current is None:
                 current = _period(defenders or UNKNOWN, event_id, earliest, latest)
                 periods.append(current)
-            elif event_id not in current["events"]:  # type: ignore[operator]
-                current["events"].append(event_id)  # type: ignore[attr-defined]
+            elif event_id not in current["events"]:
+                current["events"].append(event_id)
             if current["contested_event"] is None:
                 current.update(contested_from=earliest, contested_event=event_id)
             continue
         side = attackers or UNKNOWN
         if current is not None and current["side"] == side:
-            current["events"].append(event_id)  # type: ignore[attr-defined]
+            current["events"].append(event_id)
             continue
         if current is not None:
             current.update(end_earliest=earliest, end_latest=latest, end_event=event_id)
         periods.append(_period(side, event_id, earliest, latest))
-    cursor.executemany(
-        "INSERT INTO control VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (place, n, p["side"], p["start_earliest"], p["start_latest"], p["start_event"],
-             p["end_earliest"], p["end_latest"], p["end_event"], p["contested_from"],
-             p["contested_event"], orjson.dumps(p["events"]).decode())
-            for n, p in enumerate(periods, start=1)
-        ],
-    )  # fmt: skip
+    return periods
 
 
 def _period(side: str, event_id: str, earliest: str | None, latest: str | None) -> dict:
@@ -146,48 +152,50 @@ LEFT JOIN strengths st ON st.operation = t.operation AND st.force = t.force AND 
 """
 
 
-def refresh_operation(cursor: sqlite3.Cursor, operation: str) -> None:
-    launches = cursor.execute(
-        "SELECT occurred, occurred_earliest, occurred_latest FROM events WHERE operation = ? "
-        "AND type = 'operation_launched' AND status != 'retracted' ORDER BY " + _ORDER,
-        (operation,),
-    ).fetchall()
-    conclusion = cursor.execute(
-        "SELECT occurred, occurred_earliest, occurred_latest FROM events WHERE operation = ? "
-        "AND type = 'operation_concluded' AND status != 'retracted' ORDER BY " + _ORDER,
-        (operation,),
-    ).fetchone()
+def refresh_operations(cursor: sqlite3.Cursor) -> None:
+    """The launch, conclusion, span, totals and sides of every stale operation."""
+    cursor.execute(f"DELETE FROM operations WHERE operation IN ({_STALE_OPERATIONS})")
+
+    def dates_of(kind: str) -> dict[str, list[tuple[Any, ...]]]:
+        found: dict[str, list[tuple[Any, ...]]] = {}
+        for operation, *dates in cursor.execute(
+            f"SELECT operation, occurred, occurred_earliest, occurred_latest FROM events "
+            f"WHERE operation IN ({_STALE_OPERATIONS}) AND type = ? AND status != 'retracted' "
+            f"ORDER BY operation, {_ORDER}",
+            (kind,),
+        ):
+            found.setdefault(operation, []).append(tuple(dates))
+        return found
+
+    launched, concluded = dates_of("operation_launched"), dates_of("operation_concluded")
+    sides = dict(
+        cursor.execute(
+            "SELECT operation, group_concat(side, ' + ') FROM (SELECT DISTINCT a.operation, "
+            "a.side FROM actors a JOIN events e ON e.id = a.event_id AND e.status != "
+            f"'retracted' WHERE a.operation IN ({_STALE_OPERATIONS}) ORDER BY a.operation, "
+            "a.side) GROUP BY operation"
+        ).fetchall()
+    )
     totals = cursor.execute(
-        f"""SELECT count(*), min(occurred_earliest), max(occurred_latest),
+        f"""SELECT operation, count(*), min(occurred_earliest), max(occurred_latest),
                    count(DISTINCT CASE WHEN type IN ({", ".join("?" * len(TAKING_TYPES))})
                                        THEN place END)
-            FROM events WHERE operation = ? AND status != 'retracted'""",
-        (*TAKING_TYPES, operation),
-    ).fetchone()
-    if totals[0] == 0:
-        return
-    sides = cursor.execute(
-        "SELECT group_concat(side, ' + ') FROM (SELECT DISTINCT a.side FROM actors a "
-        "JOIN events e ON e.id = a.event_id AND e.status != 'retracted' "
-        "WHERE a.operation = ? ORDER BY a.side)",
-        (operation,),
-    ).fetchone()[0]
-    texts = list(dict.fromkeys(text for text, _, _ in launches))
-    cursor.execute(
-        "INSERT INTO operations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            operation,
-            "concluded" if conclusion else "ongoing",
-            " | ".join(texts) or None,
+            FROM events WHERE operation IN ({_STALE_OPERATIONS}) AND status != 'retracted'
+            GROUP BY operation""",
+        TAKING_TYPES,
+    ).fetchall()
+    rows = []
+    for operation, count, first, last, places_taken in totals:
+        launches = launched.get(operation, [])
+        conclusion = concluded.get(operation, [None])[0]
+        texts = list(dict.fromkeys(text for text, _, _ in launches))
+        rows.append((
+            operation, "concluded" if conclusion else "ongoing", " | ".join(texts) or None,
             min((e for _, e, _ in launches if e), default=None),
             max((latest for _, _, latest in launches if latest), default=None),
-            len(launches),
-            int(len(texts) > 1),
-            *(conclusion or (None, None, None)),
-            totals[1],
-            totals[2],
-            totals[0],
-            totals[3],
-            sides,
-        ),
+            len(launches), int(len(texts) > 1), *(conclusion or (None, None, None)),
+            first, last, count, places_taken, sides.get(operation),
+        ))  # fmt: skip
+    cursor.executemany(
+        "INSERT INTO operations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
     )

@@ -58,16 +58,7 @@ def utc_text(moment: datetime | str) -> str:
 
 def bounds(text: str | None) -> tuple[str | None, str | None]:
     """EDTF text -> (earliest, latest) as ISO days; None for an open end or no date."""
-    if not text:
-        return None, None
-    try:
-        found = parse_edtf(text)
-    except DateError:
-        return None, None
-    return (
-        found.earliest.isoformat() if found.earliest else None,
-        found.latest.isoformat() if found.latest else None,
-    )
+    return _dates(text)[:2] if text else (None, None)
 
 
 def midpoint(earliest: str | None, latest: str | None) -> str | None:
@@ -78,20 +69,44 @@ def midpoint(earliest: str | None, latest: str | None) -> str | None:
     return date.fromordinal(middle // 2).isoformat()
 
 
-def _sides(actors: list[dict[str, str]], role: str) -> str | None:
-    sides = sorted({actor["side"] for actor in actors if actor["role"] == role})
-    return " + ".join(sides) or None
+@lru_cache(maxsize=65536)
+def _dates(text: str) -> tuple[str | None, str | None, str | None]:
+    """(earliest, latest, midpoint) of EDTF text: dates repeat, so each is worked out once."""
+    try:
+        found = parse_edtf(text)
+    except DateError:
+        return None, None, None
+    earliest = found.earliest.isoformat() if found.earliest else None
+    latest = found.latest.isoformat() if found.latest else None
+    return earliest, latest, midpoint(earliest, latest)
+
+
+_ROLES = {"attacker": 0, "defender": 1, "support": 2}
+
+
+def _sides(actors: list[dict[str, str]]) -> list[str | None]:
+    """The sides of the attackers, the defenders and the supporters, each as "A + B"."""
+    found: list[set[str]] = [set(), set(), set()]
+    for actor in actors:
+        found[_ROLES[actor["role"]]].add(actor["side"])
+    return [" + ".join(sorted(sides)) or None for sides in found]
 
 
 class Projector:
     """Applies stored events to the read models through one cursor."""
 
     def __init__(
-        self, cursor: sqlite3.Cursor, gazetteer: dict[str, dict[str, Any] | None] | None = None
+        self,
+        cursor: sqlite3.Cursor,
+        gazetteer: dict[str, dict[str, Any] | None] | None = None,
+        *,
+        fts: bool = True,
     ) -> None:
         """`gazetteer`: places already looked up, by name key; it may outlive the projector
-        (the catch-up keeps one across pages, and drops it if a page fails)."""
+        (the catch-up keeps one across pages, and drops it if a page fails). `fts`: keep the
+        full-text index row by row; a bulk catch-up leaves it and rebuilds it at the end."""
         self.cursor = cursor
+        self.fts = fts
         self.places: set[str] = set()
         self.operations: set[str] = set()
         self._places = {} if gazetteer is None else gazetteer
@@ -128,7 +143,8 @@ class Projector:
         for entry in self._pending.values():
             self._rows_of(entry, rows)
         self.cursor.executemany(_INSERT_EVENT, rows["events"])
-        self.cursor.executemany(_FTS_INSERT, rows["fts"])
+        if rows["fts"]:
+            self.cursor.executemany(_FTS_INSERT, rows["fts"])
         self.cursor.executemany(
             "INSERT OR IGNORE INTO actors VALUES (?, ?, ?, ?, ?)", rows["actors"]
         )
@@ -248,7 +264,8 @@ class Projector:
         ).fetchone()
         if row is None:
             return None
-        self.cursor.execute(_FTS_DELETE + "id = ?", (event_id,))
+        if self.fts:
+            self.cursor.execute(_FTS_DELETE + "id = ?", (event_id,))
         self.cursor.execute("DELETE FROM events WHERE id = ?", (event_id,))
         self.cursor.execute("DELETE FROM actors WHERE event_id = ?", (event_id,))
         self.cursor.execute("DELETE FROM sources WHERE event_id = ?", (event_id,))
@@ -278,44 +295,58 @@ class Projector:
     def _rows_of(self, entry: dict[str, Any], rows: dict[str, list[tuple[Any, ...]]]) -> None:
         """The rows of one event as it reads now."""
         record, position = entry["record"], entry["position"]
-        event_id = record["id"]
+        event_id, operation = record["id"], record["operation"]
         place = self.resolve(record.get("place"))
-        actors = record.get("actors") or []
-        sources = record.get("sources") or []
+        actors = record.get("actors") or ()
+        sources = record.get("sources") or ()
         strength = record.get("strength") or {}
         casualties = record.get("casualties") or {}
-        grades = [source["reliability"] + source["credibility"] for source in sources]
-        published = [bounds(source.get("published")) for source in sources]
-        first_out = [earliest for earliest, _ in published if earliest]
-        surely_out = [latest for _, latest in published if latest]
-        earliest, latest = bounds(record.get("occurred"))
+        occurred = record.get("occurred")
+        earliest, latest, middle = _dates(occurred) if occurred else (None, None, None)
+        grades, first_out, surely_out, quotes = [], [], [], []
+        source_rows = rows["sources"]
+        for n, source in enumerate(sources):
+            grade = source["reliability"] + source["credibility"]
+            grades.append(grade)
+            published = source.get("published")
+            out_earliest, out_latest, _ = _dates(published) if published else (None, None, None)
+            if out_earliest:
+                first_out.append(out_earliest)
+            if out_latest:
+                surely_out.append(out_latest)
+            quote = source.get("quote")
+            if quote:
+                quotes.append(quote)
+            source_rows.append((
+                event_id, n, source["outlet"], source["reliability"], source["credibility"],
+                grade, source.get("url"), published, out_earliest, out_latest, quote,
+            ))  # fmt: skip
         outlets = "; ".join(dict.fromkeys(source["outlet"] for source in sources))
-        quotes = "\n".join(s["quote"] for s in sources if s.get("quote")) or None
-        place_name = place and place["name"]
+        quote_text = "\n".join(quotes) or None
         notes = record.get("notes")
+        if place is None:
+            place_name = place_kind = lat = lon = None
+        else:
+            place_name, place_kind, lat, lon = (
+                place["name"],
+                place["kind"],
+                place["lat"],
+                place["lon"],
+            )
         rows["events"].append((
-            position, position, event_id, record["operation"], record["type"], entry["status"],
-            record.get("occurred"), earliest, latest, midpoint(earliest, latest),
-            place and place["name"], place and place["kind"], place and place["lat"],
-            place and place["lon"],
-            _sides(actors, "attacker"), _sides(actors, "defender"), _sides(actors, "support"),
-            "; ".join(actor["force"] for actor in actors) or None,
+            position, position, event_id, operation, record["type"], entry["status"],
+            occurred, earliest, latest, middle, place_name, place_kind, lat, lon,
+            *_sides(actors), "; ".join(actor["force"] for actor in actors) or None,
             strength.get("best"), strength.get("low"), strength.get("high"),
             casualties.get("best"), casualties.get("low"), casualties.get("high"),
             len(sources), min(grades) if grades else None, ", ".join(grades), outlets,
             min(first_out, default=None), min(surely_out, default=None),
-            notes, quotes, entry["recorded"], entry["corrected_by"],
+            notes, quote_text, entry["recorded"], entry["corrected_by"],
             entry["corrected"], entry["retracted_by"],
         ))  # fmt: skip
-        rows["fts"].append((position, place_name, notes, quotes, outlets))
-        rows["actors"] += [
-            (event_id, record["operation"], a["force"], a["side"], a["role"]) for a in actors
-        ]
-        rows["sources"] += [
-            (event_id, n, s["outlet"], s["reliability"], s["credibility"], grade,
-             s.get("url"), s.get("published"), *dates, s.get("quote"))
-            for n, (s, grade, dates) in enumerate(zip(sources, grades, published, strict=True))
-        ]  # fmt: skip
+        if self.fts:
+            rows["fts"].append((position, place_name, notes, quote_text, outlets))
+        rows["actors"] += [(event_id, operation, a["force"], a["side"], a["role"]) for a in actors]
 
 
 def _history_keys(state: dict[str, Any]) -> tuple[str | None, ...]:

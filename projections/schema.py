@@ -176,6 +176,23 @@ TABLES: dict[str, dict[str, object]] = {
 }
 FTS_COLUMNS = ["place", "notes", "quotes", "outlets"]  # events_fts; aliases: place_names_fts
 
+# Indexes a bulk catch-up drops while it inserts and builds once at the end: those of the
+# tables written for every event, but for the two the projector itself reads through.
+DEFERRABLE = ("events", "actors", "sources", "history")
+NEEDED_WHILE_PROJECTING = {("history", ("event_id",)), ("history", ("target",))}
+
+
+def deferred_indexes() -> dict[str, str]:
+    """Name -> CREATE statement of each index a bulk catch-up builds at the end."""
+    found = {}
+    for table in DEFERRABLE:
+        for columns in TABLES[table]["indexes"]:  # type: ignore[attr-defined]
+            if (table, tuple(columns)) not in NEEDED_WHILE_PROJECTING:
+                name = f"idx_{table}_{'_'.join(columns)}"  # as sqlite-utils names them
+                listed = ", ".join(f"[{column}]" for column in columns)
+                found[name] = f"CREATE INDEX IF NOT EXISTS [{name}] ON [{table}] ({listed})"
+    return found
+
 
 def is_current(connection: sqlite3.Connection) -> bool:
     """Whether every table is there (checked without importing sqlite-utils: start-up)."""

@@ -11,17 +11,20 @@ catch-up starts after the last one.
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
 from eventsourcing.persistence import ApplicationRecorder, Tracking
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
-from projections import derived
+from projections import derived, schema
 from projections.projector import TOPICS, Projector
 from projections.views import PAGE_SIZE
 from timeline.bulk import no_cycle_collection
 from timeline.errors import TimelineError
+
+BULK_FROM = 20_000  # a backlog at least this long is projected in bulk
 
 
 class ViewsRecorder(SQLiteTrackingRecorder):
@@ -31,7 +34,12 @@ class ViewsRecorder(SQLiteTrackingRecorder):
         super().__init__(datastore, **kwargs)
         self.gazetteer: dict[str, dict[str, Any] | None] = {}  # places looked up, kept
 
-    def write(self, tracking: Tracking, apply: Callable[[Projector], None]) -> None:
+    def write(
+        self, tracking: Tracking, apply: Callable[[Projector], None], *, bulk: bool = False
+    ) -> None:
+        """Apply one page and record its position, in one transaction. `bulk`: the page is
+        part of a bulk catch-up (the first such page drops the deferred indexes, in its own
+        transaction; the full-text index is not kept row by row)."""
         with self.datastore.get_connection(commit=True) as connection:
             # WAL with synchronous=NORMAL: a power cut may lose the last pages, never the
             # agreement between rows and position; the next catch-up projects them again.
@@ -40,7 +48,9 @@ class ViewsRecorder(SQLiteTrackingRecorder):
             connection.cursor().execute("PRAGMA wal_autocheckpoint = 25000")  # 100 MiB of WAL
             try:
                 with connection.transaction(commit=True) as cursor:
-                    projector = Projector(cursor.sqlite_cursor, self.gazetteer)
+                    if bulk:
+                        _defer_indexes(cursor.sqlite_cursor)
+                    projector = Projector(cursor.sqlite_cursor, self.gazetteer, fts=not bulk)
                     apply(projector)
                     projector.finish()
                     self._insert_tracking(cursor, tracking)
@@ -67,10 +77,37 @@ class ViewsRecorder(SQLiteTrackingRecorder):
                     "INSERT INTO source VALUES ('first event', ?)", (identity,)
                 )
 
+    def in_bulk(self) -> bool:
+        """Whether a bulk catch-up began and has not built its indexes yet (it crashed)."""
+        with self.datastore.transaction(commit=False) as cursor:
+            return _in_bulk(cursor.sqlite_cursor)
+
+    def finish_bulk(self) -> None:
+        """Build what a bulk catch-up deferred: the indexes, then the full-text index."""
+        with self.datastore.transaction(commit=True) as cursor:
+            sql = cursor.sqlite_cursor
+            for statement in schema.deferred_indexes().values():
+                sql.execute(statement)
+            sql.execute("INSERT INTO events_fts (events_fts) VALUES ('rebuild')")
+            sql.execute("DELETE FROM stale WHERE kind = 'bulk'")
+
     def refresh(self) -> None:
         """Recompute the derived models that the pages projected so far made stale."""
         with self.datastore.transaction(commit=True) as cursor:
             derived.refresh_stale(cursor.sqlite_cursor)
+
+
+def _in_bulk(cursor: sqlite3.Cursor) -> bool:
+    return cursor.execute("SELECT 1 FROM stale WHERE kind = 'bulk'").fetchone() is not None
+
+
+def _defer_indexes(cursor: sqlite3.Cursor) -> None:
+    """Drop the deferred indexes and leave a mark saying so, unless that is done already."""
+    if _in_bulk(cursor):
+        return
+    for name in schema.deferred_indexes():
+        cursor.execute(f"DROP INDEX IF EXISTS [{name}]")
+    cursor.execute("INSERT INTO stale VALUES ('bulk', 'indexes and full-text index')")
 
 
 class ReadModelsOfAnotherStore(TimelineError):
@@ -90,8 +127,15 @@ def catch_up(
     *,
     page_size: int = PAGE_SIZE,
     progress: Callable[[int], Any] | None = None,
+    bulk_from: int | None = None,
 ) -> int:
     """Project every event recorded after the tracked position; return how many.
+
+    A backlog of `bulk_from` events or more is projected in bulk: the indexes that only
+    questions use, and the full-text index, are dropped at the first page and built once at
+    the end, which is faster than keeping them row by row. Until then, questions still get
+    right answers, slowly, but a text search misses what the bulk has projected so far; a
+    crash in between leaves a mark, and the next catch-up finishes the job.
 
     `progress` is told how far each page moved the position in the store's log (which also
     holds events the read models skip), so that it adds up to the backlog it started from.
@@ -99,7 +143,10 @@ def catch_up(
     position = recorder.max_tracking_id(name) or 0
     first = source.select_notifications(None, limit=1)
     identity = hashlib.blake2b(first[0].state, digest_size=16).hexdigest() if first else None
-    recorder.check_source(identity, position, source.max_notification_id() or 0)
+    last = source.max_notification_id() or 0
+    recorder.check_source(identity, position, last)
+    bulk = last - position >= (BULK_FROM if bulk_from is None else bulk_from)
+    bulk = bulk or recorder.in_bulk()
     done = 0
     with no_cycle_collection():
         while True:
@@ -107,15 +154,19 @@ def catch_up(
                 position, limit=page_size, topics=TOPICS, inclusive_of_start=False
             )
             if not page:
-                recorder.refresh()
-                return done
+                break
             start, position = position, page[-1].id
             recorder.write(
                 Tracking(name, position),
                 lambda projector, page=page: projector.apply_all(
                     (n.id, n.topic, n.state) for n in page
                 ),
+                bulk=bulk,
             )
             done += len(page)
             if progress is not None:
                 progress(position - start)
+    if bulk:
+        recorder.finish_bulk()
+    recorder.refresh()
+    return done

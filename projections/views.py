@@ -77,10 +77,14 @@ class Views:
         progress: Callable[[int], Any] | None = None,
         *,
         page_size: int = PAGE_SIZE,
+        bulk_from: int | None = None,
     ) -> int:
         from projections.tracking import catch_up
 
-        return catch_up(source, name, self.recorder, progress=progress, page_size=page_size)
+        return catch_up(
+            source, name, self.recorder, progress=progress, page_size=page_size,
+            bulk_from=bulk_from,
+        )  # fmt: skip
 
     def rebuild(
         self,

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from projections import tracking
 from projections.projector import Projector
 from projections.tracking import ReadModelsOfAnotherStore
 from projections.views import Views
@@ -18,8 +19,13 @@ from timeline.application import Timeline
 
 
 def every_table(path: str) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every read model table (and of the full-text index), sorted."""
+    """Every row of every read model table (and of the full-text index), sorted, and the
+    name of every index; having checked that the full-text index agrees with its rows."""
     with sqlite3.connect(path) as connection:
+        connection.execute("INSERT INTO events_fts (events_fts) VALUES ('integrity-check')")
+        indexes = connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name"
+        ).fetchall()
         names = [
             row[0]
             for row in connection.execute(
@@ -28,8 +34,11 @@ def every_table(path: str) -> dict[str, list[tuple[Any, ...]]]:
             )
         ]
         return {
-            name: sorted(connection.execute(f"SELECT * FROM [{name}]").fetchall(), key=repr)
-            for name in names
+            "indexes": indexes,
+            **{
+                name: sorted(connection.execute(f"SELECT * FROM [{name}]").fetchall(), key=repr)
+                for name in names
+            },
         }
 
 
@@ -82,6 +91,47 @@ def test_rebuild_equals_the_incrementally_built_read_models(db: str) -> None:
 
     assert every_table(ops.views.path) == incremental
     assert len(incremental["events"]) == 15
+
+
+def test_a_bulk_catch_up_gives_exactly_what_the_row_by_row_one_gives(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ops = OpsTimeline(db)
+    scenario(ops)
+    incremental = every_table(ops.views.path)
+    monkeypatch.setattr(tracking, "BULK_FROM", 1)  # as a rebuild of a large store does
+
+    ops.rebuild()
+
+    assert every_table(ops.views.path) == incremental
+    assert ops.query(text="later report")[0]["id"] == "op/lost"
+
+
+def test_a_bulk_catch_up_cut_short_is_finished_by_the_next_catch_up(
+    db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    ops = OpsTimeline(db)
+    scenario(ops)
+    views = Views(str(tmp_path / "crashing.views.db"))
+    calls = {"n": 0}
+    apply = Projector.apply
+
+    def crash_on_the_ninth(self: Projector, *args: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 9:
+            raise RuntimeError("power cut")
+        apply(self, *args)
+
+    monkeypatch.setattr(Projector, "apply", crash_on_the_ninth)
+    with pytest.raises(RuntimeError, match="power cut"):
+        views.catch_up(ops.app.recorder, ops.app.name, page_size=4, bulk_from=1)
+    monkeypatch.setattr(Projector, "apply", apply)
+    assert views.recorder.in_bulk()
+
+    views.catch_up(ops.app.recorder, ops.app.name)  # a short backlog: it would not go bulk
+
+    assert not views.recorder.in_bulk()
+    assert every_table(views.path) == every_table(ops.views.path)
 
 
 def test_each_event_is_projected_exactly_once_after_a_crash_between_two_pages(
