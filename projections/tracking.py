@@ -44,7 +44,7 @@ class ViewsRecorder(SQLiteTrackingRecorder):
             # WAL with synchronous=NORMAL: a power cut may lose the last pages, never the
             # agreement between rows and position; the next catch-up projects them again.
             connection.cursor().execute("PRAGMA synchronous = NORMAL")
-            connection.cursor().execute("PRAGMA cache_size = -65536")  # 64 MiB
+            connection.cursor().execute("PRAGMA cache_size = -131072")  # 128 MiB
             connection.cursor().execute("PRAGMA wal_autocheckpoint = 25000")  # 100 MiB of WAL
             try:
                 with connection.transaction(commit=True) as cursor:
@@ -131,9 +131,11 @@ def catch_up(
 ) -> int:
     """Project every event recorded after the tracked position; return how many.
 
-    A backlog of `bulk_from` events or more is projected in bulk: the indexes that only
-    questions use, and the full-text index, are dropped at the first page and built once at
-    the end, which is faster than keeping them row by row. Until then, questions still get
+    A backlog of `bulk_from` events or more, and at least as long as what is projected
+    already, is projected in bulk: the indexes that only questions use, and the full-text
+    index, are dropped at the first page and built once at the end, which is faster than
+    keeping them row by row (building them again costs in proportion to every event, hence
+    the second condition). Until then, questions still get
     right answers, slowly, but a text search misses what the bulk has projected so far; a
     crash in between leaves a mark, and the next catch-up finishes the job.
 
@@ -145,8 +147,8 @@ def catch_up(
     identity = hashlib.blake2b(first[0].state, digest_size=16).hexdigest() if first else None
     last = source.max_notification_id() or 0
     recorder.check_source(identity, position, last)
-    bulk = last - position >= (BULK_FROM if bulk_from is None else bulk_from)
-    bulk = bulk or recorder.in_bulk()
+    backlog, least = last - position, BULK_FROM if bulk_from is None else bulk_from
+    bulk = (backlog >= least and backlog >= position) or recorder.in_bulk()
     done = 0
     with no_cycle_collection():
         while True:

@@ -107,6 +107,23 @@ def test_a_bulk_catch_up_gives_exactly_what_the_row_by_row_one_gives(
     assert ops.query(text="later report")[0]["id"] == "op/lost"
 
 
+def test_a_backlog_shorter_than_what_is_projected_goes_row_by_row(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tracking, "BULK_FROM", 1)
+    built: list[str] = []
+    finish = tracking.ViewsRecorder.finish_bulk
+    monkeypatch.setattr(
+        tracking.ViewsRecorder, "finish_bulk", lambda self: (built.append("all"), finish(self))
+    )
+    ops = OpsTimeline(db)
+    ops.import_file(AL_QAIM)  # 13 events onto empty read models: in bulk
+    ops.record(event("launched", "operation_launched", "2017-11-01"))  # 1 onto 13: row by row
+
+    assert built == ["all"]
+    assert ops.query(operation="op")[0]["id"] == "op/launched"
+
+
 def test_a_bulk_catch_up_cut_short_is_finished_by_the_next_catch_up(
     db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
