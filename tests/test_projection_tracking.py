@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,25 @@ def every_table(path: str) -> dict[str, list[tuple[Any, ...]]]:
                 for name in names
             },
         }
+
+
+@contextmanager
+def power_cut_at(n: int, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The projector fails on the n-th event it is given, as if the power went."""
+    calls = {"n": 0}
+    apply = Projector.apply
+
+    def cut(self: Projector, *args: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == n:
+            raise RuntimeError("power cut")
+        apply(self, *args)
+
+    monkeypatch.setattr(Projector, "apply", cut)
+    try:
+        yield
+    finally:
+        monkeypatch.setattr(Projector, "apply", apply)
 
 
 def scenario(ops: OpsTimeline) -> None:
@@ -130,19 +151,9 @@ def test_a_bulk_catch_up_cut_short_is_finished_by_the_next_catch_up(
     ops = OpsTimeline(db)
     scenario(ops)
     views = Views(str(tmp_path / "crashing.views.db"))
-    calls = {"n": 0}
-    apply = Projector.apply
 
-    def crash_on_the_ninth(self: Projector, *args: Any) -> None:
-        calls["n"] += 1
-        if calls["n"] == 9:
-            raise RuntimeError("power cut")
-        apply(self, *args)
-
-    monkeypatch.setattr(Projector, "apply", crash_on_the_ninth)
-    with pytest.raises(RuntimeError, match="power cut"):
+    with power_cut_at(9, monkeypatch), pytest.raises(RuntimeError, match="power cut"):
         views.catch_up(ops.app.recorder, ops.app.name, page_size=4, bulk_from=1)
-    monkeypatch.setattr(Projector, "apply", apply)
     assert views.recorder.in_bulk()
 
     views.catch_up(ops.app.recorder, ops.app.name)  # a short backlog: it would not go bulk
@@ -157,20 +168,10 @@ def test_each_event_is_projected_exactly_once_after_a_crash_between_two_pages(
     app = Timeline(db=db)
     app.import_file(AL_QAIM)
     views = Views(str(tmp_path / "crashing.views.db"))
-    calls = {"n": 0}
-    apply = Projector.apply
 
-    def crash_on_the_seventh(self: Projector, *args: Any) -> None:
-        calls["n"] += 1
-        if calls["n"] == 7:
-            raise RuntimeError("power cut")
-        apply(self, *args)
-
-    monkeypatch.setattr(Projector, "apply", crash_on_the_seventh)
-    with pytest.raises(RuntimeError, match="power cut"):
+    with power_cut_at(7, monkeypatch), pytest.raises(RuntimeError, match="power cut"):
         views.catch_up(app.recorder, app.name, page_size=4)
     after_crash = every_table(views.path)
-    monkeypatch.setattr(Projector, "apply", apply)
     views.catch_up(app.recorder, app.name, page_size=4)
 
     reference = Views(str(tmp_path / "reference.views.db"))
