@@ -4,6 +4,7 @@ Datasette. Every table is disposable: `timeline rebuild` recreates it from the e
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 
 TABLES: dict[str, dict[str, object]] = {
     "events": {
@@ -182,16 +183,41 @@ DEFERRABLE = ("events", "actors", "sources", "history")
 NEEDED_WHILE_PROJECTING = {("history", ("event_id",)), ("history", ("target",))}
 
 
-def deferred_indexes() -> dict[str, str]:
-    """Name -> CREATE statement of each index a bulk catch-up builds at the end."""
+def indexes(tables: Iterable[str] = TABLES) -> dict[str, str]:
+    """Name -> CREATE statement of each index of these tables, named as sqlite-utils names
+    them."""
     found = {}
-    for table in DEFERRABLE:
+    for table in tables:
         for columns in TABLES[table]["indexes"]:  # type: ignore[attr-defined]
-            if (table, tuple(columns)) not in NEEDED_WHILE_PROJECTING:
-                name = f"idx_{table}_{'_'.join(columns)}"  # as sqlite-utils names them
-                listed = ", ".join(f"[{column}]" for column in columns)
-                found[name] = f"CREATE INDEX IF NOT EXISTS [{name}] ON [{table}] ({listed})"
+            name = f"idx_{table}_{'_'.join(columns)}"
+            listed = ", ".join(f"[{column}]" for column in columns)
+            found[name] = f"CREATE INDEX IF NOT EXISTS [{name}] ON [{table}] ({listed})"
     return found
+
+
+def deferred_indexes() -> dict[str, str]:
+    """The indexes a bulk catch-up drops at its first page and builds at its end."""
+    return {
+        name: statement
+        for name, statement in indexes(DEFERRABLE).items()
+        if not any(name == f"idx_{t}_{'_'.join(c)}" for t, c in NEEDED_WHILE_PROJECTING)
+    }
+
+
+def align_indexes(cursor: sqlite3.Cursor) -> None:
+    """Make the indexes those this version lists: read models made by an earlier version get
+    the new ones and lose the ones no longer listed (a no-op when they are already alike)."""
+    wanted = indexes()
+    present = {
+        row[0]
+        for row in cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'idx%'"
+        )
+    }
+    for name in sorted(present - wanted.keys()):
+        cursor.execute(f"DROP INDEX [{name}]")
+    for name in sorted(wanted.keys() - present):
+        cursor.execute(wanted[name])
 
 
 def is_current(connection: sqlite3.Connection) -> bool:

@@ -86,14 +86,15 @@ class ViewsRecorder(SQLiteTrackingRecorder):
         """Build what a bulk catch-up deferred: the indexes, then the full-text index."""
         with self.datastore.transaction(commit=True) as cursor:
             sql = cursor.sqlite_cursor
-            for statement in schema.deferred_indexes().values():
-                sql.execute(statement)
+            schema.align_indexes(sql)
             sql.execute("INSERT INTO events_fts (events_fts) VALUES ('rebuild')")
             sql.execute("DELETE FROM stale WHERE kind = 'bulk'")
 
     def refresh(self) -> None:
-        """Recompute the derived models that the pages projected so far made stale."""
+        """Recompute the derived models that the pages projected so far made stale (after
+        giving read models made by an earlier version the indexes this one lists)."""
         with self.datastore.transaction(commit=True) as cursor:
+            schema.align_indexes(cursor.sqlite_cursor)
             derived.refresh_stale(cursor.sqlite_cursor)
 
 

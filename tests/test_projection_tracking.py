@@ -229,3 +229,16 @@ def test_read_models_of_another_store_are_refused_until_rebuilt(tmp_path: Path) 
 
     assert len(other.show("al-qaim-2017")) == 8
     assert other.project() == 0
+
+
+def test_read_models_of_an_earlier_version_get_this_versions_indexes(db: str) -> None:
+    ops = OpsTimeline(db)
+    ops.import_file(AL_QAIM)
+    expected = every_table(ops.views.path)["indexes"]
+    with sqlite3.connect(ops.views.path) as connection:  # as an earlier version left them
+        connection.execute("DROP INDEX idx_actors_force")
+        connection.execute("CREATE INDEX idx_events_retired ON events (notes)")
+
+    ops.project()
+
+    assert every_table(ops.views.path)["indexes"] == expected
