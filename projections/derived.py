@@ -49,9 +49,18 @@ def refresh_stale(cursor: sqlite3.Cursor) -> None:
     """
     refresh_control(cursor)
     cursor.execute(f"DELETE FROM forces WHERE operation IN ({_STALE_OPERATIONS})")
-    cursor.execute(_FORCES, TAKING_TYPES)
+    cursor.execute(_FORCES.format(operation=_by(cursor, "operation", "a.operation")), TAKING_TYPES)
     refresh_operations(cursor)
     cursor.execute("DELETE FROM stale WHERE kind IN ('place', 'operation')")
+
+
+def _by(cursor: sqlite3.Cursor, kind: str, column: str) -> str:
+    """`column`, or `+column` (which keeps SQLite off its index) when a quarter or more of
+    every place or operation is stale: reading the whole table in order then beats looking
+    up each one's rows (twice as fast at 100,000 events)."""
+    total = "SELECT count(*) FROM " + ("places" if kind == "place" else "operations")
+    stale = cursor.execute("SELECT count(*) FROM stale WHERE kind = ?", (kind,)).fetchone()[0]
+    return f"+{column}" if stale * 4 >= cursor.execute(total).fetchone()[0] else column
 
 
 def refresh_control(cursor: sqlite3.Cursor) -> None:
@@ -111,7 +120,7 @@ WITH act AS (
            e.occurred_earliest, e.occurred_latest, e.position,
            e.strength_best, e.strength_low, e.strength_high
     FROM actors a JOIN events e ON e.id = a.event_id
-    WHERE a.operation IN (SELECT key FROM stale WHERE kind = 'operation')
+    WHERE {operation} IN (SELECT key FROM stale WHERE kind = 'operation')
       AND e.status != 'retracted'
 ),
 sides AS (
