@@ -190,13 +190,15 @@ def test_the_scale_run_measures_every_step_and_question(tmp_path):
         "timeline import --no-project (CLI)",
         "floor: raw sqlite3 copy of the stored events",
         "timeline project: every read model (CLI)",
-        "show OPERATION (Python)",
+        "floor: one indexed SELECT, 500 rows (Python)",
+        "show OPERATION, first 500 (Python)",
         "control PLACE --on DAY (Python)",
-        "query --text WORD (Python)",
-        "query --between FROM TO (Python)",
+        "query --text WORD, first 500 (Python)",
+        "query --between FROM TO, first 500 (Python)",
+        "floor: one indexed SELECT, every row (Python)",
+        "query --between FROM TO, every row (Python)",
         "timeline show, a table (process)",
         "timeline query --between, a table (process)",
-        "query --text WORD, first 500 (Python)",
     ):
         assert step in steps, step
     assert any(s.startswith("report of the largest operation (") for s in steps)

@@ -6,8 +6,10 @@ are brought up to date; `project()` catches up with what other writers appended.
 
     >>> ops = OpsTimeline("al-qaim.db")
     >>> ops.import_file("fixtures/al_qaim_2017.jsonl")
-    >>> rows = ops.show("al-qaim-2017")           # a list of dicts
+    >>> rows = ops.show("al-qaim-2017")           # a list of dicts: the first 500 events
     >>> pandas.DataFrame(rows)                     # one call to a data frame
+    >>> ops.show("al-qaim-2017", after=rows.next)  # the next 500 (rows.next None: no more)
+    >>> ops.show("al-qaim-2017", limit=None)       # every event
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from projections import queries
+from projections.queries import PAGE, Page
 from projections.views import Views, views_path
 from timeline.errors import TimelineError
 from timeline.store import choose_db
@@ -95,17 +98,25 @@ class OpsTimeline:
     # questions
 
     def show(
-        self, operation: str, *, include_retracted: bool = False, limit: int | None = None,
-        as_recorded: Moment = None, known_by: Day = None,
-    ) -> Rows:  # fmt: skip
+        self, operation: str, *, include_retracted: bool = False, limit: int | None = PAGE,
+        after: str | None = None, as_recorded: Moment = None, known_by: Day = None,
+    ) -> Page:  # fmt: skip
+        """An operation's events in order of occurrence: a first page of `limit` (None: all),
+        whose `next`, given as `after`, asks for the page after it."""
         with self._read(as_recorded, known_by, operation) as db:
-            return queries.show(db, operation, include_retracted=include_retracted, limit=limit)
+            return queries.show(
+                db, operation, include_retracted=include_retracted, limit=limit, after=after
+            )
 
-    def query(self, *, as_recorded: Moment = None, known_by: Day = None, **filters: Any) -> Rows:
+    def query(
+        self, *, limit: int | None = PAGE, after: str | None = None,
+        as_recorded: Moment = None, known_by: Day = None, **filters: Any,
+    ) -> Page:  # fmt: skip
         """Filters: operation, place, force, side, type, between=(FROM, TO), text, min_grade,
-        include_retracted; and limit, the most rows to return."""
+        include_retracted. A first page of `limit` events (None: all), whose `next`, given as
+        `after`, asks for the page after it."""
         with self._read(as_recorded, known_by, filters.get("operation")) as db:
-            return queries.query(db, **filters)
+            return queries.query(db, limit=limit, after=after, **filters)
 
     def control(
         self, place: str, *, on: str | date | None = None,

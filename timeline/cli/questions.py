@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from timeline.cli.base import main, open_timeline, user_errors
 from timeline.formats import FORMATS, render, triple
+
+if TYPE_CHECKING:
+    from projections.queries import Page
 
 EVENT_TABLE = [("occurred", "occurred"), ("type", "type"), ("place", "place"), ("by", "by"),
                ("strength", "strength"), ("grades", "grades"), ("status", "status"),
@@ -60,6 +63,10 @@ LIMIT = click.option(
     "--limit", type=click.IntRange(min=0), metavar="N",
     help=f"At most N events (0: all). Default: {TABLE_LIMIT} in a table, all in json and csv.",
 )  # fmt: skip
+AFTER = click.option(
+    "--after", metavar="CURSOR",
+    help="The events after this cursor: the next page, as the last one said on stderr.",
+)  # fmt: skip
 
 
 def _limit(limit: int | None, form: str) -> int | None:
@@ -68,23 +75,33 @@ def _limit(limit: int | None, form: str) -> int | None:
     return limit or None
 
 
-def _events(rows: list[dict[str, Any]], form: str, limit: int | None) -> None:
+def _events(rows: Page, form: str, after: str | None) -> None:
     if form == "table":
         for row in rows:
             row["by"] = row["attackers"] or row["supporters"]
             row["strength"] = triple(row, "strength") or triple(row, "casualties")
     click.echo(render(rows, form, EVENT_TABLE), nl=False)
-    if limit is not None and len(rows) == limit:
-        click.echo(f"(the first {limit} events: --limit N for more, 0 for all)", err=True)
+    if rows.next is not None:  # on stderr: the table, JSON or CSV on stdout stays whole
+        which = "the first " if after is None else ""
+        rest = "all" if after is None else "the rest"
+        click.echo(
+            f"({which}{len(rows)} events: --after {rows.next} for the next {len(rows)}, "
+            f"--limit 0 for {rest})",
+            err=True,
+        )
 
 
 @main.command()
 @click.argument("operation")
 @click.option("--include-retracted", is_flag=True, help="Show retracted events too.")
 @LIMIT
+@AFTER
 @question
 @click.pass_context
-def show(ctx: click.Context, operation: str, form: str, limit: int | None, **when: Any) -> None:
+def show(
+    ctx: click.Context, operation: str, form: str, limit: int | None, after: str | None,
+    **when: Any,
+) -> None:  # fmt: skip
     """An operation's timeline in order of occurrence, dates as written (2017-11-03~).
 
     Example:
@@ -95,8 +112,8 @@ def show(ctx: click.Context, operation: str, form: str, limit: int | None, **whe
     limit = _limit(limit, form)
     with user_errors():
         retracted = when.pop("include_retracted")
-        rows = ops.show(operation, include_retracted=retracted, limit=limit, **when)
-    _events(rows, form, limit)
+        rows = ops.show(operation, include_retracted=retracted, limit=limit, after=after, **when)
+    _events(rows, form, after)
 
 
 @main.command()
@@ -110,10 +127,12 @@ def show(ctx: click.Context, operation: str, form: str, limit: int | None, **whe
 @click.option("--min-grade", help="At least one source graded this well or better (B3).")
 @click.option("--include-retracted", is_flag=True, help="Include retracted events.")
 @LIMIT
+@AFTER
 @question
 @click.pass_context
 def query(ctx: click.Context, form: str, as_recorded: str | None, known_by: str | None,
-          type_: str | None, limit: int | None, **filters: Any) -> None:  # fmt: skip
+          type_: str | None, limit: int | None, after: str | None,
+          **filters: Any) -> None:  # fmt: skip
     """Events matching every filter given, in order of occurrence.
 
     Example:
@@ -126,8 +145,10 @@ def query(ctx: click.Context, form: str, as_recorded: str | None, known_by: str 
         filters["type"] = type_
     limit = _limit(limit, form)
     with user_errors():
-        rows = ops.query(as_recorded=as_recorded, known_by=known_by, limit=limit, **filters)
-    _events(rows, form, limit)
+        rows = ops.query(
+            as_recorded=as_recorded, known_by=known_by, limit=limit, after=after, **filters
+        )
+    _events(rows, form, after)
 
 
 @main.command()
