@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from contextlib import closing
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from projections import queries, schema
+from projections.projector import midpoint
+from projections.queries import NotFound
+from projections.views import connect
 from tests.conftest import AL_QAIM, IRAQ, ISIS, RAWA, SOURCE
 from timeline.api import OpsTimeline
 
@@ -305,3 +313,141 @@ def test_the_read_models_open_with_plain_sqlite3(db: str) -> None:
         count = connection.execute("SELECT count(*) FROM events").fetchone()[0]
 
     assert count == 8
+
+
+# Pages: a question answers with a first page, read in order from an index, and a cursor.
+
+
+def test_a_question_answers_with_a_first_page_and_a_cursor_to_the_next(ops: OpsTimeline) -> None:
+    for day in range(2, 9):
+        ops.record(event(f"entered-{day}", "place_entered", f"2017-11-0{day}", place=RAWA,
+                         actors=IRAQ))  # fmt: skip
+    every = ops.show("op", limit=None)
+
+    first = ops.show("op", limit=3)
+    second = ops.show("op", limit=3, after=first.next)
+    last = ops.show("op", limit=3, after=second.next)
+
+    assert len(every) == 8
+    assert first + second + last == every
+    assert first.next.startswith("2017-11-03:")  # the last row's day, then its position
+    assert last.next is None
+    assert ops.query(place="Rawa", limit=2, after=first.next) == every[3:5]
+
+
+def test_a_question_answers_with_500_events_unless_asked_for_more(db: str) -> None:
+    ops = OpsTimeline(db)
+    with closing(ops.views.connection()) as views:
+        views.execute("INSERT INTO operations (operation, events) VALUES ('big', 600)")
+        views.executemany(
+            "INSERT INTO events (rowid, position, id, operation, type, status, occurred_mid) "
+            "VALUES (?, ?, ?, 'big', 'place_entered', 'active', '2017-11-03')",
+            [(n, n, f"big/{n}") for n in range(1, 601)],
+        )
+
+    assert [len(ops.show("big")), len(ops.show("big", limit=None))] == [500, 600]
+    assert len(ops.query(operation="big", after=ops.show("big").next)) == 100
+
+
+def test_a_cursor_that_no_page_gave_is_refused(ops: OpsTimeline) -> None:
+    with pytest.raises(NotFound, match="'yesterday' is not a page cursor"):
+        ops.show("op", after="yesterday")
+
+
+Days = st.sampled_from(["2017-10-30", "2017-11-01", "2017-11-03", "2017-11-07", "2018-01-01"])
+Spans = st.sampled_from([0, 3, 30, 400])
+Dates = st.one_of(
+    st.tuples(Days, Spans).map(lambda d: (d[0], _plus(d[0], d[1]))),
+    Days.map(lambda day: (day, None)),  # 2017-11-01/..
+    Days.map(lambda day: (None, day)),  # ../2017-11-01
+    st.just((None, None)),  # no date at all: last
+)
+Stored = st.lists(
+    st.tuples(Dates, st.sampled_from(["active", "corrected", "retracted"]), st.booleans()),
+    max_size=40,
+)
+
+
+def _plus(day: str, days: int) -> str:
+    return (date.fromisoformat(day) + timedelta(days=days)).isoformat()
+
+
+def views_holding(stored: list[tuple[Any, ...]]) -> sqlite3.Connection:
+    """Read models holding only these events (dates, status, whether the notes say 'alpha'),
+    recorded in an order unrelated to their dates."""
+    db = connect(":memory:")
+    schema.create(db)
+    db.execute("INSERT INTO operations (operation, events) VALUES ('op', ?)", (len(stored),))
+    for n, ((earliest, latest), status, alpha) in enumerate(stored):
+        position = (n * 7919) % 1009 + 1
+        db.execute(
+            "INSERT INTO events (rowid, position, id, operation, type, status, "
+            "occurred_earliest, occurred_latest, occurred_mid, notes) "
+            "VALUES (?, ?, ?, 'op', 'place_entered', ?, ?, ?, ?, ?)",
+            (position, position, f"op/{position}", status, earliest, latest,
+             midpoint(earliest, latest), "alpha" if alpha else "beta"),
+        )  # fmt: skip
+        db.execute(
+            "INSERT INTO events_fts (rowid, notes) VALUES (?, ?)",
+            (position, "alpha" if alpha else "beta"),
+        )
+    return db
+
+
+def every_page(db: sqlite3.Connection, limit: int, **filters: Any) -> list[dict[str, Any]]:
+    pages = [queries.query(db, limit=limit, **filters)]
+    while pages[-1].next is not None:
+        pages.append(queries.query(db, limit=limit, after=pages[-1].next, **filters))
+        assert len(pages) <= 41, "a cursor must move forward"
+    return [row for page in pages for row in page]
+
+
+@given(stored=Stored, limit=st.integers(1, 6), window=st.tuples(Days, Days).map(sorted),
+       few=st.booleans())  # fmt: skip
+@settings(max_examples=150, deadline=None)
+def test_pages_put_together_are_the_whole_answer_in_order_of_occurrence(
+    stored: list[tuple[Any, ...]], limit: int, window: list[str], few: bool
+) -> None:
+    """Whatever the dates (fuzzy, open, none), the filters and the page size, following the
+    cursors gives every matching event once, dated ones by the middle of their span then in
+    recording order, undated ones last; with --text read either way (few or many matches)."""
+    db = views_holding(stored)
+    rows = db.execute("SELECT * FROM events WHERE status != 'retracted'").fetchall()
+    start, end = window
+
+    def overlaps(row: sqlite3.Row) -> bool:
+        return (row["occurred_latest"] or "9999") >= start and (
+            row["occurred_earliest"] or "0000") <= end  # fmt: skip
+
+    def ordered(chosen: list[sqlite3.Row]) -> list[str]:
+        key = lambda r: (r["occurred_mid"] is None, r["occurred_mid"] or "", r["position"])  # noqa: E731
+        return [r["id"] for r in sorted(chosen, key=key)]
+
+    with patch.object(queries, "_few_matches", return_value=few):
+        assert [r["id"] for r in every_page(db, limit, operation="op")] == ordered(rows)
+        assert [r["id"] for r in every_page(db, limit, between=window)] == ordered(
+            [r for r in rows if overlaps(r)]
+        )
+        assert [r["id"] for r in every_page(db, limit, text="alpha")] == ordered(
+            [r for r in rows if r["notes"] == "alpha"]
+        )
+
+
+def test_a_first_page_is_read_in_order_from_an_index_never_sorted() -> None:
+    """show, query --between and query --text (with many matches) stop at the end of the page
+    instead of sorting every match: a large answer costs what its first page costs."""
+    db = views_holding([(("2017-11-01", "2017-11-03"), "active", True)] * 3)
+    statements: list[str] = []
+    db.set_trace_callback(statements.append)
+
+    with patch.object(queries, "_few_matches", return_value=False):
+        queries.show(db, "op", limit=2)
+        queries.query(db, between=("2017-11-01", "2017-11-30"), limit=2)
+        queries.query(db, text="alpha", limit=2)
+    db.set_trace_callback(None)
+
+    asked = [sql for sql in statements if sql.startswith("SELECT e.id")]
+    plans = ["\n".join(row[3] for row in db.execute("EXPLAIN QUERY PLAN " + sql))
+             for sql in asked]  # fmt: skip
+    assert len(asked) == 3
+    assert not [plan for plan in plans if "TEMP B-TREE" in plan], plans
