@@ -9,8 +9,12 @@ from collections.abc import Callable
 
 import pytest
 from click.testing import Result
+from hypothesis import given
+from hypothesis import strategies as st
+from tabulate import tabulate
 
 from tests.conftest import AL_QAIM, run_timeline
+from timeline.formats import table
 
 Cli = Callable[..., Result]
 
@@ -168,3 +172,30 @@ def test_a_long_answer_is_cut_at_the_limit_and_says_so(al_qaim: Cli) -> None:
     assert "the first 3 events" in table.stderr
     assert len(every) == 8
     assert [row["id"] for row in three] == [row["id"] for row in every[:3]]
+
+
+Cells = st.text(alphabet=st.sampled_from([*" abcXYZ09-~/.,:()+|'\\", "é", "À", "ÿ", "–", "…"]),
+                max_size=12)  # fmt: skip
+
+
+@given(rows=st.lists(st.fixed_dictionaries({"a": Cells, "b": Cells, "c": Cells}), min_size=1,
+                     max_size=6),
+       titles=st.lists(st.sampled_from(["id", "place", "#", "since event"]), min_size=3,
+                       max_size=3))  # fmt: skip
+def test_a_table_of_plain_text_is_laid_out_as_tabulate_lays_it_out(
+    rows: list[dict[str, str]], titles: list[str]
+) -> None:
+    """The table printer's own layout, for cells one column wide each, is tabulate's."""
+    columns = list(zip(["a", "b", "c"], titles, strict=True))
+
+    expected = tabulate([[row[k] for k, _ in columns] for row in rows], headers=titles,
+                        disable_numparse=True) + "\n"  # fmt: skip
+
+    assert table(rows, columns) == expected
+
+
+def test_a_table_with_wide_or_invisible_characters_is_laid_out_by_tabulate() -> None:
+    rows = [{"place": "القائم", "by": "Iraq"}, {"place": "zero\u200bwidth", "by": "\x1b[31mISIS"}]
+
+    assert table(rows) == tabulate([list(row.values()) for row in rows], headers=["place", "by"],
+                                   disable_numparse=True) + "\n"  # fmt: skip
