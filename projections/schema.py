@@ -89,7 +89,8 @@ TABLES: dict[str, dict[str, object]] = {
             "state": str,
         },
         "pk": "position",
-        "indexes": [["event_id"], ["target"], ["recorded"]],
+        # (operation, position): one operation's history, for an answer as of a past moment
+        "indexes": [["event_id"], ["target"], ["recorded"], ["operation", "position"]],
     },
     "places": {
         "columns": {

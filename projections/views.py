@@ -8,9 +8,10 @@ store is being written.
 
 from __future__ import annotations
 
+import heapq
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from contextlib import closing
 from datetime import date, datetime
 from pathlib import Path
@@ -20,6 +21,7 @@ import orjson
 
 from projections import derived, schema
 from projections.projector import RECORDED, Projector, bounds, utc_text
+from timeline.names import name_key
 
 if TYPE_CHECKING:  # eventsourcing is needed to project, not to answer questions
     from eventsourcing.persistence import ApplicationRecorder
@@ -106,32 +108,27 @@ class Views:
         recorded: datetime | None = None,
         known_by: date | None = None,
         operation: str | None = None,
+        place: str | None = None,
+        text: bool = True,
     ) -> sqlite3.Connection:
         """The read models as they would have read at a past moment, in memory.
 
         `recorded`: only events appended by then. `known_by`: only sources published by then
         (a source counts once its latest possible publication day has passed; a source with no
         publication date does not count); an event left with no source is left out.
-        `operation`: replay only that operation's events (and every place): for questions
-        about one operation, much faster on a large store.
+        `operation`: replay only that operation's events; `place`: only the events that are or
+        ever were at that place (with their corrections and retractions); either way every
+        place too. For questions about one operation or one place, much faster on a large
+        store. `text=False`: leave the full-text index empty (no --text question is asked).
         """
         memory = connect(":memory:")
-        schema.create(memory)
-        where, params = ["1"], []
-        if recorded is not None:
-            where.append("recorded <= ?")
-            params.append(utc_text(recorded))
-        if operation is not None:
-            where.append("(operation = ? OR operation IS NULL)")
-            params.append(operation)
         with closing(self.connection()) as connection:
-            rows = connection.execute(
-                f"SELECT position, topic, state FROM history WHERE {' AND '.join(where)} "
-                "ORDER BY position",
-                params,
-            )
+            tables, indexes = _schema(connection)
+            for statement in tables:
+                memory.execute(statement)
+            rows = _history(connection, recorded, operation, place)
             memory.execute("BEGIN")
-            projector = Projector(memory.cursor())
+            projector = Projector(memory.cursor(), fts=text)
             for position, topic, data in rows:
                 state = orjson.loads(data)
                 if known_by is not None and topic == RECORDED:
@@ -140,6 +137,8 @@ class Views:
                         continue
                 projector.apply(position, topic, state)
             projector.finish()
+            for statement in indexes:  # built once, after the rows: faster than row by row
+                memory.execute(statement)
             derived.refresh_stale(memory.cursor())
             memory.execute("COMMIT")
         return memory
@@ -161,3 +160,81 @@ def _known_by(state: dict[str, Any], day: date) -> dict[str, Any] | None:
     if not sources:
         return None
     return {**state, "record": {**record, "sources": sources}}
+
+
+def _schema(connection: sqlite3.Connection) -> tuple[list[str], list[str]]:
+    """The statements that make an empty copy of these read models: their tables, full-text
+    indexes, triggers and the history's indexes (which projecting reads through); then their
+    other indexes. Taken from the file itself, so that an answer as of a past moment needs no
+    sqlite-utils (which imports pandas where installed: 0.25 s and more)."""
+    rows = connection.execute(
+        "SELECT type, name, tbl_name, sql FROM sqlite_master "
+        "WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY rowid"
+    ).fetchall()
+    virtual = [name for kind, name, _, sql in rows if sql.upper().startswith("CREATE VIRTUAL")]
+    shadow = {f"{table}_{part}" for table in virtual
+              for part in ("data", "idx", "content", "docsize", "config")}  # fmt: skip
+    tables = [sql for kind, name, _, sql in rows if kind == "table" and name not in shadow]
+    triggers = [sql for kind, _, _, sql in rows if kind == "trigger"]
+    first = [sql for kind, _, table, sql in rows if kind == "index" and table == "history"]
+    later = [sql for kind, _, table, sql in rows if kind == "index" and table != "history"]
+    return [*tables, *triggers, *first], later
+
+
+def _history(
+    connection: sqlite3.Connection, recorded: datetime | None, operation: str | None,
+    place: str | None,
+) -> Iterable[tuple[int, str, bytes]]:  # fmt: skip
+    """The stored events to replay, in order: every one, or every place's and those of one
+    operation, or of one place."""
+    before = ("recorded <= ?", [utc_text(recorded)]) if recorded is not None else ("1", [])
+    columns = "SELECT position, topic, state FROM history WHERE"
+    if operation is None and place is None:
+        return connection.execute(f"{columns} {before[0]} ORDER BY position", before[1])
+    places = connection.execute(
+        f"{columns} operation IS NULL AND {before[0]} ORDER BY position", before[1]
+    )
+    if operation is not None:
+        chosen = connection.execute(
+            f"{columns} operation = ? AND {before[0]} ORDER BY position", [operation, *before[1]]
+        )
+    else:
+        ids = orjson.dumps(sorted(_events_of_place(connection, str(place)))).decode()
+        chosen = connection.execute(
+            f"{columns} (event_id IN (SELECT value FROM json_each(?1)) "
+            f"OR target IN (SELECT value FROM json_each(?1))) AND {before[0].replace('?', '?2')} "
+            "ORDER BY position",
+            [ids, *before[1]],
+        )
+    return heapq.merge(places, chosen, key=lambda row: row[0])
+
+
+def _events_of_place(connection: sqlite3.Connection, place: str) -> set[str]:
+    """The ids of the events at this place now, and of those a correction ever moved to or
+    from it (named by any of its names): every event that was at it at any moment."""
+    keys = {key for (key,) in connection.execute(
+        "SELECT key FROM place_names WHERE place = ?", (place,)
+    )}  # fmt: skip
+    found = {event_id for (event_id,) in connection.execute(
+        "SELECT id FROM events WHERE place = ?", (place,)
+    )}  # fmt: skip
+    moved: dict[str, list[Any]] = {}
+    for target, data in connection.execute(
+        "SELECT target, state FROM history WHERE type = 'report_corrected' AND instr(state, ?)",
+        (b'"place"',),
+    ):
+        changes = orjson.loads(data)["record"]["changes"]
+        if "place" in changes:
+            moved.setdefault(target, []).append(changes["place"])
+    if moved:
+        for event_id, data in connection.execute(
+            "SELECT event_id, state FROM history WHERE event_id IN "
+            "(SELECT value FROM json_each(?)) AND type != 'report_corrected'",
+            (orjson.dumps(list(moved)).decode(),),
+        ):
+            moved[event_id].append(orjson.loads(data)["record"].get("place"))
+    for event_id, named in moved.items():
+        names = [name if isinstance(name, str) else name["name"] for name in named if name]
+        if any(name_key(name) in keys for name in names):
+            found.add(event_id)
+    return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
@@ -14,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from benchmarks.generate import generate
 from projections import queries, schema
 from projections.projector import midpoint
 from projections.queries import NotFound
@@ -451,3 +453,67 @@ def test_a_first_page_is_read_in_order_from_an_index_never_sorted() -> None:
              for sql in asked]  # fmt: skip
     assert len(asked) == 3
     assert not [plan for plan in plans if "TEMP B-TREE" in plan], plans
+
+
+# As of a past moment, a question about one place or one operation replays only its events.
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OpsTimeline]:
+    """3,000 generated events (corrections moving events between places, retractions,
+    aliases), imported in three parts, so that there are earlier moments to ask about."""
+    work = tmp_path_factory.mktemp("generated")
+    records = [json.dumps(record, ensure_ascii=False) for record in generate(3_000, 11)]
+    ops = OpsTimeline(str(work / "store.db"))
+    for part in range(3):
+        path = work / f"part-{part}.jsonl"
+        path.write_text("\n".join(records[part * 1_000 : (part + 1) * 1_000]) + "\n", "utf-8")
+        ops.import_file(path)
+    yield ops
+    ops.close()
+
+
+def test_an_answer_about_one_place_as_of_a_moment_equals_replaying_everything(
+    generated: OpsTimeline,
+) -> None:
+    with closing(generated.views.connection()) as db:
+        moments = [row[0] for row in db.execute(
+            "SELECT recorded FROM history WHERE position IN (1500, 2500) ORDER BY position"
+        )]  # fmt: skip
+        moved = [row[0] for row in db.execute(
+            "SELECT DISTINCT e.place FROM history h JOIN events e ON e.id = h.target "
+            "WHERE h.type = 'report_corrected' AND instr(h.state, '\"place\"') LIMIT 6"
+        )]  # fmt: skip
+        places = moved + [row[0] for row in db.execute(
+            "SELECT place FROM control GROUP BY place ORDER BY count(*) DESC LIMIT 6"
+        )]  # fmt: skip
+    assert len(moved) >= 3  # events moved between places by corrections, at those places
+
+    for moment in moments:
+        with closing(generated.views.as_of(recorded=datetime.fromisoformat(moment))) as whole:
+            for place in places:
+                try:
+                    expected = queries.control(whole, place)
+                except NotFound:  # not known yet at that moment
+                    expected = None
+                try:
+                    answer = generated.control(place, as_recorded=moment)
+                except NotFound:
+                    answer = None
+                assert answer == expected, (moment, place)
+
+
+def test_an_answer_about_one_operation_as_of_a_moment_equals_replaying_everything(
+    generated: OpsTimeline,
+) -> None:
+    with closing(generated.views.connection()) as db:
+        moment = db.execute("SELECT recorded FROM history WHERE position = 2000").fetchone()[0]
+    whole = generated.views.as_of(recorded=datetime.fromisoformat(moment))
+    known = generated.views.as_of(known_by=date(2016, 6, 1))
+
+    for operation in [row["operation"] for row in queries.operations(whole)]:
+        shown = generated.show(operation, as_recorded=moment, limit=None)
+        forces = generated.forces(operation, known_by="2016-06-01")
+
+        assert shown == queries.show(whole, operation), operation
+        assert forces == queries.forces(known, operation), operation

@@ -103,7 +103,7 @@ class OpsTimeline:
     ) -> Page:  # fmt: skip
         """An operation's events in order of occurrence: a first page of `limit` (None: all),
         whose `next`, given as `after`, asks for the page after it."""
-        with self._read(as_recorded, known_by, operation) as db:
+        with self._read(as_recorded, known_by, operation, text=False) as db:
             return queries.show(
                 db, operation, include_retracted=include_retracted, limit=limit, after=after
             )
@@ -115,18 +115,20 @@ class OpsTimeline:
         """Filters: operation, place, force, side, type, between=(FROM, TO), text, min_grade,
         include_retracted. A first page of `limit` events (None: all), whose `next`, given as
         `after`, asks for the page after it."""
-        with self._read(as_recorded, known_by, filters.get("operation")) as db:
+        with self._read(
+            as_recorded, known_by, filters.get("operation"), text=filters.get("text") is not None
+        ) as db:
             return queries.query(db, limit=limit, after=after, **filters)
 
     def control(
         self, place: str, *, on: str | date | None = None,
         as_recorded: Moment = None, known_by: Day = None,
     ) -> Rows:  # fmt: skip
-        with self._read(as_recorded, known_by) as db:
+        with self._read(as_recorded, known_by, place=place, text=False) as db:
             return queries.control(db, place, on=None if on is None else str(on))
 
     def forces(self, operation: str, *, as_recorded: Moment = None, known_by: Day = None) -> Rows:
-        with self._read(as_recorded, known_by, operation) as db:
+        with self._read(as_recorded, known_by, operation, text=False) as db:
             return queries.forces(db, operation)
 
     def operations(self, *, as_recorded: Moment = None, known_by: Day = None) -> Rows:
@@ -139,15 +141,25 @@ class OpsTimeline:
 
     @contextmanager
     def _read(
-        self, as_recorded: Moment, known_by: Day, operation: str | None = None
-    ) -> Iterator[sqlite3.Connection]:
+        self, as_recorded: Moment, known_by: Day, operation: str | None = None, *,
+        place: str | None = None, text: bool = True,
+    ) -> Iterator[sqlite3.Connection]:  # fmt: skip
+        """The read models now; or as of a past moment, replaying only the operation's or the
+        place's events where the question is about one (and the full-text index only where a
+        question searches text)."""
         if as_recorded is None and known_by is None:
             with closing(self.views.connection()) as db:
                 yield db
             return
         moment = _moment(as_recorded)
         day = _day(known_by)
-        with closing(self.views.as_of(recorded=moment, known_by=day, operation=operation)) as db:
+        if place is not None:
+            with closing(self.views.connection()) as db:
+                place = queries.find_place(db, place)
+        replayed = self.views.as_of(
+            recorded=moment, known_by=day, operation=operation, place=place, text=text
+        )
+        with closing(replayed) as db:
             yield db
 
     def close(self) -> None:
