@@ -116,9 +116,9 @@ class Views:
         `recorded`: only events appended by then. `known_by`: only sources published by then
         (a source counts once its latest possible publication day has passed; a source with no
         publication date does not count); an event left with no source is left out.
-        `operation`: replay only that operation's events; `place`: only the events that are or
-        ever were at that place (with their corrections and retractions); either way every
-        place too. For questions about one operation or one place, much faster on a large
+        `operation`: replay only that operation's events (and every place); `place`: only that
+        place and the events that are or ever were at it (with their corrections and
+        retractions). For questions about one operation or one place, much faster on a large
         store. `text=False`: leave the full-text index empty (no --text question is asked).
         """
         memory = connect(":memory:")
@@ -185,20 +185,24 @@ def _history(
     connection: sqlite3.Connection, recorded: datetime | None, operation: str | None,
     place: str | None,
 ) -> Iterable[tuple[int, str, bytes]]:  # fmt: skip
-    """The stored events to replay, in order: every one, or every place's and those of one
-    operation, or of one place."""
+    """The stored events to replay, in order: every one; or every place's and one operation's;
+    or one place's own and those of the events ever at it."""
     before = ("recorded <= ?", [utc_text(recorded)]) if recorded is not None else ("1", [])
     columns = "SELECT position, topic, state FROM history WHERE"
     if operation is None and place is None:
         return connection.execute(f"{columns} {before[0]} ORDER BY position", before[1])
-    places = connection.execute(
-        f"{columns} operation IS NULL AND {before[0]} ORDER BY position", before[1]
-    )
-    if operation is not None:
+    if operation is not None:  # every place, and the operation's events
+        places = connection.execute(
+            f"{columns} operation IS NULL AND {before[0]} ORDER BY position", before[1]
+        )
         chosen = connection.execute(
             f"{columns} operation = ? AND {before[0]} ORDER BY position", [operation, *before[1]]
         )
-    else:
+    else:  # the place itself (its names), and the events ever at it
+        places = connection.execute(
+            f"{columns} operation IS NULL AND target = ? AND {before[0]} ORDER BY position",
+            [place, *before[1]],
+        )
         ids = orjson.dumps(sorted(_events_of_place(connection, str(place)))).decode()
         chosen = connection.execute(
             f"{columns} (event_id IN (SELECT value FROM json_each(?1)) "
@@ -220,7 +224,8 @@ def _events_of_place(connection: sqlite3.Connection, place: str) -> set[str]:
     )}  # fmt: skip
     moved: dict[str, list[Any]] = {}
     for target, data in connection.execute(
-        "SELECT target, state FROM history WHERE type = 'report_corrected' AND instr(state, ?)",
+        "SELECT target, state FROM history WHERE target > '' AND type = 'report_corrected' "
+        "AND instr(state, ?)",  # target > '': read through its index, not every event
         (b'"place"',),
     ):
         changes = orjson.loads(data)["record"]["changes"]
