@@ -7,11 +7,14 @@
 2. Floor: raw sqlite3 reads the same stored events and inserts their bytes into one table in
    one transaction. Then the catch-up of every read model, in a fresh process (peak memory).
 3. Question latency, p50 and p95: `show`, `control --on`, `query --text`, `query --between`
-   with random arguments, inside Python (every row, and the first 500) and as whole CLI
-   processes as a user types them (a table stops at 500 rows; and one CSV of every row),
-   beside a floor (one indexed SELECT in Python; `python -c pass` for a process).
+   with random arguments, inside Python (the first page of 500, as a question answers by
+   default, then every row; and `show` and `control` as of the last moment recorded, which
+   replay history in memory) and as whole CLI processes as a user types them (a table of the
+   first 500; and one CSV of every row), beside a floor (one indexed SELECT of as many rows
+   in Python; `python -c pass` for a process).
 
 Prints a table and appends it, with the machine and the command, to benchmarks/RESULTS.md.
+`--store PATH` measures the questions only, on a store and read models built beforehand.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.generate import write  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
+AS_OF_CALLS = 10  # answers as of a past moment replay history in memory: seconds, not ms
 
 CATCH_UP = """
 import json, resource, sys, time
@@ -175,6 +179,15 @@ def python_latency(store: str, args: dict[str, list[Any]]) -> list[Latency]:
     found += asked(500)
     found.append(Latency("floor: one indexed SELECT, every row (Python)", timed(floor(""))))
     found += asked(None)
+    moment = raw.execute("SELECT max(recorded) FROM history").fetchone()[0]
+    few = {key: values[:AS_OF_CALLS] for key, values in args.items()}
+    found += [
+        Latency("show OPERATION --as-recorded (last moment), first 500 (Python)",
+                timed([lambda o=o: ops.show(o, as_recorded=moment) for o in few["show"]])),
+        Latency("control PLACE --as-recorded (last moment) (Python)",
+                timed([lambda p=p: ops.control(p, as_recorded=moment)
+                       for p, _ in few["control"]])),
+    ]  # fmt: skip
     ops.close()
     return found
 
