@@ -99,38 +99,51 @@ def query(
     after: str | None = None,
 ) -> Page:
     """Events matching every filter given, in order of occurrence: the first `limit` (None:
-    all) after the cursor `after` (a page's `next`; None: from the first)."""
+    all) after the cursor `after` (a page's `next`; None: from the first).
+
+    How SQLite reads them is chosen here (a unary + keeps it from using an index): a filter
+    few events match (rare words, a force in few events) is read first, its matches sorted;
+    otherwise the events are walked in order, by the narrowest index there is (operation,
+    place, type, or all of them), until the page is full.
+    """
     where: list[str] = []
     params: list[Any] = []
+    words = None if text is None else fts_words(text)
+    few = {
+        "text": words is not None and _few_matches(db, words),
+        "force": force is not None and _few_actors(db, "force", force),
+        "side": side is not None and _few_actors(db, "side", side),
+    }
+    walk = "+" if any(few.values()) else ""  # in order, by an index, unless a few are read
     if operation is not None:
-        where.append("e.operation = ?")
+        where.append(f"{walk}e.operation = ?")
         params.append(find_operation(db, operation))
     if place is not None:
-        where.append("e.place = ?")
+        where.append(f"{walk}e.place = ?")
         params.append(find_place(db, place))
-    if force is not None:
-        where.append("e.id IN (SELECT event_id FROM actors WHERE force = ?)")
-        params.append(force)
-    if side is not None:
-        where.append("e.id IN (SELECT event_id FROM actors WHERE side = ?)")
-        params.append(side)
-    if type is not None:
-        where.append("e.type = ?")
+    if type is not None:  # by its own index unless an operation or a place narrows more
+        narrower = walk or operation is not None or place is not None
+        where.append("+e.type = ?" if narrower else "e.type = ?")
         params.append(type)
+    for column, value in (("force", force), ("side", side)):
+        if value is None:
+            continue
+        if few[column]:
+            where.append(f"e.id IN (SELECT event_id FROM actors WHERE {column} = ?)")
+        else:  # each event walked asks whether they took part, through the actors' key
+            where.append(f"EXISTS (SELECT 1 FROM actors a WHERE a.event_id = e.id "
+                         f"AND +a.{column} = ?)")  # fmt: skip
+        params.append(value)
     if between is not None:
         start, end = _day_bounds(between[0])[0], _day_bounds(between[1])[1]
         where.append("(e.occurred_latest IS NULL OR e.occurred_latest >= ?)")
         where.append("(e.occurred_earliest IS NULL OR e.occurred_earliest <= ?)")
         params += [start, end]
-    if text is not None:
-        words = fts_words(text)
-        # Few matches: read them and sort them. Many: walk the events in order and keep
-        # those that match, which stops at the end of the page instead of sorting them all
-        # (a unary + keeps SQLite from reading the matches first).
-        walk = "" if _few_matches(db, words) else "+"
+    if words is not None:
+        read = "" if few["text"] else "+"  # many: each event walked is looked up in them
         where.append(
-            f"({walk}e.rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?) "
-            f"OR {walk}e.place IN ({_PLACES_NAMED}))"
+            f"({read}e.rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?) "
+            f"OR {read}e.place IN ({_PLACES_NAMED}))"
         )
         params += [words, words]
     if min_grade is not None:
@@ -215,12 +228,31 @@ _PLACES_NAMED = (
 )
 
 
-def _few_matches(db: sqlite3.Connection, words: str) -> bool:
-    """Whether these words match few enough events that reading and sorting every match
-    beats walking the events in order until a page is full: up to about sqrt(25 n) of n
-    events (5,000 of 1,000,000), as measured."""
+# Few or many? Reading every match and sorting them costs in proportion to the matches, m;
+# walking the events in order until a page of p is full, to p n / m of the n events. So a
+# filter matching fewer than about sqrt(k n) events is read first, with k as measured (at
+# 1,000,000 events: 5,000 for words, whose walk is tested in the index; 23,000 for forces
+# and sides, whose walk looks each event's actors up).
+
+
+def _enough(db: sqlite3.Connection, k: int) -> int:
     last = db.execute("SELECT max(rowid) FROM events").fetchone()[0] or 0
-    enough = max(100, math.isqrt(25 * last))
+    return max(100, math.isqrt(k * last))
+
+
+def _few_actors(db: sqlite3.Connection, column: str, value: str) -> bool:
+    enough = _enough(db, 550)
+    found = db.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM actors WHERE {column} = ? LIMIT ?)",
+        (value, enough),
+    ).fetchone()[0]
+    return bool(found < enough)
+
+
+def _few_matches(db: sqlite3.Connection, words: str) -> bool:
+    """Whether these words match few enough events (in their text, or at a place one of whose
+    names they match) to be read first."""
+    enough = _enough(db, 25)
     matches = db.execute(
         "SELECT count(*) FROM (SELECT 1 FROM events_fts WHERE events_fts MATCH ? LIMIT ?)",
         (words, enough),

@@ -46,12 +46,13 @@ TABLES: dict[str, dict[str, object]] = {
             "retracted_by": str,
         },
         "pk": "id",
-        # In order of occurrence (queries.py): by operation, by place, and all of them with
-        # what --between, --text and the retracted filter test, so a page is read in order
-        # and its filters tested without reading the rows they reject.
+        # In order of occurrence (queries.py): by operation, by place, by type, and all of
+        # them with what --between, --text and the retracted filter test, so that a page is
+        # read in order and its filters tested without reading the rows they reject.
         "indexes": [
             ["operation", "occurred_mid", "position"],
             ["place", "occurred_mid", "position"],
+            ["type", "occurred_mid", "position"],
             ["occurred_mid", "position", "status", "occurred_earliest", "occurred_latest", "place"],
         ],
     },

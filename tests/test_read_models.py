@@ -365,33 +365,41 @@ Dates = st.one_of(
     st.just((None, None)),  # no date at all: last
 )
 Stored = st.lists(
-    st.tuples(Dates, st.sampled_from(["active", "corrected", "retracted"]), st.booleans()),
+    st.fixed_dictionaries({
+        "dates": Dates, "status": st.sampled_from(["active", "corrected", "retracted"]),
+        "alpha": st.booleans(), "captured": st.booleans(), "iraq": st.booleans(),
+    }),
     max_size=40,
-)
+)  # fmt: skip
 
 
 def _plus(day: str, days: int) -> str:
     return (date.fromisoformat(day) + timedelta(days=days)).isoformat()
 
 
-def views_holding(stored: list[tuple[Any, ...]]) -> sqlite3.Connection:
-    """Read models holding only these events (dates, status, whether the notes say 'alpha'),
-    recorded in an order unrelated to their dates."""
+def views_holding(stored: list[dict[str, Any]]) -> sqlite3.Connection:
+    """Read models holding only these events (their dates and status; whether the notes say
+    'alpha', whether a place was captured, whether Iraq took part), recorded in an order
+    unrelated to their dates."""
     db = connect(":memory:")
     schema.create(db)
     db.execute("INSERT INTO operations (operation, events) VALUES ('op', ?)", (len(stored),))
-    for n, ((earliest, latest), status, alpha) in enumerate(stored):
+    for n, event in enumerate(stored):
         position = (n * 7919) % 1009 + 1
+        earliest, latest = event["dates"]
+        notes = "alpha" if event["alpha"] else "beta"
         db.execute(
             "INSERT INTO events (rowid, position, id, operation, type, status, "
             "occurred_earliest, occurred_latest, occurred_mid, notes) "
-            "VALUES (?, ?, ?, 'op', 'place_entered', ?, ?, ?, ?, ?)",
-            (position, position, f"op/{position}", status, earliest, latest,
-             midpoint(earliest, latest), "alpha" if alpha else "beta"),
+            "VALUES (?, ?, ?, 'op', ?, ?, ?, ?, ?, ?)",
+            (position, position, f"op/{position}",
+             "place_captured" if event["captured"] else "place_entered", event["status"],
+             earliest, latest, midpoint(earliest, latest), notes),
         )  # fmt: skip
+        db.execute("INSERT INTO events_fts (rowid, notes) VALUES (?, ?)", (position, notes))
         db.execute(
-            "INSERT INTO events_fts (rowid, notes) VALUES (?, ?)",
-            (position, "alpha" if alpha else "beta"),
+            "INSERT INTO actors VALUES (?, 'op', ?, ?, 'attacker')",
+            (f"op/{position}", *(("Iraqi Army", "Iraq") if event["iraq"] else ("IS", "ISIS"))),
         )
     return db
 
@@ -405,16 +413,19 @@ def every_page(db: sqlite3.Connection, limit: int, **filters: Any) -> list[dict[
 
 
 @given(stored=Stored, limit=st.integers(1, 6), window=st.tuples(Days, Days).map(sorted),
-       few=st.booleans())  # fmt: skip
+       few_words=st.booleans(), few_actors=st.booleans())  # fmt: skip
 @settings(max_examples=150, deadline=None)
 def test_pages_put_together_are_the_whole_answer_in_order_of_occurrence(
-    stored: list[tuple[Any, ...]], limit: int, window: list[str], few: bool
-) -> None:
+    stored: list[dict[str, Any]], limit: int, window: list[str], few_words: bool,
+    few_actors: bool,
+) -> None:  # fmt: skip
     """Whatever the dates (fuzzy, open, none), the filters and the page size, following the
     cursors gives every matching event once, dated ones by the middle of their span then in
-    recording order, undated ones last; with --text read either way (few or many matches)."""
+    recording order, undated ones last; whichever way SQLite is told to read them (words or
+    actors matching few events or many)."""
     db = views_holding(stored)
     rows = db.execute("SELECT * FROM events WHERE status != 'retracted'").fetchall()
+    iraq = {e["event_id"] for e in db.execute("SELECT event_id FROM actors WHERE side = 'Iraq'")}
     start, end = window
 
     def overlaps(row: sqlite3.Row) -> bool:
@@ -425,33 +436,47 @@ def test_pages_put_together_are_the_whole_answer_in_order_of_occurrence(
         key = lambda r: (r["occurred_mid"] is None, r["occurred_mid"] or "", r["position"])  # noqa: E731
         return [r["id"] for r in sorted(chosen, key=key)]
 
-    with patch.object(queries, "_few_matches", return_value=few):
-        assert [r["id"] for r in every_page(db, limit, operation="op")] == ordered(rows)
-        assert [r["id"] for r in every_page(db, limit, between=window)] == ordered(
-            [r for r in rows if overlaps(r)]
+    def asked(**filters: Any) -> list[str]:
+        return [row["id"] for row in every_page(db, limit, **filters)]
+
+    with (patch.object(queries, "_few_matches", return_value=few_words),
+          patch.object(queries, "_few_actors", return_value=few_actors)):  # fmt: skip
+        assert asked(operation="op") == ordered(rows)
+        assert asked(between=window) == ordered([r for r in rows if overlaps(r)])
+        assert asked(text="alpha") == ordered([r for r in rows if r["notes"] == "alpha"])
+        assert asked(side="Iraq") == ordered([r for r in rows if r["id"] in iraq])
+        assert asked(type="place_captured", between=window) == ordered(
+            [r for r in rows if r["type"] == "place_captured" and overlaps(r)]
         )
-        assert [r["id"] for r in every_page(db, limit, text="alpha")] == ordered(
-            [r for r in rows if r["notes"] == "alpha"]
-        )
+        assert asked(operation="op", text="alpha", side="Iraq", type="place_captured") == (
+            ordered([r for r in rows if r["notes"] == "alpha" and r["id"] in iraq
+                     and r["type"] == "place_captured"])
+        )  # fmt: skip
 
 
 def test_a_first_page_is_read_in_order_from_an_index_never_sorted() -> None:
-    """show, query --between and query --text (with many matches) stop at the end of the page
-    instead of sorting every match: a large answer costs what its first page costs."""
-    db = views_holding([(("2017-11-01", "2017-11-03"), "active", True)] * 3)
+    """show, query --between, --type, and --text and --side with many matches stop at the end
+    of the page instead of sorting every match: a large answer costs what its first page
+    costs."""
+    alike = {"dates": ("2017-11-01", "2017-11-03"), "status": "active", "alpha": True,
+             "captured": True, "iraq": True}  # fmt: skip
+    db = views_holding([alike] * 3)
     statements: list[str] = []
     db.set_trace_callback(statements.append)
 
-    with patch.object(queries, "_few_matches", return_value=False):
+    with (patch.object(queries, "_few_matches", return_value=False),
+          patch.object(queries, "_few_actors", return_value=False)):  # fmt: skip
         queries.show(db, "op", limit=2)
         queries.query(db, between=("2017-11-01", "2017-11-30"), limit=2)
         queries.query(db, text="alpha", limit=2)
+        queries.query(db, type="place_captured", limit=2)
+        queries.query(db, side="Iraq", limit=2)
     db.set_trace_callback(None)
 
     asked = [sql for sql in statements if sql.startswith("SELECT e.id")]
     plans = ["\n".join(row[3] for row in db.execute("EXPLAIN QUERY PLAN " + sql))
              for sql in asked]  # fmt: skip
-    assert len(asked) == 3
+    assert len(asked) == 5
     assert not [plan for plan in plans if "TEMP B-TREE" in plan], plans
 
 
