@@ -174,6 +174,31 @@ def test_a_long_answer_is_cut_at_the_limit_and_says_so(al_qaim: Cli) -> None:
     assert [row["id"] for row in three] == [row["id"] for row in every[:3]]
 
 
+def test_the_next_page_starts_where_the_cursor_the_last_one_gave_says(al_qaim: Cli) -> None:
+    first = al_qaim("show", "al-qaim-2017", "--limit", "3", "--format", "json")
+    cursor = first.stderr.split("--after ")[1].split()[0]
+    second = al_qaim("query", "--operation", "al-qaim-2017", "--limit", "3", "--after", cursor,
+                     "--format", "json")  # fmt: skip
+    rest = al_qaim("show", "al-qaim-2017", "--after", cursor, "--limit", "0", "--format", "csv")
+    every = json.loads(al_qaim("show", "al-qaim-2017", "--format", "json").stdout)
+
+    assert first.stderr.startswith("(the first 3 events: --after ")
+    assert second.stderr.startswith("(3 events: --after ")
+    assert "--limit 0 for the rest" in second.stderr
+    assert json.loads(first.stdout) + json.loads(second.stdout) == every[:6]
+    assert [row["id"] for row in csv.DictReader(io.StringIO(rest.stdout))] == [
+        row["id"] for row in every[3:]
+    ]
+    assert rest.stderr == ""
+
+
+def test_a_cursor_no_page_gave_is_refused(al_qaim: Cli) -> None:
+    result = al_qaim("show", "al-qaim-2017", "--after", "page 2")
+
+    assert result.exit_code == 1
+    assert "Error: 'page 2' is not a page cursor" in result.output
+
+
 Cells = st.text(alphabet=st.sampled_from([*" abcXYZ09-~/.,:()+|'\\", "é", "À", "ÿ", "–", "…"]),
                 max_size=12)  # fmt: skip
 

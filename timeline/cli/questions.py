@@ -104,9 +104,13 @@ def show(
 ) -> None:  # fmt: skip
     """An operation's timeline in order of occurrence, dates as written (2017-11-03~).
 
+    A table stops at 500 events and says, on stderr, where the next page starts.
+
     Example:
 
         timeline --db al-qaim.db show al-qaim-2017
+
+        timeline show al-qaim-2017 --after 2017-11-03:1234   # the next page
     """
     ops = open_timeline(ctx)
     limit = _limit(limit, form)
