@@ -114,15 +114,15 @@ def query(
         "force": force is not None and _few_actors(db, "force", force),
         "side": side is not None and _few_actors(db, "side", side),
     }
-    walk = "+" if any(few.values()) else ""  # in order, by an index, unless a few are read
+    unindexed = "+" if any(few.values()) else ""  # those few are read first: no index else
     if operation is not None:
-        where.append(f"{walk}e.operation = ?")
+        where.append(f"{unindexed}e.operation = ?")
         params.append(find_operation(db, operation))
     if place is not None:
-        where.append(f"{walk}e.place = ?")
+        where.append(f"{unindexed}e.place = ?")
         params.append(find_place(db, place))
     if type is not None:  # by its own index unless an operation or a place narrows more
-        narrower = walk or operation is not None or place is not None
+        narrower = unindexed or operation is not None or place is not None
         where.append("+e.type = ?" if narrower else "e.type = ?")
         params.append(type)
     for column, value in (("force", force), ("side", side)):
