@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 
 import pytest
@@ -13,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tabulate import tabulate
 
-from tests.conftest import AL_QAIM, run_timeline
+from tests.conftest import AL_QAIM, ROOT, run_timeline
 from timeline.formats import _ONE_COLUMN_EACH, table
 
 Cli = Callable[..., Result]
@@ -223,3 +225,28 @@ def test_a_table_with_wide_or_invisible_characters_is_laid_out_by_tabulate() -> 
 
     assert table(rows) == tabulate([list(row.values()) for row in rows], headers=["place", "by"],
                                    disable_numparse=True) + "\n"  # fmt: skip
+
+
+def test_a_question_imports_neither_the_write_side_nor_sqlite_utils_nor_tabulate(db: str) -> None:
+    """What a question's process imports is what it waits for: pydantic and eventsourcing
+    (the write side), sqlite-utils (which imports pandas where installed), tabulate (for a
+    plain table)."""
+    run_timeline("--db", db, "import", str(AL_QAIM))
+    script = f"""
+import sys
+from timeline.cli import main
+for args in (["show", "al-qaim-2017"], ["query", "--text", "Karablah"],
+             ["control", "al-Qaim", "--as-recorded", "2100-01-01T00:00:00Z"],
+             ["show", "al-qaim-2017", "--known-by", "2017-12-01"]):
+    try:
+        main(["--db", {db!r}, *args])
+    except SystemExit as done:
+        assert done.code == 0, args
+heavy = {{"eventsourcing", "pydantic", "sqlite_utils", "pandas", "tabulate"}} & set(sys.modules)
+assert not heavy, heavy
+"""
+
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, cwd=ROOT)
+
+    assert done.returncode == 0, done.stderr.decode()
+    assert b"al-qaim-2017/karablah-liberated" in done.stdout
