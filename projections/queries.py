@@ -10,6 +10,7 @@ import difflib
 import math
 import re
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -398,12 +399,15 @@ def operation_places(db: sqlite3.Connection, operation: str) -> list[Row]:
     )
 
 
-def operation_control(db: sqlite3.Connection, operation: str) -> list[Row]:
+def operation_control(db: sqlite3.Connection, operation: str | Sequence[str]) -> list[Row]:
     """Every control period of the places an operation's events name, by place and period,
     each with the place's position and the event that opened it (its operation, type, date
     as written, grades and outlets), the event that ended it, and the first report of
-    fighting in it (`contested_*`: by which side, in which operation, when, on whose word)."""
-    find_operation(db, operation)
+    fighting in it (`contested_*`: by which side, in which operation, when, on whose word).
+    Several operations: the periods of every place any of them names, each once."""
+    chosen = [operation] if isinstance(operation, str) else list(operation)
+    for slug in chosen:
+        find_operation(db, slug)
     periods = _rows(
         db.execute(
             """
@@ -424,11 +428,11 @@ def operation_control(db: sqlite3.Connection, operation: str) -> list[Row]:
             LEFT JOIN events s ON s.id = c.start_event
             LEFT JOIN events x ON x.id = c.end_event
             LEFT JOIN events k ON k.id = c.contested_event
-            WHERE c.place IN (SELECT place FROM events
-                              WHERE operation = ? AND status != 'retracted')
+            WHERE c.place IN (SELECT place FROM events WHERE operation IN (SELECT value
+                              FROM json_each(?)) AND status != 'retracted')
             ORDER BY c.place, c.period
             """,
-            (operation,),
+            (orjson.dumps(chosen).decode(),),
         )
     )
     for period in periods:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 import plotly.graph_objects as go
 import pytest
 
-from projections import borders
+from projections import borders, queries
 from projections.control_map import control_map
 from projections.figure_style import PALETTE, side_colours
 from projections.figures import grade_opacity
@@ -296,6 +297,27 @@ def test_every_figure_draws_several_operations(ops: OpsTimeline, kind: str) -> N
         assert level_on(trace(fig, "al-qaim-2017 · Iraq: places held"), "2017-11-12") == 3
     if kind == "map":
         assert "Rawa" in trace(fig, "places").customdata
+
+
+def test_control_of_several_operations_gives_each_period_of_their_places_once(
+    ops: OpsTimeline,
+) -> None:
+    ops.record({**event("launched", "operation_launched", "2017-11-10"), "id": "rawa/launched",
+                "operation": "rawa-2017"})  # fmt: skip
+    ops.record({**event("crossing", "place_entered", "2017-11-12", actors=ISIS,
+                        place="al-Qaim border crossing"),
+                "id": "rawa/crossing", "operation": "rawa-2017"})  # fmt: skip
+    ops.record({**event("rawa", "place_captured", "2017-11-12", place=RAWA, actors=IRAQ),
+                "id": "rawa/captured", "operation": "rawa-2017"})  # fmt: skip
+
+    with ops.views.connection() as db:
+        both = queries.operation_control(db, [OPERATION, "rawa-2017"])
+        each = [queries.operation_control(db, slug) for slug in (OPERATION, "rawa-2017")]
+
+    key = itemgetter("place", "period")
+    assert sorted(map(key, both)) == sorted({key(p) for periods in each for p in periods})
+    assert "al-Qaim border crossing" in {p["place"] for p in each[1]}
+    assert both == sorted(both, key=key)
 
 
 def test_text_from_events_is_escaped_in_figures(ops: OpsTimeline) -> None:

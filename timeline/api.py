@@ -247,13 +247,13 @@ class OpsTimeline:
         last = [op["last_occurred"] for op in chosen if op["last_occurred"]]
         span = (min(first, default=None), max(last, default=None))
         if kind == "progress":
-            control = each(queries.operation_control)
+            control = queries.operation_control(db, slugs)
             return figures.progress(control, operations=slugs, sides=sides, span=span)
         if kind == "timeline":
             events = sorted(each(queries.show), key=lambda e: e["occurred_mid"] or "9999")
             return figures.timeline(events, operations=slugs)
         if kind == "map":
-            places, control = each(queries.operation_places), each(queries.operation_control)
+            places, control = each(queries.operation_places), queries.operation_control(db, slugs)
             return control_map.control_map(
                 places, control, operations=slugs, on=day, sides=sides, span=span
             )
