@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import itertools
 import pickle
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -24,7 +24,9 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import get_topic
 
+from timeline import encoding, intake
 from timeline.bulk import no_cycle_collection
+from timeline.encoding import Row
 from timeline.errors import (
     ConcurrentWrite,
     ImportFailed,
@@ -33,12 +35,14 @@ from timeline.errors import (
     StoreUnavailable,
 )
 from timeline.events import Event
-from timeline.jsonl import describe_undecodable, label, numbered_lines, opened
+from timeline.intake import Parsed, Refused
+from timeline.jsonl import label, opened
 from timeline.operation import Operation
 from timeline.persistence import (
     PydanticMapper,
     append_in_one_transaction,
     select_first_events,
+    select_first_states,
 )
 from timeline.registry import EventIdClaim
 from timeline.store import settings
@@ -47,7 +51,6 @@ from timeline.validation import parse_record
 
 MAX_REPORTED_ERRORS = 50
 SNAPSHOT_EVERY = 1_000
-CHUNK_SIZE = 2_000  # lines checked, looked up and spooled together
 RECORDED_TOPIC = get_topic(Operation.Recorded)  # type: ignore[attr-defined]
 
 
@@ -111,45 +114,40 @@ class Timeline(Application[Any]):
         errors as FILE:LINE: field: message, having stored nothing.
         """
         name = label(source)
-        unit = self._unit_of_work(unlaunched, direct=True)
+        unit = self._unit_of_work(unlaunched)
         errors: list[LineError] = []
         total_errors = new = already = 0
 
-        def reject(number: int, error: RecordRejected) -> None:
+        def reject(number: int, problems: list[tuple[str, str]]) -> None:
             nonlocal total_errors
-            problems = getattr(error, "problems", [(error.field, error.message)])
             total_errors += len(problems)
             room = MAX_REPORTED_ERRORS - len(errors)
             errors.extend(LineError(name, number, f, m) for f, m in problems[:room])
 
         with tempfile.TemporaryFile() as spool, opened(source) as file, no_cycle_collection():
-            lines = numbered_lines(file, name, progress)
-            while chunk := list(itertools.islice(lines, CHUNK_SIZE)):
-                records = []
-                for number, text in chunk:
+            for chunk in intake.chunks(source, file, progress):
+                parsed = [line for line in chunk if isinstance(line, Parsed)]
+                for refused in (line for line in chunk if isinstance(line, Refused)):
+                    reject(refused.line, refused.problems)
+                unit.look_up(parsed)
+                rows: list[Row] = []
+                for line in parsed:
                     try:
-                        if isinstance(text, UnicodeDecodeError):
-                            raise RecordRejected(describe_undecodable(text))
-                        records.append((number, parse_record(text)))
+                        added = unit.add_parsed(line)
                     except RecordRejected as error:
-                        reject(number, error)
-                unit.prefetch(record.id for _, record in records)
-                stored: list[StoredEvent] = []
-                for number, record in records:
-                    try:
-                        added = unit.add(record, number)
-                    except RecordRejected as error:
-                        reject(number, error)
+                        reject(
+                            line.line, getattr(error, "problems", [(error.field, error.message)])
+                        )
                         continue
                     new += bool(added)
                     already += not added
-                    stored += added
+                    rows += added
                 if not total_errors:
-                    pickle.dump(stored, spool, protocol=pickle.HIGHEST_PROTOCOL)
+                    pickle.dump(rows, spool, protocol=pickle.HIGHEST_PROTOCOL)
             if total_errors:
                 raise ImportFailed(errors, total_errors)
             spool.seek(0)
-            self._append(_batches(spool))
+            self._append_rows(_batches(spool))
         self._take_snapshots_of(unit)
         return Imported(new, already)
 
@@ -171,6 +169,9 @@ class Timeline(Application[Any]):
 
     def _append(self, batches: Iterable[Sequence[StoredEvent]]) -> None:
         """Append in one transaction; a conflict or a locked store becomes a user's error."""
+        self._append_rows([encoding.row(stored) for stored in batch] for batch in batches)
+
+    def _append_rows(self, batches: Iterable[Sequence[Row]]) -> None:
         try:
             append_in_one_transaction(self.recorder, batches)
         except IntegrityError:
@@ -195,10 +196,11 @@ class Timeline(Application[Any]):
                 with contextlib.suppress(PersistenceError):
                     self.snapshots.put([aggregate.Snapshot.take(aggregate)])
 
-    def _unit_of_work(self, unlaunched: bool, *, direct: bool = False) -> UnitOfWork:
+    def _unit_of_work(self, unlaunched: bool) -> UnitOfWork:
         return UnitOfWork(
-            self.repository, self.mapper, self._claims, unlaunched=unlaunched, direct=direct
-        )
+            self.repository, self.mapper, self._claims, unlaunched=unlaunched,
+            stored_claims=partial(select_first_states, self.recorder),
+        )  # fmt: skip
 
     def _claims(self, event_ids: Iterable[str]) -> dict[str, EventIdClaim]:
         """The stored claims of these ids, by id (an id never claimed is absent)."""
@@ -210,7 +212,7 @@ class Timeline(Application[Any]):
         return claims
 
 
-def _batches(spool: IO[bytes]) -> Iterator[list[StoredEvent]]:
+def _batches(spool: IO[bytes]) -> Iterator[list[Row]]:
     while True:
         try:
             yield pickle.load(spool)
