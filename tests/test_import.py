@@ -181,3 +181,16 @@ def test_a_second_process_opening_the_store_sees_everything(app: Timeline, db: s
 
     assert [e.record for e in other.log()] == [e.record for e in app.log()]
     other.close()
+
+
+def test_an_import_gives_back_the_larger_page_cache_it_wrote_with(app: Timeline) -> None:
+    def cache_size() -> int:
+        with app.recorder.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
+            cursor.execute("PRAGMA cache_size")
+            return int(cursor.fetchone()[0])
+
+    before = cache_size()
+
+    app.import_file(AL_QAIM)
+
+    assert cache_size() == before
