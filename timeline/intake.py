@@ -76,9 +76,10 @@ def parse_line(line: int, raw: bytes) -> Parsed | Refused:
         place = (place.name, place.lat, place.lon, place.kind, place.aliases)
     rare = record if isinstance(record, ReportCorrected | ReportRetracted) else None
     content = record_json(record)
+    # interned: the Operation keeps every record's type, and a chunk pickles each once
     return Parsed(
-        line, record.id, record.type, record.operation, place, content, digest(content),
-        claim_hex(record.id), rare,
+        line, record.id, sys.intern(record.type), sys.intern(record.operation), place, content,
+        digest(content), claim_hex(record.id), rare,
     )  # fmt: skip
 
 

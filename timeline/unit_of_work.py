@@ -34,6 +34,16 @@ from timeline.operation import Operation
 from timeline.registry import EventIdClaim, digest, record_json
 from timeline.validation import validate_changes
 
+_LINE_BITS = 64
+_LINE_MASK = (1 << _LINE_BITS) - 1
+
+
+def _claim(fingerprint: str, line: int | None) -> int:
+    """An id's digest and the line that claimed it (0: not this file) in one int: a file of
+    2,000,000 lines keeps 2,000,000 of these, 50 bytes each instead of a tuple's 170."""
+    return int(fingerprint, 16) << _LINE_BITS | (line or 0)
+
+
 ClaimLookup = Callable[[Iterable[str]], dict[str, EventIdClaim]]
 StoredClaims = Callable[[Sequence[str]], Iterable[bytes]]  # claim stream ids (hex) -> states
 
@@ -56,7 +66,7 @@ class UnitOfWork:
         self.operations: dict[str, Operation] = {}
         self.streams: dict[str, tuple[encoding.Stream, bytes]] = {}
         self.gazetteer = self._get(Gazetteer.create_id()) or Gazetteer()
-        self.claims: dict[str, tuple[str, int | None]] = {}
+        self.claims: dict[str, int] = {}  # ids claimed so far: id -> _claim(digest, line)
         self.looked_up: set[str] = set()
         self.known: dict[str, tuple[str, str]] = {}  # stored claims: id -> (digest, operation)
         self.timestamp: datetime = datetime_now_with_tzinfo()
@@ -76,7 +86,7 @@ class UnitOfWork:
         fingerprint = digest(content)
         if record.id not in self.looked_up:
             self.prefetch([record.id])
-        if self._already_recorded(record.id, fingerprint, line):
+        if self._already_recorded(record.id, fingerprint):
             return []
         places = self._places(record)
         operation = self._operation(record.operation)
@@ -85,7 +95,7 @@ class UnitOfWork:
         operation.record(record, unlaunched=self.unlaunched)
         for place, _ in places:
             self.gazetteer.learn(place)
-        self.claims[record.id] = (fingerprint, line)
+        self.claims[record.id] = _claim(fingerprint, line)
         claim = EventIdClaim(record.id, record.operation, fingerprint)
         pending = [*self.gazetteer.collect_events(), *operation.collect_events()]
         return [self.mapper.to_stored_event(e) for e in (*pending, *claim.collect_events())]
@@ -104,7 +114,7 @@ class UnitOfWork:
         fingerprint = parsed.digest
         event_id = parsed.id
         if (event_id in self.claims or event_id in self.known) and self._already_recorded(
-            event_id, fingerprint, parsed.line
+            event_id, fingerprint
         ):
             return []
         gazetteer = self.gazetteer
@@ -123,7 +133,7 @@ class UnitOfWork:
         operation.check(record, unlaunched=self.unlaunched)
         for full, _ in places:
             gazetteer.learn(full)
-        self.claims[event_id] = (fingerprint, parsed.line)
+        self.claims[event_id] = _claim(fingerprint, parsed.line)
         rows = []
         if gazetteer.pending_events or operation.pending_events:
             pending = [*gazetteer.collect_events(), *operation.collect_events()]
@@ -138,11 +148,12 @@ class UnitOfWork:
         rows.append(encoding.claimed(parsed.claim, event_id, slug, fingerprint, timestamp))
         return rows
 
-    def _already_recorded(self, event_id: str, fingerprint: str, line: int | None) -> bool:
+    def _already_recorded(self, event_id: str, fingerprint: str) -> bool:
         if event_id in self.claims:
-            earlier, first_line = self.claims[event_id]
-            if earlier == fingerprint:
+            earlier = self.claims[event_id]
+            if earlier >> _LINE_BITS == int(fingerprint, 16):
                 return True
+            first_line = earlier & _LINE_MASK
             where = f"on line {first_line}" if first_line else "earlier"
             raise DuplicateEventId(f"'{event_id}' was used {where} for a different event")
         known = self.known.get(event_id)
@@ -150,7 +161,7 @@ class UnitOfWork:
             return False
         stored_digest, operation = known
         if stored_digest == fingerprint:
-            self.claims[event_id] = (fingerprint, None)
+            self.claims[event_id] = _claim(fingerprint, None)
             return True
         msg = (
             f"'{event_id}' is already recorded (operation '{operation}') with different "
