@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import AL_QAIM, captured, launched, write_jsonl
+from timeline import intake
 from timeline.application import Timeline
-from timeline.errors import ImportFailed, UnreadableFile
+from timeline.errors import ConcurrentWrite, ImportFailed, UnreadableFile
 
 
 def stored_rows(db: str) -> list[tuple[object, ...]]:
@@ -194,3 +196,22 @@ def test_an_import_gives_back_the_larger_page_cache_it_wrote_with(app: Timeline)
     app.import_file(AL_QAIM)
 
     assert cache_size() == before
+
+
+def test_an_import_refuses_to_store_an_id_another_writer_recorded_while_it_checked(
+    app: Timeline, db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_jsonl(tmp_path / "events.jsonl", [launched(), captured("op-1/a")])
+    other = Timeline(db=db)
+    checking = intake.chunks
+
+    def meanwhile(*args: object, **kwargs: object) -> Iterator[intake.Chunk]:
+        yield from checking(*args, **kwargs)  # type: ignore[arg-type]
+        other.record(launched())  # the store was empty when the import began
+
+    monkeypatch.setattr(intake, "chunks", meanwhile)
+
+    with pytest.raises(ConcurrentWrite, match="nothing was stored"):
+        app.import_file(path)
+    assert [e.record.id for e in app.log()] == ["op-1/launched"]
+    other.close()

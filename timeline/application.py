@@ -124,12 +124,14 @@ class Timeline(Application[Any]):
             room = MAX_REPORTED_ERRORS - len(errors)
             errors.extend(LineError(name, number, f, m) for f, m in problems[:room])
 
+        fresh = not self.recorder.max_notification_id()  # an empty store: no id to look up
         with tempfile.TemporaryFile() as spool, opened(source) as file, no_cycle_collection():
             for chunk in intake.chunks(source, file, progress):
                 parsed = [line for line in chunk if isinstance(line, Parsed)]
                 for refused in (line for line in chunk if isinstance(line, Refused)):
                     reject(refused.line, refused.problems)
-                unit.look_up(parsed)
+                if not fresh:
+                    unit.look_up(parsed)
                 rows: list[Row] = []
                 for line in parsed:
                     try:
