@@ -126,7 +126,7 @@ class Timeline(Application[Any]):
 
         fresh = not self.recorder.max_notification_id()  # an empty store: no id to look up
         with tempfile.TemporaryFile() as spool, opened(source) as file, no_cycle_collection():
-            for chunk in intake.chunks(source, file, progress):
+            for chunk in intake.chunks(source, file, unit.timestamp_json, progress):
                 parsed = [line for line in chunk if isinstance(line, Parsed)]
                 for refused in (line for line in chunk if isinstance(line, Refused)):
                     reject(refused.line, refused.problems)

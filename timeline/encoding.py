@@ -80,14 +80,13 @@ def recorded(stream: Stream, version: int, timestamp: bytes, record: bytes) -> R
     return stream.hex, version, RECORDED_TOPIC, state
 
 
-def claimed(claim: str, event_id: str, operation: bytes, digest: str, timestamp: bytes) -> Row:
-    """The `Claimed` event that creates an EventIdClaim stream: `claim` is its id as hex,
-    `operation` the slug as JSON."""
-    state = (
+def claimed(claim: str, event_id: str, operation: str, digest: str, timestamp: bytes) -> bytes:
+    """The state of the `Claimed` event that creates an EventIdClaim stream, whose id (hex) is
+    `claim`."""
+    return (
         b'{"originator_id":"%s","originator_version":1,"timestamp":%s,"originator_topic":%s,'
         b'"event_id":%s,"operation":%s,"digest":"%s"}'
     ) % (
         dashed(claim).encode(), timestamp, _CLAIM_CLASS_TOPIC, orjson.dumps(event_id),
-        operation, digest.encode(),
+        orjson.dumps(operation), digest.encode(),
     )  # fmt: skip
-    return claim, 1, CLAIMED_TOPIC, state

@@ -24,6 +24,7 @@ from multiprocessing.connection import Connection, Pipe
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
+from timeline import encoding
 from timeline.encoding import claim_hex
 from timeline.errors import RecordRejected, TimelineError
 from timeline.events import Event, Place, ReportCorrected, ReportRetracted
@@ -49,6 +50,7 @@ class Parsed(NamedTuple):
     content: bytes  # the record's JSON as stored: the vocabulary's key order, no nulls
     digest: str  # its fingerprint
     claim: str  # the id of the stream that claims the record's id, as hex
+    claimed: bytes  # the state of that stream's Claimed event, if the record is new
     record: ReportCorrected | ReportRetracted | None  # the record, for these two types only
 
 
@@ -62,7 +64,8 @@ class Refused(NamedTuple):
 Chunk = list[Parsed | Refused]
 
 
-def parse_line(line: int, raw: bytes) -> Parsed | Refused:
+def parse_line(line: int, raw: bytes, timestamp: bytes) -> Parsed | Refused:
+    """A line of the file, parsed; `timestamp` is the import's, as JSON, for the Claimed event."""
     try:
         try:
             text = raw.decode("utf-8")
@@ -76,10 +79,13 @@ def parse_line(line: int, raw: bytes) -> Parsed | Refused:
         place = (place.name, place.lat, place.lon, place.kind, place.aliases)
     rare = record if isinstance(record, ReportCorrected | ReportRetracted) else None
     content = record_json(record)
+    fingerprint = digest(content)
+    claim = claim_hex(record.id)
+    claimed = encoding.claimed(claim, record.id, record.operation, fingerprint, timestamp)
     # interned: the Operation keeps every record's type, and a chunk pickles each once
     return Parsed(
         line, record.id, sys.intern(record.type), sys.intern(record.operation), place, content,
-        digest(content), claim_hex(record.id), rare,
+        fingerprint, claim, claimed, rare,
     )  # fmt: skip
 
 
@@ -102,23 +108,25 @@ def subject(parsed: Parsed) -> Event:
 def chunks(
     source: str | Path,
     file: BinaryIO,
+    timestamp: bytes,
     progress: Callable[[int], None] | None = None,
     *,
     workers: int | None = None,
 ) -> Iterator[Chunk]:
     """The lines of `file` (opened from `source`, "-" for standard input), parsed, in chunks,
-    in order. `workers` forked processes parse them (by default one per CPU up to MAX_WORKERS;
-    none for a file under FORK_FROM_BYTES, on one CPU, or where the platform does not fork);
-    with none, this process does. A file without a single line to parse is refused."""
+    in order; `timestamp` is the import's, as JSON. `workers` forked processes parse them (by
+    default one per CPU up to MAX_WORKERS; none for a file under FORK_FROM_BYTES, on one CPU,
+    or where the platform does not fork); with none, this process does. A file without a
+    single line to parse is refused."""
     name = label(source)
     if workers is None:
         workers = _default_workers(source)
     if workers < 1:
-        parsed: Iterator[tuple[int, Chunk]] = _parsed(file, name)
+        parsed: Iterator[tuple[int, Chunk]] = _parsed(file, name, timestamp)
     elif str(source) == "-" or not file.seekable():
-        parsed = _from_workers(source, file, 1)  # a stream can only be read once, by one
+        parsed = _from_workers(source, file, timestamp, 1)  # a stream can only be read once, by one
     else:
-        parsed = _from_workers(source, file, workers)
+        parsed = _from_workers(source, file, timestamp, workers)
     seen = False
     for size, chunk in parsed:
         if progress is not None:
@@ -144,7 +152,7 @@ def _default_workers(source: str | Path) -> int:
 
 
 def _parsed(
-    file: BinaryIO, name: str, worker: int = 0, workers: int = 1
+    file: BinaryIO, name: str, timestamp: bytes, worker: int = 0, workers: int = 1
 ) -> Iterator[tuple[int, Chunk]]:
     """(bytes read, chunk) for every block of the file; the lines of every `workers`-th block
     are parsed, starting with block `worker`, the others' chunks are left empty."""
@@ -152,7 +160,7 @@ def _parsed(
     for index, block in enumerate(blocks(file, CHUNK_BYTES)):
         if index % workers == worker:
             lines = numbered_lines(name, block, first)
-            yield len(block), [parse_line(number, raw) for number, raw in lines]
+            yield len(block), [parse_line(number, raw, timestamp) for number, raw in lines]
         first += block.count(b"\n")
 
 
@@ -161,7 +169,12 @@ def _typed(line: tuple[Any, ...]) -> Parsed | Refused:
 
 
 def _work(
-    source: str | Path, file: BinaryIO, worker: int, workers: int, sender: Connection
+    source: str | Path,
+    file: BinaryIO,
+    timestamp: bytes,
+    worker: int,
+    workers: int,
+    sender: Connection,
 ) -> None:
     """A forked process: parse its blocks and send each, then "end"; or the error that
     stopped it (an unreadable file, or a bug's traceback)."""
@@ -169,7 +182,7 @@ def _work(
         with contextlib.ExitStack() as stack:
             if workers > 1:  # each reads the file through its own file description
                 file = stack.enter_context(open(source, "rb"))
-            for size, chunk in _parsed(file, label(source), worker, workers):
+            for size, chunk in _parsed(file, label(source), timestamp, worker, workers):
                 plain = [tuple(line) for line in chunk]  # pickled faster than NamedTuples
                 sender.send(("chunk", size, plain))
         sender.send(("end", 0, None))
@@ -181,7 +194,9 @@ def _work(
         sender.close()
 
 
-def _from_workers(source: str | Path, file: BinaryIO, workers: int) -> Iterator[tuple[int, Chunk]]:
+def _from_workers(
+    source: str | Path, file: BinaryIO, timestamp: bytes, workers: int
+) -> Iterator[tuple[int, Chunk]]:
     """Block i comes from worker i % workers; the first "end" means there is no block i.
 
     The workers are forked with os.fork() itself: multiprocessing's processes close their
@@ -197,7 +212,7 @@ def _from_workers(source: str | Path, file: BinaryIO, workers: int) -> Iterator[
             if pid == 0:  # the child: it never returns, whatever happens
                 try:
                     receiver.close()
-                    _work(source, file, worker, workers, sender)
+                    _work(source, file, timestamp, worker, workers, sender)
                 finally:
                     os._exit(0)
             sender.close()

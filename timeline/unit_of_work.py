@@ -29,7 +29,7 @@ from timeline.encoding import Row
 from timeline.errors import DuplicateEventId
 from timeline.events import Event, Place, ReportCorrected
 from timeline.gazetteer import Gazetteer
-from timeline.intake import Parsed, place_of, subject
+from timeline.intake import Parsed, PlaceFacts, place_of, subject
 from timeline.operation import Operation
 from timeline.registry import EventIdClaim, digest, record_json
 from timeline.validation import validate_changes
@@ -64,13 +64,14 @@ class UnitOfWork:
         self.stored_claims = stored_claims
         self.unlaunched = unlaunched
         self.operations: dict[str, Operation] = {}
-        self.streams: dict[str, tuple[encoding.Stream, bytes]] = {}
+        self.streams: dict[str, encoding.Stream] = {}
+        self.places_applied: set[PlaceFacts] = set()  # places given in full, checked, learnt
         self.gazetteer = self._get(Gazetteer.create_id()) or Gazetteer()
         self.claims: dict[str, int] = {}  # ids claimed so far: id -> _claim(digest, line)
         self.looked_up: set[str] = set()
         self.known: dict[str, tuple[str, str]] = {}  # stored claims: id -> (digest, operation)
         self.timestamp: datetime = datetime_now_with_tzinfo()
-        self._timestamp_json = encoding.timestamp_json(self.timestamp)
+        self.timestamp_json = encoding.timestamp_json(self.timestamp)  # as the events write it
 
     def prefetch(self, event_ids: Iterable[str]) -> None:
         """Look up, in one go, the stored claims of the ids about to be added."""
@@ -124,7 +125,10 @@ class UnitOfWork:
         if parsed.record is not None:
             places = self._places(parsed.record)
         elif isinstance(place, tuple):
-            places.append((place_of(place), "place"))
+            # A place given again exactly as before passes check_place() again (names keep
+            # their place, places their coordinates) and teaches the gazetteer nothing new.
+            if place not in self.places_applied:
+                places.append((place_of(place), "place"))
         elif place is not None:
             gazetteer.resolve(place)
         operation = self.operations.get(parsed.operation) or self._operation(parsed.operation)
@@ -133,6 +137,8 @@ class UnitOfWork:
         operation.check(record, unlaunched=self.unlaunched)
         for full, _ in places:
             gazetteer.learn(full)
+        if places and parsed.record is None:
+            self.places_applied.add(place)  # type: ignore[arg-type]
         self.claims[event_id] = _claim(fingerprint, parsed.line)
         rows = []
         if gazetteer.pending_events or operation.pending_events:
@@ -142,10 +148,9 @@ class UnitOfWork:
         version = operation.version + 1
         operation.version = version
         operation.modified_on = self.timestamp
-        stream, slug = self.streams[parsed.operation]
-        timestamp = self._timestamp_json
-        rows.append(encoding.recorded(stream, version, timestamp, parsed.content))
-        rows.append(encoding.claimed(parsed.claim, event_id, slug, fingerprint, timestamp))
+        stream = self.streams[parsed.operation]
+        rows.append(encoding.recorded(stream, version, self.timestamp_json, parsed.content))
+        rows.append((parsed.claim, 1, encoding.CLAIMED_TOPIC, parsed.claimed))
         return rows
 
     def _already_recorded(self, event_id: str, fingerprint: str) -> bool:
@@ -190,7 +195,7 @@ class UnitOfWork:
             existing = self._get(Operation.create_id(slug))
             operation = existing if existing is not None else Operation(slug)
             self.operations[slug] = operation
-            self.streams[slug] = (encoding.Stream(operation.id), orjson.dumps(slug))
+            self.streams[slug] = encoding.Stream(operation.id)
         return self.operations[slug]
 
     def _get(self, aggregate_id: UUID) -> Aggregate | None:
