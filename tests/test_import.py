@@ -11,7 +11,8 @@ import pytest
 
 from tests.conftest import AL_QAIM, captured, launched, write_jsonl
 from timeline import intake
-from timeline.application import Timeline
+from timeline.application import Spool, Timeline
+from timeline.encoding import Row
 from timeline.errors import ConcurrentWrite, ImportFailed, UnreadableFile
 
 
@@ -215,3 +216,27 @@ def test_an_import_refuses_to_store_an_id_another_writer_recorded_while_it_check
         app.import_file(path)
     assert [e.record.id for e in app.log()] == ["op-1/launched"]
     other.close()
+
+
+def test_rows_spooled_to_a_file_are_stored_as_those_kept_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_jsonl(tmp_path / "events.jsonl", [launched(), *map(captured, "abcdefgh")])
+    kept, spooled = str(tmp_path / "kept.db"), str(tmp_path / "spooled.db")
+    Timeline(db=kept).import_file(path)
+    monkeypatch.setattr(intake, "CHUNK_BYTES", 1_000)  # three chunks...
+    monkeypatch.setattr(Spool, "MEMORY_BYTES", 4_000)  # ...the first kept, the others spooled
+    in_file: list[bool] = []
+    add = Spool.add
+
+    def spy(spool: Spool, rows: list[Row]) -> None:
+        add(spool, rows)
+        in_file.append(spool.file is not None)
+
+    monkeypatch.setattr(Spool, "add", spy)
+
+    Timeline(db=spooled).import_file(path)
+
+    assert in_file == [False, True, True]
+    rowid_stream_version_topic = [row[:4] for row in stored_rows(kept)]
+    assert [row[:4] for row in stored_rows(spooled)] == rowid_stream_version_topic

@@ -125,7 +125,7 @@ class Timeline(Application[Any]):
             errors.extend(LineError(name, number, f, m) for f, m in problems[:room])
 
         fresh = not self.recorder.max_notification_id()  # an empty store: no id to look up
-        with tempfile.TemporaryFile() as spool, opened(source) as file, no_cycle_collection():
+        with Spool() as spool, opened(source) as file, no_cycle_collection():
             for chunk in intake.chunks(source, file, unit.timestamp_json, progress):
                 parsed = [line for line in chunk if isinstance(line, Parsed)]
                 for refused in (line for line in chunk if isinstance(line, Refused)):
@@ -145,11 +145,10 @@ class Timeline(Application[Any]):
                     already += not added
                     rows += added
                 if not total_errors:
-                    pickle.dump(rows, spool, protocol=pickle.HIGHEST_PROTOCOL)
+                    spool.add(rows)
             if total_errors:
                 raise ImportFailed(errors, total_errors)
-            spool.seek(0)
-            self._append_rows(_batches(spool))
+            self._append_rows(spool.batches())
         self._take_snapshots_of(unit)
         return Imported(new, already)
 
@@ -214,9 +213,44 @@ class Timeline(Application[Any]):
         return claims
 
 
-def _batches(spool: IO[bytes]) -> Iterator[list[Row]]:
-    while True:
-        try:
-            yield pickle.load(spool)
-        except EOFError:
+class Spool:
+    """Where the rows of an import wait while the rest of the file is checked: in memory up to
+    MEMORY_BYTES of their states, the rest pickled to a temporary file (2,000,000 events make
+    2.6 GB of rows). Read back once, in order, freeing what was kept in memory as it goes."""
+
+    MEMORY_BYTES = 256 * 2**20
+
+    def __init__(self) -> None:
+        self.kept: list[list[Row]] = []
+        self.kept_bytes = 0
+        self.file: IO[bytes] | None = None
+
+    def __enter__(self) -> Spool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.kept.clear()
+        if self.file is not None:
+            self.file.close()
+
+    def add(self, rows: list[Row]) -> None:
+        if self.file is None:
+            self.kept_bytes += sum(len(row[3]) for row in rows)
+            if self.kept_bytes <= self.MEMORY_BYTES:
+                self.kept.append(rows)
+                return
+            self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by __exit__
+        pickle.dump(rows, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def batches(self) -> Iterator[list[Row]]:
+        self.kept.reverse()
+        while self.kept:
+            yield self.kept.pop()
+        if self.file is None:
             return
+        self.file.seek(0)
+        while True:
+            try:
+                yield pickle.load(self.file)
+            except EOFError:
+                return
