@@ -67,12 +67,12 @@ Chunk = list[Parsed | Refused]
 def parse_line(line: int, raw: bytes, timestamp: bytes) -> Parsed | Refused:
     """A line of the file, parsed; `timestamp` is the import's, as JSON, for the Claimed event."""
     try:
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise RecordRejected(describe_undecodable(error)) from None
-        record = parse_record(text)
+        record = parse_record(raw)  # pydantic refuses bytes that are not UTF-8...
     except RecordRejected as error:
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as undecodable:  # ...and this says which byte, and where
+            return Refused(line, [("record", describe_undecodable(undecodable))])
         return Refused(line, getattr(error, "problems", [(error.field, error.message)]))
     place = getattr(record, "place", None)
     if isinstance(place, Place):
