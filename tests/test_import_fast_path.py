@@ -48,7 +48,7 @@ def aggregate_state(app: Timeline, originator_id: str) -> dict[str, Any]:
 def test_an_import_stores_what_recording_each_event_would_have_stored(
     tmp_path: Path, workers: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(intake, "_default_workers", lambda source: workers)
+    monkeypatch.setenv("TIMELINE_IMPORT_WORKERS", str(workers))
     monkeypatch.setattr(intake, "CHUNK_BYTES", 20_000)
     lines = AL_QAIM.read_text("utf-8").splitlines() + [
         json.dumps(record, ensure_ascii=False) for record in generate(400, seed=7)

@@ -13,7 +13,7 @@ from benchmarks.generate import generate
 from tests.conftest import AL_QAIM, captured, launched, write_jsonl
 from timeline import intake
 from timeline.application import Timeline
-from timeline.errors import ImportFailed, UnreadableFile
+from timeline.errors import ImportFailed, TimelineError, UnreadableFile
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux")
 
@@ -21,10 +21,8 @@ pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="workers are for
 @pytest.fixture(params=[1, 2, 3], ids=["one-worker", "two-workers", "three-workers"])
 def workers(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
     """Fork however small the file, in blocks of 2,000 bytes, so that every worker has several."""
-    monkeypatch.setattr(intake, "FORK_FROM_BYTES", 0)
-    monkeypatch.setattr(intake, "MAX_WORKERS", request.param)
+    monkeypatch.setenv("TIMELINE_IMPORT_WORKERS", str(request.param))
     monkeypatch.setattr(intake, "CHUNK_BYTES", 2_000)
-    monkeypatch.setattr(intake.os, "sched_getaffinity", lambda _: {0, 1, 2, 3})
     return int(request.param)
 
 
@@ -45,7 +43,7 @@ def test_workers_store_the_same_rows_in_the_same_order_as_one_process(
     forked = Timeline(db=str(tmp_path / "forked.db"))
 
     result = forked.import_file(path)
-    monkeypatch.setattr(intake, "MAX_WORKERS", 0)
+    monkeypatch.setenv("TIMELINE_IMPORT_WORKERS", "0")
     alone = Timeline(db=str(tmp_path / "alone.db"))
     alone.import_file(path)
 
@@ -131,3 +129,12 @@ def test_standard_input_is_read_by_one_worker(
         result = app.import_file("-")
 
     assert (result.new, result.already) == (2, 0)
+
+
+def test_the_number_of_workers_must_be_a_number(
+    app: Timeline, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TIMELINE_IMPORT_WORKERS", "two")
+
+    with pytest.raises(TimelineError, match="TIMELINE_IMPORT_WORKERS must be a number"):
+        app.import_file(AL_QAIM)

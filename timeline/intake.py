@@ -34,7 +34,8 @@ from timeline.validation import parse_record
 
 CHUNK_BYTES = 1 << 21  # lines parsed, sent, looked up and spooled together: about 2,500
 FORK_FROM_BYTES = 1 << 20  # smaller files are read in this process: forking would not pay
-MAX_WORKERS = 2
+MAX_WORKERS = 2  # with the importing process, enough to keep two CPUs busy
+WORKERS_VARIABLE = "TIMELINE_IMPORT_WORKERS"
 
 PlaceFacts = tuple[str, float, float, str, tuple[str, ...] | None]  # name, lat, lon, kind, aliases
 
@@ -115,9 +116,8 @@ def chunks(
 ) -> Iterator[Chunk]:
     """The lines of `file` (opened from `source`, "-" for standard input), parsed, in chunks,
     in order; `timestamp` is the import's, as JSON. `workers` forked processes parse them (by
-    default one per CPU up to MAX_WORKERS; none for a file under FORK_FROM_BYTES, on one CPU,
-    or where the platform does not fork); with none, this process does. A file without a
-    single line to parse is refused."""
+    default, see _default_workers()); with none, this process does. A file without a single
+    line to parse is refused."""
     name = label(source)
     if workers is None:
         workers = _default_workers(source)
@@ -139,7 +139,17 @@ def chunks(
 
 
 def _default_workers(source: str | Path) -> int:
-    cpus = len(os.sched_getaffinity(0)) if sys.platform == "linux" else 1
+    """TIMELINE_IMPORT_WORKERS if set (0: parse in this process); else one per CPU up to
+    MAX_WORKERS, none on one CPU or for a file under FORK_FROM_BYTES. Only Linux forks."""
+    if sys.platform != "linux":
+        return 0
+    wanted = os.environ.get(WORKERS_VARIABLE, "").strip()
+    if wanted:
+        if not wanted.isdigit():
+            msg = f"{WORKERS_VARIABLE} must be a number of processes (0: none), not {wanted!r}"
+            raise TimelineError(msg)
+        return int(wanted)
+    cpus = len(os.sched_getaffinity(0))
     if cpus < 2:
         return 0
     if str(source) != "-":
