@@ -224,19 +224,34 @@ def test_rows_spooled_to_a_file_are_stored_as_those_kept_in_memory(
     path = write_jsonl(tmp_path / "events.jsonl", [launched(), *map(captured, "abcdefgh")])
     kept, spooled = str(tmp_path / "kept.db"), str(tmp_path / "spooled.db")
     Timeline(db=kept).import_file(path)
-    monkeypatch.setattr(intake, "CHUNK_BYTES", 1_000)  # three chunks...
-    monkeypatch.setattr(Spool, "MEMORY_BYTES", 4_000)  # ...the first kept, the others spooled
-    in_file: list[bool] = []
-    add = Spool.add
-
-    def spy(spool: Spool, rows: list[Row]) -> None:
-        add(spool, rows)
-        in_file.append(spool.file is not None)
-
-    monkeypatch.setattr(Spool, "add", spy)
+    monkeypatch.setattr(intake, "CHUNK_BYTES", 1_000)  # three chunks, all to the file
+    monkeypatch.setattr(Spool, "MEMORY_BYTES", 0)
 
     Timeline(db=spooled).import_file(path)
 
-    assert in_file == [False, True, True]
     rowid_stream_version_topic = [row[:4] for row in stored_rows(kept)]
     assert [row[:4] for row in stored_rows(spooled)] == rowid_stream_version_topic
+
+
+def test_a_spool_gives_its_rows_back_in_order_from_memory_then_from_its_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(Spool, "MEMORY_BYTES", 100)
+    batches: list[list[Row]] = [[("a" * 32, n, "topic", b"x" * 40)] for n in range(5)]
+
+    with Spool(source_bytes=50) as spool:
+        for batch in batches:
+            spool.add(batch)
+
+        assert (len(spool.kept), spool.file is not None) == (2, True)
+        assert list(spool.batches()) == batches
+
+
+def test_a_large_file_or_standard_input_is_spooled_to_a_file_from_the_first_row() -> None:
+    rows: list[Row] = [("a" * 32, 1, "topic", b"x" * 40)]
+
+    for source_bytes in (Spool.MEMORY_BYTES, None):
+        with Spool(source_bytes) as spool:
+            spool.add(rows)
+
+            assert (spool.kept, spool.file is not None) == ([], True)
