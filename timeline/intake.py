@@ -1,4 +1,4 @@
-"""An import's intake: the lines of a file read, decoded, validated and made canonical.
+"""An import's intake: the lines of a file read, validated and made canonical, in chunks.
 
 Validating a line with pydantic costs as much as every rule and write after it, so on a machine
 with a second core a forked process does it while this one applies the rules (and SQLite's
