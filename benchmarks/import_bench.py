@@ -14,7 +14,8 @@ with `os.wait4`):
 
 Prints a markdown table (step, events, seconds, events/s, times the floor's time, peak RSS)
 and appends it to benchmarks/RESULTS.md with the date, the machine and the command.
-`--profile` also runs the command once under cProfile and prints where the time goes.
+`--profile` also runs the command once under cProfile and prints where the time goes, with the
+lines parsed in the importing process (TIMELINE_IMPORT_WORKERS=0): cProfile sees no other.
 """
 
 from __future__ import annotations
@@ -300,23 +301,25 @@ def append(path: Path, text: str) -> None:
 
 # --- the profile ----------------------------------------------------------------------------
 
-# (label, file suffix, function): the parts of an import, as cProfile names them
+# (label, file suffix, function): the parts of an import, as cProfile names them. The profile
+# runs with TIMELINE_IMPORT_WORKERS=0, so that parsing, done by forked workers otherwise, shows.
 PARTS = [
     ("whole command", "timeline/cli/writing.py", "import_"),
     ("write side: Timeline.import_file", "timeline/application.py", "import_file"),
-    ("  JSON -> record: pydantic validation", "timeline/validation.py", "parse_record"),
-    ("  UnitOfWork.add", "timeline/unit_of_work.py", "add"),
-    ("    EventIdClaim look-ups (batched, 500 ids a SELECT)", "timeline/application.py", "_claims"),
+    ("  lines parsed: timeline.intake (workers' share)", "timeline/intake.py", "parse_line"),
+    ("    JSON -> record: pydantic validation", "timeline/validation.py", "parse_record"),
+    ("    the record's canonical JSON (pydantic)", "timeline/registry.py", "record_json"),
     ("    content fingerprint (blake2b of the record's JSON)", "timeline/registry.py", "digest"),
+    ("    the claim's stream id (UUID 5)", "timeline/encoding.py", "claim_hex"),
+    ("    Claimed written as bytes", "timeline/encoding.py", "claimed"),
+    ("  UnitOfWork.add_parsed (the rules, in order)", "timeline/unit_of_work.py", "add_parsed"),
     ("    Operation.check (the rules)", "timeline/operation.py", "check"),
-    ("    Recorded and Claimed written as bytes", "timeline/encoding.py", "recorded"),
+    ("    Recorded written as bytes", "timeline/encoding.py", "recorded"),
     ("    gazetteer: resolve place names", "timeline/gazetteer.py", "resolve"),
     ("    gazetteer: check full places", "timeline/gazetteer.py", "check_place"),
     ("    gazetteer: learn places", "timeline/gazetteer.py", "learn"),
-    ("    new aggregate events (eventsourcing)", "eventsourcing/domain.py", "_create"),
-    ("  mapper: to_stored_event (model_dump_json)", "timeline/persistence.py", "to_stored_event"),
-    ("  pickling to the spool", "~", "<built-in method _pickle.dump>"),
-    ("  unpickling from the spool", "~", "<built-in method _pickle.load>"),
+    ("  stored claims looked up (not into an empty store)", "timeline/unit_of_work.py", "look_up"),
+    ("  rows kept, or pickled to the spool", "timeline/application.py", "add"),
     ("  SQL inserts, one transaction", "timeline/persistence.py", "append_in_one_transaction"),
     ("read models: project()", "timeline/api.py", "project"),
 ]
@@ -336,7 +339,8 @@ def profile(file: Path, db: Path, out: Path) -> str:
         "import",
         str(file),
     ]
-    subprocess.run(argv, check=True, capture_output=True)
+    in_process = {**os.environ, "TIMELINE_IMPORT_WORKERS": "0"}
+    subprocess.run(argv, check=True, capture_output=True, env=in_process)
     import pstats
 
     stats = pstats.Stats(str(out))

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import AL_QAIM, captured, launched, write_jsonl
-from timeline.application import Timeline
-from timeline.errors import ImportFailed, UnreadableFile
+from timeline import intake
+from timeline.application import Spool, Timeline
+from timeline.encoding import Row
+from timeline.errors import ConcurrentWrite, ImportFailed, UnreadableFile
 
 
 def stored_rows(db: str) -> list[tuple[object, ...]]:
@@ -181,3 +184,74 @@ def test_a_second_process_opening_the_store_sees_everything(app: Timeline, db: s
 
     assert [e.record for e in other.log()] == [e.record for e in app.log()]
     other.close()
+
+
+def test_an_import_gives_back_the_larger_page_cache_it_wrote_with(app: Timeline) -> None:
+    def cache_size() -> int:
+        with app.recorder.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
+            cursor.execute("PRAGMA cache_size")
+            return int(cursor.fetchone()[0])
+
+    before = cache_size()
+
+    app.import_file(AL_QAIM)
+
+    assert cache_size() == before
+
+
+def test_an_import_refuses_to_store_an_id_another_writer_recorded_while_it_checked(
+    app: Timeline, db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_jsonl(tmp_path / "events.jsonl", [launched(), captured("op-1/a")])
+    other = Timeline(db=db)
+    checking = intake.chunks
+
+    def meanwhile(*args: object, **kwargs: object) -> Iterator[intake.Chunk]:
+        yield from checking(*args, **kwargs)  # type: ignore[arg-type]
+        other.record(launched())  # the store was empty when the import began
+
+    monkeypatch.setattr(intake, "chunks", meanwhile)
+
+    with pytest.raises(ConcurrentWrite, match="nothing was stored"):
+        app.import_file(path)
+    assert [e.record.id for e in app.log()] == ["op-1/launched"]
+    other.close()
+
+
+def test_rows_spooled_to_a_file_are_stored_as_those_kept_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_jsonl(tmp_path / "events.jsonl", [launched(), *map(captured, "abcdefgh")])
+    kept, spooled = str(tmp_path / "kept.db"), str(tmp_path / "spooled.db")
+    Timeline(db=kept).import_file(path)
+    monkeypatch.setattr(intake, "CHUNK_BYTES", 1_000)  # three chunks, all to the file
+    monkeypatch.setattr(Spool, "MEMORY_BYTES", 0)
+
+    Timeline(db=spooled).import_file(path)
+
+    rowid_stream_version_topic = [row[:4] for row in stored_rows(kept)]
+    assert [row[:4] for row in stored_rows(spooled)] == rowid_stream_version_topic
+
+
+def test_a_spool_gives_its_rows_back_in_order_from_memory_then_from_its_file(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(Spool, "MEMORY_BYTES", 100)
+    batches: list[list[Row]] = [[("a" * 32, n, "topic", b"x" * 40)] for n in range(5)]
+
+    with Spool(source_bytes=50) as spool:
+        for batch in batches:
+            spool.add(batch)
+
+        assert (len(spool.kept), spool.file is not None) == (2, True)
+        assert list(spool.batches()) == batches
+
+
+def test_a_large_file_or_standard_input_is_spooled_to_a_file_from_the_first_row() -> None:
+    rows: list[Row] = [("a" * 32, 1, "topic", b"x" * 40)]
+
+    for source_bytes in (Spool.MEMORY_BYTES, None):
+        with Spool(source_bytes) as spool:
+            spool.add(rows)
+
+            assert (spool.kept, spool.file is not None) == ([], True)

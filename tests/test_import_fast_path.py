@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import pytest
+
 from benchmarks.generate import generate
 from tests.conftest import AL_QAIM
+from timeline import intake
 from timeline.application import Timeline
 
 
@@ -36,7 +40,16 @@ def aggregate_state(app: Timeline, originator_id: str) -> dict[str, Any]:
     return state
 
 
-def test_an_import_stores_what_recording_each_event_would_have_stored(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "workers",
+    [0, pytest.param(2, marks=pytest.mark.skipif(sys.platform != "linux", reason="forks"))],
+    ids=["parsed-here", "parsed-by-two-workers"],
+)
+def test_an_import_stores_what_recording_each_event_would_have_stored(
+    tmp_path: Path, workers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TIMELINE_IMPORT_WORKERS", str(workers))
+    monkeypatch.setattr(intake, "CHUNK_BYTES", 20_000)
     lines = AL_QAIM.read_text("utf-8").splitlines() + [
         json.dumps(record, ensure_ascii=False) for record in generate(400, seed=7)
     ]

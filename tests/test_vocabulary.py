@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -193,3 +194,43 @@ def test_a_grade_is_reliability_then_credibility() -> None:
     record = parse_record(VALID["place_captured"])
 
     assert record.sources[0].grade == "D3"
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-Infinity", "1e999"])
+def test_coordinates_written_as_non_finite_json_numbers_are_refused(value: str) -> None:
+    line = json.dumps(with_keys(VALID["place_captured"], {"place": PLACE}))
+    line = line.replace('"lat": 34.37', f'"lat": {value}')
+
+    with pytest.raises(InvalidRecord) as refused:
+        parse_record(line)
+
+    assert refused.value.problems[0][0] == "place.lat"
+    assert "than or equal to" in refused.value.problems[0][1]
+
+
+@pytest.mark.parametrize(
+    ("url", "accepted"),
+    [
+        ("https://southfront.org/x", True),
+        ("http://a", True),
+        ("https://a b", True),  # only the scheme and the first character of the host are checked
+        ("https://é", True),
+        ("HTTPS://a", False),
+        ("ftp://a", False),
+        ("https://", False),
+        ("https:///a", False),
+        ("https:// a", False),
+        ("https://\u00a0a", False),
+        ("https://\x1ca", False),  # a separator Python's \s knows and the regex crate's does not
+        ("https://\x85a", False),
+    ],
+)
+def test_a_source_url_must_start_with_http_or_https_and_a_host(url: str, accepted: bool) -> None:
+    record = with_keys(VALID["place_lost"], {"sources": [{**SOURCE, "url": url}]})
+
+    if accepted:
+        assert parse_record(record).sources[0].url == url
+        return
+    with pytest.raises(InvalidRecord) as refused:
+        parse_record(record)
+    assert refused.value.problems == [("sources.0.url", "must be an http:// or https:// address")]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
@@ -34,31 +34,37 @@ def opened(source: str | Path) -> Iterator[BinaryIO]:
         raise UnreadableFile(f"{source}: permission denied") from None
 
 
-def numbered_lines(
-    file: BinaryIO, name: str, progress: Callable[[int], None] | None = None
-) -> Iterator[tuple[int, str | UnicodeDecodeError]]:
-    """Yield (line number, text) for each non-blank line; undecodable lines yield the error.
+def blocks(file: BinaryIO, size: int) -> Iterator[bytes]:
+    """The file in blocks of about `size` bytes, each ending where a line ends."""
+    while block := file.read(size):
+        if not block.endswith(b"\n"):
+            block += file.readline()
+        yield block
 
-    A UTF-8 byte order mark is skipped; UTF-16 is refused with a hint; a file with no
-    records at all is an error, since it is almost always the wrong file.
+
+def numbered_lines(name: str, block: bytes, first: int) -> list[tuple[int, bytes]]:
+    """(line number, bytes) of each non-blank line of a block whose first line is `first`,
+    bytes to be decoded as UTF-8. The lines are those of `for line in file`: ended by b"\n".
+
+    A UTF-8 byte order mark at the start of the file is skipped; UTF-16 is refused with a hint.
     """
-    seen = False
-    for number, raw in enumerate(file, start=1):
-        if progress is not None:
-            progress(len(raw))
-        if number == 1:
-            if raw.startswith(UTF16_BOMS):
-                raise UnreadableFile(f"{name}: the file is UTF-16; save it as UTF-8")
-            raw = raw.removeprefix(UTF8_BOM)
-        if not raw.strip():
-            continue
-        seen = True
-        try:
-            yield number, raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            yield number, error
-    if not seen:
-        raise UnreadableFile(f"{name}: the file is empty: no events to import")
+    lines = block.split(b"\n")
+    last = lines.pop()  # b"" when the block ends with a line's end
+    numbered = [(number, raw + b"\n") for number, raw in enumerate(lines, first) if raw.strip()]
+    if last.strip():
+        numbered.append((first + len(lines), last))
+    if first == 1:
+        if block.startswith(UTF16_BOMS):
+            raise UnreadableFile(f"{name}: the file is UTF-16; save it as UTF-8")
+        if numbered and numbered[0][0] == 1 and block.startswith(UTF8_BOM):
+            stripped = numbered[0][1].removeprefix(UTF8_BOM)
+            numbered[0:1] = [(1, stripped)] if stripped.strip() else []
+    return numbered
+
+
+def empty_file(name: str) -> UnreadableFile:
+    """A file with no records at all: almost always the wrong file."""
+    return UnreadableFile(f"{name}: the file is empty: no events to import")
 
 
 def describe_undecodable(error: UnicodeDecodeError) -> str:

@@ -8,9 +8,10 @@ from uuid import UUID
 
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import ApplicationRecorder, Mapper, StoredEvent
-from eventsourcing.sqlite import SQLiteAggregateRecorder
 from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import BaseModel
+
+from timeline.encoding import Row, stored_event
 
 
 class PydanticMapper(Mapper[Any]):
@@ -49,6 +50,25 @@ def select_first_events(
     return found
 
 
+def select_first_states(
+    recorder: ApplicationRecorder, originator_ids: Sequence[str]
+) -> list[bytes]:
+    """The state of the first stored event of each of these streams (ids as hex) that exists."""
+    if not type(recorder).__module__.startswith("eventsourcing.sqlite"):
+        return [s.state for s in select_first_events(recorder, [UUID(i) for i in originator_ids])]
+    found: list[bytes] = []
+    for start in range(0, len(originator_ids), 500):
+        chunk = originator_ids[start : start + 500]
+        statement = (
+            f"SELECT state FROM {recorder.events_table_name} WHERE originator_version = 1 "  # type: ignore[attr-defined]
+            f"AND originator_id IN ({', '.join('?' * len(chunk))})"
+        )
+        with recorder.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
+            cursor.execute(statement, chunk)
+            found += [row[0] for row in cursor.fetchall()]
+    return found
+
+
 def _first_events_sqlite(recorder: Any, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
     statement = (
         f"SELECT originator_id, originator_version, topic, state FROM "
@@ -60,10 +80,13 @@ def _first_events_sqlite(recorder: Any, originator_ids: Sequence[UUID]) -> list[
         return [StoredEvent(UUID(row[0]), row[1], row[2], row[3]) for row in cursor.fetchall()]
 
 
+APPEND_CACHE_KIB = 256 * 1024  # SQLite's page cache while appending many rows at once
+
+
 def append_in_one_transaction(
-    recorder: ApplicationRecorder, batches: Iterable[Sequence[StoredEvent]]
+    recorder: ApplicationRecorder, batches: Iterable[Sequence[Row]]
 ) -> int:
-    """Insert every batch, then commit once: all of them are stored, or none is.
+    """Insert every batch of rows, then commit once: all of them are stored, or none is.
 
     eventsourcing's `insert_events()` commits per call; an import must not, so this opens the
     recorder's own transaction and uses its own insert statements inside it.
@@ -75,26 +98,37 @@ def append_in_one_transaction(
         return _append_postgres(recorder, batches)
     total = 0
     for batch in batches:  # other recorders: one transaction per batch
-        recorder.insert_events(batch)
+        recorder.insert_events([stored_event(row) for row in batch])
         total += len(batch)
     return total
 
 
-def _append_sqlite(recorder: Any, batches: Iterable[Sequence[StoredEvent]]) -> int:
+def _append_sqlite(recorder: Any, batches: Iterable[Sequence[Row]]) -> int:
+    """The rows as eventsourcing's SQLite recorder inserts them (one `executemany` a batch:
+    rowids, the notification ids, follow the order of the rows).
+
+    A large transaction is given a larger page cache while it runs: with the default 2 MiB,
+    the primary key's B-tree (stream ids are random UUIDs) spills to the WAL and is read back
+    again and again; at 1,000,000 events the inserts take a third less time with 256 MiB."""
     total = 0
-    insert = SQLiteAggregateRecorder._insert_events  # executemany; rowids follow insertion order
     with recorder.datastore.transaction(commit=True) as cursor:
-        for batch in batches:
-            insert(recorder, cursor, batch)
-            total += len(batch)
+        cursor.execute("PRAGMA cache_size")
+        (cache_size,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA cache_size = {-APPEND_CACHE_KIB}")
+        try:
+            for batch in batches:
+                cursor.executemany(recorder.insert_events_statement, batch)
+                total += len(batch)
+        finally:
+            cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")
     return total
 
 
-def _append_postgres(recorder: Any, batches: Iterable[Sequence[StoredEvent]]) -> int:
+def _append_postgres(recorder: Any, batches: Iterable[Sequence[Row]]) -> int:
     total = 0
     with recorder.datastore.get_connection() as conn, conn.transaction():
         for batch in batches:
             with conn.cursor() as cursor:  # locks the table and notifies, as save() does
-                recorder._insert_stored_events(cursor, batch)
+                recorder._insert_stored_events(cursor, [stored_event(row) for row in batch])
             total += len(batch)
     return total

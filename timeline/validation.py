@@ -8,7 +8,7 @@ from pydantic import BaseModel, Discriminator, TypeAdapter, ValidationError, cre
 from pydantic.fields import FieldInfo
 
 from timeline.errors import InvalidRecord
-from timeline.events import ONE_LINE, RECORD, TYPES, UNCHANGEABLE, Event, Frozen
+from timeline.events import ONE_LINE, RECORD, TYPES, UNCHANGEABLE, URL_PATTERN, Event, Frozen
 
 _JSON = TypeAdapter(Any)
 _PLACE_TAGS = {"place object", "place name"}
@@ -52,6 +52,8 @@ def _message(detail: Any, event_type: str | None, key: str) -> str:
     if kind == "string_pattern_mismatch":
         if detail["ctx"]["pattern"] == ONE_LINE:
             return "must be one line of text, without control characters"
+        if detail["ctx"]["pattern"] == URL_PATTERN:
+            return "must be an http:// or https:// address"
         return _PATTERNS.get(key, str(detail["msg"]))
     if kind == "missing":
         return f"required by {event_type}" if event_type else "required"
