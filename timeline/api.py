@@ -45,8 +45,17 @@ class OpsTimeline:
 
     def __init__(self, db: str | None = None, *, views: str | None = None) -> None:
         self.db = choose_db(db)
-        self.views = Views(views or views_path(self.db))
+        self._views_path = views or views_path(self.db)
+        self._views: Views | None = None
         self._app: Timeline | None = None
+
+    @property
+    def views(self) -> Views:
+        """The read models, opened (and made, if new) on first use: an import that does not
+        project never touches them."""
+        if self._views is None:
+            self._views = Views(self._views_path)
+        return self._views
 
     @property
     def app(self) -> Timeline:
@@ -163,7 +172,8 @@ class OpsTimeline:
             yield db
 
     def close(self) -> None:
-        self.views.close()
+        if self._views is not None:
+            self._views.close()
         if self._app is not None:
             self._app.close()
             self._app = None
