@@ -285,12 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         *latency_table(latencies),
     ]
-    table = "\n".join(lines) + "\n"
-    print(table)
-    if not options.no_record:
-        with RESULTS.open("a", encoding="utf-8") as results:
-            results.write("\n" + table)
-    return 0
+    return _publish(lines, options)
 
 
 def questions_only(options: argparse.Namespace) -> int:
@@ -313,6 +308,11 @@ def questions_only(options: argparse.Namespace) -> int:
         "",
         *latency_table(latencies),
     ]
+    return _publish(lines, options)
+
+
+def _publish(lines: list[str], options: argparse.Namespace) -> int:
+    """Print the table and, unless told not to, append it to RESULTS.md."""
     table = "\n".join(lines) + "\n"
     print(table)
     if not options.no_record:
