@@ -8,15 +8,14 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from projections import images
 from tests.conftest import AL_QAIM
+from tests.test_figures import OPERATION, event
 from timeline.api import OpsTimeline
 
-OPERATION = "al-qaim-2017"
 SCRIPT = '<script>alert("pwned")</script>'
 # Where a page can make the browser fetch something: <script src>, <link href>, <img src>,
 # <iframe src>, CSS url() and @import.
@@ -25,12 +24,6 @@ FETCHES = re.compile(
     r"""|url\(\s*["']?(?P<css>[^"')]+)|@import\s+["'](?P<imported>[^"']+)""",
     re.IGNORECASE,
 )
-
-
-def event(event_id: str, event_type: str, occurred: str, **keys: Any) -> dict[str, Any]:
-    source = {"outlet": "Reuters", "reliability": "B", "credibility": "2", "published": occurred}
-    return {"id": f"{OPERATION}/{event_id}", "type": event_type, "operation": OPERATION,
-            "occurred": occurred, "sources": [source], **keys}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
