@@ -189,24 +189,24 @@ NEEDED_WHILE_PROJECTING = {("history", ("event_id",)), ("history", ("target",))}
 
 
 def indexes(tables: Iterable[str] = TABLES) -> dict[str, str]:
-    """Name -> CREATE statement of each index of these tables, named as sqlite-utils names
-    them."""
+    """Name -> CREATE statement of each index of these tables."""
     found = {}
     for table in tables:
         for columns in TABLES[table]["indexes"]:  # type: ignore[attr-defined]
-            name = f"idx_{table}_{'_'.join(columns)}"
             listed = ", ".join(f"[{column}]" for column in columns)
+            name = _index_name(table, columns)
             found[name] = f"CREATE INDEX IF NOT EXISTS [{name}] ON [{table}] ({listed})"
     return found
 
 
 def deferred_indexes() -> dict[str, str]:
     """The indexes a bulk catch-up drops at its first page and builds at its end."""
-    return {
-        name: statement
-        for name, statement in indexes(DEFERRABLE).items()
-        if not any(name == f"idx_{t}_{'_'.join(c)}" for t, c in NEEDED_WHILE_PROJECTING)
-    }
+    kept = {_index_name(table, columns) for table, columns in NEEDED_WHILE_PROJECTING}
+    return {name: sql for name, sql in indexes(DEFERRABLE).items() if name not in kept}
+
+
+def _index_name(table: str, columns: Iterable[str]) -> str:
+    return f"idx_{table}_{'_'.join(columns)}"  # as sqlite-utils names them
 
 
 def align_indexes(cursor: sqlite3.Cursor) -> None:
