@@ -136,9 +136,9 @@ def catch_up(
     already, is projected in bulk: the indexes that only questions use, and the full-text
     index, are dropped at the first page and built once at the end, which is faster than
     keeping them row by row (building them again costs in proportion to every event, hence
-    the second condition). Until then, questions still get
-    right answers, slowly, but a text search misses what the bulk has projected so far; a
-    crash in between leaves a mark, and the next catch-up finishes the job.
+    the second condition). Until then, questions still get right answers, slowly, but a text
+    search misses what the bulk has projected so far; a crash in between leaves a mark, and
+    the next catch-up finishes the job.
 
     `progress` is told how far each page moved the position in the store's log (which also
     holds events the read models skip), so that it adds up to the backlog it started from.
