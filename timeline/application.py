@@ -149,7 +149,7 @@ class Timeline(Application[Any]):
                     spool.add(rows)
             if total_errors:
                 raise ImportFailed(errors, total_errors)
-            self._append_rows(spool.batches())
+            self._append_rows(spool.batches(), rows=spool.rows)
         self._take_snapshots_of(unit)
         return Imported(new, already)
 
@@ -173,9 +173,9 @@ class Timeline(Application[Any]):
         """Append in one transaction; a conflict or a locked store becomes a user's error."""
         self._append_rows([encoding.row(stored) for stored in batch] for batch in batches)
 
-    def _append_rows(self, batches: Iterable[Sequence[Row]]) -> None:
+    def _append_rows(self, batches: Iterable[Sequence[Row]], rows: int = 0) -> None:
         try:
-            append_in_one_transaction(self.recorder, batches)
+            append_in_one_transaction(self.recorder, batches, rows=rows)
         except IntegrityError:
             raise ConcurrentWrite(
                 "another writer recorded into the same operation (or the same event id) "
@@ -241,6 +241,7 @@ class Spool:
         self.keep_bytes = self.MEMORY_BYTES if small else 0
         self.kept: list[list[Row]] = []
         self.kept_bytes = 0
+        self.rows = 0
         self.file: IO[bytes] | None = None
 
     def __enter__(self) -> Spool:
@@ -252,6 +253,7 @@ class Spool:
             self.file.close()
 
     def add(self, rows: list[Row]) -> None:
+        self.rows += len(rows)
         if self.file is None:
             self.kept_bytes += sum(len(row[3]) for row in rows)
             if self.kept_bytes <= self.keep_bytes:
