@@ -9,7 +9,7 @@ holding `<script>` shows as text. A source's address becomes a link only when it
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -70,11 +70,28 @@ def page(
     generated: datetime | None = None,
 ) -> str:
     """The whole page: a summary, the figures, the timeline, the claims in doubt, the sources."""
+    return "".join(
+        parts(operation=operation, events=events, sources=sources, claims=claims,
+              figures=figures, generated=generated)
+    )  # fmt: skip
+
+
+def parts(
+    *,
+    operation: dict[str, Any],
+    events: Rows,
+    sources: Rows,
+    claims: Rows,
+    figures: Sequence[go.Figure],
+    generated: datetime | None = None,
+) -> Iterator[str]:
+    """The page in pieces, for writing as they come: a large operation's page is tens of
+    megabytes, and holding it whole (with its tables' rows) took ten times that."""
     from plotly.offline import get_plotlyjs
 
     slug = _e(operation["operation"])
     generated = generated or datetime.now(UTC)
-    parts = [
+    pieces = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
@@ -91,7 +108,7 @@ def page(
         '<h2 id="figures">Figures</h2>',
         '<p class="legend">Hover over a point for its events, sources and grades; drag the map\'s '
         "slider to see control on another day.</p>",
-        *(_figure(figure, n) for n, figure in enumerate(figures)),
+        *(_figure(figure, n) for n, figure in enumerate(figures)),  # each drawn when written
         '<h2 id="timeline">Timeline</h2>',
         '<p class="legend">In order of occurrence; dates as written (EDTF: <code>~</code> about, '
         "<code>?</code> uncertain), with their possible range when fuzzy.</p>",
@@ -108,7 +125,12 @@ def page(
         "The events themselves are never edited: corrections and retractions are later events.",
         "</footer></body></html>",
     ]
-    return "\n".join(parts) + "\n"
+    for piece in pieces:
+        if isinstance(piece, str):
+            yield piece
+        else:
+            yield from piece
+        yield "\n"
 
 
 def _summary(operation: dict[str, Any]) -> str:
@@ -130,41 +152,40 @@ def _summary(operation: dict[str, Any]) -> str:
     return f'<dl class="summary">{cells}</dl>'
 
 
-def _figure(figure: go.Figure, n: int) -> str:
+def _figure(figure: go.Figure, n: int) -> Iterator[str]:
     height = figure.layout.height or 520
     div = figure.to_html(
         full_html=False, include_plotlyjs=False, config=CONFIG, div_id=f"figure-{n}",
         default_width="100%", default_height=f"{height}px",
     )  # fmt: skip
-    return f'<div class="figure">{div}</div>'
+    yield f'<div class="figure">{div}</div>'
 
 
-def _timeline(events: Rows) -> str:
+def _timeline(events: Rows) -> Iterator[str]:
     head = ("occurred", "type", "place", "by", "strength", "casualties", "sources", "status",
             "notes", "event")  # fmt: skip
-    rows = []
-    for event in events:
+
+    def row(event: dict[str, Any]) -> list[Any]:
         by = " + ".join(side for side in (event["attackers"], event["supporters"]) if side)
-        rows.append(
-            [
-                ("date", _e(event["occurred"]) + _range(event)),
-                _e(_words(event["type"])),
-                _e(event["place"]),
-                _e(by),
-                _triple(event, "strength"),
-                _triple(event, "casualties"),
-                f"{_e(event['outlets'])} {_grades(event['grades'])}",
-                _e(event["status"]),
-                ("note", _e(event["notes"])),
-                _id(event["id"]),
-            ]
-        )
-    return _table(head, rows, "No events recorded.")
+        return [
+            ("date", _e(event["occurred"]) + _range(event)),
+            _e(_words(event["type"])),
+            _e(event["place"]),
+            _e(by),
+            _triple(event, "strength"),
+            _triple(event, "casualties"),
+            f"{_e(event['outlets'])} {_grades(event['grades'])}",
+            _e(event["status"]),
+            ("note", _e(event["notes"])),
+            _id(event["id"]),
+        ]
+
+    return _table(head, map(row, events), "No events recorded.")
 
 
-def _claims(claims: Rows) -> str:
+def _claims(claims: Rows) -> Iterator[str]:
     head = ("claim", "occurred", "type", "place", "grades", "why", "event")
-    rows = [
+    rows = (
         [
             f'<span class="weak">{_e(c["claim"])}</span>',
             ("date", _e(c["occurred"])),
@@ -175,11 +196,11 @@ def _claims(claims: Rows) -> str:
             _id(c["event_id"]),
         ]
         for c in claims
-    ]
+    )
     return _table(head, rows, "None: no claim is contested, corrected or on one weak source.")
 
 
-def _sources(sources: Rows) -> str:
+def _sources(sources: Rows) -> Iterator[str]:
     """Each outlet with how many claims it carries at which grades, then every source."""
     outlets: dict[str, list[str]] = {}
     for s in sources:
@@ -192,7 +213,7 @@ def _sources(sources: Rows) -> str:
     ]
     addresses = any(s["url"] for s in sources)
     head = ("outlet", "grade", "published", "event", "place", "what it said")
-    rows = [
+    rows = (
         [
             _e(s["outlet"]),
             _grades(s["grade"]) + f'<br><span class="legend">{_e(_grade_words(s))}</span>',
@@ -203,9 +224,10 @@ def _sources(sources: Rows) -> str:
             *([_link(s["url"])] if addresses else []),
         ]
         for s in sources
-    ]
-    table = _table((*head, "address") if addresses else head, rows, "No sources.")
-    return f"<ul>{''.join(lines)}</ul>{table}" if sources else table
+    )
+    if sources:
+        yield f"<ul>{''.join(lines)}</ul>"
+    yield from _table((*head, "address") if addresses else head, rows, "No sources.")
 
 
 def _grade_legend() -> str:
@@ -217,12 +239,16 @@ def _grade_legend() -> str:
     )
 
 
-def _table(head: Sequence[str], rows: list[list[Any]], empty: str) -> str:
-    if not rows:
-        return f'<p class="legend">{empty}</p>'
+def _table(head: Sequence[str], rows: Iterable[list[Any]], empty: str) -> Iterator[str]:
+    """A table, a row at a time (a paragraph saying `empty` when there is none)."""
     header = "".join(f"<th>{h}</th>" for h in head)
-    body = "".join("<tr>" + "".join(_cell(cell) for cell in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>"
+    started = False
+    for row in rows:
+        if not started:
+            yield f"<table><thead><tr>{header}</tr></thead><tbody>"
+            started = True
+        yield "<tr>" + "".join(_cell(cell) for cell in row) + "</tr>"
+    yield "</tbody></table>" if started else f'<p class="legend">{empty}</p>'
 
 
 def _cell(cell: str | tuple[str, str]) -> str:

@@ -8,10 +8,11 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from projections import images
+from projections import images, report
 from tests.conftest import AL_QAIM
 from tests.test_figures import OPERATION, event
 from timeline.api import OpsTimeline
@@ -112,3 +113,26 @@ def test_the_report_renders_in_chromium_with_the_network_off(page: Path) -> None
 
     assert dom.count('class="plot-container plotly"') == 4  # every figure drawn
     assert dom.count('class="main-svg"') >= 4
+
+
+def test_a_report_that_fails_half_written_leaves_the_last_whole_one_in_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ops = OpsTimeline(str(tmp_path / "timeline.db"))
+    ops.import_file(AL_QAIM)
+    path = ops.report(OPERATION, tmp_path / "report.html")
+    whole = path.read_bytes()
+    real = report.parts
+
+    def failing(**rows: Any) -> Iterator[str]:
+        pieces = real(**rows)
+        yield next(pieces)
+        raise MemoryError("the machine ran out half way")
+
+    monkeypatch.setattr(report, "parts", failing)
+
+    with pytest.raises(MemoryError):
+        ops.report(OPERATION, path)
+    assert path.read_bytes() == whole
+    assert sorted(p.name for p in tmp_path.iterdir() if "report" in p.name) == ["report.html"]
+    ops.close()

@@ -216,7 +216,7 @@ class OpsTimeline:
 
         with self._read(as_recorded, known_by) as db:
             slug = queries.find_operation(db, operation)
-            page = report.page(
+            pieces = report.parts(
                 operation=next(o for o in queries.operations(db) if o["operation"] == slug),
                 events=queries.show(db, slug),
                 sources=queries.operation_sources(db, slug),
@@ -224,8 +224,15 @@ class OpsTimeline:
                 figures=[self._figure(db, kind, [slug], None) for kind in figures.KINDS],
             )
         path = Path(path)
-        try:
-            path.write_text(page, "utf-8")
+        partial = path.with_name(f".{path.name}.partial")
+        try:  # written as it is made, into a file that takes the page's name once whole
+            try:
+                with partial.open("w", encoding="utf-8") as out:
+                    out.writelines(pieces)
+            except BaseException:
+                partial.unlink(missing_ok=True)
+                raise
+            partial.replace(path)
         except OSError as error:
             raise TimelineError(f"cannot write {path}: {error.strerror}") from None
         return path
