@@ -60,22 +60,6 @@ footer { margin-top: 40px; font-size: 12.5px; color: #777; }
 """
 
 
-def page(
-    *,
-    operation: dict[str, Any],
-    events: Rows,
-    sources: Rows,
-    claims: Rows,
-    figures: Sequence[go.Figure],
-    generated: datetime | None = None,
-) -> str:
-    """The whole page: a summary, the figures, the timeline, the claims in doubt, the sources."""
-    return "".join(
-        parts(operation=operation, events=events, sources=sources, claims=claims,
-              figures=figures, generated=generated)
-    )  # fmt: skip
-
-
 def parts(
     *,
     operation: dict[str, Any],
@@ -85,8 +69,9 @@ def parts(
     figures: Sequence[go.Figure],
     generated: datetime | None = None,
 ) -> Iterator[str]:
-    """The page in pieces, for writing as they come: a large operation's page is tens of
-    megabytes, and holding it whole (with its tables' rows) took ten times that."""
+    """The whole page, in pieces to write as they come: a summary, the figures, the timeline,
+    the claims in doubt, the sources. A large operation's page is tens of megabytes, and
+    holding it whole (with its tables' cells) took ten times that."""
     from plotly.offline import get_plotlyjs
 
     slug = _e(operation["operation"])
