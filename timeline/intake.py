@@ -20,7 +20,6 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable, Iterator
-from multiprocessing.connection import Connection, Pipe
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
@@ -29,6 +28,7 @@ from timeline.encoding import claim_hex
 from timeline.errors import RecordRejected, TimelineError
 from timeline.events import Event, Place, ReportCorrected, ReportRetracted
 from timeline.jsonl import blocks, describe_undecodable, empty_file, label, numbered_lines
+from timeline.pipes import Receiver, Sender, pipe
 from timeline.registry import digest, record_json
 from timeline.validation import parse_record
 
@@ -184,7 +184,7 @@ def _work(
     timestamp: bytes,
     worker: int,
     workers: int,
-    sender: Connection,
+    sender: Sender,
 ) -> None:
     """A forked process: parse its blocks and send each, then "end"; or the error that
     stopped it (an unreadable file, or a bug's traceback)."""
@@ -213,11 +213,11 @@ def _from_workers(
     standard input first, which is the file they are to read when it is "-"."""
     sys.stdout.flush()  # else a child would write what waits in these buffers a second time
     sys.stderr.flush()
-    receivers: list[Connection] = []
+    receivers: list[Receiver] = []
     children: list[int] = []
     try:
         for worker in range(workers):
-            receiver, sender = Pipe(duplex=False)
+            receiver, sender = pipe()
             pid = os.fork()
             if pid == 0:  # the child: it never returns, whatever happens
                 try:
