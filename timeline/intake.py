@@ -20,6 +20,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable, Iterator
+from multiprocessing.connection import Connection, Pipe
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
@@ -28,7 +29,6 @@ from timeline.encoding import claim_hex
 from timeline.errors import RecordRejected, TimelineError
 from timeline.events import Event, Place, ReportCorrected, ReportRetracted
 from timeline.jsonl import blocks, describe_undecodable, empty_file, label, numbered_lines
-from timeline.pipes import Receiver, Sender, pipe
 from timeline.registry import digest, record_json
 from timeline.validation import parse_record
 
@@ -186,7 +186,7 @@ def _work(
     timestamp: bytes,
     worker: int,
     workers: int,
-    sender: Sender,
+    sender: Connection,
 ) -> None:
     """A forked process: parse its blocks and send each, then "end"; or the error that
     stopped it (an unreadable file, or a bug's traceback)."""
@@ -215,11 +215,11 @@ def _from_workers(
     standard input first, which is the file they are to read when it is "-"."""
     sys.stdout.flush()  # else a child would write what waits in these buffers a second time
     sys.stderr.flush()
-    receivers: list[Receiver] = []
+    receivers: list[Connection] = []
     children: list[int] = []
     try:
         for worker in range(workers):
-            receiver, sender = pipe()
+            receiver, sender = Pipe(duplex=False)
             pid = os.fork()
             if pid == 0:  # the child: it never returns, whatever happens
                 try:
