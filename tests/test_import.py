@@ -73,6 +73,26 @@ def test_every_bad_line_is_listed_with_its_file_line_and_field(
     assert str(failed.value).endswith("nothing was imported (2 errors)")
 
 
+def test_a_place_is_found_by_its_name_on_every_line_and_an_unknown_name_refused_on_every_line(
+    app: Timeline, tmp_path: Path
+) -> None:
+    records = [
+        launched(),
+        captured("op-1/a"),
+        captured("op-1/b", place="Nowhere"),
+        captured("op-1/c", place="al-Qaim"),
+        captured("op-1/d", place="Al Qa'im"),
+        captured("op-1/e", place="al-Qaim"),
+        captured("op-1/f", place="Nowhere"),
+    ]
+    path = write_jsonl(tmp_path / "names.jsonl", records)
+
+    with pytest.raises(ImportFailed) as failed:
+        app.import_file(path)
+
+    assert [(e.line, e.field) for e in failed.value.errors] == [(3, "place"), (7, "place")]
+
+
 def test_only_the_first_fifty_errors_are_listed_then_a_count_of_the_rest(
     app: Timeline, tmp_path: Path
 ) -> None:

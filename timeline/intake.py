@@ -63,6 +63,8 @@ class Refused(NamedTuple):
 
 
 Chunk = list[Parsed | Refused]
+_new = tuple.__new__  # a NamedTuple made from a tuple, without its __new__()'s Python call
+_PARSED_FIELDS = len(Parsed._fields)
 
 
 def parse_line(line: int, raw: bytes, timestamp: bytes) -> Parsed | Refused:
@@ -84,10 +86,10 @@ def parse_line(line: int, raw: bytes, timestamp: bytes) -> Parsed | Refused:
     claim = claim_hex(record.id)
     claimed = encoding.claimed(claim, record.id, record.operation, fingerprint, timestamp)
     # interned: the Operation keeps every record's type, and a chunk pickles each once
-    return Parsed(
+    return _new(Parsed, (
         line, record.id, sys.intern(record.type), sys.intern(record.operation), place, content,
         fingerprint, claim, claimed, rare,
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 def place_of(facts: PlaceFacts) -> Place:
@@ -175,7 +177,7 @@ def _parsed(
 
 
 def _typed(line: tuple[Any, ...]) -> Parsed | Refused:
-    return tuple.__new__(Parsed if len(line) == len(Parsed._fields) else Refused, line)
+    return _new(Parsed if len(line) == _PARSED_FIELDS else Refused, line)
 
 
 def _work(

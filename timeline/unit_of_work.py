@@ -66,6 +66,7 @@ class UnitOfWork:
         self.operations: dict[str, Operation] = {}
         self.streams: dict[str, encoding.Stream] = {}
         self.places_applied: set[PlaceFacts] = set()  # places given in full, checked, learnt
+        self.names_resolved: set[str] = set()  # places named, found in the gazetteer
         self.gazetteer = self._get(Gazetteer.create_id()) or Gazetteer()
         self.claims: dict[str, int] = {}  # ids claimed so far: id -> _claim(digest, line)
         self.looked_up: set[str] = set()
@@ -119,35 +120,37 @@ class UnitOfWork:
         ):
             return []
         gazetteer = self.gazetteer
+        rare = parsed.record
         record = subject(parsed)
         place = parsed.place
         places: list[tuple[Place, str]] = []
-        if parsed.record is not None:
-            places = self._places(parsed.record)
+        if rare is not None:
+            places = self._places(rare)
         elif isinstance(place, tuple):
             # A place given again exactly as before passes check_place() again (names keep
             # their place, places their coordinates) and teaches the gazetteer nothing new.
             if place not in self.places_applied:
                 places.append((place_of(place), "place"))
-        elif place is not None:
-            gazetteer.resolve(place)
+        elif place is not None and place not in self.names_resolved:
+            gazetteer.resolve(place)  # a name, once known, stays known
+            self.names_resolved.add(place)
         operation = self.operations.get(parsed.operation) or self._operation(parsed.operation)
         for full, field in places:
             gazetteer.check_place(full, field)
         operation.check(record, unlaunched=self.unlaunched)
         for full, _ in places:
             gazetteer.learn(full)
-        if places and parsed.record is None:
+        if places and rare is None:
             self.places_applied.add(place)  # type: ignore[arg-type]
         self.claims[event_id] = _claim(fingerprint, parsed.line)
         rows = []
-        if gazetteer.pending_events or operation.pending_events:
+        if gazetteer._pending_events or operation._pending_events:
             pending = [*gazetteer.collect_events(), *operation.collect_events()]
             rows = [encoding.row(self.mapper.to_stored_event(event)) for event in pending]
         operation.apply_record(record)  # what the Recorded event's mutate() does
-        version = operation.version + 1
-        operation.version = version
-        operation.modified_on = self.timestamp
+        version = operation._version + 1  # what it does to the aggregate's version and clock,
+        operation._version = version  # without their properties' calls
+        operation._modified_on = self.timestamp
         stream = self.streams[parsed.operation]
         rows.append(encoding.recorded(stream, version, self.timestamp_json, parsed.content))
         rows.append((parsed.claim, 1, encoding.CLAIMED_TOPIC, parsed.claimed))
