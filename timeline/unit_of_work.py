@@ -144,13 +144,13 @@ class UnitOfWork:
             self.places_applied.add(place)  # type: ignore[arg-type]
         self.claims[event_id] = _claim(fingerprint, parsed.line)
         rows = []
-        if gazetteer._pending_events or operation._pending_events:
+        if gazetteer.pending_events or operation.pending_events:
             pending = [*gazetteer.collect_events(), *operation.collect_events()]
             rows = [encoding.row(self.mapper.to_stored_event(event)) for event in pending]
         operation.apply_record(record)  # what the Recorded event's mutate() does
-        version = operation._version + 1  # what it does to the aggregate's version and clock,
-        operation._version = version  # without their properties' calls
-        operation._modified_on = self.timestamp
+        version = operation.version + 1
+        operation.version = version
+        operation.modified_on = self.timestamp
         stream = self.streams[parsed.operation]
         rows.append(encoding.recorded(stream, version, self.timestamp_json, parsed.content))
         rows.append((parsed.claim, 1, encoding.CLAIMED_TOPIC, parsed.claimed))
