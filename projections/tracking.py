@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from eventsourcing.persistence import ApplicationRecorder, Tracking
@@ -25,6 +25,7 @@ from timeline.bulk import no_cycle_collection
 from timeline.errors import TimelineError
 
 BULK_FROM = 20_000  # a backlog at least this long is projected in bulk
+BULK_PAGE_SIZE = 20_000  # events a page of a bulk catch-up: fewer commits, and WAL writes
 
 
 class ViewsRecorder(SQLiteTrackingRecorder):
@@ -126,7 +127,7 @@ def catch_up(
     name: str,
     recorder: ViewsRecorder,
     *,
-    page_size: int = PAGE_SIZE,
+    page_size: int | None = None,
     progress: Callable[[int], Any] | None = None,
     bulk_from: int | None = None,
 ) -> int:
@@ -140,6 +141,7 @@ def catch_up(
     search misses what the bulk has projected so far; a crash in between leaves a mark, and
     the next catch-up finishes the job.
 
+    `page_size`: events a page (and a transaction); by default more in bulk than not.
     `progress` is told how far each page moved the position in the store's log (which also
     holds events the read models skip), so that it adds up to the backlog it started from.
     """
@@ -150,20 +152,18 @@ def catch_up(
     recorder.check_source(identity, position, last)
     backlog, least = last - position, BULK_FROM if bulk_from is None else bulk_from
     bulk = (backlog >= least and backlog >= position) or recorder.in_bulk()
+    if page_size is None:
+        page_size = BULK_PAGE_SIZE if bulk else PAGE_SIZE
     done = 0
     with no_cycle_collection():
         while True:
-            page = source.select_notifications(
-                position, limit=page_size, topics=TOPICS, inclusive_of_start=False
-            )
+            page = read_page(source, position, page_size)
             if not page:
                 break
-            start, position = position, page[-1].id
+            start, position = position, page[-1][0]
             recorder.write(
                 Tracking(name, position),
-                lambda projector, page=page: projector.apply_all(
-                    (n.id, n.topic, n.state) for n in page
-                ),
+                lambda projector, page=page: projector.apply_all(page),
                 bulk=bulk,
             )
             done += len(page)
@@ -173,3 +173,28 @@ def catch_up(
         recorder.finish_bulk()
     recorder.refresh()
     return done
+
+
+def read_page(
+    source: ApplicationRecorder, after: int, limit: int
+) -> Sequence[tuple[int, str, bytes]]:
+    """(position, topic, state) of the next `limit` stored events the read models project.
+
+    From an SQLite store, read with plain SQL: eventsourcing's `select_notifications` makes
+    a Notification and a UUID of every row, which the projector never uses (a quarter of the
+    time the catch-up spends reading)."""
+    if not type(source).__module__.startswith("eventsourcing.sqlite"):
+        return [
+            (n.id, n.topic, n.state)
+            for n in source.select_notifications(
+                after, limit=limit, topics=TOPICS, inclusive_of_start=False
+            )
+        ]
+    statement = (
+        f"SELECT rowid, topic, state FROM {source.events_table_name} "  # type: ignore[attr-defined]
+        f"WHERE rowid > ? AND topic IN ({', '.join('?' * len(TOPICS))}) ORDER BY rowid LIMIT ?"
+    )
+    with source.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
+        sql = cursor.sqlite_cursor
+        sql.row_factory = None  # plain tuples
+        return sql.execute(statement, (after, *TOPICS, limit)).fetchall()

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from projections import tracking
-from projections.projector import Projector
+from projections.projector import TOPICS, Projector
 from projections.tracking import ReadModelsOfAnotherStore
 from projections.views import Views
 from tests.conftest import AL_QAIM, IRAQ, ISIS, RAWA
@@ -242,3 +242,37 @@ def test_read_models_of_an_earlier_version_get_this_versions_indexes(db: str) ->
     ops.project()
 
     assert every_table(ops.views.path)["indexes"] == expected
+
+
+def test_pages_read_from_an_sqlite_store_are_its_notifications_as_eventsourcing_reads_them(
+    db: str,
+) -> None:
+    app = Timeline(db=db)
+    app.import_file(AL_QAIM)
+    notifications = app.recorder.select_notifications(
+        3, limit=5, topics=TOPICS, inclusive_of_start=False
+    )
+
+    page = tracking.read_page(app.recorder, 3, 5)
+
+    assert list(page) == [(n.id, n.topic, n.state) for n in notifications]
+    assert tracking.read_page(app.recorder, page[-1][0] + 100, 5) == []
+
+
+def test_a_bulk_catch_up_takes_larger_pages_than_one_row_by_row(
+    db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    app = Timeline(db=db)
+    app.import_file(AL_QAIM)  # 13 events
+    monkeypatch.setattr(tracking, "BULK_PAGE_SIZE", 10)
+    monkeypatch.setattr(tracking, "PAGE_SIZE", 4)
+    pages: list[int] = []
+    read_page = tracking.read_page
+    monkeypatch.setattr(
+        tracking, "read_page", lambda *args: pages.append(len(page := read_page(*args))) or page
+    )
+
+    Views(str(tmp_path / "bulk.views.db")).catch_up(app.recorder, app.name, bulk_from=1)
+    Views(str(tmp_path / "rows.views.db")).catch_up(app.recorder, app.name)
+
+    assert pages == [10, 3, 0, 4, 4, 4, 1, 0]
