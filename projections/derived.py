@@ -53,14 +53,12 @@ def refresh_stale(cursor: sqlite3.Cursor) -> None:
     cursor.execute("DELETE FROM stale WHERE kind IN ('place', 'operation')")
 
 
-def _of_stale_operations(cursor: sqlite3.Cursor) -> str:
-    """`operation IN (...)` for the stale operations, or `+operation IN (...)` (which keeps
-    SQLite off its index) when a quarter or more of them are stale: reading the table in
-    order then beats looking up each operation's rows."""
+def _most_operations_stale(cursor: sqlite3.Cursor) -> bool:
+    """Whether a quarter or more of the operations are stale: reading whole tables in order
+    then beats looking up each operation's rows through an index."""
     stale = cursor.execute("SELECT count(*) FROM stale WHERE kind = 'operation'").fetchone()[0]
     total = cursor.execute("SELECT count(*) FROM operations").fetchone()[0]
-    unindexed = "+" if stale * 4 >= total else ""
-    return f"{unindexed}operation IN ({_STALE_OPERATIONS})"
+    return bool(stale * 4 >= total)
 
 
 def refresh_control(cursor: sqlite3.Cursor) -> None:
@@ -139,7 +137,8 @@ def refresh_forces(cursor: sqlite3.Cursor) -> dict[str, str | None]:
     joining the actors to their events by their text id in SQL cost three times as much.
     """
     cursor.execute(f"DELETE FROM forces WHERE operation IN ({_STALE_OPERATIONS})")
-    of_stale = _of_stale_operations(cursor)
+    most = _most_operations_stale(cursor)
+    of_stale = f"{'+' if most else ''}operation IN ({_STALE_OPERATIONS})"  # + : no index
     events = {
         row[0]: row[1:]
         for row in cursor.execute(
@@ -150,7 +149,8 @@ def refresh_forces(cursor: sqlite3.Cursor) -> dict[str, str | None]:
     }
     forces: dict[tuple[str, str], _Force] = {}
     for event_id, operation, force, side, role in cursor.execute(
-        f"SELECT event_id, operation, force, side, role FROM actors WHERE {of_stale}"
+        "SELECT event_id, operation, force, side, role FROM actors WHERE "
+        + (of_stale if most else f"event_id IN (SELECT id FROM events WHERE {of_stale})")
     ):
         event = events.get(event_id)
         if event is None:  # retracted
