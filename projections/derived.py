@@ -17,7 +17,7 @@ import itertools
 import sqlite3
 from collections.abc import Iterable
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -39,6 +39,14 @@ _STALE_PLACES = "SELECT key FROM stale WHERE kind = 'place'"
 _STALE_OPERATIONS = "SELECT key FROM stale WHERE kind = 'operation'"
 
 
+class Recomputed(NamedTuple):
+    """The rows of the derived models for every stale place and operation."""
+
+    control: list[tuple[Any, ...]]
+    forces: list[tuple[Any, ...]]
+    operations: list[tuple[Any, ...]]
+
+
 def refresh_stale(cursor: sqlite3.Cursor) -> None:
     """Recompute control, forces and operations wherever they are stale, then clear the marks.
 
@@ -47,9 +55,31 @@ def refresh_stale(cursor: sqlite3.Cursor) -> None:
     leaves them for the next catch-up to finish. Each model is recomputed for every stale
     place or operation at once, in a few statements, not in a few statements for each.
     """
-    refresh_control(cursor)
-    sides = refresh_forces(cursor)
-    refresh_operations(cursor, sides)
+    write_stale(cursor, recompute_stale(cursor))
+
+
+def recompute_stale(cursor: sqlite3.Cursor) -> Recomputed:
+    """The derived models' rows wherever they are stale, only reading (so that it may run on
+    another connection, in another thread, while the catch-up builds its indexes)."""
+    forces, sides = forces_rows(cursor)
+    return Recomputed(control_rows(cursor), forces, operations_rows(cursor, sides))
+
+
+def write_stale(cursor: sqlite3.Cursor, rows: Recomputed) -> None:
+    """Replace the stale places' and operations' rows with these, and clear the marks."""
+    cursor.execute(f"DELETE FROM control WHERE place IN ({_STALE_PLACES})")
+    cursor.executemany(
+        "INSERT INTO control VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows.control
+    )
+    cursor.execute(f"DELETE FROM forces WHERE operation IN ({_STALE_OPERATIONS})")
+    cursor.executemany(
+        "INSERT INTO forces VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows.forces
+    )
+    cursor.execute(f"DELETE FROM operations WHERE operation IN ({_STALE_OPERATIONS})")
+    cursor.executemany(
+        "INSERT INTO operations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows.operations,
+    )
     cursor.execute("DELETE FROM stale WHERE kind IN ('place', 'operation')")
 
 
@@ -61,9 +91,8 @@ def _most_operations_stale(cursor: sqlite3.Cursor) -> bool:
     return bool(stale * 4 >= total)
 
 
-def refresh_control(cursor: sqlite3.Cursor) -> None:
+def control_rows(cursor: sqlite3.Cursor) -> list[tuple[Any, ...]]:
     """The periods of control of every stale place, from its events in order of occurrence."""
-    cursor.execute(f"DELETE FROM control WHERE place IN ({_STALE_PLACES})")
     events = cursor.execute(
         f"SELECT place, id, type, occurred_earliest, occurred_latest, attackers, defenders "
         f"FROM events WHERE place IN ({_STALE_PLACES}) AND status != 'retracted' AND type IN "
@@ -78,7 +107,7 @@ def refresh_control(cursor: sqlite3.Cursor) -> None:
              p["contested_event"], orjson.dumps(p["events"]).decode())
             for n, p in enumerate(_periods(of_place), start=1)
         ]  # fmt: skip
-    cursor.executemany("INSERT INTO control VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    return rows
 
 
 def _periods(events: Iterable[tuple[Any, ...]]) -> list[dict[str, Any]]:
@@ -127,16 +156,17 @@ class _Force:
         self.taken: set[str] = set()
 
 
-def refresh_forces(cursor: sqlite3.Cursor) -> dict[str, str | None]:
+def forces_rows(
+    cursor: sqlite3.Cursor,
+) -> tuple[list[tuple[Any, ...]], dict[str, str | None]]:
     """The force summary of every stale operation: each force's side (the one it is named
     with most, then the first in order), roles, latest strength committed (and the forces it
     is shared with), span, events and places taken; from its events that are not retracted.
-    Returns the sides of each stale operation, "A + B", which the operations model shows.
+    With them, the sides of each stale operation, "A + B", which the operations model shows.
 
     One pass over the stale operations' events and one over their actors, added up here:
     joining the actors to their events by their text id in SQL cost three times as much.
     """
-    cursor.execute(f"DELETE FROM forces WHERE operation IN ({_STALE_OPERATIONS})")
     most = _most_operations_stale(cursor)
     of_stale = f"{'+' if most else ''}operation IN ({_STALE_OPERATIONS})"  # + : no index
     events = {
@@ -187,8 +217,9 @@ def refresh_forces(cursor: sqlite3.Cursor) -> dict[str, str | None]:
             "; ".join(others) or None, found.first, found.last, len(found.events),
             len(found.taken),
         ))  # fmt: skip
-    cursor.executemany("INSERT INTO forces VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-    return {operation: " + ".join(sorted(named)) or None for operation, named in sides.items()}
+    return rows, {
+        operation: " + ".join(sorted(named)) or None for operation, named in sides.items()
+    }
 
 
 def _forces_of(event_ids: Iterable[str], cursor: sqlite3.Cursor) -> dict[str, list[str]]:
@@ -204,10 +235,9 @@ def _forces_of(event_ids: Iterable[str], cursor: sqlite3.Cursor) -> dict[str, li
     }
 
 
-def refresh_operations(cursor: sqlite3.Cursor, sides: dict[str, str | None]) -> None:
-    """The launch, conclusion, span, totals and sides (as `refresh_forces` found them) of
-    every stale operation."""
-    cursor.execute(f"DELETE FROM operations WHERE operation IN ({_STALE_OPERATIONS})")
+def operations_rows(cursor: sqlite3.Cursor, sides: dict[str, str | None]) -> list[tuple[Any, ...]]:
+    """The launch, conclusion, span, totals and sides (as `forces_rows` found them) of every
+    stale operation."""
 
     def dates_of(kind: str) -> dict[str, list[tuple[Any, ...]]]:
         found: dict[str, list[tuple[Any, ...]]] = {}
@@ -241,6 +271,4 @@ def refresh_operations(cursor: sqlite3.Cursor, sides: dict[str, str | None]) -> 
             len(launches), int(len(texts) > 1), *(conclusion or (None, None, None)),
             first, last, count, places_taken, sides.get(operation),
         ))  # fmt: skip
-    cursor.executemany(
-        "INSERT INTO operations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
-    )
+    return rows

@@ -10,8 +10,10 @@ catch-up starts after the last one.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import sqlite3
+import threading
 from collections.abc import Callable, Sequence
 from contextlib import closing
 from typing import Any
@@ -93,12 +95,50 @@ class ViewsRecorder(SQLiteTrackingRecorder):
             sql.execute("INSERT INTO events_fts (events_fts) VALUES ('rebuild')")
             sql.execute("DELETE FROM stale WHERE kind = 'bulk'")
 
-    def refresh(self) -> None:
+    def refresh(self, recomputed: Recomputing | None = None) -> None:
         """Recompute the derived models that the pages projected so far made stale (after
-        giving read models made by an earlier version the indexes this one lists)."""
+        giving read models made by an earlier version the indexes this one lists); or write
+        what `recomputed` worked out, if nothing was projected since it read the rows."""
         with self.datastore.transaction(commit=True) as cursor:
-            schema.align_indexes(cursor.sqlite_cursor)
-            derived.refresh_stale(cursor.sqlite_cursor)
+            sql = cursor.sqlite_cursor
+            schema.align_indexes(sql)
+            found = None if recomputed is None else recomputed.result()
+            if found is not None and found[0] == _state(sql):
+                derived.write_stale(sql, found[1])
+            else:
+                derived.refresh_stale(sql)
+
+
+def _state(cursor: sqlite3.Cursor) -> tuple[Any, ...]:
+    """What the derived models are computed from has not changed while this stays the same:
+    every page commits its tracking position with its rows and its stale marks."""
+    tracked = cursor.execute("SELECT * FROM tracking ORDER BY 1").fetchall()
+    (stale,) = cursor.execute("SELECT count(*) FROM stale WHERE kind != 'bulk'").fetchone()
+    return tuple(tuple(row) for row in tracked), stale
+
+
+class Recomputing(threading.Thread):
+    """The derived models recomputed on a connection of their own while this one builds
+    the indexes of a bulk catch-up: SQLite builds them without holding Python's lock, so
+    the two take turns on one CPU less than they would in turn (or use a second one)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(name="recomputing derived models", daemon=True)
+        self.path = path
+        self._found: tuple[tuple[Any, ...], derived.Recomputed] | None = None
+
+    def run(self) -> None:
+        with contextlib.suppress(sqlite3.Error), closing(sqlite3.connect(self.path)) as db:
+            db.execute("PRAGMA cache_size = -131072")
+            db.execute("BEGIN")  # one snapshot for the state and the rows
+            cursor = db.cursor()
+            state = _state(cursor)
+            self._found = state, derived.recompute_stale(cursor)
+
+    def result(self) -> tuple[tuple[Any, ...], derived.Recomputed] | None:
+        """What it found, with the state it found it in; None if it failed."""
+        self.join()
+        return self._found
 
 
 def _in_bulk(cursor: sqlite3.Cursor) -> bool:
@@ -189,9 +229,12 @@ def catch_up(
             done += len(page)
             if progress is not None:
                 progress(position - start)
+    recomputing = None
     if bulk:
+        recomputing = Recomputing(recorder.path)
+        recomputing.start()
         recorder.finish_bulk()
-    recorder.refresh()
+    recorder.refresh(recomputing)
     return done
 
 

@@ -368,3 +368,25 @@ def test_a_catch_up_refuses_a_number_of_processes_it_cannot_read(
 
     with pytest.raises(TimelineError, match="TIMELINE_PROJECT_WORKERS must be 0"):
         ops.rebuild()
+
+
+def test_derived_models_recomputed_before_another_page_was_projected_are_recomputed_again(
+    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ops = OpsTimeline(db)
+    scenario(ops)
+    views = Views(str(tmp_path / "late.views.db"))
+    refresh = tracking.ViewsRecorder.refresh
+    monkeypatch.setattr(tracking.ViewsRecorder, "refresh", lambda self, recomputed=None: None)
+    views.catch_up(ops.app.recorder, ops.app.name)  # every place and operation left stale
+    recomputing = tracking.Recomputing(views.path)
+    recomputing.start()
+    recomputing.join()  # what it found is out of date after the next page:
+    ops.app.record(event("retaken-again", "place_captured", "2017-11-25", place=RAWA, actors=ISIS))
+    views.catch_up(ops.app.recorder, ops.app.name)
+
+    refresh(views.recorder, recomputing)
+
+    monkeypatch.setattr(tracking.ViewsRecorder, "refresh", refresh)
+    assert ops.project() == 1
+    assert every_table(views.path) == every_table(ops.views.path)
