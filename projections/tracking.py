@@ -129,7 +129,6 @@ class Recomputing(threading.Thread):
 
     def run(self) -> None:
         with contextlib.suppress(sqlite3.Error), closing(sqlite3.connect(self.path)) as db:
-            db.execute("PRAGMA cache_size = -131072")
             db.execute("BEGIN")  # one snapshot for the state and the rows
             cursor = db.cursor()
             state = _state(cursor)
