@@ -17,7 +17,7 @@ import itertools
 import sqlite3
 from collections.abc import Iterable
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -39,6 +39,14 @@ _STALE_PLACES = "SELECT key FROM stale WHERE kind = 'place'"
 _STALE_OPERATIONS = "SELECT key FROM stale WHERE kind = 'operation'"
 
 
+class Recomputed(NamedTuple):
+    """The rows of the derived models for every stale place and operation."""
+
+    control: list[tuple[Any, ...]]
+    forces: list[tuple[Any, ...]]
+    operations: list[tuple[Any, ...]]
+
+
 def refresh_stale(cursor: sqlite3.Cursor) -> None:
     """Recompute control, forces and operations wherever they are stale, then clear the marks.
 
@@ -47,25 +55,44 @@ def refresh_stale(cursor: sqlite3.Cursor) -> None:
     leaves them for the next catch-up to finish. Each model is recomputed for every stale
     place or operation at once, in a few statements, not in a few statements for each.
     """
-    refresh_control(cursor)
+    write_stale(cursor, recompute_stale(cursor))
+
+
+def recompute_stale(cursor: sqlite3.Cursor) -> Recomputed:
+    """The derived models' rows wherever they are stale, only reading (so that it may run on
+    another connection, in another thread, while the catch-up builds its indexes)."""
+    forces, sides = forces_rows(cursor)
+    return Recomputed(control_rows(cursor), forces, operations_rows(cursor, sides))
+
+
+def write_stale(cursor: sqlite3.Cursor, rows: Recomputed) -> None:
+    """Replace the stale places' and operations' rows with these, and clear the marks."""
+    cursor.execute(f"DELETE FROM control WHERE place IN ({_STALE_PLACES})")
+    cursor.executemany(
+        "INSERT INTO control VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows.control
+    )
     cursor.execute(f"DELETE FROM forces WHERE operation IN ({_STALE_OPERATIONS})")
-    cursor.execute(_FORCES.format(operation=_actors_operation(cursor)), TAKING_TYPES)
-    refresh_operations(cursor)
+    cursor.executemany(
+        "INSERT INTO forces VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows.forces
+    )
+    cursor.execute(f"DELETE FROM operations WHERE operation IN ({_STALE_OPERATIONS})")
+    cursor.executemany(
+        "INSERT INTO operations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows.operations,
+    )
     cursor.execute("DELETE FROM stale WHERE kind IN ('place', 'operation')")
 
 
-def _actors_operation(cursor: sqlite3.Cursor) -> str:
-    """`a.operation`, or `+a.operation` (which keeps SQLite off its index) when a quarter or
-    more of the operations are stale: reading the actors in table order then beats looking
-    up each operation's (twice as fast at 100,000 events)."""
+def _most_operations_stale(cursor: sqlite3.Cursor) -> bool:
+    """Whether a quarter or more of the operations are stale: reading whole tables in order
+    then beats looking up each operation's rows through an index."""
     stale = cursor.execute("SELECT count(*) FROM stale WHERE kind = 'operation'").fetchone()[0]
     total = cursor.execute("SELECT count(*) FROM operations").fetchone()[0]
-    return "+a.operation" if stale * 4 >= total else "a.operation"
+    return bool(stale * 4 >= total)
 
 
-def refresh_control(cursor: sqlite3.Cursor) -> None:
+def control_rows(cursor: sqlite3.Cursor) -> list[tuple[Any, ...]]:
     """The periods of control of every stale place, from its events in order of occurrence."""
-    cursor.execute(f"DELETE FROM control WHERE place IN ({_STALE_PLACES})")
     events = cursor.execute(
         f"SELECT place, id, type, occurred_earliest, occurred_latest, attackers, defenders "
         f"FROM events WHERE place IN ({_STALE_PLACES}) AND status != 'retracted' AND type IN "
@@ -80,7 +107,7 @@ def refresh_control(cursor: sqlite3.Cursor) -> None:
              p["contested_event"], orjson.dumps(p["events"]).decode())
             for n, p in enumerate(_periods(of_place), start=1)
         ]  # fmt: skip
-    cursor.executemany("INSERT INTO control VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    return rows
 
 
 def _periods(events: Iterable[tuple[Any, ...]]) -> list[dict[str, Any]]:
@@ -114,56 +141,103 @@ def _period(side: str, event_id: str, earliest: str | None, latest: str | None) 
     }  # fmt: skip
 
 
-_FORCES = """
-WITH act AS (
-    SELECT a.operation, a.force, a.side, a.role, e.id, e.type, e.place,
-           e.occurred_earliest, e.occurred_latest, e.position,
-           e.strength_best, e.strength_low, e.strength_high
-    FROM actors a JOIN events e ON e.id = a.event_id
-    WHERE {operation} IN (SELECT key FROM stale WHERE kind = 'operation')
-      AND e.status != 'retracted'
-),
-sides AS (
-    SELECT operation, force, side,
-           row_number() OVER (PARTITION BY operation, force ORDER BY count(*) DESC, side) AS n
-    FROM act GROUP BY operation, force, side
-),
-roles AS (
-    SELECT operation, force, group_concat(role, ',') AS roles
-    FROM (SELECT DISTINCT operation, force, role FROM act ORDER BY operation, force, role)
-    GROUP BY operation, force
-),
-strengths AS (
-    SELECT operation, force, id, strength_best, strength_low, strength_high,
-           row_number() OVER (
-               PARTITION BY operation, force ORDER BY occurred_latest DESC, position DESC
-           ) AS n
-    FROM act WHERE type = 'forces_committed'
-),
-totals AS (
-    SELECT operation, force, min(occurred_earliest) AS first, max(occurred_latest) AS last,
-           count(DISTINCT id) AS events,
-           count(DISTINCT CASE WHEN role = 'attacker' AND type IN (?, ?, ?) THEN place END)
-               AS taken
-    FROM act GROUP BY operation, force
-)
-INSERT INTO forces
-SELECT t.operation, t.force, s.side, r.roles,
-       st.strength_best, st.strength_low, st.strength_high, st.id,
-       (SELECT group_concat(force, '; ') FROM
-           (SELECT a.force FROM actors a WHERE a.event_id = st.id AND a.force != t.force
-            ORDER BY a.rowid)),
-       t.first, t.last, t.events, t.taken
-FROM totals t
-JOIN sides s ON s.operation = t.operation AND s.force = t.force AND s.n = 1
-JOIN roles r ON r.operation = t.operation AND r.force = t.force
-LEFT JOIN strengths st ON st.operation = t.operation AND st.force = t.force AND st.n = 1
-"""
+class _Force:
+    """What the events of one force in one operation add up to, as they are read."""
+
+    __slots__ = ("events", "first", "last", "roles", "sides", "strength", "taken")
+
+    def __init__(self) -> None:
+        self.sides: dict[str, int] = {}
+        self.roles: set[str] = set()
+        self.strength: tuple[Any, ...] | None = None  # (order, event id, best, low, high)
+        self.first: str | None = None
+        self.last: str | None = None
+        self.events: set[str] = set()
+        self.taken: set[str] = set()
 
 
-def refresh_operations(cursor: sqlite3.Cursor) -> None:
-    """The launch, conclusion, span, totals and sides of every stale operation."""
-    cursor.execute(f"DELETE FROM operations WHERE operation IN ({_STALE_OPERATIONS})")
+def forces_rows(
+    cursor: sqlite3.Cursor,
+) -> tuple[list[tuple[Any, ...]], dict[str, str | None]]:
+    """The force summary of every stale operation: each force's side (the one it is named
+    with most, then the first in order), roles, latest strength committed (and the forces it
+    is shared with), span, events and places taken; from its events that are not retracted.
+    With them, the sides of each stale operation, "A + B", which the operations model shows.
+
+    One pass over the stale operations' events and one over their actors, added up here:
+    joining the actors to their events by their text id in SQL cost three times as much.
+    """
+    most = _most_operations_stale(cursor)
+    of_stale = f"{'+' if most else ''}operation IN ({_STALE_OPERATIONS})"  # + : no index
+    events = {
+        row[0]: row[1:]
+        for row in cursor.execute(
+            "SELECT id, type, place, occurred_earliest, occurred_latest, position, "
+            f"strength_best, strength_low, strength_high FROM events WHERE {of_stale} "
+            "AND status != 'retracted'"
+        )
+    }
+    forces: dict[tuple[str, str], _Force] = {}
+    for event_id, operation, force, side, role in cursor.execute(
+        "SELECT event_id, operation, force, side, role FROM actors WHERE "
+        + (of_stale if most else f"event_id IN (SELECT id FROM events WHERE {of_stale})")
+    ):
+        event = events.get(event_id)
+        if event is None:  # retracted
+            continue
+        kind, place, earliest, latest, position, *strength = event
+        found = forces.get((operation, force))
+        if found is None:
+            found = forces[operation, force] = _Force()
+        found.sides[side] = found.sides.get(side, 0) + 1
+        found.roles.add(role)
+        if kind == "forces_committed":  # the latest by its last day (none: oldest), position
+            order = (latest is not None, latest or "", position)
+            if found.strength is None or order > found.strength[0]:
+                found.strength = (order, event_id, *strength)
+        if earliest is not None and (found.first is None or earliest < found.first):
+            found.first = earliest
+        if latest is not None and (found.last is None or latest > found.last):
+            found.last = latest
+        found.events.add(event_id)
+        if role == "attacker" and kind in TAKING_TYPES and place is not None:
+            found.taken.add(place)
+    shared = _forces_of({f.strength[1] for f in forces.values() if f.strength}, cursor)
+    rows: list[tuple[Any, ...]] = []
+    sides: dict[str, set[str]] = {}
+    for (operation, force), found in forces.items():
+        sides.setdefault(operation, set()).update(side for side in found.sides if side is not None)
+        side = min(
+            found.sides.items(), key=lambda item: (-item[1], item[0] is not None, item[0] or "")
+        )[0]
+        _, event_id, best, low, high = found.strength or (None, None, None, None, None)
+        others = [other for other in shared.get(event_id, ()) if other != force]
+        rows.append((
+            operation, force, side, ",".join(sorted(found.roles)), best, low, high, event_id,
+            "; ".join(others) or None, found.first, found.last, len(found.events),
+            len(found.taken),
+        ))  # fmt: skip
+    return rows, {
+        operation: " + ".join(sorted(named)) or None for operation, named in sides.items()
+    }
+
+
+def _forces_of(event_ids: Iterable[str], cursor: sqlite3.Cursor) -> dict[str, list[str]]:
+    """The forces each of these events names, in the order its record lists them."""
+    return {
+        event_id: [
+            force
+            for (force,) in cursor.execute(
+                "SELECT force FROM actors WHERE event_id = ? ORDER BY rowid", (event_id,)
+            )
+        ]
+        for event_id in event_ids
+    }
+
+
+def operations_rows(cursor: sqlite3.Cursor, sides: dict[str, str | None]) -> list[tuple[Any, ...]]:
+    """The launch, conclusion, span, totals and sides (as `forces_rows` found them) of every
+    stale operation."""
 
     def dates_of(kind: str) -> dict[str, list[tuple[Any, ...]]]:
         found: dict[str, list[tuple[Any, ...]]] = {}
@@ -177,14 +251,6 @@ def refresh_operations(cursor: sqlite3.Cursor) -> None:
         return found
 
     launched, concluded = dates_of("operation_launched"), dates_of("operation_concluded")
-    sides = dict(
-        cursor.execute(
-            "SELECT operation, group_concat(side, ' + ') FROM (SELECT DISTINCT a.operation, "
-            "a.side FROM actors a JOIN events e ON e.id = a.event_id AND e.status != "
-            f"'retracted' WHERE a.operation IN ({_STALE_OPERATIONS}) ORDER BY a.operation, "
-            "a.side) GROUP BY operation"
-        ).fetchall()
-    )
     totals = cursor.execute(
         f"""SELECT operation, count(*), min(occurred_earliest), max(occurred_latest),
                    count(DISTINCT CASE WHEN type IN ({", ".join("?" * len(TAKING_TYPES))})
@@ -205,6 +271,4 @@ def refresh_operations(cursor: sqlite3.Cursor) -> None:
             len(launches), int(len(texts) > 1), *(conclusion or (None, None, None)),
             first, last, count, places_taken, sides.get(operation),
         ))  # fmt: skip
-    cursor.executemany(
-        "INSERT INTO operations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
-    )
+    return rows

@@ -59,7 +59,7 @@ TABLES: dict[str, dict[str, object]] = {
     "actors": {
         "columns": {"event_id": str, "operation": str, "force": str, "side": str, "role": str},
         "pk": ("event_id", "force", "role"),
-        "indexes": [["force"], ["side"], ["operation", "force"]],
+        "indexes": [["force"], ["side"]],  # an operation's: through its events, by event_id
     },
     "sources": {
         "columns": {

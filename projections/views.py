@@ -78,7 +78,7 @@ class Views:
         name: str,
         progress: Callable[[int], Any] | None = None,
         *,
-        page_size: int = PAGE_SIZE,
+        page_size: int | None = None,
         bulk_from: int | None = None,
     ) -> int:
         from projections.tracking import catch_up
