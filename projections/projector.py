@@ -10,7 +10,7 @@ full-text index is kept by hand (no triggers), keyed by the event's position in 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
@@ -25,16 +25,6 @@ RECORDED = "timeline.operation:Operation.Recorded"
 PLACE_REGISTERED = "timeline.gazetteer:Gazetteer.PlaceRegistered"
 ALIASES_ADDED = "timeline.gazetteer:Gazetteer.AliasesAdded"
 TOPICS = (RECORDED, PLACE_REGISTERED, ALIASES_ADDED)
-EDITS = ("report_corrected", "report_retracted")
-
-# A page built by projections.feed: an item for each stored event, then the rows of its new
-# events. An item is (NEW, history row but the stored bytes, place touched, operation, number
-# of actors rows, number of sources rows), or (PLACE,) or (EDIT,): one for this process to
-# apply.
-NEW, PLACE, EDIT = 0, 1, 2
-BuiltPage = tuple[
-    list[Sequence[Any]], list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]
-]
 
 EVENT_COLUMNS = (
     "position", "id", "operation", "type", "status", "occurred", "occurred_earliest",
@@ -137,7 +127,7 @@ class Projector:
         else:
             return
         self._history.append((
-            position, state["timestamp"], topic, *history_keys(state),
+            position, state["timestamp"], topic, *_history_keys(state),
             data if data is not None else orjson.dumps(state),
         ))  # fmt: skip
 
@@ -152,52 +142,20 @@ class Projector:
         }  # fmt: skip
         for entry in self._pending.values():
             self._rows_of(entry, rows)
-        self._write(rows["events"], rows["actors"], rows["sources"])
+        self.cursor.executemany(_INSERT_EVENT, rows["events"])
         if rows["fts"]:
             self.cursor.executemany(_FTS_INSERT, rows["fts"])
-        self._pending.clear()
-
-    def _write(
-        self,
-        events: list[tuple[Any, ...]],
-        actors: list[tuple[Any, ...]],
-        sources: list[tuple[Any, ...]],
-    ) -> None:
-        self.cursor.executemany(_INSERT_EVENT, events)
-        self.cursor.executemany("INSERT OR IGNORE INTO actors VALUES (?, ?, ?, ?, ?)", actors)
         self.cursor.executemany(
-            "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", sources
+            "INSERT OR IGNORE INTO actors VALUES (?, ?, ?, ?, ?)", rows["actors"]
+        )
+        self.cursor.executemany(
+            "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows["sources"]
         )
         self.cursor.executemany(
             "INSERT OR REPLACE INTO history VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self._history
         )
+        self._pending.clear()
         self._history.clear()
-
-    def apply_built(self, page: BuiltPage, stored: Sequence[tuple[int, str, bytes]]) -> None:
-        """Project a page whose new events' rows are built already (see projections.feed),
-        `stored`: its stored events. The rows built are written as they are; place events,
-        corrections and retractions are applied here, each correction or retraction after
-        the rows of the events before it. Only without the full-text index (in bulk)."""
-        items, events, actors, sources = page
-        written, seen = [0, 0, 0], [0, 0, 0]
-        for item, (position, topic, data) in zip(items, stored, strict=True):
-            if item[0] == NEW:
-                _, history, place, operation, n_actors, n_sources = item
-                self._history.append((*history, data))
-                if place is not None:
-                    self.places.add(place)
-                self.operations.add(operation)
-                seen = [seen[0] + 1, seen[1] + n_actors, seen[2] + n_sources]
-                continue
-            if item[0] == EDIT and seen != written:
-                self._write(
-                    events[written[0] : seen[0]],
-                    actors[written[1] : seen[1]],
-                    sources[written[2] : seen[2]],
-                )
-                written = seen
-            self.apply(position, topic, orjson.loads(data), data)
-        self._write(events[written[0] :], actors[written[1] :], sources[written[2] :])
 
     def finish(self) -> None:
         """Flush, and mark what this batch touched for the derived models to recompute."""
@@ -272,7 +230,11 @@ class Projector:
             self.report_retracted(record)
         else:
             self._touch(record)
-            self._pending[record["id"]] = new_entry(position, record, state["timestamp"])
+            self._pending[record["id"]] = {
+                "record": record, "status": "active", "recorded": state["timestamp"],
+                "position": position, "corrected_by": None, "corrected": None,
+                "retracted_by": None,
+            }  # fmt: skip
 
     def report_corrected(self, correction: dict[str, Any], recorded: str) -> None:
         entry = self._entry(correction["corrects"])
@@ -387,15 +349,7 @@ class Projector:
         rows["actors"] += [(event_id, operation, a["force"], a["side"], a["role"]) for a in actors]
 
 
-def new_entry(position: int, record: dict[str, Any], recorded: str) -> dict[str, Any]:
-    """A new event as the projector keeps it until its rows are written."""
-    return {
-        "record": record, "status": "active", "recorded": recorded, "position": position,
-        "corrected_by": None, "corrected": None, "retracted_by": None,
-    }  # fmt: skip
-
-
-def history_keys(state: dict[str, Any]) -> tuple[str | None, ...]:
+def _history_keys(state: dict[str, Any]) -> tuple[str | None, ...]:
     """(operation, event id, type, target) of a stored event, for the history table."""
     record = state.get("record")
     if record is None:

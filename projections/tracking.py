@@ -21,7 +21,7 @@ from typing import Any
 from eventsourcing.persistence import ApplicationRecorder, Tracking
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
-from projections import derived, feed, schema
+from projections import derived, schema
 from projections.projector import TOPICS, Projector
 from projections.views import PAGE_SIZE
 from timeline.bulk import no_cycle_collection
@@ -182,9 +182,6 @@ def catch_up(
     search misses what the bulk has projected so far; a crash in between leaves a mark, and
     the next catch-up finishes the job.
 
-    In bulk, a large backlog of an SQLite store is read, and its rows built, by a forked
-    process while this one writes them (projections.feed).
-
     `page_size`: events a page (and a transaction); by default more in bulk than not.
     `progress` is told how far each page moved the position in the store's log (which also
     holds events the read models skip), so that it adds up to the backlog it started from.
@@ -200,22 +197,7 @@ def catch_up(
         page_size = BULK_PAGE_SIZE if bulk else PAGE_SIZE
     done = 0
     with no_cycle_collection():
-        if bulk and feed.wanted(source, backlog):
-            with closing(feed.built_pages(source, recorder.path, position, page_size)) as built:
-                for last, count, page in built:
-                    stored = read_page(source, position, count)  # the same events, as stored
-                    if len(stored) != count or stored[-1][0] != last:
-                        raise RuntimeError("the event store changed under the catch-up")
-                    start, position = position, last
-                    recorder.write(
-                        Tracking(name, position),
-                        lambda p, page=page, stored=stored: p.apply_built(page, stored),
-                        bulk=bulk,
-                    )
-                    done += count
-                    if progress is not None:
-                        progress(position - start)
-        while True:  # what is left (everything, without a forked process)
+        while True:
             page = read_page(source, position, page_size)
             if not page:
                 break
@@ -252,5 +234,11 @@ def read_page(
                 after, limit=limit, topics=TOPICS, inclusive_of_start=False
             )
         ]
+    statement = (
+        f"SELECT rowid, topic, state FROM {source.events_table_name} "  # type: ignore[attr-defined]
+        f"WHERE rowid > ? AND topic IN ({', '.join('?' * len(TOPICS))}) ORDER BY rowid LIMIT ?"
+    )
     with source.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
-        return feed.select_page(cursor.sqlite_cursor, source.events_table_name, after, limit)  # type: ignore[attr-defined]
+        sql = cursor.sqlite_cursor
+        sql.row_factory = None  # plain tuples
+        return sql.execute(statement, (after, *TOPICS, limit)).fetchall()

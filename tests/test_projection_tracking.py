@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from projections import feed, tracking
+from projections import tracking
 from projections.projector import TOPICS, Projector
 from projections.tracking import ReadModelsOfAnotherStore
 from projections.views import Views
@@ -18,7 +18,6 @@ from tests.conftest import AL_QAIM, IRAQ, ISIS, RAWA
 from tests.test_read_models import correction, event, retraction
 from timeline.api import OpsTimeline
 from timeline.application import Timeline
-from timeline.errors import TimelineError
 
 
 def every_table(path: str) -> dict[str, list[tuple[Any, ...]]]:
@@ -277,97 +276,6 @@ def test_a_bulk_catch_up_takes_larger_pages_than_one_row_by_row(
     Views(str(tmp_path / "rows.views.db")).catch_up(app.recorder, app.name)
 
     assert pages == [10, 3, 0, 4, 4, 4, 1, 0]
-
-
-@pytest.fixture
-def forking(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Every bulk catch-up reads and builds its pages in a forked process; the list gets the
-    number of stored events of each page built there."""
-    monkeypatch.setattr(feed, "FORK_FROM", 1)
-    monkeypatch.setenv(feed.WORKERS_VARIABLE, "1")
-    pages: list[int] = []
-    built_pages = feed.built_pages
-
-    def counted(*args: Any) -> Iterator[tuple[int, int, Any]]:
-        for last, count, page in built_pages(*args):
-            pages.append(count)
-            yield last, count, page
-
-    monkeypatch.setattr(feed, "built_pages", counted)
-    return pages
-
-
-@pytest.mark.parametrize("page_size", [3, 4, 100])
-def test_pages_built_by_a_forked_process_give_exactly_what_the_row_by_row_projection_gives(
-    db: str, tmp_path: Path, forking: list[int], page_size: int
-) -> None:
-    ops = OpsTimeline(db)
-    scenario(ops)  # corrections, a retraction, an alias, in the same page or in another
-    views = Views(str(tmp_path / "forked.views.db"))
-
-    views.catch_up(ops.app.recorder, ops.app.name, page_size=page_size, bulk_from=1)
-
-    assert sum(forking) == len(tracking.read_page(ops.app.recorder, 0, 1000))
-    assert every_table(views.path) == every_table(ops.views.path)
-
-
-def test_a_forked_process_that_fails_stops_the_catch_up_and_the_next_one_finishes_it(
-    db: str, tmp_path: Path, forking: list[int], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    ops = OpsTimeline(db)
-    scenario(ops)
-    views = Views(str(tmp_path / "forked.views.db"))
-    build, calls = feed.build, []
-
-    def failing(builder: Projector, page: Any) -> Any:
-        calls.append(page)  # in the forked process's own copy of the list
-        return build(builder, page) if len(calls) < 2 else 1 / 0
-
-    monkeypatch.setattr(feed, "build", failing)
-
-    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
-        views.catch_up(ops.app.recorder, ops.app.name, page_size=4, bulk_from=1)
-    assert views.recorder.in_bulk()
-    monkeypatch.setattr(feed, "build", build)
-    views.catch_up(ops.app.recorder, ops.app.name)
-
-    assert every_table(views.path) == every_table(ops.views.path)
-
-
-def test_a_power_cut_while_writing_a_page_built_by_a_forked_process_loses_only_that_page(
-    db: str, tmp_path: Path, forking: list[int], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    ops = OpsTimeline(db)
-    scenario(ops)
-    views = Views(str(tmp_path / "forked.views.db"))
-    apply_built = Projector.apply_built
-
-    def cut(self: Projector, *args: Any) -> None:
-        if len(forking) == 2:
-            raise RuntimeError("power cut")
-        apply_built(self, *args)
-
-    monkeypatch.setattr(Projector, "apply_built", cut)
-    with pytest.raises(RuntimeError, match="power cut"):
-        views.catch_up(ops.app.recorder, ops.app.name, page_size=4, bulk_from=1)
-    assert len(every_table(views.path)["history"]) == 4
-    monkeypatch.setattr(Projector, "apply_built", apply_built)
-    views.catch_up(ops.app.recorder, ops.app.name)
-
-    assert every_table(views.path) == every_table(ops.views.path)
-
-
-def test_a_catch_up_refuses_a_number_of_processes_it_cannot_read(
-    db: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    ops = OpsTimeline(db)
-    ops.import_file(AL_QAIM)
-    monkeypatch.setattr(tracking, "BULK_FROM", 1)
-    monkeypatch.setattr(feed, "FORK_FROM", 1)
-    monkeypatch.setenv(feed.WORKERS_VARIABLE, "two")
-
-    with pytest.raises(TimelineError, match="TIMELINE_PROJECT_WORKERS must be 0"):
-        ops.rebuild()
 
 
 def test_derived_models_recomputed_before_another_page_was_projected_are_recomputed_again(
