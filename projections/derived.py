@@ -83,14 +83,6 @@ def write_stale(cursor: sqlite3.Cursor, rows: Recomputed) -> None:
     cursor.execute("DELETE FROM stale WHERE kind IN ('place', 'operation')")
 
 
-def _most_operations_stale(cursor: sqlite3.Cursor) -> bool:
-    """Whether a quarter or more of the operations are stale: reading whole tables in order
-    then beats looking up each operation's rows through an index."""
-    stale = cursor.execute("SELECT count(*) FROM stale WHERE kind = 'operation'").fetchone()[0]
-    total = cursor.execute("SELECT count(*) FROM operations").fetchone()[0]
-    return bool(stale * 4 >= total)
-
-
 def control_rows(cursor: sqlite3.Cursor) -> list[tuple[Any, ...]]:
     """The periods of control of every stale place, from its events in order of occurrence."""
     events = cursor.execute(
@@ -164,31 +156,60 @@ def forces_rows(
     is shared with), span, events and places taken; from its events that are not retracted.
     With them, the sides of each stale operation, "A + B", which the operations model shows.
 
-    One pass over the stale operations' events and one over their actors, added up here:
-    joining the actors to their events by their text id in SQL cost three times as much.
+    One operation at a time (so that memory is bounded by the largest operation, not by the
+    store: holding every event of a million took 800 MB), over its events and their actors,
+    added up here: joining the actors to their events by their text id in SQL cost three
+    times as much.
     """
-    most = _most_operations_stale(cursor)
-    of_stale = f"{'+' if most else ''}operation IN ({_STALE_OPERATIONS})"  # + : no index
+    rows: list[tuple[Any, ...]] = []
+    sides: dict[str, str | None] = {}
+    stale = [operation for (operation,) in cursor.execute(_STALE_OPERATIONS).fetchall()]
+    for operation in stale:
+        forces = _forces_of_operation(cursor, operation)
+        shared = _forces_of({f.strength[1] for f in forces.values() if f.strength}, cursor)
+        named: set[str] = set()
+        for force, found in forces.items():
+            named.update(side for side in found.sides if side is not None)
+            side = min(
+                found.sides.items(),
+                key=lambda item: (-item[1], item[0] is not None, item[0] or ""),
+            )[0]
+            _, event_id, best, low, high = found.strength or (None, None, None, None, None)
+            others = [other for other in shared.get(event_id, ()) if other != force]
+            rows.append((
+                operation, force, side, ",".join(sorted(found.roles)), best, low, high,
+                event_id, "; ".join(others) or None, found.first, found.last,
+                len(found.events), len(found.taken),
+            ))  # fmt: skip
+        if forces:
+            sides[operation] = " + ".join(sorted(named)) or None
+    return rows, sides
+
+
+def _forces_of_operation(cursor: sqlite3.Cursor, operation: str) -> dict[str, _Force]:
+    """What the events of one operation that are not retracted add up to, force by force."""
     events = {
         row[0]: row[1:]
         for row in cursor.execute(
             "SELECT id, type, place, occurred_earliest, occurred_latest, position, "
-            f"strength_best, strength_low, strength_high FROM events WHERE {of_stale} "
-            "AND status != 'retracted'"
+            "strength_best, strength_low, strength_high FROM events WHERE operation = ? "
+            "AND status != 'retracted'",
+            (operation,),
         )
     }
-    forces: dict[tuple[str, str], _Force] = {}
-    for event_id, operation, force, side, role in cursor.execute(
-        "SELECT event_id, operation, force, side, role FROM actors WHERE "
-        + (of_stale if most else f"event_id IN (SELECT id FROM events WHERE {of_stale})")
+    forces: dict[str, _Force] = {}
+    for event_id, force, side, role in cursor.execute(
+        "SELECT event_id, force, side, role FROM actors WHERE event_id IN "
+        "(SELECT id FROM events WHERE operation = ?)",
+        (operation,),
     ):
         event = events.get(event_id)
         if event is None:  # retracted
             continue
         kind, place, earliest, latest, position, *strength = event
-        found = forces.get((operation, force))
+        found = forces.get(force)
         if found is None:
-            found = forces[operation, force] = _Force()
+            found = forces[force] = _Force()
         found.sides[side] = found.sides.get(side, 0) + 1
         found.roles.add(role)
         if kind == "forces_committed":  # the latest by its last day (none: oldest), position
@@ -202,24 +223,7 @@ def forces_rows(
         found.events.add(event_id)
         if role == "attacker" and kind in TAKING_TYPES and place is not None:
             found.taken.add(place)
-    shared = _forces_of({f.strength[1] for f in forces.values() if f.strength}, cursor)
-    rows: list[tuple[Any, ...]] = []
-    sides: dict[str, set[str]] = {}
-    for (operation, force), found in forces.items():
-        sides.setdefault(operation, set()).update(side for side in found.sides if side is not None)
-        side = min(
-            found.sides.items(), key=lambda item: (-item[1], item[0] is not None, item[0] or "")
-        )[0]
-        _, event_id, best, low, high = found.strength or (None, None, None, None, None)
-        others = [other for other in shared.get(event_id, ()) if other != force]
-        rows.append((
-            operation, force, side, ",".join(sorted(found.roles)), best, low, high, event_id,
-            "; ".join(others) or None, found.first, found.last, len(found.events),
-            len(found.taken),
-        ))  # fmt: skip
-    return rows, {
-        operation: " + ".join(sorted(named)) or None for operation, named in sides.items()
-    }
+    return forces
 
 
 def _forces_of(event_ids: Iterable[str], cursor: sqlite3.Cursor) -> dict[str, list[str]]:
