@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager, nullcontext, suppress
 from typing import Any, cast
 from uuid import UUID
 
@@ -117,7 +117,7 @@ def _append_sqlite(recorder: Any, batches: Iterable[Sequence[Row]], *, large: bo
     A `large` one also goes through a rollback journal when it can (see rollback_journal)."""
     total = 0
     with recorder.datastore.get_connection(commit=True) as connection:
-        journal = rollback_journal(connection._sqlite_conn) if large else _unchanged()
+        journal = rollback_journal(connection._sqlite_conn) if large else nullcontext(False)
         with journal, connection.transaction(commit=True) as cursor:
             cursor.execute("PRAGMA cache_size")
             (cache_size,) = cursor.fetchone()
@@ -158,11 +158,6 @@ def rollback_journal(connection: sqlite3.Connection) -> Iterator[bool]:
         if mode == "delete":
             with suppress(sqlite3.OperationalError):  # else the next connection sets WAL
                 connection.execute("PRAGMA journal_mode = WAL")
-
-
-@contextmanager
-def _unchanged() -> Iterator[bool]:
-    yield False
 
 
 def _append_postgres(recorder: Any, batches: Iterable[Sequence[Row]]) -> int:
