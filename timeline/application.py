@@ -138,9 +138,7 @@ class Timeline(Application[Any]):
                     try:
                         added = unit.add_parsed(line)
                     except RecordRejected as error:
-                        reject(
-                            line.line, getattr(error, "problems", [(error.field, error.message)])
-                        )
+                        reject(line.line, error.problems)
                         continue
                     new += bool(added)
                     already += not added

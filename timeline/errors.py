@@ -24,6 +24,11 @@ class RecordRejected(TimelineError):
     def message(self) -> str:
         return str(self.args[0])
 
+    @property
+    def problems(self) -> list[tuple[str, str]]:
+        """Every problem found, as (field, message): for a rule broken, that one."""
+        return [(self.field, self.message)]
+
 
 class InvalidRecord(RecordRejected):
     """The record's shape is wrong: a missing key, a value out of range, an unknown key."""
@@ -31,7 +36,11 @@ class InvalidRecord(RecordRejected):
     def __init__(self, problems: list[tuple[str, str]]) -> None:
         field, message = problems[0]
         super().__init__(message, field)
-        self.problems = problems
+        self._problems = problems
+
+    @property
+    def problems(self) -> list[tuple[str, str]]:
+        return self._problems
 
 
 class DuplicateEventId(RecordRejected):

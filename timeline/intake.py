@@ -76,7 +76,7 @@ def parse_line(line: int, raw: bytes, timestamp: bytes) -> Parsed | Refused:
             raw.decode("utf-8")
         except UnicodeDecodeError as undecodable:  # ...and this says which byte, and where
             return Refused(line, [("record", describe_undecodable(undecodable))])
-        return Refused(line, getattr(error, "problems", [(error.field, error.message)]))
+        return Refused(line, error.problems)
     place = getattr(record, "place", None)
     if isinstance(place, Place):
         place = (place.name, place.lat, place.lon, place.kind, place.aliases)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from timeline.errors import ImportFailed, InvalidRecord, RecordRejected, TimelineError
+from timeline.errors import ImportFailed, RecordRejected, TimelineError
 from timeline.store import choose_db
 
 if TYPE_CHECKING:
@@ -34,10 +34,8 @@ def user_errors() -> Iterator[None]:
     except ImportFailed as error:
         click.echo(str(error), err=True)
         sys.exit(1)
-    except InvalidRecord as error:
-        fail("; ".join(f"{field}: {message}" for field, message in error.problems))
     except RecordRejected as error:
-        fail(f"{error.field}: {error.message}")
+        fail("; ".join(f"{field}: {message}" for field, message in error.problems))
     except TimelineError as error:
         fail(str(error))
 
