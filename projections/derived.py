@@ -168,7 +168,7 @@ def forces_rows(
         f"({_STALE_OPERATIONS}) AND status != 'retracted' ORDER BY operation"
     )
     of_stale = (  # few stale operations: their actors through their events' ids
-        f"+operation IN ({_STALE_OPERATIONS})" if _most_operations_stale(cursor)
+        f"operation IN ({_STALE_OPERATIONS})" if _most_operations_stale(cursor)
         else f"event_id IN (SELECT id FROM events WHERE operation IN ({_STALE_OPERATIONS}))"
     )  # fmt: skip
     actors = itertools.groupby(
