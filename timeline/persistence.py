@@ -40,15 +40,16 @@ def select_first_events(
     recorder: ApplicationRecorder, originator_ids: Sequence[UUID]
 ) -> list[StoredEvent]:
     """The first stored event of each of these streams that exists, in a few queries."""
+    if type(recorder).__module__.startswith("eventsourcing.sqlite"):
+        rows = _first_rows_sqlite(
+            recorder,
+            [i.hex for i in originator_ids],
+            "originator_id, originator_version, topic, state",
+        )
+        return [StoredEvent(UUID(row[0]), row[1], row[2], row[3]) for row in rows]
     found: list[StoredEvent] = []
-    module = type(recorder).__module__
-    for start in range(0, len(originator_ids), 500):
-        chunk = originator_ids[start : start + 500]
-        if module.startswith("eventsourcing.sqlite"):
-            found += _first_events_sqlite(recorder, chunk)
-        else:
-            for originator_id in chunk:
-                found += recorder.select_events(originator_id, limit=1)
+    for originator_id in originator_ids:
+        found += recorder.select_events(originator_id, limit=1)
     return found
 
 
@@ -56,30 +57,24 @@ def select_first_states(
     recorder: ApplicationRecorder, originator_ids: Sequence[str]
 ) -> list[bytes]:
     """The state of the first stored event of each of these streams (ids as hex) that exists."""
-    if not type(recorder).__module__.startswith("eventsourcing.sqlite"):
-        return [s.state for s in select_first_events(recorder, [UUID(i) for i in originator_ids])]
-    found: list[bytes] = []
+    if type(recorder).__module__.startswith("eventsourcing.sqlite"):
+        return [row[0] for row in _first_rows_sqlite(recorder, originator_ids, "state")]
+    return [s.state for s in select_first_events(recorder, [UUID(i) for i in originator_ids])]
+
+
+def _first_rows_sqlite(recorder: Any, originator_ids: Sequence[str], columns: str) -> list[Any]:
+    """These columns of the first stored event of each stream (ids as hex), 500 ids a query."""
+    found: list[Any] = []
     for start in range(0, len(originator_ids), 500):
         chunk = originator_ids[start : start + 500]
         statement = (
-            f"SELECT state FROM {recorder.events_table_name} WHERE originator_version = 1 "  # type: ignore[attr-defined]
+            f"SELECT {columns} FROM {recorder.events_table_name} WHERE originator_version = 1 "
             f"AND originator_id IN ({', '.join('?' * len(chunk))})"
         )
-        with recorder.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
+        with recorder.datastore.transaction(commit=False) as cursor:
             cursor.execute(statement, chunk)
-            found += [row[0] for row in cursor.fetchall()]
+            found += cursor.fetchall()
     return found
-
-
-def _first_events_sqlite(recorder: Any, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
-    statement = (
-        f"SELECT originator_id, originator_version, topic, state FROM "
-        f"{recorder.events_table_name} WHERE originator_version = 1 AND originator_id IN "
-        f"({', '.join('?' * len(originator_ids))})"
-    )
-    with recorder.datastore.transaction(commit=False) as cursor:
-        cursor.execute(statement, [originator_id.hex for originator_id in originator_ids])
-        return [StoredEvent(UUID(row[0]), row[1], row[2], row[3]) for row in cursor.fetchall()]
 
 
 APPEND_CACHE_KIB = 256 * 1024  # SQLite's page cache while appending many rows at once
