@@ -13,7 +13,9 @@ resident memory:
    `query --between` calls, in Python and as whole CLI processes (floors: one indexed SELECT;
    `python -c pass`);
 5. the report of the largest operation, and the control map over every place;
-6. peak RSS of each step.
+6. peak RSS of each step;
+7. ceilings (benchmarks/ceilings.py): validation alone, the import's stored rows written
+   alone, and an events table alone, which no import or catch-up can beat.
 
 Prints one table and appends it, with the machine and the command, to benchmarks/RESULTS.md.
 """
@@ -34,7 +36,7 @@ ROOT = HERE.parent
 if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(ROOT))
 
-from benchmarks import import_bench, read_bench  # noqa: E402
+from benchmarks import ceilings, import_bench, read_bench  # noqa: E402
 from benchmarks.generate import write  # noqa: E402
 from benchmarks.import_bench import Step, StepFailed, measure, timeline_command  # noqa: E402
 
@@ -100,8 +102,11 @@ def run(events: int, seed: int, calls: int, cli_calls: int, work: Path) -> str:
     store = work / "store.db"
     floor = import_bench.floor(file, work / "floor.db", events)
     imported = import_step(file, store, events)
+    validated = ceilings.validation(file)
+    rows_alone = ceilings.stored_rows(store, work / "rows.db")
     projection_floor = floor_projection(store, work / "copy.db")
     projected = project_step(store)
+    events_alone = ceilings.events_table(store, work / "events.db")
     # Before the questions asked in this process: a child's peak RSS, as Linux reports it,
     # is at least this process's own at the fork (1M: 877 MiB for the report, not its 309).
     report, largest = figure_step(store, "report", work / "report.html")
@@ -114,8 +119,9 @@ def run(events: int, seed: int, calls: int, cli_calls: int, work: Path) -> str:
         "| step | events | seconds | events/s | ratio to its floor | peak RSS MiB |",
         "|---|---:|---:|---:|---:|---:|",
     ]
-    pairs = [(floor, floor), (imported, floor)]
+    pairs = [(floor, floor), (imported, floor), (validated, floor), (rows_alone, floor)]
     pairs += [(projection_floor, projection_floor), (projected, projection_floor)]
+    pairs += [(events_alone, projection_floor)]
     for step, against in pairs:
         lines.append(
             f"| {step.name} | {step.events:,} | {step.seconds:.2f} | {step.rate:,.0f} | "

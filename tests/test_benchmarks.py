@@ -190,6 +190,9 @@ def test_the_scale_run_measures_every_step_and_question(tmp_path):
         "timeline import --no-project (CLI)",
         "floor: raw sqlite3 copy of the stored events",
         "timeline project: every read model (CLI)",
+        "ceiling: validation alone, pydantic, 2 processes",
+        "ceiling: the import's stored rows alone, raw sqlite3",
+        "ceiling: an events table alone (parse, 4 columns), one writer",
         "floor: one indexed SELECT, 500 rows (Python)",
         "show OPERATION, first 500 (Python)",
         "control PLACE --on DAY (Python)",
@@ -206,3 +209,5 @@ def test_the_scale_run_measures_every_step_and_question(tmp_path):
     assert (tmp_path / "report.html").stat().st_size > 0
     imported = next(line for line in table.splitlines() if "import --no-project" in line)
     assert f"| {N:,} |" in imported
+    for ceiling in (line for line in table.splitlines() if line.startswith("| ceiling:")):
+        assert f"| {N:,} |" in ceiling, ceiling  # every line validated, every event written

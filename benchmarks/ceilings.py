@@ -1,0 +1,136 @@
+"""Ceilings: the least work an import or a catch-up of the same file can do, measured.
+
+The floors (benchmarks/run.py) copy bytes; these do the one part of the job no design can
+skip, and nothing else, so that a goal can be checked against what this machine allows:
+
+1. validation alone: every line through the record's pydantic validator, in two processes
+   (one per core), with no rule, no canonical JSON and nothing written;
+2. the import's rows alone: the rows `timeline import` stored (two an event: the
+   operation's `Recorded`, the id's `Claimed`) copied with sqlite3 `executemany` into an
+   empty store of the same schema, one transaction, through a rollback journal as the import
+   writes them;
+3. an events table alone: every stored event read in pages and parsed, and one row of four
+   columns (position, id, operation, type) inserted for it, keyed by id as the read model's
+   `events` is, with no other table, index, full-text index or derived model.
+
+An import that validates every line and then writes what it stores takes at least (1) + (2);
+a catch-up that writes an `events` table at all runs no faster than (3).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from benchmarks.import_bench import Step, StepFailed, measure
+
+VALIDATION = """
+import json, os, sys
+from timeline.events import RECORD
+validate = RECORD.validator.validate_json
+workers = []
+for k in range(2):
+    pid = os.fork()
+    if pid == 0:
+        with open(sys.argv[1], "rb") as lines:
+            for n, line in enumerate(lines):
+                if n % 2 == k:
+                    validate(line)
+        os._exit(0)
+    workers.append(pid)
+for pid in workers:
+    _, status = os.waitpid(pid, 0)
+    if status:
+        sys.exit("a validating process failed")
+with open(sys.argv[1], "rb") as lines:
+    count = sum(block.count(b"\\n") for block in iter(lambda: lines.read(1 << 20), b""))
+print(json.dumps({"count": count}))
+"""
+
+STORED_ROWS = """
+import json, sqlite3, sys
+source = sqlite3.connect(sys.argv[1])
+target = sqlite3.connect(sys.argv[2], isolation_level=None)
+target.execute("PRAGMA journal_mode=DELETE")
+target.execute("PRAGMA cache_size=-262144")
+target.execute(
+    "CREATE TABLE stored_events (originator_id TEXT, originator_version INTEGER, topic TEXT, "
+    "state BLOB, PRIMARY KEY (originator_id, originator_version))"
+)
+target.execute("BEGIN")
+target.executemany(
+    "INSERT INTO stored_events VALUES (?, ?, ?, ?)",
+    source.execute(
+        "SELECT originator_id, originator_version, topic, state FROM stored_events "
+        "ORDER BY rowid"
+    ),
+)
+target.execute("COMMIT")
+recorded = target.execute(
+    "SELECT count(*) FROM stored_events WHERE topic = ?", (sys.argv[3],)
+).fetchone()[0]
+print(json.dumps({"count": recorded}))
+"""
+
+EVENTS_TABLE = """
+import json, sqlite3, sys
+import orjson
+source = sqlite3.connect(sys.argv[1])
+target = sqlite3.connect(sys.argv[2], isolation_level=None)
+target.execute("PRAGMA journal_mode=WAL")
+target.execute("PRAGMA synchronous=NORMAL")
+target.execute("PRAGMA cache_size=-131072")
+target.execute(
+    "CREATE TABLE events (position INTEGER PRIMARY KEY, id TEXT UNIQUE, operation TEXT, "
+    "type TEXT)"
+)
+after = count = 0
+while True:
+    page = source.execute(
+        "SELECT rowid, state FROM stored_events WHERE rowid > ? AND topic = ? "
+        "ORDER BY rowid LIMIT 20000",
+        (after, sys.argv[3]),
+    ).fetchall()
+    if not page:
+        break
+    after = page[-1][0]
+    rows = []
+    for position, state in page:
+        record = orjson.loads(state)["record"]
+        rows.append((position, record["id"], record["operation"], record["type"]))
+    target.execute("BEGIN")
+    target.executemany("INSERT INTO events VALUES (?, ?, ?, ?)", rows)
+    target.execute("COMMIT")
+    count += len(page)
+print(json.dumps({"count": count}))
+"""
+
+RECORDED = "timeline.operation:Operation.Recorded"
+
+
+def validation(file: Path) -> Step:
+    name = "ceiling: validation alone, pydantic, 2 processes"
+    step, out = measure(name, [sys.executable, "-c", VALIDATION, str(file)], 0)
+    return Step(name, _count(name, out), step.seconds, step.peak_rss_mib)
+
+
+def stored_rows(store: Path, copy: Path) -> Step:
+    name = "ceiling: the import's stored rows alone, raw sqlite3"
+    argv = [sys.executable, "-c", STORED_ROWS, str(store), str(copy), RECORDED]
+    step, out = measure(name, argv, 0)
+    return Step(name, _count(name, out), step.seconds, step.peak_rss_mib)
+
+
+def events_table(store: Path, copy: Path) -> Step:
+    name = "ceiling: an events table alone (parse, 4 columns), one writer"
+    argv = [sys.executable, "-c", EVENTS_TABLE, str(store), str(copy), RECORDED]
+    step, out = measure(name, argv, 0)
+    return Step(name, _count(name, out), step.seconds, step.peak_rss_mib)
+
+
+def _count(name: str, out: str) -> int:
+    try:
+        return int(json.loads(out.splitlines()[-1])["count"])
+    except (IndexError, KeyError, ValueError) as error:
+        raise StepFailed(f"{name}: {out!r}") from error
