@@ -15,7 +15,8 @@ resident memory:
 5. the report of the largest operation, and the control map over every place;
 6. peak RSS of each step;
 7. ceilings (benchmarks/ceilings.py): validation alone, the import's stored rows written
-   alone, and an events table alone, which no import or catch-up can beat.
+   alone, an events table alone and the events read model alone, which no import or
+   catch-up of these models can beat.
 
 Prints one table and appends it, with the machine and the command, to benchmarks/RESULTS.md.
 """
@@ -107,6 +108,7 @@ def run(events: int, seed: int, calls: int, cli_calls: int, work: Path) -> str:
     projection_floor = floor_projection(store, work / "copy.db")
     projected = project_step(store)
     events_alone = ceilings.events_table(store, work / "events.db")
+    model_alone = ceilings.events_model(store, work / "store.views.db", work / "model.db")
     # Before the questions asked in this process: a child's peak RSS, as Linux reports it,
     # is at least this process's own at the fork (1M: 877 MiB for the report, not its 309).
     report, largest = figure_step(store, "report", work / "report.html")
@@ -121,7 +123,7 @@ def run(events: int, seed: int, calls: int, cli_calls: int, work: Path) -> str:
     ]
     pairs = [(floor, floor), (imported, floor), (validated, floor), (rows_alone, floor)]
     pairs += [(projection_floor, projection_floor), (projected, projection_floor)]
-    pairs += [(events_alone, projection_floor)]
+    pairs += [(events_alone, projection_floor), (model_alone, projection_floor)]
     for step, against in pairs:
         lines.append(
             f"| {step.name} | {step.events:,} | {step.seconds:.2f} | {step.rate:,.0f} | "

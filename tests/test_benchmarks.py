@@ -193,6 +193,7 @@ def test_the_scale_run_measures_every_step_and_question(tmp_path):
         "ceiling: validation alone, pydantic, 2 processes",
         "ceiling: the import's stored rows alone, raw sqlite3",
         "ceiling: an events table alone (parse, 4 columns), one writer",
+        "ceiling: the events read model alone (its 35 columns), one writer",
         "floor: one indexed SELECT, 500 rows (Python)",
         "show OPERATION, first 500 (Python)",
         "control PLACE --on DAY (Python)",
