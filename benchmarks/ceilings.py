@@ -77,68 +77,73 @@ recorded = target.execute(
 print(json.dumps({"count": recorded}))
 """
 
-EVENTS_TABLE = """
-import json, sqlite3, sys
-import orjson
+# The two events ceilings: this loop, after a prelude that opens `target` (argv[2]) and
+# defines `insert` and `rows_of(page)`; the stored events are read from argv[1].
+PAGES = """
 source = sqlite3.connect(sys.argv[1])
-target = sqlite3.connect(sys.argv[2], isolation_level=None)
-target.execute("PRAGMA journal_mode=WAL")
-target.execute("PRAGMA synchronous=NORMAL")
-target.execute("PRAGMA cache_size=-131072")
-target.execute(
-    "CREATE TABLE events (position INTEGER PRIMARY KEY, id TEXT UNIQUE, operation TEXT, "
-    "type TEXT)"
-)
 after = count = 0
 while True:
     page = source.execute(
         "SELECT rowid, state FROM stored_events WHERE rowid > ? AND topic = ? "
         "ORDER BY rowid LIMIT 20000",
-        (after, sys.argv[3]),
+        (after, "timeline.operation:Operation.Recorded"),
     ).fetchall()
     if not page:
         break
     after = page[-1][0]
-    rows = []
-    for position, state in page:
-        record = orjson.loads(state)["record"]
-        rows.append((position, record["id"], record["operation"], record["type"]))
+    rows = rows_of(page)
     target.execute("BEGIN")
-    target.executemany("INSERT INTO events VALUES (?, ?, ?, ?)", rows)
+    target.executemany(insert, rows)
     target.execute("COMMIT")
     count += len(page)
 print(json.dumps({"count": count}))
 """
 
-EVENTS_MODEL = """
+_OPEN_TARGET = """
 import json, sqlite3, sys
 import orjson
-from projections import schema
-from projections.projector import _INSERT_EVENT, RECORDED, Projector
-source = sqlite3.connect(sys.argv[1])
-target = sqlite3.connect(sys.argv[3], isolation_level=None)
+target = sqlite3.connect(sys.argv[2], isolation_level=None)
 target.execute("PRAGMA journal_mode=WAL")
 target.execute("PRAGMA synchronous=NORMAL")
 target.execute("PRAGMA cache_size=-131072")
+"""
+
+EVENTS_TABLE = (
+    _OPEN_TARGET
+    + """
+target.execute(
+    "CREATE TABLE events (position INTEGER PRIMARY KEY, id TEXT UNIQUE, operation TEXT, "
+    "type TEXT)"
+)
+insert = "INSERT INTO events VALUES (?, ?, ?, ?)"
+
+
+def rows_of(page):
+    rows = []
+    for position, state in page:
+        record = orjson.loads(state)["record"]
+        rows.append((position, record["id"], record["operation"], record["type"]))
+    return rows
+"""
+    + PAGES
+)
+
+EVENTS_MODEL = (
+    _OPEN_TARGET
+    + """
+from projections import schema
+from projections.projector import _INSERT_EVENT as insert, Projector
 schema.create(target)
 for name in schema.deferred_indexes():
     target.execute(f"DROP INDEX [{name}]")
-target.execute("ATTACH ? AS projected", (sys.argv[2],))  # the gazetteer, as projected
+target.execute("ATTACH ? AS projected", (sys.argv[3],))  # the gazetteer, as projected
 target.execute("INSERT INTO places SELECT * FROM projected.places")
 target.execute("INSERT INTO place_names SELECT * FROM projected.place_names")
 target.execute("DETACH projected")
-cursor = target.cursor()
-projector = Projector(cursor, fts=False)
-after = count = 0
-while True:
-    page = source.execute(
-        "SELECT rowid, state FROM stored_events WHERE rowid > ? AND topic = ? "
-        "ORDER BY rowid LIMIT 20000",
-        (after, RECORDED),
-    ).fetchall()
-    if not page:
-        break
-    after = page[-1][0]
+projector = Projector(target.cursor(), fts=False)
+
+
+def rows_of(page):
     rows = {"events": [], "fts": [], "actors": [], "sources": []}
     for position, state in page:
         state = orjson.loads(state)
@@ -151,12 +156,10 @@ while True:
             "retracted_by": None,
         }
         projector._rows_of(entry, rows)
-    target.execute("BEGIN")
-    cursor.executemany(_INSERT_EVENT, rows["events"])
-    target.execute("COMMIT")
-    count += len(page)
-print(json.dumps({"count": count}))
+    return rows["events"]
 """
+    + PAGES
+)
 
 RECORDED = "timeline.operation:Operation.Recorded"
 
@@ -176,14 +179,14 @@ def stored_rows(store: Path, copy: Path) -> Step:
 
 def events_table(store: Path, copy: Path) -> Step:
     name = "ceiling: an events table alone (parse, 4 columns), one writer"
-    argv = [sys.executable, "-c", EVENTS_TABLE, str(store), str(copy), RECORDED]
+    argv = [sys.executable, "-c", EVENTS_TABLE, str(store), str(copy)]
     step, out = measure(name, argv, 0)
     return Step(name, _count(name, out), step.seconds, step.peak_rss_mib)
 
 
 def events_model(store: Path, views: Path, copy: Path) -> Step:
     name = "ceiling: the events read model alone (its 35 columns), one writer"
-    argv = [sys.executable, "-c", EVENTS_MODEL, str(store), str(views), str(copy)]
+    argv = [sys.executable, "-c", EVENTS_MODEL, str(store), str(copy), str(views)]
     step, out = measure(name, argv, 0)
     return Step(name, _count(name, out), step.seconds, step.peak_rss_mib)
 
