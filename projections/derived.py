@@ -21,9 +21,17 @@ from typing import Any, NamedTuple
 
 import orjson
 
-UNKNOWN = "unknown"
-TAKING_TYPES = ("crossing_captured", "place_captured", "place_liberated")
-CONTROL_TYPES = (*TAKING_TYPES, "place_lost", "place_entered")
+from timeline.vocabulary import (
+    CHANGES_CONTROL,
+    FORCES_COMMITTED,
+    MARKS_CONTESTED,
+    OPERATION_CONCLUDED,
+    OPERATION_LAUNCHED,
+    PASSES_CONTROL,
+    UNKNOWN_SIDE,
+)
+
+UNKNOWN = UNKNOWN_SIDE
 _ORDER = "occurred_mid IS NULL, occurred_mid, position"
 
 
@@ -88,8 +96,8 @@ def control_rows(cursor: sqlite3.Cursor) -> list[tuple[Any, ...]]:
     events = cursor.execute(
         f"SELECT place, id, type, occurred_earliest, occurred_latest, attackers, defenders "
         f"FROM events WHERE place IN ({_STALE_PLACES}) AND status != 'retracted' AND type IN "
-        f"({', '.join('?' * len(CONTROL_TYPES))}) ORDER BY place, {_ORDER}",
-        sorted(CONTROL_TYPES),
+        f"({', '.join('?' * len(CHANGES_CONTROL))}) ORDER BY place, {_ORDER}",
+        sorted(CHANGES_CONTROL),
     )
     rows = []
     for place, of_place in itertools.groupby(events, key=itemgetter(0)):
@@ -106,7 +114,7 @@ def _periods(events: Iterable[tuple[Any, ...]]) -> list[dict[str, Any]]:
     periods: list[dict[str, Any]] = []
     for _, event_id, kind, earliest, latest, attackers, defenders in events:
         current = periods[-1] if periods else None
-        if kind == "place_entered":
+        if kind in MARKS_CONTESTED:
             if current is None:
                 current = _period(defenders or UNKNOWN, event_id, earliest, latest)
                 periods.append(current)
@@ -231,7 +239,7 @@ def _add_up(
             found = forces[force] = _Force()
         found.sides[side] = found.sides.get(side, 0) + 1
         found.roles.add(role)
-        if kind == "forces_committed":  # the latest by its last day (none: oldest), position
+        if kind == FORCES_COMMITTED:  # the latest by its last day (none: oldest), position
             order = (latest is not None, latest or "", position)
             if found.strength is None or order > found.strength[0]:
                 found.strength = (order, event_id, *strength)
@@ -240,7 +248,7 @@ def _add_up(
         if latest is not None and (found.last is None or latest > found.last):
             found.last = latest
         found.events.add(event_id)
-        if role == "attacker" and kind in TAKING_TYPES and place is not None:
+        if role == "attacker" and kind in PASSES_CONTROL and place is not None:
             found.taken.add(place)
     return forces
 
@@ -273,14 +281,14 @@ def operations_rows(cursor: sqlite3.Cursor, sides: dict[str, str | None]) -> lis
             found.setdefault(operation, []).append(tuple(dates))
         return found
 
-    launched, concluded = dates_of("operation_launched"), dates_of("operation_concluded")
+    launched, concluded = dates_of(OPERATION_LAUNCHED), dates_of(OPERATION_CONCLUDED)
     totals = cursor.execute(
         f"""SELECT operation, count(*), min(occurred_earliest), max(occurred_latest),
-                   count(DISTINCT CASE WHEN type IN ({", ".join("?" * len(TAKING_TYPES))})
-                                       THEN place END)
+                   count(DISTINCT CASE WHEN type IN ({", ".join("?" * len(PASSES_CONTROL))})
+                                       AND attackers IS NOT NULL THEN place END)
             FROM events WHERE operation IN ({_STALE_OPERATIONS}) AND status != 'retracted'
             GROUP BY operation""",
-        TAKING_TYPES,
+        PASSES_CONTROL,
     ).fetchall()
     rows = []
     for operation, count, first, last, places_taken in totals:

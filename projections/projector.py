@@ -20,11 +20,13 @@ import orjson
 from projections import derived
 from timeline.dates import DateError, parse_edtf
 from timeline.names import name_key
-
-RECORDED = "timeline.operation:Operation.Recorded"
-PLACE_REGISTERED = "timeline.gazetteer:Gazetteer.PlaceRegistered"
-ALIASES_ADDED = "timeline.gazetteer:Gazetteer.AliasesAdded"
-TOPICS = (RECORDED, PLACE_REGISTERED, ALIASES_ADDED)
+from timeline.vocabulary import (
+    ALIASES_ADDED,
+    PLACE_REGISTERED,
+    RECORDED,
+    REPORT_CORRECTED,
+    REPORT_RETRACTED,
+)
 
 EVENT_COLUMNS = (
     "position", "id", "operation", "type", "status", "occurred", "occurred_earliest",
@@ -224,9 +226,9 @@ class Projector:
     def recorded(self, position: int, state: dict[str, Any]) -> None:
         record = state["record"]
         self.operations.add(record["operation"])
-        if record["type"] == "report_corrected":
+        if record["type"] == REPORT_CORRECTED:
             self.report_corrected(record, state["timestamp"])
-        elif record["type"] == "report_retracted":
+        elif record["type"] == REPORT_RETRACTED:
             self.report_retracted(record)
         else:
             self._touch(record)
@@ -280,7 +282,7 @@ class Projector:
         for (data,) in self.cursor.execute(
             "SELECT state FROM history WHERE event_id = ? OR (target = ? AND type = ?) "
             "ORDER BY position",
-            (event_id, event_id, "report_corrected"),
+            (event_id, event_id, REPORT_CORRECTED),
         ).fetchall():
             record = orjson.loads(data)["record"]
             merged = {**reading, **record.get("changes", record)} if reading else record

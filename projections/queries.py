@@ -18,6 +18,7 @@ import orjson
 from projections.projector import bounds
 from timeline.errors import TimelineError
 from timeline.names import name_key
+from timeline.vocabulary import WEAK_CREDIBILITY, WEAK_RELIABILITY
 
 Row = dict[str, Any]
 PAGE = 500  # what a question answers with unless asked for more: a first page of events
@@ -381,8 +382,6 @@ def history(db: sqlite3.Connection, event_id: str) -> list[Row]:
 # What the figures and the report ask: an operation's places, their control, its sources and
 # the claims a reader should weigh.
 
-WEAK_RELIABILITY = ("D", "E", "F")
-WEAK_CREDIBILITY = ("4", "5", "6")
 
 
 def operation_places(db: sqlite3.Connection, operation: str) -> list[Row]:

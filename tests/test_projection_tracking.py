@@ -11,13 +11,14 @@ from typing import Any
 import pytest
 
 from projections import tracking
-from projections.projector import TOPICS, Projector
+from projections.projector import Projector
 from projections.tracking import ReadModelsOfAnotherStore
 from projections.views import Views
 from tests.conftest import AL_QAIM, IRAQ, ISIS, RAWA
 from tests.test_read_models import correction, event, retraction
 from timeline.api import OpsTimeline
 from timeline.application import Timeline
+from timeline.vocabulary import PROJECTED_TOPICS as TOPICS
 
 
 def every_table(path: str) -> dict[str, list[tuple[Any, ...]]]:
@@ -208,13 +209,6 @@ def test_the_read_models_of_a_postgres_store_go_beside_it(monkeypatch: pytest.Mo
     assert views_path("postgresql://u@h/ops") == "timeline.views.db"
     monkeypatch.setenv("TIMELINE_VIEWS", "/srv/views.db")
     assert views_path("postgresql://u@h/ops") == "/srv/views.db"
-
-
-def test_the_read_side_knows_the_vocabulary_s_control_types() -> None:
-    from projections import derived
-    from timeline.events import CONTROL_TYPES
-
-    assert set(derived.CONTROL_TYPES) == CONTROL_TYPES
 
 
 def test_read_models_of_another_store_are_refused_until_rebuilt(tmp_path: Path) -> None:

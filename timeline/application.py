@@ -23,7 +23,6 @@ from eventsourcing.persistence import (
     PersistenceError,
     StoredEvent,
 )
-from eventsourcing.utils import get_topic
 
 from timeline import encoding, intake
 from timeline.bulk import no_cycle_collection
@@ -49,10 +48,10 @@ from timeline.registry import EventIdClaim
 from timeline.store import settings
 from timeline.unit_of_work import UnitOfWork
 from timeline.validation import parse_record
+from timeline.vocabulary import RECORDED
 
 MAX_REPORTED_ERRORS = 50
 SNAPSHOT_EVERY = 1_000
-RECORDED_TOPIC = get_topic(Operation.Recorded)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -157,7 +156,7 @@ class Timeline(Application[Any]):
         position = 0
         while True:
             page = self.recorder.select_notifications(
-                position, limit=1000, topics=[RECORDED_TOPIC], inclusive_of_start=False
+                position, limit=1000, topics=[RECORDED], inclusive_of_start=False
             )
             for notification in page:
                 if wanted is None or notification.originator_id == wanted:

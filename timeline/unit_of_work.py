@@ -33,6 +33,7 @@ from timeline.intake import Parsed, PlaceFacts, place_of, subject
 from timeline.operation import Operation
 from timeline.registry import EventIdClaim, digest, record_json
 from timeline.validation import validate_changes
+from timeline.vocabulary import CLAIMED
 
 _LINE_BITS = 64
 _LINE_MASK = (1 << _LINE_BITS) - 1
@@ -153,7 +154,7 @@ class UnitOfWork:
         operation.modified_on = self.timestamp
         stream = self.streams[parsed.operation]
         rows.append(encoding.recorded(stream, version, self.timestamp_json, parsed.content))
-        rows.append((parsed.claim, 1, encoding.CLAIMED_TOPIC, parsed.claimed))
+        rows.append((parsed.claim, 1, CLAIMED, parsed.claimed))
         return rows
 
     def _already_recorded(self, event_id: str, fingerprint: str) -> bool:
