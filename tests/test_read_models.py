@@ -311,7 +311,7 @@ def test_the_read_models_open_with_plain_sqlite3(db: str) -> None:
     ops = OpsTimeline(db)
     ops.import_file(AL_QAIM)
 
-    with sqlite3.connect(Path(db).with_name("timeline.views.db")) as connection:
+    with closing(sqlite3.connect(Path(db).with_name("timeline.views.db"))) as connection:
         count = connection.execute("SELECT count(*) FROM events").fetchone()[0]
 
     assert count == 8
