@@ -16,9 +16,8 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from projections import borders
-from projections.control import holder_on
-from projections.figure_style import (
+from charts import borders
+from charts.figure_style import (
     GREY,
     LIGHT,
     Rows,
@@ -30,6 +29,7 @@ from projections.figure_style import (
     side_colours,
     title,
 )
+from projections.control import holder_on
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
