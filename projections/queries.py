@@ -16,7 +16,7 @@ import orjson
 
 from projections.control import holder_on
 from projections.projector import bounds
-from timeline.errors import TimelineError
+from timeline.errors import InvalidInput, TimelineError
 from timeline.names import did_you_mean, name_key
 from timeline.vocabulary import WEAK_CREDIBILITY, WEAK_RELIABILITY
 
@@ -36,7 +36,8 @@ _GRADE = re.compile(r"^([A-F])([1-6])$")
 
 
 class NotFound(TimelineError):
-    """An operation, place or event the read models do not hold."""
+    """An operation, place or event the read models do not hold (a parameter that cannot be
+    used at all is an InvalidInput)."""
 
 
 def _rows(cursor: sqlite3.Cursor) -> list[Row]:
@@ -131,7 +132,7 @@ def query(
                          f"AND +a.{column} = ?)")  # fmt: skip
         params.append(value)
     if between is not None:
-        start, end = _day_bounds(between[0])[0], _day_bounds(between[1])[1]
+        start, end = _day_bounds(between[0], "between")[0], _day_bounds(between[1], "between")[1]
         where.append("(e.occurred_latest IS NULL OR e.occurred_latest >= ?)")
         where.append("(e.occurred_earliest IS NULL OR e.occurred_earliest <= ?)")
         params += [start, end]
@@ -214,7 +215,9 @@ def _cursor(after: str | None) -> tuple[str | None, int | None]:
         return None, None
     mid, _, position = after.rpartition(":")
     if not position.isdigit() or not (mid == "" or re.fullmatch(r"-?\d{4,}-\d\d-\d\d", mid)):
-        raise NotFound(f"'{after}' is not a page cursor: give a page's next (2017-11-03:1234)")
+        raise InvalidInput(
+            "after", f"'{after}' is not a page cursor: give a page's next (2017-11-03:1234)"
+        )
     return mid or None, int(position)
 
 
@@ -264,21 +267,23 @@ def fts_words(text: str) -> str:
     """Each word a quoted FTS5 string: searched for, never parsed as query syntax."""
     words = text.split()
     if not words:
-        raise NotFound("--text needs at least one word")
+        raise InvalidInput("text", "needs at least one word")
     return " ".join('"' + word.replace('"', '""') + '"' for word in words)
 
 
 def parse_grade(grade: str) -> tuple[str, str]:
     match = _GRADE.match(grade.strip().upper())
     if match is None:
-        raise NotFound(f"'{grade}' is not an Admiralty grade: a letter A-F then a digit 1-6 (B3)")
+        raise InvalidInput(
+            "min_grade", f"'{grade}' is not an Admiralty grade: a letter A-F then a digit 1-6 (B3)"
+        )
     return match.group(1), match.group(2)
 
 
-def _day_bounds(text: str) -> tuple[str | None, str | None]:
+def _day_bounds(text: str, field: str) -> tuple[str | None, str | None]:
     found = bounds(text)
     if found == (None, None):
-        raise NotFound(f"'{text}' is not a date (EDTF: 2017-11-03, 2017-11, 2017)")
+        raise InvalidInput(field, f"'{text}' is not a date (EDTF: 2017-11-03, 2017-11, 2017)")
     return found
 
 
@@ -301,9 +306,9 @@ def control(db: sqlite3.Connection, place: str, *, on: str | None = None) -> lis
         period["events"] = orjson.loads(period["events"])
     if on is None:
         return periods
-    day, last_day = _day_bounds(on)
+    day, last_day = _day_bounds(on, "on")
     if day != last_day:
-        raise NotFound(f"--on takes one day (2017-11-03), not '{on}'")
+        raise InvalidInput("on", f"takes one day (2017-11-03), not '{on}'")
     return [holder_on(name, periods, str(day))]
 
 

@@ -62,7 +62,7 @@ def test_an_event_of_an_operation_never_launched_is_refused(way: Way) -> None:
 
     assert refusal.error is OperationNotLaunched
     assert refusal.field == "operation"
-    assert "--unlaunched" in refusal.message
+    assert "allow events of unlaunched operations explicitly" in refusal.message
 
 
 def test_an_analyst_may_record_into_an_unlaunched_operation_explicitly(app: Timeline) -> None:

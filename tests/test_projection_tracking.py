@@ -217,7 +217,7 @@ def test_read_models_of_another_store_are_refused_until_rebuilt(tmp_path: Path) 
     first.import_file(AL_QAIM)
     other = OpsTimeline(str(tmp_path / "other.db"), views=views)
 
-    with pytest.raises(ReadModelsOfAnotherStore, match="timeline rebuild"):
+    with pytest.raises(ReadModelsOfAnotherStore, match="rebuild them"):
         other.import_file(AL_QAIM)
     other.rebuild()
 

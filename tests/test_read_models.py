@@ -22,6 +22,7 @@ from projections.queries import NotFound
 from projections.views import connect
 from tests.conftest import AL_QAIM, IRAQ, ISIS, RAWA, SOURCE
 from timeline.api import OpsTimeline
+from timeline.errors import InvalidInput
 
 
 def event(event_id: str, event_type: str, occurred: str, **keys: Any) -> dict[str, Any]:
@@ -352,7 +353,7 @@ def test_a_question_answers_with_500_events_unless_asked_for_more(db: str) -> No
 
 
 def test_a_cursor_that_no_page_gave_is_refused(ops: OpsTimeline) -> None:
-    with pytest.raises(NotFound, match="'yesterday' is not a page cursor"):
+    with pytest.raises(InvalidInput, match="after: 'yesterday' is not a page cursor"):
         ops.show("op", after="yesterday")
 
 

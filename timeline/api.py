@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from projections import queries
 from projections.queries import PAGE, Page
 from projections.views import Views, views_path
-from timeline.errors import TimelineError
+from timeline.errors import InvalidInput, TimelineError
 from timeline.store import choose_db
 
 if TYPE_CHECKING:  # the write side is imported when first used: questions start faster
@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # the write side is imported when first used: questions start
     from timeline.events import Event
 
 Rows = list[dict[str, Any]]
+NEEDS_A_ZONE = "needs a time zone: Z or an offset (+03:00)"
 Moment = datetime | str | None
 Day = date | str | None
 
@@ -242,11 +243,11 @@ class OpsTimeline:
         from charts import control_map, figures
 
         if kind not in figures.KINDS:
-            raise TimelineError(f"no figure '{kind}': one of {', '.join(figures.KINDS)}")
+            raise InvalidInput("kind", f"no figure '{kind}': one of {', '.join(figures.KINDS)}")
         try:
             day = None if on is None else date.fromisoformat(str(on)).isoformat()
         except ValueError:
-            raise TimelineError(f"--on: '{on}' is not a day (2017-11-03)") from None
+            raise InvalidInput("on", f"'{on}' is not a day (2017-11-03)") from None
         known = {row["operation"]: row for row in queries.operations(db)}
         chosen = [known[queries.find_operation(db, slug)] for slug in slugs]
         sides = sorted({side for op in chosen for side in (op["sides"] or "").split(" + ")})
@@ -280,16 +281,16 @@ class OpsTimeline:
 def _moment(value: Moment) -> datetime | None:
     if value is None or isinstance(value, datetime):
         if isinstance(value, datetime) and value.tzinfo is None:
-            raise TimelineError("--as-recorded needs a time zone: Z or an offset (+03:00)")
+            raise InvalidInput("as_recorded", NEEDS_A_ZONE)
         return value
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise TimelineError(
-            f"--as-recorded: '{value}' is not an ISO 8601 date and time (2017-11-05T12:00:00Z)"
+        raise InvalidInput(
+            "as_recorded", f"'{value}' is not an ISO 8601 date and time (2017-11-05T12:00:00Z)"
         ) from None
     if moment.tzinfo is None:
-        raise TimelineError("--as-recorded needs a time zone: Z or an offset (+03:00)")
+        raise InvalidInput("as_recorded", NEEDS_A_ZONE)
     return moment
 
 
@@ -299,4 +300,4 @@ def _day(value: Day) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise TimelineError(f"--known-by: '{value}' is not a day (2017-11-05)") from None
+        raise InvalidInput("known_by", f"'{value}' is not a day (2017-11-05)") from None

@@ -37,6 +37,7 @@ from timeline.errors import (
     StoreUnavailable,
 )
 from timeline.events import Event
+from timeline.identity import with_id
 from timeline.intake import Parsed, Refused
 from timeline.jsonl import label, opened
 from timeline.operation import Operation
@@ -93,9 +94,12 @@ class Timeline(Application[Any]):
         return PydanticMapper(transcoder=JSONTranscoder())
 
     def record(self, record: Event | Mapping[str, Any], *, unlaunched: bool = False) -> bool:
-        """Append one event; True if new, False if this very event was already recorded."""
+        """Append one event; True if new, False if this very event was already recorded.
+
+        A record given as data without an `id` gets one derived from its content
+        (`timeline.identity.with_id`), so that recording it again is a no-op."""
         if not isinstance(record, Event):
-            record = parse_record(dict(record))
+            record = parse_record(with_id(record))
         unit = self._unit_of_work(unlaunched)
         stored = unit.add(record)
         if stored:

@@ -12,6 +12,17 @@ class TimelineError(Exception):
     """Base of every error a user can cause; its message is written for that user."""
 
 
+class InvalidInput(TimelineError):
+    """A parameter of a question or a command that cannot be used. `field` names it as the
+    Python API does (`as_recorded`, `min_grade`); the CLI says it as its option
+    (`--as-recorded`)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
 class RecordRejected(TimelineError):
     """One record broke a rule; `field` names the key it is about."""
 

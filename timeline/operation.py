@@ -80,7 +80,7 @@ class Operation(Aggregate):
             return
         msg = (
             f"operation '{self.operation}' has no operation_launched event: record its launch "
-            "first (earlier in the file), or allow it explicitly (--unlaunched)"
+            "first (earlier in the file), or allow events of unlaunched operations explicitly"
         )
         raise OperationNotLaunched(msg)
 
