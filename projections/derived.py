@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from projections import schema
 from projections.control import periods
 from timeline.vocabulary import (
     CHANGES_CONTROL,
@@ -28,12 +29,28 @@ from timeline.vocabulary import (
 )
 
 _ORDER = "occurred_mid IS NULL, occurred_mid, position"
+# The rows below are built in these orders.
+_INSERT_STALE = schema.insert("stale", ("kind", "key"), verb="INSERT OR IGNORE")
+_INSERT_CONTROL = schema.insert("control", (
+    "place", "period", "side", "start_earliest", "start_latest", "start_event",
+    "end_earliest", "end_latest", "end_event", "contested_from", "contested_event", "events",
+))  # fmt: skip
+_INSERT_FORCES = schema.insert("forces", (
+    "operation", "force", "side", "roles", "strength_best", "strength_low", "strength_high",
+    "strength_event", "strength_shared_with", "first_occurred", "last_occurred", "events",
+    "places_taken",
+))  # fmt: skip
+_INSERT_OPERATIONS = schema.insert("operations", (
+    "operation", "status", "launched", "launched_earliest", "launched_latest",
+    "launch_claims", "launch_contested", "concluded", "concluded_earliest",
+    "concluded_latest", "first_occurred", "last_occurred", "events", "places_taken", "sides",
+))  # fmt: skip
 
 
 def mark_stale(cursor: sqlite3.Cursor, places: Iterable[str], operations: Iterable[str]) -> None:
     """Note, in the projecting transaction, what the derived models must recompute."""
     cursor.executemany(
-        "INSERT OR IGNORE INTO stale VALUES (?, ?)",
+        _INSERT_STALE,
         [("place", place) for place in places] + [("operation", op) for op in operations],
     )
 
@@ -72,15 +89,15 @@ def write_stale(cursor: sqlite3.Cursor, rows: Recomputed) -> None:
     """Replace the stale places' and operations' rows with these, and clear the marks."""
     cursor.execute(f"DELETE FROM control WHERE place IN ({_STALE_PLACES})")
     cursor.executemany(
-        "INSERT INTO control VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows.control
+        _INSERT_CONTROL, rows.control
     )
     cursor.execute(f"DELETE FROM forces WHERE operation IN ({_STALE_OPERATIONS})")
     cursor.executemany(
-        "INSERT INTO forces VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows.forces
+        _INSERT_FORCES, rows.forces
     )
     cursor.execute(f"DELETE FROM operations WHERE operation IN ({_STALE_OPERATIONS})")
     cursor.executemany(
-        "INSERT INTO operations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        _INSERT_OPERATIONS,
         rows.operations,
     )
     cursor.execute("DELETE FROM stale WHERE kind IN ('place', 'operation')")

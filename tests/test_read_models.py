@@ -564,3 +564,11 @@ def test_taking_means_the_same_in_forces_operations_control_and_the_progress_fig
     assert forces == {"Iraq": 1, "ISIS": 1}
     assert operation["places_taken"] == 1
     assert stepped_up == {"Iraq", "ISIS"}
+
+
+def test_an_insert_names_every_column_of_its_table_or_is_refused_at_once() -> None:
+    statement = schema.insert("place_names", ("place", "key", "name"))
+
+    assert statement == "INSERT INTO [place_names] ([place], [key], [name]) VALUES (?, ?, ?)"
+    with pytest.raises(ValueError, match=r"missing \['name', 'place'\]"):
+        schema.insert("place_names", ("key",))
