@@ -16,6 +16,8 @@ from benchmarks.generate import generate
 from tests.conftest import AL_QAIM
 from timeline import intake
 from timeline.application import Timeline
+from timeline.events import Submitted
+from timeline.validation import parse_record
 
 
 def stored(db: str) -> list[tuple[Any, ...]]:
@@ -69,3 +71,17 @@ def test_an_import_stores_what_recording_each_event_would_have_stored(
         assert aggregate_state(imported, originator_id) == aggregate_state(
             recorded, originator_id
         ), originator_id
+
+
+def test_the_rules_read_of_an_imported_line_what_they_read_of_the_same_record_recorded() -> None:
+    lines = AL_QAIM.read_bytes().splitlines() + [
+        json.dumps(record, ensure_ascii=False).encode() for record in generate(300, seed=5)
+    ]
+
+    for number, line in enumerate(lines, 1):
+        parsed = intake.parse_line(number, line, b'"2026-12-02T00:00:00Z"')
+        assert isinstance(parsed, intake.Parsed)
+        crossed = intake._received(intake._sent(parsed))  # as a worker's line arrives
+
+        assert crossed == parsed
+        assert crossed.submitted == Submitted.of(parse_record(line))

@@ -8,7 +8,8 @@ Shape is checked here (types, ranges, grades, which keys a type allows); rules t
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypeAlias, get_args
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, TypeAlias, final, get_args
 
 from pydantic import (
     AfterValidator,
@@ -263,3 +264,50 @@ MODELS: tuple[type[Event], ...] = get_args(get_args(Record)[0])
 TYPES: dict[str, type[Event]] = {
     name: next(model for model in MODELS if type_of(model) == name) for name in EVENT_TYPES
 }
+
+
+@final
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    """A record as the rules across events read it: what `Operation.check()` and the
+    gazetteer's checks declare they accept, on every way into the store.
+
+    Made from the validated record by `of()` alone, whether `record()` holds the record or an
+    import's worker process does (it crosses back as `astuple()`, far cheaper than the
+    pydantic record): a rule that reads a field reads it alike on both paths, and a rule that
+    needs more of the record must add it here, where both paths get it.
+    """
+
+    id: str
+    type: str
+    operation: str
+    place: Place | str | None  # given in full, or named
+    target: str | None  # what a correction corrects or a retraction retracts
+    changes: dict[str, Any] | None  # a correction's changes, as given
+
+    @classmethod
+    def of(cls, record: Event) -> Submitted:
+        fields = record.__dict__  # a missing attribute costs pydantic a raised AttributeError
+        target = fields.get("corrects") or fields.get("retracts")
+        return cls(
+            record.id, record.type, record.operation, fields.get("place"), target,
+            fields.get("changes"),
+        )  # fmt: skip
+
+    def astuple(self) -> tuple[Any, ...]:
+        """Plain data to send between processes (a place given in full as its fields)."""
+        place = self.place
+        if isinstance(place, Place):
+            facts = (place.name, place.lat, place.lon, place.kind, place.aliases)
+            return (self.id, self.type, self.operation, facts, self.target, self.changes)
+        return (self.id, self.type, self.operation, place, self.target, self.changes)
+
+    @classmethod
+    def fromtuple(cls, data: tuple[Any, ...]) -> Submitted:
+        """`astuple()` read back: the place rebuilt without validating it again (it was)."""
+        event_id, event_type, operation, place, target, changes = data
+        if isinstance(place, tuple):
+            name, lat, lon, kind, aliases = place
+            fields = {"name": name, "lat": lat, "lon": lon, "kind": kind}
+            place = Place.model_construct(**fields, **({"aliases": aliases} if aliases else {}))
+        return cls(event_id, event_type, operation, place, target, changes)

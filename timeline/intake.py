@@ -7,9 +7,8 @@ from then on every record is parsed, checked and stored alike.
 Validating and making a record canonical costs as much as every rule and write after it, so on
 a machine with a second core forked processes do it while this one applies the rules (and
 SQLite's writes wait for neither). What crosses back is compact: per record its canonical JSON
-and fingerprints (`Parsed`), or the problems found (`Refused`); this process validates the
-canonical JSON again (a pydantic model pickles slower than it validates), so that the rules
-read the very typed record that `record()` hands them.
+and fingerprints, with what the rules read of it (`Submitted`, made there as `record()` makes
+it here), as a `Parsed`; or the problems found, as a `Refused`.
 
 The same functions run in one process when forking is not available or does not pay: the
 import sees the same chunks either way.
@@ -31,7 +30,7 @@ from typing import Any, BinaryIO, NamedTuple, Protocol
 from timeline import encoding
 from timeline.encoding import claim_hex
 from timeline.errors import RecordRejected, TimelineError
-from timeline.events import Event
+from timeline.events import Submitted
 from timeline.jsonl import blocks, describe_undecodable, empty_file, label, numbered_lines
 from timeline.registry import digest, record_json
 from timeline.validation import parse_record
@@ -42,10 +41,10 @@ MAX_WORKERS = 2  # with the importing process, enough to keep two CPUs busy
 WORKERS_VARIABLE = "TIMELINE_IMPORT_WORKERS"
 
 class Parsed(NamedTuple):
-    """A valid line: the record itself, which the rules read, and what its stored events need."""
+    """A valid line: what the rules read of its record, and what its stored events need."""
 
     line: int
-    record: Event  # validated: the rules read it exactly as `record()` hands it to them
+    submitted: Submitted  # what the rules read, made as `record()` makes it
     content: bytes  # the record's JSON as stored: the vocabulary's key order, no nulls
     digest: str  # its fingerprint
     claim: str  # the id of the stream that claims the record's id, as hex
@@ -115,25 +114,23 @@ def parse_line(line: int, raw: bytes, timestamp: bytes) -> Parsed | Refused:
     fingerprint = digest(content)
     claim = claim_hex(record.id)
     claimed = encoding.claimed(claim, record.id, record.operation, fingerprint, timestamp)
-    return Parsed(line, record, content, fingerprint, claim, claimed)
+    return Parsed(line, Submitted.of(record), content, fingerprint, claim, claimed)
 
 
 def _sent(parsed: Parsed | Refused) -> tuple[Any, ...]:
-    """What crosses from a worker: the record's canonical JSON rather than the record (a
-    pydantic model pickles slower than it validates)."""
+    """What crosses from a worker: plain data (NamedTuples and pydantic models pickle slower;
+    a pydantic record pickles slower than it validates)."""
     if isinstance(parsed, Refused):
         return tuple(parsed)
-    return parsed.line, parsed.content, parsed.digest, parsed.claim, parsed.claimed
+    return (parsed.line, parsed.submitted.astuple(), *parsed[2:])
 
 
 def _received(sent: tuple[Any, ...]) -> Parsed | Refused:
-    """A worker's line as this process hands it on: the record validated again, from the
-    canonical JSON it made (a valid record's JSON is valid), so that the rules here read the
-    same typed record `record()` gives them."""
+    """A worker's line as this process hands it on."""
     if len(sent) == 2:
         return Refused(*sent)
-    line, content, fingerprint, claim, claimed = sent
-    return Parsed(line, parse_record(content), content, fingerprint, claim, claimed)
+    line, submitted, *rest = sent
+    return Parsed(line, Submitted.fromtuple(submitted), *rest)
 
 
 def chunks(

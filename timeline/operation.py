@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -15,16 +15,15 @@ from timeline.errors import (
     RecordRejected,
     UnknownEvent,
 )
-from timeline.events import (
-    Event,
-    OperationConcluded,
-    OperationLaunched,
-    Record,
-    ReportCorrected,
-    ReportRetracted,
-)
+from timeline.events import Event, Record, Submitted
 from timeline.validation import validate_changes
-from timeline.vocabulary import REPORTS
+from timeline.vocabulary import (
+    OPERATION_CONCLUDED,
+    OPERATION_LAUNCHED,
+    REPORT_CORRECTED,
+    REPORT_RETRACTED,
+    REPORTS,
+)
 
 
 class Operation(Aggregate):
@@ -57,24 +56,24 @@ class Operation(Aggregate):
 
         `unlaunched=True` lets an analyst record into an operation whose launch nobody reported.
         """
-        self.check(record, unlaunched=unlaunched)
-        self._recorded(record=record)
+        self.check(Submitted.of(record), unlaunched=unlaunched)
+        self._recorded(record=cast(Record, record))  # every Event is one of the union
 
-    def check(self, record: Event, *, unlaunched: bool = False) -> None:
+    def check(self, record: Submitted, *, unlaunched: bool = False) -> None:
         """Raise the named error of the first rule that recording `record` here would break."""
         self.check_operation(record)
         self.check_launched(record, unlaunched)
         self.check_concluded_once(record)
-        if isinstance(record, ReportCorrected | ReportRetracted):
+        if record.type in REPORTS:
             self.check_target(record)
 
-    def check_operation(self, record: Event) -> None:
+    def check_operation(self, record: Submitted) -> None:
         if record.operation != self.operation:
             msg = f"belongs to operation '{record.operation}', not '{self.operation}'"
             raise RecordRejected(msg, "operation")
 
-    def check_launched(self, record: Event, unlaunched: bool) -> None:
-        if self.launched or unlaunched or isinstance(record, OperationLaunched):
+    def check_launched(self, record: Submitted, unlaunched: bool) -> None:
+        if self.launched or unlaunched or record.type == OPERATION_LAUNCHED:
             return
         if record.type in REPORTS:
             return
@@ -84,20 +83,18 @@ class Operation(Aggregate):
         )
         raise OperationNotLaunched(msg)
 
-    def check_concluded_once(self, record: Event) -> None:
-        if isinstance(record, OperationConcluded) and self.concluded_by is not None:
+    def check_concluded_once(self, record: Submitted) -> None:
+        if record.type == OPERATION_CONCLUDED and self.concluded_by is not None:
             msg = (
                 f"operation '{self.operation}' was already concluded by '{self.concluded_by}'; "
                 "correct that event instead"
             )
             raise OperationAlreadyConcluded(msg)
 
-    def check_target(self, record: ReportCorrected | ReportRetracted) -> None:
-        target, field = (
-            (record.corrects, "corrects")
-            if isinstance(record, ReportCorrected)
-            else (record.retracts, "retracts")
-        )
+    def check_target(self, record: Submitted) -> str:
+        """The type of the event a correction or retraction names, once it may be named."""
+        field = "corrects" if record.type == REPORT_CORRECTED else "retracts"
+        target = str(record.target)
         target_type = self.types.get(target)
         if target_type is None:
             raise UnknownEvent(f"no event '{target}' in operation '{self.operation}'", field)
@@ -106,22 +103,23 @@ class Operation(Aggregate):
             raise RecordRejected(msg, field)
         if target in self.retracted:
             raise EventAlreadyRetracted(f"'{target}' was retracted", field)
-        if isinstance(record, ReportCorrected):
+        if record.changes is not None:
             validate_changes(target_type, record.changes)
+        return target_type
 
     @event("Recorded")
     def _recorded(self, record: Record) -> None:  # the union: how a stored Recorded is read
-        self.apply_record(record)
+        self.apply_record(Submitted.of(record))
 
-    def apply_record(self, record: Event) -> None:
+    def apply_record(self, record: Submitted) -> None:
         """What a Recorded event changes here; called by it, and by the import's fast path
-        (with the same typed record)."""
+        (with the same Submitted record)."""
         self.types[record.id] = record.type
-        if isinstance(record, OperationLaunched):
+        if record.type == OPERATION_LAUNCHED:
             self.launched = True
-        elif isinstance(record, OperationConcluded):
+        elif record.type == OPERATION_CONCLUDED:
             self.concluded_by = record.id
-        elif isinstance(record, ReportRetracted):
-            self.retracted.add(record.retracts)
-            if self.concluded_by == record.retracts:
+        elif record.type == REPORT_RETRACTED:
+            self.retracted.add(str(record.target))
+            if self.concluded_by == record.target:
                 self.concluded_by = None

@@ -29,7 +29,7 @@ from timeline import encoding
 from timeline.domain import Aggregate
 from timeline.encoding import Row
 from timeline.errors import DuplicateEventId
-from timeline.events import Event, Place, ReportCorrected
+from timeline.events import Event, Place, Submitted
 from timeline.gazetteer import Gazetteer
 from timeline.intake import Parsed
 from timeline.operation import Operation
@@ -91,12 +91,13 @@ class UnitOfWork:
         fingerprint = digest(content)
         if record.id not in self.looked_up:
             self.prefetch([record.id])
-        admitted = self._admit(record, fingerprint)
+        submitted = Submitted.of(record)
+        admitted = self._admit(submitted, fingerprint)
         if admitted is None:
             return []
         operation, places = admitted
         operation.record(record, unlaunched=self.unlaunched)
-        self._learn(record, places, fingerprint, line)
+        self._learn(submitted, places, fingerprint, line)
         claim = EventIdClaim(record.id, record.operation, fingerprint)
         pending = [*self.gazetteer.collect_events(), *operation.collect_events()]
         return [self.mapper.to_stored_event(e) for e in (*pending, *claim.collect_events())]
@@ -114,7 +115,7 @@ class UnitOfWork:
         state changes and the same stored events, written as rows (the two events every
         record adds, the operation's `Recorded` and the id's `Claimed`, as bytes: building
         and dumping their pydantic objects costs more than checking the record)."""
-        record = parsed.record
+        record = parsed.submitted
         admitted = self._admit(record, parsed.digest)
         if admitted is None:
             return []
@@ -135,7 +136,7 @@ class UnitOfWork:
         return rows
 
     def _admit(
-        self, record: Event, fingerprint: str
+        self, record: Submitted, fingerprint: str
     ) -> tuple[Operation, list[tuple[Place, str]]] | None:
         """The record's operation and the places it gives in full, once every rule but the
         operation's own has passed: its id is new (None: this very record is stored already),
@@ -151,8 +152,9 @@ class UnitOfWork:
         return operation, places
 
     def _learn(
-        self, record: Event, places: list[tuple[Place, str]], fingerprint: str, line: int | None
-    ) -> None:
+        self, record: Submitted, places: list[tuple[Place, str]], fingerprint: str,
+        line: int | None,
+    ) -> None:  # fmt: skip
         """What a record admitted teaches: its places, and that its id is taken."""
         for place, _ in places:
             self.gazetteer.learn(place)
@@ -180,16 +182,15 @@ class UnitOfWork:
         )
         raise DuplicateEventId(msg)
 
-    def _places(self, record: Event) -> list[tuple[Place, str]]:
+    def _places(self, record: Submitted) -> list[tuple[Place, str]]:
         """The places a record gives in full, after checking that those it names are known.
 
         A name found once stays found, and a place given again exactly as before passes
         `check_place()` again and teaches the gazetteer nothing new: neither is done twice."""
-        mentions: list[tuple[object, str]] = [(getattr(record, "place", None), "place")]
-        if isinstance(record, ReportCorrected) and record.changes.get("place") is not None:
-            operation = self._operation(record.operation)
-            operation.check_target(record)
-            changes = validate_changes(operation.types[record.corrects], record.changes)
+        mentions: list[tuple[object, str]] = [(record.place, "place")]
+        if record.changes is not None and record.changes.get("place") is not None:
+            target_type = self._operation(record.operation).check_target(record)
+            changes = validate_changes(target_type, record.changes)
             mentions.append((getattr(changes, "place", None), "changes.place"))
         places = []
         for place, field in mentions:
