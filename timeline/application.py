@@ -9,7 +9,6 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -38,14 +37,10 @@ from timeline.events import Event
 from timeline.intake import Parsed, Refused
 from timeline.jsonl import label, opened
 from timeline.operation import Operation
-from timeline.persistence import (
-    PydanticMapper,
-    append_in_one_transaction,
-    select_first_events,
-    select_first_states,
-)
 from timeline.registry import EventIdClaim
 from timeline.store import settings
+from timeline.stores.mapper import PydanticMapper
+from timeline.stores.recorder import TimelineRecorder
 from timeline.unit_of_work import UnitOfWork
 from timeline.validation import parse_record
 from timeline.vocabulary import RECORDED
@@ -82,12 +77,22 @@ class Timeline(Application[Any]):
 
     name = "Timeline"
     is_snapshotting_enabled = True
+    recorder: TimelineRecorder
 
     def __init__(self, db: str | None = None, env: Mapping[str, str] | None = None) -> None:
         super().__init__(env={**settings(db), **(env or {})})
 
     def construct_mapper(self) -> Mapper[Any]:
         return PydanticMapper(transcoder=JSONTranscoder())
+
+    def construct_recorder(self) -> TimelineRecorder:
+        recorder = super().construct_recorder()
+        if not isinstance(recorder, TimelineRecorder):
+            raise TypeError(
+                f"{type(recorder).__qualname__} is not a TimelineRecorder: PERSISTENCE_MODULE "
+                "must name timeline.stores.sqlite or timeline.stores.postgres"
+            )
+        return recorder
 
     def record(self, record: Event | Mapping[str, Any], *, unlaunched: bool = False) -> bool:
         """Append one event; True if new, False if this very event was already recorded."""
@@ -172,7 +177,7 @@ class Timeline(Application[Any]):
 
     def _append_rows(self, batches: Iterable[Sequence[Row]], rows: int = 0) -> None:
         try:
-            append_in_one_transaction(self.recorder, batches, rows=rows)
+            self.recorder.append_rows(batches, count=rows)
         except IntegrityError:
             raise ConcurrentWrite(
                 "another writer recorded into the same operation (or the same event id) "
@@ -198,14 +203,14 @@ class Timeline(Application[Any]):
     def _unit_of_work(self, unlaunched: bool) -> UnitOfWork:
         return UnitOfWork(
             self.repository, self.mapper, self._claims, unlaunched=unlaunched,
-            stored_claims=partial(select_first_states, self.recorder),
+            stored_claims=self.recorder.select_first_states,
         )  # fmt: skip
 
     def _claims(self, event_ids: Iterable[str]) -> dict[str, EventIdClaim]:
         """The stored claims of these ids, by id (an id never claimed is absent)."""
         stream_ids = [EventIdClaim.create_id(event_id) for event_id in event_ids]
         claims: dict[str, EventIdClaim] = {}
-        for stored in select_first_events(self.recorder, stream_ids):
+        for stored in self.recorder.select_first_events(stream_ids):
             claimed: Any = self.mapper.to_domain_event(stored)
             claims[claimed.event_id] = claimed.mutate(None)
         return claims
