@@ -228,13 +228,12 @@ def _size(source: str | Path) -> int | None:
 
 class Spool:
     """Where the rows of an import wait while the rest of the file is checked: pickled to a
-    temporary file (2,000,000 events make 2.6 GB of rows), or, for a file whose rows will take
-    no more than MEMORY_BYTES (about 1.5 times its own bytes), in memory. Read back once, in
-    order, freeing what was kept in memory as it goes.
+    temporary file, or, for a file whose rows will take no more than MEMORY_BYTES (about 1.5
+    times its own bytes), in memory. Read back once, in order, freeing what was kept in memory
+    as it goes.
 
     Memory is only for the small: kept rows freed during a large import's write stay in the
-    process (the allocator keeps them) while SQLite's page cache grows, and 2,000,000 events
-    then peaked at 1,016 MiB instead of 805."""
+    process (the allocator keeps them) while SQLite's page cache grows (benchmarks/RESULTS.md)."""
 
     MEMORY_BYTES = 256 * 2**20
 
