@@ -4,11 +4,8 @@ Each is recomputed, for the places and operations a batch touched, from the even
 currently read; so a correction or a retraction moves every period and total it affects, and
 a rebuild gives exactly what the incremental updates gave.
 
-Control: `place_captured`, `place_liberated` and `crossing_captured` give the place to the
-attacking side; `place_lost` gives it to the attacking side where one is named, else to
-`unknown`; `place_entered` marks the current period contested without changing the holder (and
-opens one for the defending side, or `unknown`, when none is open). A second capture by the side
-already holding the place corroborates the period rather than opening a new one.
+Control periods are worked out by `projections.control`, which `timeline control --on` and
+the control map share.
 """
 
 from __future__ import annotations
@@ -21,24 +18,39 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from projections import schema
+from projections.control import periods
 from timeline.vocabulary import (
     CHANGES_CONTROL,
     FORCES_COMMITTED,
-    MARKS_CONTESTED,
     OPERATION_CONCLUDED,
     OPERATION_LAUNCHED,
     PASSES_CONTROL,
-    UNKNOWN_SIDE,
 )
 
-UNKNOWN = UNKNOWN_SIDE
 _ORDER = "occurred_mid IS NULL, occurred_mid, position"
+# The rows below are built in these orders.
+_INSERT_STALE = schema.insert("stale", ("kind", "key"), verb="INSERT OR IGNORE")
+_INSERT_CONTROL = schema.insert("control", (
+    "place", "period", "side", "start_earliest", "start_latest", "start_event",
+    "end_earliest", "end_latest", "end_event", "contested_from", "contested_event", "events",
+))  # fmt: skip
+_INSERT_FORCES = schema.insert("forces", (
+    "operation", "force", "side", "roles", "strength_best", "strength_low", "strength_high",
+    "strength_event", "strength_shared_with", "first_occurred", "last_occurred", "events",
+    "places_taken",
+))  # fmt: skip
+_INSERT_OPERATIONS = schema.insert("operations", (
+    "operation", "status", "launched", "launched_earliest", "launched_latest",
+    "launch_claims", "launch_contested", "concluded", "concluded_earliest",
+    "concluded_latest", "first_occurred", "last_occurred", "events", "places_taken", "sides",
+))  # fmt: skip
 
 
 def mark_stale(cursor: sqlite3.Cursor, places: Iterable[str], operations: Iterable[str]) -> None:
     """Note, in the projecting transaction, what the derived models must recompute."""
     cursor.executemany(
-        "INSERT OR IGNORE INTO stale VALUES (?, ?)",
+        _INSERT_STALE,
         [("place", place) for place in places] + [("operation", op) for op in operations],
     )
 
@@ -77,15 +89,15 @@ def write_stale(cursor: sqlite3.Cursor, rows: Recomputed) -> None:
     """Replace the stale places' and operations' rows with these, and clear the marks."""
     cursor.execute(f"DELETE FROM control WHERE place IN ({_STALE_PLACES})")
     cursor.executemany(
-        "INSERT INTO control VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows.control
+        _INSERT_CONTROL, rows.control
     )
     cursor.execute(f"DELETE FROM forces WHERE operation IN ({_STALE_OPERATIONS})")
     cursor.executemany(
-        "INSERT INTO forces VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows.forces
+        _INSERT_FORCES, rows.forces
     )
     cursor.execute(f"DELETE FROM operations WHERE operation IN ({_STALE_OPERATIONS})")
     cursor.executemany(
-        "INSERT INTO operations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        _INSERT_OPERATIONS,
         rows.operations,
     )
     cursor.execute("DELETE FROM stale WHERE kind IN ('place', 'operation')")
@@ -105,40 +117,9 @@ def control_rows(cursor: sqlite3.Cursor) -> list[tuple[Any, ...]]:
             (place, n, p["side"], p["start_earliest"], p["start_latest"], p["start_event"],
              p["end_earliest"], p["end_latest"], p["end_event"], p["contested_from"],
              p["contested_event"], orjson.dumps(p["events"]).decode())
-            for n, p in enumerate(_periods(of_place), start=1)
+            for n, p in enumerate(periods(of_place), start=1)
         ]  # fmt: skip
     return rows
-
-
-def _periods(events: Iterable[tuple[Any, ...]]) -> list[dict[str, Any]]:
-    periods: list[dict[str, Any]] = []
-    for _, event_id, kind, earliest, latest, attackers, defenders in events:
-        current = periods[-1] if periods else None
-        if kind in MARKS_CONTESTED:
-            if current is None:
-                current = _period(defenders or UNKNOWN, event_id, earliest, latest)
-                periods.append(current)
-            elif event_id not in current["events"]:
-                current["events"].append(event_id)
-            if current["contested_event"] is None:
-                current.update(contested_from=earliest, contested_event=event_id)
-            continue
-        side = attackers or UNKNOWN
-        if current is not None and current["side"] == side:
-            current["events"].append(event_id)
-            continue
-        if current is not None:
-            current.update(end_earliest=earliest, end_latest=latest, end_event=event_id)
-        periods.append(_period(side, event_id, earliest, latest))
-    return periods
-
-
-def _period(side: str, event_id: str, earliest: str | None, latest: str | None) -> dict:
-    return {
-        "side": side, "start_earliest": earliest, "start_latest": latest,
-        "start_event": event_id, "end_earliest": None, "end_latest": None, "end_event": None,
-        "contested_from": None, "contested_event": None, "events": [event_id],
-    }  # fmt: skip
 
 
 class _Force:

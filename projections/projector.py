@@ -17,9 +17,10 @@ from typing import Any
 
 import orjson
 
-from projections import derived
+from projections import derived, schema
 from timeline.dates import DateError, parse_edtf
 from timeline.names import name_key
+from timeline.readings import corrected, reading
 from timeline.vocabulary import (
     ALIASES_ADDED,
     PLACE_REGISTERED,
@@ -36,10 +37,21 @@ EVENT_COLUMNS = (
     "grades", "outlets", "published_earliest", "published_latest", "notes", "quotes",
     "recorded", "corrected_by", "corrected", "retracted_by",
 )  # fmt: skip
-_INSERT_EVENT = (
-    f"INSERT INTO events (rowid, {', '.join(EVENT_COLUMNS)}) "
-    f"VALUES (?, {', '.join('?' * len(EVENT_COLUMNS))})"
+_INSERT_EVENT = schema.insert("events", EVENT_COLUMNS, rowid=True)
+_INSERT_ACTOR = schema.insert(
+    "actors", ("event_id", "operation", "force", "side", "role"), verb="INSERT OR IGNORE"
 )
+_INSERT_SOURCE = schema.insert("sources", (
+    "event_id", "n", "outlet", "reliability", "credibility", "grade", "url", "published",
+    "published_earliest", "published_latest", "quote",
+))  # fmt: skip
+_INSERT_HISTORY = schema.insert("history", (
+    "position", "recorded", "topic", "operation", "event_id", "type", "target", "state",
+), verb="INSERT OR REPLACE")  # fmt: skip
+_INSERT_PLACE = schema.insert(
+    "places", ("name", "key", "kind", "lat", "lon", "aliases", "recorded"), verb="INSERT OR REPLACE"
+)
+_INSERT_NAME = schema.insert("place_names", ("key", "name", "place"), verb="INSERT OR IGNORE")
 _FTS = "place, notes, quotes, outlets"
 _FTS_INSERT = f"INSERT INTO events_fts (rowid, {_FTS}) VALUES (?, ?, ?, ?, ?)"
 _FTS_DELETE = (
@@ -147,15 +159,9 @@ class Projector:
         self.cursor.executemany(_INSERT_EVENT, rows["events"])
         if rows["fts"]:
             self.cursor.executemany(_FTS_INSERT, rows["fts"])
-        self.cursor.executemany(
-            "INSERT OR IGNORE INTO actors VALUES (?, ?, ?, ?, ?)", rows["actors"]
-        )
-        self.cursor.executemany(
-            "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows["sources"]
-        )
-        self.cursor.executemany(
-            "INSERT OR REPLACE INTO history VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self._history
-        )
+        self.cursor.executemany(_INSERT_ACTOR, rows["actors"])
+        self.cursor.executemany(_INSERT_SOURCE, rows["sources"])
+        self.cursor.executemany(_INSERT_HISTORY, self._history)
         self._pending.clear()
         self._history.clear()
 
@@ -171,7 +177,7 @@ class Projector:
     def place_registered(self, place: dict[str, Any], recorded: str) -> None:
         aliases = place.get("aliases") or []
         self.cursor.execute(
-            "INSERT OR REPLACE INTO places VALUES (?, ?, ?, ?, ?, ?, ?)",
+            _INSERT_PLACE,
             (place["name"], name_key(place["name"]), place["kind"], place["lat"], place["lon"],
              orjson.dumps(aliases).decode(), recorded),
         )  # fmt: skip
@@ -195,7 +201,7 @@ class Projector:
         key = name_key(name)
         self._places.pop(key, None)  # it may have been looked up, and not found, before
         self.cursor.execute(
-            "INSERT OR IGNORE INTO place_names VALUES (?, ?, ?)", (key, name, place)
+            _INSERT_NAME, (key, name, place)
         )
 
     def resolve(self, place: str | dict[str, Any] | None) -> dict[str, Any] | None:
@@ -243,8 +249,7 @@ class Projector:
         if entry is None:
             return
         self._touch(entry["record"])
-        merged = {**entry["record"], **correction["changes"]}
-        entry["record"] = {key: value for key, value in merged.items() if value is not None}
+        entry["record"] = corrected(entry["record"], correction["changes"])
         entry.update(status="corrected", corrected_by=correction["id"], corrected=recorded)
         self._touch(entry["record"])
 
@@ -278,16 +283,15 @@ class Projector:
 
     def _reading(self, event_id: str) -> dict[str, Any]:
         """An event as it reads now: as first recorded, then each correction, from the history."""
-        reading: dict[str, Any] = {}
-        for (data,) in self.cursor.execute(
-            "SELECT state FROM history WHERE event_id = ? OR (target = ? AND type = ?) "
-            "ORDER BY position",
-            (event_id, event_id, REPORT_CORRECTED),
-        ).fetchall():
-            record = orjson.loads(data)["record"]
-            merged = {**reading, **record.get("changes", record)} if reading else record
-            reading = {key: value for key, value in merged.items() if value is not None}
-        return reading
+        first, *corrections = [
+            orjson.loads(data)["record"]
+            for (data,) in self.cursor.execute(
+                "SELECT state FROM history WHERE event_id = ? OR (target = ? AND type = ?) "
+                "ORDER BY position",
+                (event_id, event_id, REPORT_CORRECTED),
+            )
+        ]
+        return reading(first, (correction["changes"] for correction in corrections))
 
     def _touch(self, record: dict[str, Any]) -> None:
         place = self.resolve(record.get("place"))

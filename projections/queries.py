@@ -6,7 +6,6 @@ as a parameter; full-text words are quoted so that they are searched for, never 
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 import sqlite3
@@ -15,9 +14,10 @@ from typing import Any
 
 import orjson
 
+from projections.control import holder_on
 from projections.projector import bounds
-from timeline.errors import TimelineError
-from timeline.names import name_key
+from timeline.errors import InvalidInput, TimelineError
+from timeline.names import did_you_mean, name_key
 from timeline.vocabulary import WEAK_CREDIBILITY, WEAK_RELIABILITY
 
 Row = dict[str, Any]
@@ -36,16 +36,12 @@ _GRADE = re.compile(r"^([A-F])([1-6])$")
 
 
 class NotFound(TimelineError):
-    """An operation, place or event the read models do not hold."""
+    """An operation, place or event the read models do not hold (a parameter that cannot be
+    used at all is an InvalidInput)."""
 
 
 def _rows(cursor: sqlite3.Cursor) -> list[Row]:
     return [dict(row) for row in cursor]
-
-
-def _suggest(name: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
-    return f"; did you mean {', '.join(repr(k) for k in close)}?" if close else ""
 
 
 def find_operation(db: sqlite3.Connection, operation: str) -> str:
@@ -56,7 +52,8 @@ def find_operation(db: sqlite3.Connection, operation: str) -> str:
             "(import some events, or run `timeline project` if others have)"
         )
     if operation not in known:
-        raise NotFound(f"unknown operation '{operation}'{_suggest(operation, known)}")
+        hint = did_you_mean(operation, known, cutoff=0.5)
+        raise NotFound(f"unknown operation '{operation}'{hint}")
     return operation
 
 
@@ -65,9 +62,7 @@ def find_place(db: sqlite3.Connection, name: str) -> str:
     row = db.execute("SELECT place FROM place_names WHERE key = ?", (name_key(name),)).fetchone()
     if row is None:
         known = {r[0]: r[1] for r in db.execute("SELECT key, place FROM place_names")}
-        close = difflib.get_close_matches(name_key(name), list(known), n=3, cutoff=0.6)
-        hint = f"; did you mean {', '.join(repr(known[k]) for k in close)}?" if close else ""
-        raise NotFound(f"unknown place '{name}'{hint}")
+        raise NotFound(f"unknown place '{name}'{did_you_mean(name, known)}")
     return str(row[0])
 
 
@@ -137,7 +132,7 @@ def query(
                          f"AND +a.{column} = ?)")  # fmt: skip
         params.append(value)
     if between is not None:
-        start, end = _day_bounds(between[0])[0], _day_bounds(between[1])[1]
+        start, end = _day_bounds(between[0], "between")[0], _day_bounds(between[1], "between")[1]
         where.append("(e.occurred_latest IS NULL OR e.occurred_latest >= ?)")
         where.append("(e.occurred_earliest IS NULL OR e.occurred_earliest <= ?)")
         params += [start, end]
@@ -220,7 +215,9 @@ def _cursor(after: str | None) -> tuple[str | None, int | None]:
         return None, None
     mid, _, position = after.rpartition(":")
     if not position.isdigit() or not (mid == "" or re.fullmatch(r"-?\d{4,}-\d\d-\d\d", mid)):
-        raise NotFound(f"'{after}' is not a page cursor: give a page's next (2017-11-03:1234)")
+        raise InvalidInput(
+            "after", f"'{after}' is not a page cursor: give a page's next (2017-11-03:1234)"
+        )
     return mid or None, int(position)
 
 
@@ -270,21 +267,23 @@ def fts_words(text: str) -> str:
     """Each word a quoted FTS5 string: searched for, never parsed as query syntax."""
     words = text.split()
     if not words:
-        raise NotFound("--text needs at least one word")
+        raise InvalidInput("text", "needs at least one word")
     return " ".join('"' + word.replace('"', '""') + '"' for word in words)
 
 
 def parse_grade(grade: str) -> tuple[str, str]:
     match = _GRADE.match(grade.strip().upper())
     if match is None:
-        raise NotFound(f"'{grade}' is not an Admiralty grade: a letter A-F then a digit 1-6 (B3)")
+        raise InvalidInput(
+            "min_grade", f"'{grade}' is not an Admiralty grade: a letter A-F then a digit 1-6 (B3)"
+        )
     return match.group(1), match.group(2)
 
 
-def _day_bounds(text: str) -> tuple[str | None, str | None]:
+def _day_bounds(text: str, field: str) -> tuple[str | None, str | None]:
     found = bounds(text)
     if found == (None, None):
-        raise NotFound(f"'{text}' is not a date (EDTF: 2017-11-03, 2017-11, 2017)")
+        raise InvalidInput(field, f"'{text}' is not a date (EDTF: 2017-11-03, 2017-11, 2017)")
     return found
 
 
@@ -307,44 +306,10 @@ def control(db: sqlite3.Connection, place: str, *, on: str | None = None) -> lis
         period["events"] = orjson.loads(period["events"])
     if on is None:
         return periods
-    day, last_day = _day_bounds(on)
+    day, last_day = _day_bounds(on, "on")
     if day != last_day:
-        raise NotFound(f"--on takes one day (2017-11-03), not '{on}'")
+        raise InvalidInput("on", f"takes one day (2017-11-03), not '{on}'")
     return [holder_on(name, periods, str(day))]
-
-
-def holder_on(place: str, periods: list[Row], day: str) -> Row:
-    def certain(p: Row) -> bool:
-        started = p["start_latest"] is not None and p["start_latest"] <= day
-        return started and (p["end_earliest"] is None or day < p["end_earliest"])
-
-    def possible(p: Row) -> bool:
-        started = p["start_earliest"] is None or p["start_earliest"] <= day
-        return started and (p["end_latest"] is None or day < p["end_latest"])
-
-    sure = [p for p in periods if certain(p)]
-    candidates = sure if len(sure) == 1 else [p for p in periods if possible(p)]
-    answer: Row = {"place": place, "on": day}
-    if not candidates:
-        return {**answer, "answer": "no record", "side": None, "candidates": []}
-    if len(candidates) == 1 and sure:
-        period = candidates[0]
-        contested = period["contested_from"] is not None and period["contested_from"] <= day
-        return {
-            **answer,
-            "answer": "contested" if contested else "held",
-            "side": period["side"],
-            "since": period["start_event"],
-            "candidates": [period["side"]],
-        }
-    if len(candidates) == 1:  # only one known holder, but it may not have held it yet
-        candidates = [*candidates, {"side": "no record"}]
-    return {
-        **answer,
-        "answer": "uncertain",
-        "side": None,
-        "candidates": [p["side"] for p in candidates],
-    }
 
 
 def forces(db: sqlite3.Connection, operation: str) -> list[Row]:

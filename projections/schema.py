@@ -4,7 +4,7 @@ Datasette. Every table is disposable: `timeline rebuild` recreates it from the e
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 TABLES: dict[str, dict[str, object]] = {
     "events": {
@@ -186,6 +186,23 @@ FTS_COLUMNS = ["place", "notes", "quotes", "outlets"]  # events_fts; aliases: pl
 # tables written for every event, but for the two the projector itself reads through.
 DEFERRABLE = ("events", "actors", "sources", "history")
 NEEDED_WHILE_PROJECTING = {("history", ("event_id",)), ("history", ("target",))}
+
+
+def insert(table: str, columns: Sequence[str], *, verb: str = "INSERT", rowid: bool = False) -> str:
+    """The statement that inserts rows of these columns, in this order, into `table`: rows are
+    built in an order their writer names, never in the order the table lists its columns.
+    Every column of the table must be named (a column added to TABLES and not written fails
+    here, at import); `rowid` writes SQLite's rowid first."""
+    listed = set(TABLES[table]["columns"])  # type: ignore[arg-type]
+    unknown, missing = set(columns) - listed, listed - set(columns)
+    if unknown or missing:
+        msg = f"insert into {table}: unknown {sorted(unknown)}, missing {sorted(missing)}"
+        raise ValueError(msg)
+    names = ["rowid", *columns] if rowid else list(columns)
+    return (
+        f"{verb} INTO [{table}] ({', '.join(f'[{name}]' for name in names)}) "
+        f"VALUES ({', '.join('?' * len(names))})"
+    )
 
 
 def indexes(tables: Iterable[str] = TABLES) -> dict[str, str]:

@@ -77,8 +77,8 @@ class ViewsRecorder(SQLiteTrackingRecorder):
             ):
                 raise ReadModelsOfAnotherStore(
                     f"the read models in {self.datastore.pool.db_name} were projected from "
-                    "another store (or from this one before it was made anew): run "
-                    "`timeline rebuild`, or name another file with --views"
+                    "another store (or from this one before it was made anew): rebuild them "
+                    "from this store, or keep this store's read models in another file"
                 )
             if row is None and identity is not None:
                 cursor.sqlite_cursor.execute(

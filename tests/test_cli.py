@@ -9,6 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 
 from tests.conftest import AL_QAIM, captured, launched, run_timeline, write_jsonl
+from timeline.api import OpsTimeline
 from timeline.cli import main
 
 Cli = Callable[..., Result]
@@ -40,6 +41,30 @@ def test_import_of_a_bad_file_exits_1_listing_errors_without_a_traceback(
         "nothing was imported (1 error)",
     ]
     assert b"Traceback" not in result.stderr
+
+
+def test_import_into_an_unlaunched_operation_names_the_option_that_allows_it(
+    db: str, tmp_path: Path
+) -> None:
+    path = write_jsonl(tmp_path / "late.jsonl", [captured("op-1/a")])
+
+    result = run_timeline("--db", db, "import", str(path))
+
+    assert result.returncode == 1
+    assert result.stderr.decode().splitlines()[-1] == (
+        "(--unlaunched allows events of operations whose launch nobody recorded)"
+    )
+
+
+def test_a_question_s_bad_option_is_named_as_the_option(cli: Cli) -> None:
+    cli("import", str(AL_QAIM))
+
+    result = cli("show", "al-qaim-2017", "--as-recorded", "2017-11-05T12:00:00")
+
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: --as-recorded: needs a time zone: Z or an offset (+03:00)\n"
+    )
 
 
 def test_import_reads_standard_input(cli: Cli) -> None:
@@ -163,6 +188,23 @@ def test_record_without_an_id_derives_one_so_a_repeated_command_is_a_no_op(cli: 
 
     assert first.output.startswith("recorded: op-1/operation_launched-")
     assert second.output.startswith("already recorded: op-1/operation_launched-")
+
+
+def test_the_python_api_derives_the_id_the_command_line_derives(cli: Cli, db: str) -> None:
+    recorded = cli(
+        "record", "operation_launched", "--operation", "op-1", "--occurred", "2017-11",
+        "--source", "Reuters:B2",
+    )  # fmt: skip
+    ops = OpsTimeline(db)
+
+    again = ops.record({
+        "type": "operation_launched", "operation": "op-1", "occurred": "2017-11",
+        "sources": [{"outlet": "Reuters", "reliability": "B", "credibility": "2"}],
+    })  # fmt: skip
+
+    assert again is False
+    assert [event.record.id for event in ops.log()] == [recorded.output.split(": ")[1].strip()]
+    ops.close()
 
 
 def test_record_corrections_take_changes_as_key_value(cli: Cli) -> None:

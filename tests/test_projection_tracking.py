@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from timeline.stores.recorder import Page
 def every_table(path: str) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every read model table (and of the full-text index), sorted, and the
     name of every index; having checked that the full-text index agrees with its rows."""
-    with sqlite3.connect(path) as connection:
+    with closing(sqlite3.connect(path)) as connection:
         connection.execute("INSERT INTO events_fts (events_fts) VALUES ('integrity-check')")
         indexes = connection.execute(
             "SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name"
@@ -217,7 +217,7 @@ def test_read_models_of_another_store_are_refused_until_rebuilt(tmp_path: Path) 
     first.import_file(AL_QAIM)
     other = OpsTimeline(str(tmp_path / "other.db"), views=views)
 
-    with pytest.raises(ReadModelsOfAnotherStore, match="timeline rebuild"):
+    with pytest.raises(ReadModelsOfAnotherStore, match="rebuild them"):
         other.import_file(AL_QAIM)
     other.rebuild()
 
@@ -229,7 +229,7 @@ def test_read_models_of_an_earlier_version_get_this_versions_indexes(db: str) ->
     ops = OpsTimeline(db)
     ops.import_file(AL_QAIM)
     expected = every_table(ops.views.path)["indexes"]
-    with sqlite3.connect(ops.views.path) as connection:  # as an earlier version left them
+    with closing(sqlite3.connect(ops.views.path)) as connection:  # as an earlier version left them
         connection.execute("DROP INDEX idx_actors_force")
         connection.execute("CREATE INDEX idx_events_retired ON events (notes)")
 

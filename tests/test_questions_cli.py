@@ -198,7 +198,7 @@ def test_a_cursor_no_page_gave_is_refused(al_qaim: Cli) -> None:
     result = al_qaim("show", "al-qaim-2017", "--after", "page 2")
 
     assert result.exit_code == 1
-    assert "Error: 'page 2' is not a page cursor" in result.output
+    assert "Error: --after: 'page 2' is not a page cursor" in result.output
 
 
 Cells = st.text(alphabet=st.sampled_from(sorted(_ONE_COLUMN_EACH)), max_size=12)

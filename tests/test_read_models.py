@@ -22,6 +22,7 @@ from projections.queries import NotFound
 from projections.views import connect
 from tests.conftest import AL_QAIM, IRAQ, ISIS, RAWA, SOURCE
 from timeline.api import OpsTimeline
+from timeline.errors import InvalidInput
 
 
 def event(event_id: str, event_type: str, occurred: str, **keys: Any) -> dict[str, Any]:
@@ -311,7 +312,7 @@ def test_the_read_models_open_with_plain_sqlite3(db: str) -> None:
     ops = OpsTimeline(db)
     ops.import_file(AL_QAIM)
 
-    with sqlite3.connect(Path(db).with_name("timeline.views.db")) as connection:
+    with closing(sqlite3.connect(Path(db).with_name("timeline.views.db"))) as connection:
         count = connection.execute("SELECT count(*) FROM events").fetchone()[0]
 
     assert count == 8
@@ -352,7 +353,7 @@ def test_a_question_answers_with_500_events_unless_asked_for_more(db: str) -> No
 
 
 def test_a_cursor_that_no_page_gave_is_refused(ops: OpsTimeline) -> None:
-    with pytest.raises(NotFound, match="'yesterday' is not a page cursor"):
+    with pytest.raises(InvalidInput, match="after: 'yesterday' is not a page cursor"):
         ops.show("op", after="yesterday")
 
 
@@ -563,3 +564,11 @@ def test_taking_means_the_same_in_forces_operations_control_and_the_progress_fig
     assert forces == {"Iraq": 1, "ISIS": 1}
     assert operation["places_taken"] == 1
     assert stepped_up == {"Iraq", "ISIS"}
+
+
+def test_an_insert_names_every_column_of_its_table_or_is_refused_at_once() -> None:
+    statement = schema.insert("place_names", ("place", "key", "name"))
+
+    assert statement == "INSERT INTO [place_names] ([place], [key], [name]) VALUES (?, ?, ?)"
+    with pytest.raises(ValueError, match=r"missing \['name', 'place'\]"):
+        schema.insert("place_names", ("key",))

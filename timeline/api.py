@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from projections import queries
 from projections.queries import PAGE, Page
 from projections.views import Views, views_path
-from timeline.errors import TimelineError
+from timeline.errors import InvalidInput, TimelineError
 from timeline.store import choose_db
 
 if TYPE_CHECKING:  # the write side is imported when first used: questions start faster
@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # the write side is imported when first used: questions start
     from timeline.events import Event
 
 Rows = list[dict[str, Any]]
+NEEDS_A_ZONE = "needs a time zone: Z or an offset (+03:00)"
 Moment = datetime | str | None
 Day = date | str | None
 
@@ -200,7 +201,7 @@ class OpsTimeline:
         """Write a figure to PATH: `.html` (plotly.js inlined, opens with no network), `.png`
         or `.svg` (through kaleido and Chromium: one browser serves every image a process
         writes); WIDTH and HEIGHT in pixels."""
-        from projections import images
+        from charts import images
 
         figure = self.figure(kind, operations, on=on, as_recorded=as_recorded, known_by=known_by)
         return images.write(figure, path, width=width, height=height)
@@ -212,7 +213,7 @@ class OpsTimeline:
         """Write one self-contained HTML page about an operation: every figure, its timeline,
         its sources with their grades, and the claims in doubt. It opens with no network; text
         from events is escaped: shown, never run."""
-        from projections import figures, report
+        from charts import figures, report
 
         with self._read(as_recorded, known_by) as db:
             slug = queries.find_operation(db, operation)
@@ -239,14 +240,14 @@ class OpsTimeline:
 
     def _figure(self, db: sqlite3.Connection, kind: str, slugs: list[str], on: Day) -> go.Figure:
         """Ask the questions a figure needs of each operation, then draw it."""
-        from projections import control_map, figures
+        from charts import control_map, figures
 
         if kind not in figures.KINDS:
-            raise TimelineError(f"no figure '{kind}': one of {', '.join(figures.KINDS)}")
+            raise InvalidInput("kind", f"no figure '{kind}': one of {', '.join(figures.KINDS)}")
         try:
             day = None if on is None else date.fromisoformat(str(on)).isoformat()
         except ValueError:
-            raise TimelineError(f"--on: '{on}' is not a day (2017-11-03)") from None
+            raise InvalidInput("on", f"'{on}' is not a day (2017-11-03)") from None
         known = {row["operation"]: row for row in queries.operations(db)}
         chosen = [known[queries.find_operation(db, slug)] for slug in slugs]
         sides = sorted({side for op in chosen for side in (op["sides"] or "").split(" + ")})
@@ -280,16 +281,16 @@ class OpsTimeline:
 def _moment(value: Moment) -> datetime | None:
     if value is None or isinstance(value, datetime):
         if isinstance(value, datetime) and value.tzinfo is None:
-            raise TimelineError("--as-recorded needs a time zone: Z or an offset (+03:00)")
+            raise InvalidInput("as_recorded", NEEDS_A_ZONE)
         return value
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise TimelineError(
-            f"--as-recorded: '{value}' is not an ISO 8601 date and time (2017-11-05T12:00:00Z)"
+        raise InvalidInput(
+            "as_recorded", f"'{value}' is not an ISO 8601 date and time (2017-11-05T12:00:00Z)"
         ) from None
     if moment.tzinfo is None:
-        raise TimelineError("--as-recorded needs a time zone: Z or an offset (+03:00)")
+        raise InvalidInput("as_recorded", NEEDS_A_ZONE)
     return moment
 
 
@@ -299,4 +300,4 @@ def _day(value: Day) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise TimelineError(f"--known-by: '{value}' is not a day (2017-11-05)") from None
+        raise InvalidInput("known_by", f"'{value}' is not a day (2017-11-05)") from None

@@ -29,11 +29,14 @@ from timeline.encoding import Row
 from timeline.errors import (
     ConcurrentWrite,
     ImportFailed,
+    InvalidRecord,
     LineError,
+    Problem,
     RecordRejected,
     StoreUnavailable,
 )
 from timeline.events import Event
+from timeline.identity import with_id
 from timeline.intake import Parsed, Refused
 from timeline.jsonl import label, opened
 from timeline.operation import Operation
@@ -46,6 +49,7 @@ from timeline.validation import parse_record
 from timeline.vocabulary import RECORDED
 
 MAX_REPORTED_ERRORS = 50
+INVALID = InvalidRecord.__name__  # the rule of a line refused for its shape
 SNAPSHOT_EVERY = 1_000
 
 
@@ -95,9 +99,12 @@ class Timeline(Application[Any]):
         return recorder
 
     def record(self, record: Event | Mapping[str, Any], *, unlaunched: bool = False) -> bool:
-        """Append one event; True if new, False if this very event was already recorded."""
+        """Append one event; True if new, False if this very event was already recorded.
+
+        A record given as data without an `id` gets one derived from its content
+        (`timeline.identity.with_id`), so that recording it again is a no-op."""
         if not isinstance(record, Event):
-            record = parse_record(dict(record))
+            record = parse_record(with_id(record))
         unit = self._unit_of_work(unlaunched)
         stored = unit.add(record)
         if stored:
@@ -123,11 +130,11 @@ class Timeline(Application[Any]):
         errors: list[LineError] = []
         total_errors = new = already = 0
 
-        def reject(number: int, problems: list[tuple[str, str]]) -> None:
+        def reject(number: int, problems: list[Problem], rule: str = INVALID) -> None:
             nonlocal total_errors
             total_errors += len(problems)
             room = MAX_REPORTED_ERRORS - len(errors)
-            errors.extend(LineError(name, number, f, m) for f, m in problems[:room])
+            errors.extend(LineError(name, number, f, m, rule) for f, m in problems[:room])
 
         fresh = not self.recorder.max_notification_id()  # an empty store: no id to look up
         with Spool(_size(source)) as spool, opened(source) as file, no_cycle_collection():
@@ -142,7 +149,7 @@ class Timeline(Application[Any]):
                     try:
                         added = unit.add_parsed(line)
                     except RecordRejected as error:
-                        reject(line.line, error.problems)
+                        reject(line.line, error.problems, type(error).__name__)
                         continue
                     new += bool(added)
                     already += not added

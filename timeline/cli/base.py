@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from timeline.errors import ImportFailed, RecordRejected, TimelineError
+from timeline.errors import ImportFailed, InvalidInput, RecordRejected, TimelineError
 from timeline.store import choose_db
 
 if TYPE_CHECKING:
@@ -26,18 +26,48 @@ def fail(message: str) -> NoReturn:
     sys.exit(1)
 
 
+def flag(field: str) -> str:
+    """The option a Python API keyword is given by: as_recorded -> --as-recorded."""
+    return "--" + field.replace("_", "-")
+
+
+# What the command line adds to the errors whose remedy is one of its options.
+HINTS = {
+    "OperationNotLaunched": "--unlaunched allows events of operations whose launch nobody "
+    "recorded",
+    "ReadModelsOfAnotherStore": "run `timeline rebuild`, or name another file with --views",
+}
+
+
+def _hint(*rules: str) -> None:
+    for rule in dict.fromkeys(rules):
+        if rule in HINTS:
+            click.echo(f"({HINTS[rule]})", err=True)
+
+
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn the errors a user can cause into messages and exit code 1."""
+    """Turn the errors a user can cause into messages and exit code 1: here, and only here,
+    a field becomes the option that sets it."""
     try:
         yield
     except ImportFailed as error:
         click.echo(str(error), err=True)
+        _hint(*(line.rule for line in error.errors))
         sys.exit(1)
     except RecordRejected as error:
-        fail("; ".join(f"{field}: {message}" for field, message in error.problems))
+        click.echo(
+            "Error: " + "; ".join(f"{field}: {message}" for field, message in error.problems),
+            err=True,
+        )
+        _hint(type(error).__name__)
+        sys.exit(1)
+    except InvalidInput as error:
+        fail(f"{flag(error.field)}: {error.message}")
     except TimelineError as error:
-        fail(str(error))
+        click.echo(f"Error: {error}", err=True)
+        _hint(type(error).__name__)
+        sys.exit(1)
 
 
 def open_timeline(ctx: click.Context) -> OpsTimeline:

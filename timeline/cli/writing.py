@@ -14,6 +14,7 @@ import click
 
 from timeline.cli.base import main, open_timeline, user_errors
 from timeline.errors import RecordRejected
+from timeline.identity import with_id
 from timeline.vocabulary import EVENT_TYPES
 
 if TYPE_CHECKING:
@@ -91,7 +92,7 @@ def record(ctx: click.Context, type_: str, **options: Any) -> None:
     """
     unlaunched = options.pop("unlaunched")
     with user_errors():
-        data = record_from_options(type_, options)
+        data = with_id(record_from_options(type_, options))
         ops = open_timeline(ctx)
         new = ops.record(data, unlaunched=unlaunched)
     click.echo(f"{'recorded' if new else 'already recorded'}: {data['id']}")
@@ -144,16 +145,9 @@ def record_from_options(type_: str, options: dict[str, Any]) -> dict[str, Any]:
         source["quote"] = quote
     if options["change"]:
         data["changes"] = dict(_change(text) for text in options["change"])
-    data["id"] = options["id_"] or _content_id(data)
+    if options["id_"]:
+        data["id"] = options["id_"]
     return data
-
-
-def _content_id(data: dict[str, Any]) -> str:
-    import hashlib
-
-    content = json.dumps(data, sort_keys=True, ensure_ascii=False).encode()
-    fingerprint = hashlib.blake2b(content, digest_size=4).hexdigest()
-    return f"{data['operation']}/{data['type']}-{fingerprint}"
 
 
 def _option_error(option: str, message: str) -> NoReturn:

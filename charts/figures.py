@@ -2,7 +2,7 @@
 
 Pure functions, no SQL: `progress` (places held over time per side), `timeline` (events by
 place and date) and `forces` (strength per force by role); the fourth, the control map, is in
-`projections.control_map`. Each works for one operation or several. Text from events is
+`charts.control_map`. Each works for one operation or several. Text from events is
 escaped before Plotly sees it, so a name holding `<b>` shows as written.
 
 Dates are days (ISO text), as the read models keep them. A fuzzy date is a range of days:
@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from projections.figure_style import (
+from charts.figure_style import (
     GREY,
     LAST,
     PALETTE,

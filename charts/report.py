@@ -1,6 +1,6 @@
 """The offline report: one HTML page about an operation, readable with no network.
 
-Rows from `projections.queries` and figures from `projections.figures` in, the page's text out.
+Rows from `projections.queries` and figures from `charts.figures` in, the page's text out.
 plotly.js is inlined once, in the head; the styles are inline; nothing is fetched. Every text
 that comes from events (names, notes, quotes, outlets, ids) goes through `html.escape`: a note
 holding `<script>` shows as text. A source's address becomes a link only when it is http(s).
