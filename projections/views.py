@@ -28,8 +28,6 @@ if TYPE_CHECKING:  # eventsourcing is needed to project, not to answer questions
     from projections.tracking import ViewsRecorder
     from timeline.stores.recorder import TimelineRecorder
 
-PAGE_SIZE = 5_000
-
 
 def views_path(db: str) -> str:
     """The read models' file for an event store named by a path or a URL."""
