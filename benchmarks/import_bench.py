@@ -320,7 +320,7 @@ PARTS = [
     ("    gazetteer: learn places", "timeline/gazetteer.py", "learn"),
     ("  stored claims looked up (not into an empty store)", "timeline/unit_of_work.py", "look_up"),
     ("  rows kept, or pickled to the spool", "timeline/application.py", "add"),
-    ("  SQL inserts, one transaction", "timeline/persistence.py", "append_in_one_transaction"),
+    ("  SQL inserts, one transaction", "timeline/stores/sqlite.py", "append_rows"),
     ("read models: project()", "timeline/api.py", "project"),
 ]
 

@@ -14,17 +14,19 @@ import contextlib
 import hashlib
 import sqlite3
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from contextlib import closing
+from functools import partial
 from typing import Any
 
-from eventsourcing.persistence import ApplicationRecorder, Tracking
+from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
 from projections import derived, schema
 from projections.projector import Projector
 from timeline.bulk import no_cycle_collection
 from timeline.errors import TimelineError
+from timeline.stores.recorder import TimelineRecorder
 from timeline.vocabulary import PROJECTED_TOPICS as TOPICS
 
 PAGE_SIZE = 5_000  # events a page (and a transaction) of a catch-up
@@ -165,7 +167,7 @@ def open_recorder(path: str) -> ViewsRecorder:
 
 
 def catch_up(
-    source: ApplicationRecorder,
+    source: TimelineRecorder,
     name: str,
     recorder: ViewsRecorder,
     *,
@@ -199,13 +201,13 @@ def catch_up(
     done = 0
     with no_cycle_collection():
         while True:
-            page = read_page(source, position, page_size)
+            page = source.read_page(position, page_size, TOPICS)
             if not page:
                 break
             start, position = position, page[-1][0]
             recorder.write(
                 Tracking(name, position),
-                lambda projector, page=page: projector.apply_all(page),
+                partial(Projector.apply_all, notifications=page),
                 bulk=bulk,
             )
             done += len(page)
@@ -218,28 +220,3 @@ def catch_up(
         recorder.finish_bulk()
     recorder.refresh(recomputing)
     return done
-
-
-def read_page(
-    source: ApplicationRecorder, after: int, limit: int
-) -> Sequence[tuple[int, str, bytes]]:
-    """(position, topic, state) of the next `limit` stored events the read models project.
-
-    From an SQLite store, read with plain SQL: eventsourcing's `select_notifications` makes
-    a Notification and a UUID of every row, which the projector never uses (a quarter of the
-    time the catch-up spends reading)."""
-    if not type(source).__module__.startswith("eventsourcing.sqlite"):
-        return [
-            (n.id, n.topic, n.state)
-            for n in source.select_notifications(
-                after, limit=limit, topics=TOPICS, inclusive_of_start=False
-            )
-        ]
-    statement = (
-        f"SELECT rowid, topic, state FROM {source.events_table_name} "  # type: ignore[attr-defined]
-        f"WHERE rowid > ? AND topic IN ({', '.join('?' * len(TOPICS))}) ORDER BY rowid LIMIT ?"
-    )
-    with source.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
-        sql = cursor.sqlite_cursor
-        sql.row_factory = None  # plain tuples
-        return sql.execute(statement, (after, *TOPICS, limit)).fetchall()

@@ -25,9 +25,8 @@ from timeline.names import name_key
 from timeline.vocabulary import RECORDED, REPORT_CORRECTED
 
 if TYPE_CHECKING:  # eventsourcing is needed to project, not to answer questions
-    from eventsourcing.persistence import ApplicationRecorder
-
     from projections.tracking import ViewsRecorder
+    from timeline.stores.recorder import TimelineRecorder
 
 
 def views_path(db: str) -> str:
@@ -73,7 +72,7 @@ class Views:
 
     def catch_up(
         self,
-        source: ApplicationRecorder,
+        source: TimelineRecorder,
         name: str,
         progress: Callable[[int], Any] | None = None,
         *,
@@ -89,7 +88,7 @@ class Views:
 
     def rebuild(
         self,
-        source: ApplicationRecorder,
+        source: TimelineRecorder,
         name: str,
         progress: Callable[[int], Any] | None = None,
     ) -> int:

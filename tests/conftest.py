@@ -1,10 +1,12 @@
-"""Two fixtures used everywhere: a store in a temporary directory, and the CLI."""
+"""Fixtures used everywhere: a store in a temporary directory (or a PostgreSQL schema), the CLI."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -101,6 +103,29 @@ def captured(event_id: str, operation: str = "op-1", **extra: Any) -> dict[str, 
         "sources": [SOURCE],
         **extra,
     }
+
+
+POSTGRES = os.environ.get("TIMELINE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL store in a schema of its own, dropped afterwards. Outside CI the test skips,
+    saying so, when no server answers; in CI (CI=true) it fails instead."""
+    psycopg = pytest.importorskip("psycopg")
+    try:
+        connection = psycopg.connect(POSTGRES, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as error:
+        if os.environ.get("CI"):
+            pytest.fail(f"PostgreSQL is required in CI and is not reachable at {POSTGRES}: {error}")
+        pytest.skip(f"no PostgreSQL server at {POSTGRES} (set TIMELINE_TEST_POSTGRES): {error}")
+    schema = f"timeline_test_{uuid.uuid4().hex[:12]}"
+    connection.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield f"{POSTGRES}?schema={schema}"
+    finally:
+        connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        connection.close()
 
 
 @pytest.fixture(params=WAYS, ids=[way.name for way in WAYS])

@@ -12,11 +12,12 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
+from eventsourcing.sqlite import SQLiteConnection
 
 from tests.conftest import captured, launched, write_jsonl
 from tests.test_import import stored_rows
-from timeline import persistence
 from timeline.application import Timeline
+from timeline.stores import sqlite as store
 
 
 def many_events(tmp_path: Path, count: int = 300) -> Path:
@@ -29,16 +30,16 @@ def journals(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     """Whether each append of the test went through a rollback journal; every import of the
     test counts as large."""
     seen: list[bool] = []
-    real = persistence.rollback_journal
+    real = store.rollback_journal
 
     @contextmanager
-    def spy(connection: sqlite3.Connection) -> Iterator[bool]:
+    def spy(connection: SQLiteConnection) -> Iterator[bool]:
         with real(connection) as switched:
             seen.append(switched)
             yield switched
 
-    monkeypatch.setattr(persistence, "rollback_journal", spy)
-    monkeypatch.setattr(persistence, "ROLLBACK_JOURNAL_FROM", 1)
+    monkeypatch.setattr(store, "rollback_journal", spy)
+    monkeypatch.setattr(store, "ROLLBACK_JOURNAL_FROM", 1)
     return seen
 
 
@@ -52,9 +53,9 @@ def test_a_large_import_stores_the_rows_a_small_one_does_and_leaves_the_store_in
 ) -> None:
     path = many_events(tmp_path)
     through_wal, large = str(tmp_path / "wal.db"), str(tmp_path / "large.db")
-    monkeypatch.setattr(persistence, "ROLLBACK_JOURNAL_FROM", 10**9)
+    monkeypatch.setattr(store, "ROLLBACK_JOURNAL_FROM", 10**9)
     Timeline(db=through_wal).import_file(path)
-    monkeypatch.setattr(persistence, "ROLLBACK_JOURNAL_FROM", 1)
+    monkeypatch.setattr(store, "ROLLBACK_JOURNAL_FROM", 1)
 
     Timeline(db=large).import_file(path)
 
@@ -87,11 +88,12 @@ def test_with_the_store_open_elsewhere_a_large_import_goes_through_the_wal_at_on
 
 CRASH = """
 import os, sys
-from timeline import application, persistence
+from timeline import application
 from timeline.application import Timeline
+from timeline.stores import sqlite as store
 
-persistence.ROLLBACK_JOURNAL_FROM = 1
-persistence.APPEND_CACHE_KIB = 16  # pages spill into the database file before the commit
+store.ROLLBACK_JOURNAL_FROM = 1
+store.APPEND_CACHE_KIB = 16  # pages spill into the database file before the commit
 real = application.Spool.batches
 
 def crash_after_the_first_batches(self):

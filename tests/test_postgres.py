@@ -6,9 +6,6 @@ Outside CI the tests skip, saying so, when none answers; in CI (CI=true) they fa
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,27 +14,7 @@ from tests.conftest import AL_QAIM, captured, launched, write_jsonl
 from timeline.application import Timeline
 from timeline.errors import ImportFailed
 
-URL = os.environ.get("TIMELINE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
-
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    psycopg = pytest.importorskip("psycopg")
-    try:
-        connection = psycopg.connect(URL, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as error:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL is required in CI and is not reachable at {URL}: {error}")
-        pytest.skip(f"no PostgreSQL server at {URL} (set TIMELINE_TEST_POSTGRES): {error}")
-    schema = f"timeline_test_{uuid.uuid4().hex[:12]}"
-    connection.execute(f'CREATE SCHEMA "{schema}"')
-    try:
-        yield f"{URL}?schema={schema}"
-    finally:
-        connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
-        connection.close()
 
 
 def test_the_fixture_imports_into_postgresql_and_reads_back_in_order(pg_url: str) -> None:

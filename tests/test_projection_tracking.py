@@ -18,7 +18,7 @@ from tests.conftest import AL_QAIM, IRAQ, ISIS, RAWA
 from tests.test_read_models import correction, event, retraction
 from timeline.api import OpsTimeline
 from timeline.application import Timeline
-from timeline.vocabulary import PROJECTED_TOPICS as TOPICS
+from timeline.stores.recorder import Page
 
 
 def every_table(path: str) -> dict[str, list[tuple[Any, ...]]]:
@@ -238,21 +238,6 @@ def test_read_models_of_an_earlier_version_get_this_versions_indexes(db: str) ->
     assert every_table(ops.views.path)["indexes"] == expected
 
 
-def test_pages_read_from_an_sqlite_store_are_its_notifications_as_eventsourcing_reads_them(
-    db: str,
-) -> None:
-    app = Timeline(db=db)
-    app.import_file(AL_QAIM)
-    notifications = app.recorder.select_notifications(
-        3, limit=5, topics=TOPICS, inclusive_of_start=False
-    )
-
-    page = tracking.read_page(app.recorder, 3, 5)
-
-    assert list(page) == [(n.id, n.topic, n.state) for n in notifications]
-    assert tracking.read_page(app.recorder, page[-1][0] + 100, 5) == []
-
-
 def test_a_bulk_catch_up_takes_larger_pages_than_one_row_by_row(
     db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -261,10 +246,13 @@ def test_a_bulk_catch_up_takes_larger_pages_than_one_row_by_row(
     monkeypatch.setattr(tracking, "BULK_PAGE_SIZE", 10)
     monkeypatch.setattr(tracking, "PAGE_SIZE", 4)
     pages: list[int] = []
-    read_page = tracking.read_page
-    monkeypatch.setattr(
-        tracking, "read_page", lambda *args: pages.append(len(page := read_page(*args))) or page
-    )
+    read_page = type(app.recorder).read_page
+
+    def counted(*args: Any) -> Page:
+        pages.append(len(page := read_page(*args)))
+        return page
+
+    monkeypatch.setattr(type(app.recorder), "read_page", counted)
 
     Views(str(tmp_path / "bulk.views.db")).catch_up(app.recorder, app.name, bulk_from=1)
     Views(str(tmp_path / "rows.views.db")).catch_up(app.recorder, app.name)

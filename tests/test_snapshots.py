@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
+from uuid import UUID, uuid4
+
+import pytest
+from eventsourcing.domain import datetime_now_with_tzinfo, event
+from eventsourcing.utils import get_topic
 
 from tests.conftest import ATTACKERS, captured, launched, write_jsonl
 from timeline.application import SNAPSHOT_EVERY, Timeline
+from timeline.domain import Aggregate, Snapshot
 from timeline.gazetteer import Gazetteer
 from timeline.operation import Operation
 
@@ -48,3 +55,82 @@ def test_an_aggregate_read_from_its_snapshot_equals_one_replayed_from_its_events
 
     assert state(app.repository.get(operation_id)) == state(replayed.repository.get(operation_id))
     assert app.repository.get(operation_id).version == SNAPSHOT_EVERY + 53
+
+
+class Tally(Aggregate):
+    """A count whose snapshots changed shape: version 1 kept `count`, version 2 keeps `total`."""
+
+    class_version = 2
+
+    @staticmethod
+    def create_id() -> UUID:
+        return uuid4()
+
+    @event("Started")
+    def __init__(self) -> None:
+        self.total = 0
+
+    @event("Added")
+    def add(self, amount: int) -> None:
+        self.total += amount
+
+    def snapshot_state(self) -> dict[str, Any]:
+        return {"total": self.total}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        self.total = state["total"]
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["total"] = state.pop("count")
+
+
+def test_a_snapshot_taken_by_an_older_class_version_is_upcast_as_it_is_restored(
+    app: Timeline,
+) -> None:
+    tally = Tally()
+    tally.add(5)
+    taken = datetime_now_with_tzinfo().isoformat()
+    older = Snapshot(  # as version 1 of the class took it: no class_version, a `count`
+        originator_id=tally.id, originator_version=2, timestamp=tally.modified_on,
+        topic=get_topic(Tally), state={"created_on": taken, "modified_on": taken, "count": 5},
+    )  # fmt: skip
+    stored = cast(Snapshot, app.mapper.to_domain_event(app.mapper.to_stored_event(older)))
+
+    restored = stored.mutate(None)
+
+    assert isinstance(restored, Tally)
+    assert (restored.id, restored.version, restored.total) == (tally.id, 2, 5)
+    assert restored.modified_on.isoformat() == taken
+
+
+def test_a_snapshot_records_the_class_version_it_was_taken_by_and_restores_as_it_was() -> None:
+    tally = Tally()
+    tally.add(7)
+
+    snapshot = Tally.Snapshot.take(tally)
+
+    assert snapshot.state["class_version"] == 2
+    assert state(snapshot.mutate(None)) == state(tally)  # upcast_v1_v2 would find no `count`
+
+
+def test_an_operation_whose_class_version_was_bumped_reads_its_older_snapshot_upcast(
+    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = Timeline(db=db)
+    app.import_file(many_events(tmp_path / "many.jsonl", SNAPSHOT_EVERY + 50))
+    operation_id = Operation.create_id("op-1")
+    before = state(app.repository.get(operation_id))
+
+    def upcast_v1_v2(kept: dict[str, Any]) -> None:
+        kept["kinds"] = sorted(set(kept["types"].values()))
+
+    monkeypatch.setattr(Operation, "class_version", 2, raising=False)
+    monkeypatch.setattr(Operation, "upcast_v1_v2", staticmethod(upcast_v1_v2), raising=False)
+    reopened = Timeline(db=db)
+
+    restored: Operation = reopened.repository.get(operation_id)
+
+    assert vars(restored).pop("kinds") == ["operation_launched", "place_captured"]
+    assert state(restored) == before
+    reopened.close()

@@ -9,7 +9,6 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -41,14 +40,10 @@ from timeline.identity import with_id
 from timeline.intake import Parsed, Refused
 from timeline.jsonl import label, opened
 from timeline.operation import Operation
-from timeline.persistence import (
-    PydanticMapper,
-    append_in_one_transaction,
-    select_first_events,
-    select_first_states,
-)
 from timeline.registry import EventIdClaim
 from timeline.store import settings
+from timeline.stores.mapper import PydanticMapper
+from timeline.stores.recorder import TimelineRecorder
 from timeline.unit_of_work import UnitOfWork
 from timeline.validation import parse_record
 from timeline.vocabulary import RECORDED
@@ -86,12 +81,22 @@ class Timeline(Application[Any]):
 
     name = "Timeline"
     is_snapshotting_enabled = True
+    recorder: TimelineRecorder
 
     def __init__(self, db: str | None = None, env: Mapping[str, str] | None = None) -> None:
         super().__init__(env={**settings(db), **(env or {})})
 
     def construct_mapper(self) -> Mapper[Any]:
         return PydanticMapper(transcoder=JSONTranscoder())
+
+    def construct_recorder(self) -> TimelineRecorder:
+        recorder = super().construct_recorder()
+        if not isinstance(recorder, TimelineRecorder):
+            raise TypeError(
+                f"{type(recorder).__qualname__} is not a TimelineRecorder: PERSISTENCE_MODULE "
+                "must name timeline.stores.sqlite or timeline.stores.postgres"
+            )
+        return recorder
 
     def record(self, record: Event | Mapping[str, Any], *, unlaunched: bool = False) -> bool:
         """Append one event; True if new, False if this very event was already recorded.
@@ -179,7 +184,7 @@ class Timeline(Application[Any]):
 
     def _append_rows(self, batches: Iterable[Sequence[Row]], rows: int = 0) -> None:
         try:
-            append_in_one_transaction(self.recorder, batches, rows=rows)
+            self.recorder.append_rows(batches, count=rows)
         except IntegrityError:
             raise ConcurrentWrite(
                 "another writer recorded into the same operation (or the same event id) "
@@ -205,14 +210,14 @@ class Timeline(Application[Any]):
     def _unit_of_work(self, unlaunched: bool) -> UnitOfWork:
         return UnitOfWork(
             self.repository, self.mapper, self._claims, unlaunched=unlaunched,
-            stored_claims=partial(select_first_states, self.recorder),
+            stored_claims=self.recorder.select_first_states,
         )  # fmt: skip
 
     def _claims(self, event_ids: Iterable[str]) -> dict[str, EventIdClaim]:
         """The stored claims of these ids, by id (an id never claimed is absent)."""
         stream_ids = [EventIdClaim.create_id(event_id) for event_id in event_ids]
         claims: dict[str, EventIdClaim] = {}
-        for stored in select_first_events(self.recorder, stream_ids):
+        for stored in self.recorder.select_first_events(stream_ids):
             claimed: Any = self.mapper.to_domain_event(stored)
             claims[claimed.event_id] = claimed.mutate(None)
         return claims
@@ -230,13 +235,12 @@ def _size(source: str | Path) -> int | None:
 
 class Spool:
     """Where the rows of an import wait while the rest of the file is checked: pickled to a
-    temporary file (2,000,000 events make 2.6 GB of rows), or, for a file whose rows will take
-    no more than MEMORY_BYTES (about 1.5 times its own bytes), in memory. Read back once, in
-    order, freeing what was kept in memory as it goes.
+    temporary file, or, for a file whose rows will take no more than MEMORY_BYTES (about 1.5
+    times its own bytes), in memory. Read back once, in order, freeing what was kept in memory
+    as it goes.
 
     Memory is only for the small: kept rows freed during a large import's write stay in the
-    process (the allocator keeps them) while SQLite's page cache grows, and 2,000,000 events
-    then peaked at 1,016 MiB instead of 805."""
+    process (the allocator keeps them) while SQLite's page cache grows (benchmarks/RESULTS.md)."""
 
     MEMORY_BYTES = 256 * 2**20
 

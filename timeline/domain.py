@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Self
+from typing import Any, Self, cast
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import (
@@ -12,8 +12,8 @@ from eventsourcing.domain import (
     CanInitAggregate,
     CanMutateAggregate,
     CanSnapshotAggregate,
+    MutableOrImmutableAggregate,
 )
-from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import BaseModel, ConfigDict
 
 NAMESPACE = UUID("5b0d9a1e-7f3c-4c55-9a55-0e2a4c8f3b11")
@@ -34,33 +34,41 @@ class DomainEvent(BaseModel):
 
 
 class Snapshot(DomainEvent, CanSnapshotAggregate[UUID]):
-    """An aggregate's state at one version, as JSON data: each aggregate says what it keeps
-    (`snapshot_state`) and how it comes back (`restore`). Snapshots only spare a replay."""
+    """An aggregate's state at one version, as JSON data. Each aggregate says what it keeps
+    (`snapshot_state`) and how it comes back (`restore`); eventsourcing takes and restores the
+    snapshot, which records the aggregate class's `class_version` and brings an older
+    snapshot's data up to date with the class's `upcast_v1_v2(state)` (and so on) static
+    methods. Snapshots only spare a replay."""
 
     topic: str
     state: dict[str, Any]
 
     @classmethod
-    def take(cls, aggregate: Any) -> Self:
+    def take(cls, aggregate: MutableOrImmutableAggregate[UUID]) -> Self:
+        """eventsourcing's snapshot of the aggregate, holding what the aggregate keeps."""
+        snapshot = super().take(aggregate)
+        own = cast(Aggregate, aggregate)
         state = {
-            "created_on": aggregate.created_on.isoformat(),
-            "modified_on": aggregate.modified_on.isoformat(),
-            **aggregate.snapshot_state(),
+            **{key: snapshot.state[key] for key in ("class_version",) if key in snapshot.state},
+            "created_on": own.created_on.isoformat(),
+            "modified_on": own.modified_on.isoformat(),
+            **own.snapshot_state(),
         }
-        return cls(
-            originator_id=aggregate.id, originator_version=aggregate.version,
-            timestamp=cls.create_timestamp(), topic=get_topic(type(aggregate)), state=state,
-        )  # fmt: skip
+        return snapshot.model_copy(update={"state": state})
 
-    def mutate(self, _: None) -> Any:
-        state = dict(self.state)
-        aggregate = object.__new__(resolve_topic(self.topic))
-        aggregate.__dict__.update(
-            _id=self.originator_id, _version=self.originator_version, _pending_events=[],
-            _created_on=datetime.fromisoformat(state.pop("created_on")),
-            _modified_on=datetime.fromisoformat(state.pop("modified_on")),
+    def mutate(self, _: None) -> Aggregate:
+        """eventsourcing's restore (the data upcast to the class's version; id and version
+        set), then the aggregate's own `restore` of the data it kept."""
+        aggregate = cast(Aggregate, super().mutate(None))
+        kept = dict(vars(aggregate))
+        vars(aggregate).clear()
+        vars(aggregate).update(
+            _id=kept.pop("_id"), _version=kept.pop("_version"),
+            _pending_events=kept.pop("_pending_events"),
+            _created_on=datetime.fromisoformat(kept.pop("created_on")),
+            _modified_on=datetime.fromisoformat(kept.pop("modified_on")),
         )  # fmt: skip
-        aggregate.restore(state)
+        aggregate.restore(kept)
         return aggregate
 
 

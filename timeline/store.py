@@ -1,8 +1,9 @@
-"""Where the events live: eventsourcing's own persistence modules, chosen by configuration.
+"""Where the events live: eventsourcing's persistence settings, naming our store modules.
 
-`--db PATH` (else `TIMELINE_DB`, else `timeline.db`) names an SQLite file, the embedded default.
-A `postgresql://user:password@host:port/dbname[?schema=name]` URL selects eventsourcing's
-PostgreSQL module instead: the application code is the same, only the settings differ.
+`--db PATH` (else `TIMELINE_DB`, else `timeline.db`) names an SQLite file, the embedded default
+(`timeline.stores.sqlite`). A `postgresql://user:password@host:port/dbname[?schema=name]` URL
+selects `timeline.stores.postgres` instead: the application code is the same, only the settings
+differ. Each module subclasses eventsourcing's own (its tables are eventsourcing's).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def settings(db: str | None = None) -> dict[str, str]:
         query = parse_qs(url.query)
         return {
             "POSTGRES_SCHEMA": query.get("schema", [""])[0],
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "PERSISTENCE_MODULE": "timeline.stores.postgres",
             "POSTGRES_DBNAME": unquote(url.path.lstrip("/")) or "postgres",
             "POSTGRES_HOST": url.hostname or "127.0.0.1",
             "POSTGRES_PORT": str(url.port or 5432),
@@ -33,7 +34,7 @@ def settings(db: str | None = None) -> dict[str, str]:
             "POSTGRES_PASSWORD": unquote(url.password or ""),
         }
     return {
-        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "PERSISTENCE_MODULE": "timeline.stores.sqlite",
         "SQLITE_DBNAME": target,
         "SQLITE_LOCK_TIMEOUT": "30",
     }
