@@ -60,6 +60,7 @@ TABLES: dict[str, dict[str, object]] = {
         "columns": {"event_id": str, "operation": str, "force": str, "side": str, "role": str},
         "pk": ("event_id", "force", "role"),
         "indexes": [["force"], ["side"]],  # an operation's: through its events, by event_id
+        "foreign_keys": [("event_id", "events", "id")],
     },
     "sources": {
         "columns": {
@@ -77,6 +78,7 @@ TABLES: dict[str, dict[str, object]] = {
         },
         "pk": ("event_id", "n"),
         "indexes": [],
+        "foreign_keys": [("event_id", "events", "id")],
     },
     "history": {
         "columns": {
@@ -92,6 +94,7 @@ TABLES: dict[str, dict[str, object]] = {
         "pk": "position",
         # (operation, position): one operation's history, for an answer as of a past moment
         "indexes": [["event_id"], ["target"], ["recorded"], ["operation", "position"]],
+        "foreign_keys": [("event_id", "events", "id")],
     },
     "places": {
         "columns": {
@@ -128,6 +131,8 @@ TABLES: dict[str, dict[str, object]] = {
         },
         "pk": ("place", "period"),
         "indexes": [["side"], ["start_earliest"]],
+        "foreign_keys": [("place", "places", "name"), ("start_event", "events", "id"),
+                         ("end_event", "events", "id")],
     },
     "forces": {
         "columns": {
@@ -147,8 +152,9 @@ TABLES: dict[str, dict[str, object]] = {
         },
         "pk": ("operation", "force"),
         "indexes": [["force"], ["side"]],
+        "foreign_keys": [("operation", "operations", "operation")],
     },
-    "source": {  # which store these read models were projected from
+    "projected_from": {  # which store these read models were projected from
         "columns": {"key": str, "value": str},
         "pk": "key",
         "indexes": [],
@@ -236,9 +242,15 @@ def create(connection: sqlite3.Connection) -> None:
     from sqlite_utils import Database
 
     db = Database(connection)
-    for name, spec in TABLES.items():
+    if db["source"].exists() and not db["projected_from"].exists():  # its name before 0.2
+        db.execute("ALTER TABLE source RENAME TO projected_from")
+    referring_last = sorted(TABLES.items(), key=lambda item: "foreign_keys" in item[1])
+    for name, spec in referring_last:  # a foreign key needs its table made first
         table = db[name]
-        table.create(spec["columns"], pk=spec["pk"], if_not_exists=True)  # type: ignore[union-attr]
+        table.create(  # type: ignore[union-attr]
+            spec["columns"], pk=spec["pk"], foreign_keys=spec.get("foreign_keys"),
+            if_not_exists=True,
+        )
         for columns in spec["indexes"]:  # type: ignore[attr-defined]
             table.create_index(columns, if_not_exists=True)  # type: ignore[union-attr]
     if not db["events_fts"].exists():

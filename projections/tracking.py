@@ -67,7 +67,7 @@ class ViewsRecorder(SQLiteTrackingRecorder):
         """Refuse to project the events of one store on top of another store's read models."""
         with self.datastore.transaction(commit=True) as cursor:
             row = cursor.sqlite_cursor.execute(
-                "SELECT value FROM source WHERE key = 'first event'"
+                "SELECT value FROM projected_from WHERE key = 'first event'"
             ).fetchone()
             if (row is not None and identity is not None and row[0] != identity) or (
                 position > last
@@ -79,7 +79,7 @@ class ViewsRecorder(SQLiteTrackingRecorder):
                 )
             if row is None and identity is not None:
                 cursor.sqlite_cursor.execute(
-                    "INSERT INTO source VALUES ('first event', ?)", (identity,)
+                    "INSERT INTO projected_from VALUES ('first event', ?)", (identity,)
                 )
 
     def in_bulk(self) -> bool:

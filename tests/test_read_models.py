@@ -339,6 +339,7 @@ def test_a_question_answers_with_a_first_page_and_a_cursor_to_the_next(ops: OpsT
 
 def test_a_question_answers_with_500_events_unless_asked_for_more(db: str) -> None:
     ops = OpsTimeline(db)
+    ops.app  # noqa: B018 - an empty store, beside the read models written by hand below
     with closing(ops.views.connection()) as views:
         views.execute("INSERT INTO operations (operation, events) VALUES ('big', 600)")
         views.executemany(

@@ -40,6 +40,10 @@ Moment = datetime | str | None
 Day = date | str | None
 
 
+class NoStore(TimelineError):
+    """The SQLite file named as the store does not exist (and no read models are there)."""
+
+
 class Exported(NamedTuple):
     """What an export wrote: how many rows (events, places, ...), and how many chosen events
     it had to leave out (TimelineJS places no event without a known day)."""
@@ -62,6 +66,11 @@ class OpsTimeline:
         """The read models, opened (and made, if new) on first use: an import that does not
         project never touches them."""
         if self._views is None:
+            if (
+                "://" not in self.db and not Path(self.db).exists()
+                and not Path(self._views_path).exists()
+            ):  # a question of a store that is not there: an error, and nothing created
+                raise NoStore(f"no store at {self.db}")
             self._views = Views(self._views_path)
         return self._views
 
@@ -230,6 +239,17 @@ class OpsTimeline:
                 db, operations=slugs, include_retracted=include_retracted, **filters
             )
             return _export(db, form, chosen, out, table=table, places=places, bom=bom)
+
+    def serve(self, *, host: str = "127.0.0.1", port: int = 8001, tiles: str | None = None,
+              ready: Callable[[str], Any] | None = None) -> None:  # fmt: skip
+        """Serve the read models in Datasette, read-only, at http://HOST:PORT/timeline, until
+        interrupted; `tiles`: the map's tile layer URL; `ready` is told the URL first."""
+        from projections import serving
+
+        self.views  # noqa: B018 - made, if new, before Datasette opens it read-only
+        if ready is not None:
+            ready(f"http://{host}:{port}/{serving.DATABASE}")
+        serving.serve(self._views_path, host=host, port=port, tiles=tiles)
 
     def _records(self, ids: set[str] | None, moment: datetime | None) -> Iterator[str]:
         """The stored records of these events (None: of every one) and of the corrections

@@ -5,6 +5,7 @@ from timeline.cli import (  # noqa: F401 - they register commands
     exporting,
     outputs,
     questions,
+    serving,
     writing,
 )
 from timeline.cli.base import main
