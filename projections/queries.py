@@ -110,6 +110,10 @@ def query(
     where: list[str] = []
     params: list[Any] = []
     words = None if text is None else fts_words(text)
+    force = None if force is None else _spelling(db, "force", force)
+    side = None if side is None else _spelling(db, "side", side)
+    if type is not None:
+        _check_type(db, type)
     few = {
         "text": words is not None and _few_matches(db, words),
         "force": force is not None and _few_actors(db, "force", force),
@@ -137,6 +141,11 @@ def query(
         params.append(value)
     if between is not None:
         start, end = _day_bounds(between[0])[0], _day_bounds(between[1])[1]
+        if start is not None and end is not None and start > end:
+            raise NotFound(
+                f"--between {between[0]} {between[1]}: the first date is after the second; "
+                "give FROM, then TO"
+            )
         where.append("(e.occurred_latest IS NULL OR e.occurred_latest >= ?)")
         where.append("(e.occurred_earliest IS NULL OR e.occurred_earliest <= ?)")
         params += [start, end]
@@ -263,6 +272,27 @@ def _few_matches(db: sqlite3.Connection, words: str) -> bool:
         (words, enough),
     ).fetchone()[0]
     return bool(matches + at_places < enough)
+
+
+def _spelling(db: sqlite3.Connection, column: str, value: str) -> str:
+    """The force or side as the actors spell it, matched regardless of case (the exact
+    spelling is found through its index; another case is looked for only then)."""
+    if db.execute(f"SELECT 1 FROM actors WHERE {column} = ? LIMIT 1", (value,)).fetchone():
+        return value
+    known = [row[0] for row in db.execute(f"SELECT DISTINCT {column} FROM actors")]
+    same = [name for name in known if name.casefold() == value.casefold()]
+    return str(min(same)) if same else value  # none that took part: nothing found
+
+
+def _check_type(db: sqlite3.Connection, kind: str) -> None:
+    """An event type that is not one is an error naming the types."""
+    if db.execute("SELECT 1 FROM events WHERE type = ? LIMIT 1", (kind,)).fetchone():
+        return
+    from timeline.events import TYPES  # the vocabulary (pydantic): only for a rare answer
+
+    types = [name for name in TYPES if not name.startswith("report_")]
+    if kind not in types:
+        raise NotFound(f"unknown type '{kind}': one of {', '.join(types)}")
 
 
 def fts_words(text: str) -> str:
