@@ -30,7 +30,7 @@ from contextlib import closing
 from pathlib import Path
 
 from benchmarks.import_bench import Step, StepFailed, measure
-from projections.projector import RECORDED
+from timeline.vocabulary import RECORDED
 
 VALIDATION = """
 import json, os, sys

@@ -250,8 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     if options.store:
         return questions_only(options)
 
-    from projections.projector import TOPICS
     from timeline.application import Timeline
+    from timeline.vocabulary import PROJECTED_TOPICS as TOPICS
 
     with tempfile.TemporaryDirectory() as work:
         data = write(Path(work) / "events.jsonl", options.events, options.seed)

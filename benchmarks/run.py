@@ -65,7 +65,7 @@ else:
 
 
 def floor_projection(store: Path, copy: Path) -> Step:
-    from projections.projector import TOPICS
+    from timeline.vocabulary import PROJECTED_TOPICS as TOPICS
 
     step, out = measure(
         "floor: raw sqlite3 copy of the stored events",

@@ -4,11 +4,8 @@ Each is recomputed, for the places and operations a batch touched, from the even
 currently read; so a correction or a retraction moves every period and total it affects, and
 a rebuild gives exactly what the incremental updates gave.
 
-Control: `place_captured`, `place_liberated` and `crossing_captured` give the place to the
-attacking side; `place_lost` gives it to the attacking side where one is named, else to
-`unknown`; `place_entered` marks the current period contested without changing the holder (and
-opens one for the defending side, or `unknown`, when none is open). A second capture by the side
-already holding the place corroborates the period rather than opening a new one.
+Control periods are worked out by `projections.control`, which `timeline control --on` and
+the control map share.
 """
 
 from __future__ import annotations
@@ -21,9 +18,15 @@ from typing import Any, NamedTuple
 
 import orjson
 
-UNKNOWN = "unknown"
-TAKING_TYPES = ("crossing_captured", "place_captured", "place_liberated")
-CONTROL_TYPES = (*TAKING_TYPES, "place_lost", "place_entered")
+from projections.control import periods
+from timeline.vocabulary import (
+    CHANGES_CONTROL,
+    FORCES_COMMITTED,
+    OPERATION_CONCLUDED,
+    OPERATION_LAUNCHED,
+    PASSES_CONTROL,
+)
+
 _ORDER = "occurred_mid IS NULL, occurred_mid, position"
 
 
@@ -88,8 +91,8 @@ def control_rows(cursor: sqlite3.Cursor) -> list[tuple[Any, ...]]:
     events = cursor.execute(
         f"SELECT place, id, type, occurred_earliest, occurred_latest, attackers, defenders "
         f"FROM events WHERE place IN ({_STALE_PLACES}) AND status != 'retracted' AND type IN "
-        f"({', '.join('?' * len(CONTROL_TYPES))}) ORDER BY place, {_ORDER}",
-        sorted(CONTROL_TYPES),
+        f"({', '.join('?' * len(CHANGES_CONTROL))}) ORDER BY place, {_ORDER}",
+        sorted(CHANGES_CONTROL),
     )
     rows = []
     for place, of_place in itertools.groupby(events, key=itemgetter(0)):
@@ -97,40 +100,9 @@ def control_rows(cursor: sqlite3.Cursor) -> list[tuple[Any, ...]]:
             (place, n, p["side"], p["start_earliest"], p["start_latest"], p["start_event"],
              p["end_earliest"], p["end_latest"], p["end_event"], p["contested_from"],
              p["contested_event"], orjson.dumps(p["events"]).decode())
-            for n, p in enumerate(_periods(of_place), start=1)
+            for n, p in enumerate(periods(of_place), start=1)
         ]  # fmt: skip
     return rows
-
-
-def _periods(events: Iterable[tuple[Any, ...]]) -> list[dict[str, Any]]:
-    periods: list[dict[str, Any]] = []
-    for _, event_id, kind, earliest, latest, attackers, defenders in events:
-        current = periods[-1] if periods else None
-        if kind == "place_entered":
-            if current is None:
-                current = _period(defenders or UNKNOWN, event_id, earliest, latest)
-                periods.append(current)
-            elif event_id not in current["events"]:
-                current["events"].append(event_id)
-            if current["contested_event"] is None:
-                current.update(contested_from=earliest, contested_event=event_id)
-            continue
-        side = attackers or UNKNOWN
-        if current is not None and current["side"] == side:
-            current["events"].append(event_id)
-            continue
-        if current is not None:
-            current.update(end_earliest=earliest, end_latest=latest, end_event=event_id)
-        periods.append(_period(side, event_id, earliest, latest))
-    return periods
-
-
-def _period(side: str, event_id: str, earliest: str | None, latest: str | None) -> dict:
-    return {
-        "side": side, "start_earliest": earliest, "start_latest": latest,
-        "start_event": event_id, "end_earliest": None, "end_latest": None, "end_event": None,
-        "contested_from": None, "contested_event": None, "events": [event_id],
-    }  # fmt: skip
 
 
 class _Force:
@@ -231,7 +203,7 @@ def _add_up(
             found = forces[force] = _Force()
         found.sides[side] = found.sides.get(side, 0) + 1
         found.roles.add(role)
-        if kind == "forces_committed":  # the latest by its last day (none: oldest), position
+        if kind == FORCES_COMMITTED:  # the latest by its last day (none: oldest), position
             order = (latest is not None, latest or "", position)
             if found.strength is None or order > found.strength[0]:
                 found.strength = (order, event_id, *strength)
@@ -240,7 +212,7 @@ def _add_up(
         if latest is not None and (found.last is None or latest > found.last):
             found.last = latest
         found.events.add(event_id)
-        if role == "attacker" and kind in TAKING_TYPES and place is not None:
+        if role == "attacker" and kind in PASSES_CONTROL and place is not None:
             found.taken.add(place)
     return forces
 
@@ -273,14 +245,14 @@ def operations_rows(cursor: sqlite3.Cursor, sides: dict[str, str | None]) -> lis
             found.setdefault(operation, []).append(tuple(dates))
         return found
 
-    launched, concluded = dates_of("operation_launched"), dates_of("operation_concluded")
+    launched, concluded = dates_of(OPERATION_LAUNCHED), dates_of(OPERATION_CONCLUDED)
     totals = cursor.execute(
         f"""SELECT operation, count(*), min(occurred_earliest), max(occurred_latest),
-                   count(DISTINCT CASE WHEN type IN ({", ".join("?" * len(TAKING_TYPES))})
-                                       THEN place END)
+                   count(DISTINCT CASE WHEN type IN ({", ".join("?" * len(PASSES_CONTROL))})
+                                       AND attackers IS NOT NULL THEN place END)
             FROM events WHERE operation IN ({_STALE_OPERATIONS}) AND status != 'retracted'
             GROUP BY operation""",
-        TAKING_TYPES,
+        PASSES_CONTROL,
     ).fetchall()
     rows = []
     for operation, count, first, last, places_taken in totals:

@@ -20,11 +20,14 @@ import orjson
 from projections import derived
 from timeline.dates import DateError, parse_edtf
 from timeline.names import name_key
-
-RECORDED = "timeline.operation:Operation.Recorded"
-PLACE_REGISTERED = "timeline.gazetteer:Gazetteer.PlaceRegistered"
-ALIASES_ADDED = "timeline.gazetteer:Gazetteer.AliasesAdded"
-TOPICS = (RECORDED, PLACE_REGISTERED, ALIASES_ADDED)
+from timeline.readings import corrected, reading
+from timeline.vocabulary import (
+    ALIASES_ADDED,
+    PLACE_REGISTERED,
+    RECORDED,
+    REPORT_CORRECTED,
+    REPORT_RETRACTED,
+)
 
 EVENT_COLUMNS = (
     "position", "id", "operation", "type", "status", "occurred", "occurred_earliest",
@@ -224,9 +227,9 @@ class Projector:
     def recorded(self, position: int, state: dict[str, Any]) -> None:
         record = state["record"]
         self.operations.add(record["operation"])
-        if record["type"] == "report_corrected":
+        if record["type"] == REPORT_CORRECTED:
             self.report_corrected(record, state["timestamp"])
-        elif record["type"] == "report_retracted":
+        elif record["type"] == REPORT_RETRACTED:
             self.report_retracted(record)
         else:
             self._touch(record)
@@ -241,8 +244,7 @@ class Projector:
         if entry is None:
             return
         self._touch(entry["record"])
-        merged = {**entry["record"], **correction["changes"]}
-        entry["record"] = {key: value for key, value in merged.items() if value is not None}
+        entry["record"] = corrected(entry["record"], correction["changes"])
         entry.update(status="corrected", corrected_by=correction["id"], corrected=recorded)
         self._touch(entry["record"])
 
@@ -276,16 +278,15 @@ class Projector:
 
     def _reading(self, event_id: str) -> dict[str, Any]:
         """An event as it reads now: as first recorded, then each correction, from the history."""
-        reading: dict[str, Any] = {}
-        for (data,) in self.cursor.execute(
-            "SELECT state FROM history WHERE event_id = ? OR (target = ? AND type = ?) "
-            "ORDER BY position",
-            (event_id, event_id, "report_corrected"),
-        ).fetchall():
-            record = orjson.loads(data)["record"]
-            merged = {**reading, **record.get("changes", record)} if reading else record
-            reading = {key: value for key, value in merged.items() if value is not None}
-        return reading
+        first, *corrections = [
+            orjson.loads(data)["record"]
+            for (data,) in self.cursor.execute(
+                "SELECT state FROM history WHERE event_id = ? OR (target = ? AND type = ?) "
+                "ORDER BY position",
+                (event_id, event_id, REPORT_CORRECTED),
+            )
+        ]
+        return reading(first, (correction["changes"] for correction in corrections))
 
     def _touch(self, record: dict[str, Any]) -> None:
         place = self.resolve(record.get("place"))

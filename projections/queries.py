@@ -6,7 +6,6 @@ as a parameter; full-text words are quoted so that they are searched for, never 
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 import sqlite3
@@ -15,9 +14,11 @@ from typing import Any
 
 import orjson
 
+from projections.control import holder_on
 from projections.projector import bounds
 from timeline.errors import TimelineError
-from timeline.names import name_key
+from timeline.names import did_you_mean, name_key
+from timeline.vocabulary import WEAK_CREDIBILITY, WEAK_RELIABILITY
 
 Row = dict[str, Any]
 PAGE = 500  # what a question answers with unless asked for more: a first page of events
@@ -42,11 +43,6 @@ def _rows(cursor: sqlite3.Cursor) -> list[Row]:
     return [dict(row) for row in cursor]
 
 
-def _suggest(name: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
-    return f"; did you mean {', '.join(repr(k) for k in close)}?" if close else ""
-
-
 def find_operation(db: sqlite3.Connection, operation: str) -> str:
     known = [row[0] for row in db.execute("SELECT operation FROM operations ORDER BY 1")]
     if not known:
@@ -55,7 +51,8 @@ def find_operation(db: sqlite3.Connection, operation: str) -> str:
             "(import some events, or run `timeline project` if others have)"
         )
     if operation not in known:
-        raise NotFound(f"unknown operation '{operation}'{_suggest(operation, known)}")
+        hint = did_you_mean(operation, known, cutoff=0.5)
+        raise NotFound(f"unknown operation '{operation}'{hint}")
     return operation
 
 
@@ -64,9 +61,7 @@ def find_place(db: sqlite3.Connection, name: str) -> str:
     row = db.execute("SELECT place FROM place_names WHERE key = ?", (name_key(name),)).fetchone()
     if row is None:
         known = {r[0]: r[1] for r in db.execute("SELECT key, place FROM place_names")}
-        close = difflib.get_close_matches(name_key(name), list(known), n=3, cutoff=0.6)
-        hint = f"; did you mean {', '.join(repr(known[k]) for k in close)}?" if close else ""
-        raise NotFound(f"unknown place '{name}'{hint}")
+        raise NotFound(f"unknown place '{name}'{did_you_mean(name, known)}")
     return str(row[0])
 
 
@@ -342,40 +337,6 @@ def control(db: sqlite3.Connection, place: str, *, on: str | None = None) -> lis
     return [holder_on(name, periods, str(day))]
 
 
-def holder_on(place: str, periods: list[Row], day: str) -> Row:
-    def certain(p: Row) -> bool:
-        started = p["start_latest"] is not None and p["start_latest"] <= day
-        return started and (p["end_earliest"] is None or day < p["end_earliest"])
-
-    def possible(p: Row) -> bool:
-        started = p["start_earliest"] is None or p["start_earliest"] <= day
-        return started and (p["end_latest"] is None or day < p["end_latest"])
-
-    sure = [p for p in periods if certain(p)]
-    candidates = sure if len(sure) == 1 else [p for p in periods if possible(p)]
-    answer: Row = {"place": place, "on": day}
-    if not candidates:
-        return {**answer, "answer": "no record", "side": None, "candidates": []}
-    if len(candidates) == 1 and sure:
-        period = candidates[0]
-        contested = period["contested_from"] is not None and period["contested_from"] <= day
-        return {
-            **answer,
-            "answer": "contested" if contested else "held",
-            "side": period["side"],
-            "since": period["start_event"],
-            "candidates": [period["side"]],
-        }
-    if len(candidates) == 1:  # only one known holder, but it may not have held it yet
-        candidates = [*candidates, {"side": "no record"}]
-    return {
-        **answer,
-        "answer": "uncertain",
-        "side": None,
-        "candidates": [p["side"] for p in candidates],
-    }
-
-
 def forces(db: sqlite3.Connection, operation: str) -> list[Row]:
     """Who committed what, when, with which results, in one operation."""
     find_operation(db, operation)
@@ -411,8 +372,6 @@ def history(db: sqlite3.Connection, event_id: str) -> list[Row]:
 # What the figures and the report ask: an operation's places, their control, its sources and
 # the claims a reader should weigh.
 
-WEAK_RELIABILITY = ("D", "E", "F")
-WEAK_CREDIBILITY = ("4", "5", "6")
 
 
 def operation_places(db: sqlite3.Connection, operation: str) -> list[Row]:

@@ -22,10 +22,11 @@ from eventsourcing.persistence import ApplicationRecorder, Tracking
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
 from projections import derived, schema
-from projections.projector import TOPICS, Projector
+from projections.projector import Projector
 from projections.views import PAGE_SIZE
 from timeline.bulk import no_cycle_collection
 from timeline.errors import TimelineError
+from timeline.vocabulary import PROJECTED_TOPICS as TOPICS
 
 BULK_FROM = 20_000  # a backlog at least this long is projected in bulk
 BULK_PAGE_SIZE = 20_000  # events a page of a bulk catch-up: fewer commits, and WAL writes

@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from projections import derived, schema
-from projections.projector import RECORDED, Projector, bounds, utc_text
+from projections.projector import Projector, bounds, utc_text
 from timeline.names import name_key
+from timeline.vocabulary import RECORDED, REPORT_CORRECTED
 
 if TYPE_CHECKING:  # eventsourcing is needed to project, not to answer questions
     from eventsourcing.persistence import ApplicationRecorder
@@ -224,9 +225,9 @@ def _events_of_place(connection: sqlite3.Connection, place: str) -> set[str]:
     )}  # fmt: skip
     moved: dict[str, list[Any]] = {}
     for target, data in connection.execute(
-        "SELECT target, state FROM history WHERE target > '' AND type = 'report_corrected' "
+        "SELECT target, state FROM history WHERE target > '' AND type = ? "
         "AND instr(state, ?)",  # target > '': read through its index, not every event
-        (b'"place"',),
+        (REPORT_CORRECTED, b'"place"'),
     ):
         changes = orjson.loads(data)["record"]["changes"]
         if "place" in changes:
@@ -234,8 +235,8 @@ def _events_of_place(connection: sqlite3.Connection, place: str) -> set[str]:
     if moved:
         for event_id, data in connection.execute(
             "SELECT event_id, state FROM history WHERE event_id IN "
-            "(SELECT value FROM json_each(?)) AND type != 'report_corrected'",
-            (orjson.dumps(list(moved)).decode(),),
+            "(SELECT value FROM json_each(?)) AND type != ?",
+            (orjson.dumps(list(moved)).decode(), REPORT_CORRECTED),
         ):
             moved[event_id].append(orjson.loads(data)["record"].get("place"))
     for event_id, named in moved.items():

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from projections import images
+from charts import images
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from tests.ways import WAYS, Way
 from timeline.application import Timeline
 from timeline.cli import main
 
@@ -100,3 +101,10 @@ def captured(event_id: str, operation: str = "op-1", **extra: Any) -> dict[str, 
         "sources": [SOURCE],
         **extra,
     }
+
+
+@pytest.fixture(params=WAYS, ids=[way.name for way in WAYS])
+def way(request: pytest.FixtureRequest, app: Timeline, tmp_path: Path) -> Way:
+    """Each way into the store in turn: every rule test runs through all of them."""
+    made: Way = request.param(app, tmp_path)
+    return made

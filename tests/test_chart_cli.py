@@ -13,7 +13,7 @@ import click
 import pytest
 from click.testing import Result
 
-from projections import images
+from charts import images
 from tests.conftest import AL_QAIM
 from timeline.cli import main
 from timeline.cli.outputs import chart, report

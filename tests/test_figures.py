@@ -10,10 +10,11 @@ from typing import Any
 import plotly.graph_objects as go
 import pytest
 
-from projections import borders, queries
-from projections.control_map import control_map
-from projections.figure_style import PALETTE, side_colours
-from projections.figures import grade_opacity
+from charts import borders
+from charts.control_map import control_map
+from charts.figure_style import PALETTE, side_colours
+from charts.figures import grade_opacity
+from projections import queries
 from tests.conftest import AL_QAIM, IRAQ, ISIS, RAWA
 from timeline.api import OpsTimeline
 from timeline.errors import TimelineError

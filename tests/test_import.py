@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from timeline.errors import ConcurrentWrite, ImportFailed, UnreadableFile
 
 
 def stored_rows(db: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(db) as connection:
+    with closing(sqlite3.connect(db)) as connection:
         return connection.execute("SELECT rowid, * FROM stored_events ORDER BY rowid").fetchall()
 
 

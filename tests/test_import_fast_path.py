@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -19,7 +20,7 @@ from timeline.application import Timeline
 
 def stored(db: str) -> list[tuple[Any, ...]]:
     """Every stored event in log order, its JSON without the time it was recorded."""
-    with sqlite3.connect(db) as connection:
+    with closing(sqlite3.connect(db)) as connection:
         rows = connection.execute(
             "SELECT originator_id, originator_version, topic, state FROM stored_events "
             "ORDER BY rowid"

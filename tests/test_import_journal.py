@@ -8,7 +8,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
@@ -43,7 +43,7 @@ def journals(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
 
 
 def journal_mode(db: str) -> str:
-    with sqlite3.connect(db) as connection:
+    with closing(sqlite3.connect(db)) as connection:
         return str(connection.execute("PRAGMA journal_mode").fetchone()[0])
 
 

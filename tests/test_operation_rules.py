@@ -1,10 +1,15 @@
-"""Rules across events, kept by the Operation and Gazetteer aggregates."""
+"""Rules across events, kept by the Operation and Gazetteer aggregates, on every way in.
+
+Each test runs through `record()`, through an import of one record at a time, and through one
+import of everything at once (the `way` fixture): a rule holds on every path or the test fails.
+"""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.conftest import AL_QAIM_TOWN, SOURCE, captured, launched
+from tests.ways import Way
 from timeline.application import Timeline
 from timeline.errors import (
     ConcurrentWrite,
@@ -52,11 +57,12 @@ def retracted(event_id: str, target: str) -> dict[str, object]:
     }
 
 
-def test_an_event_of_an_operation_never_launched_is_refused(app: Timeline) -> None:
-    with pytest.raises(OperationNotLaunched, match="--unlaunched"):
-        app.record(captured("op-1/a"))
+def test_an_event_of_an_operation_never_launched_is_refused(way: Way) -> None:
+    refusal = way.refuses(captured("op-1/a"))
 
-    assert list(app.log()) == []
+    assert refusal.error is OperationNotLaunched
+    assert refusal.field == "operation"
+    assert "--unlaunched" in refusal.message
 
 
 def test_an_analyst_may_record_into_an_unlaunched_operation_explicitly(app: Timeline) -> None:
@@ -65,135 +71,160 @@ def test_an_analyst_may_record_into_an_unlaunched_operation_explicitly(app: Time
     assert [event.record.id for event in app.log()] == ["op-1/a"]
 
 
-def test_an_operation_is_concluded_at_most_once(app: Timeline) -> None:
-    app.record(launched())
-    app.record(concluded())
+def test_an_operation_is_concluded_at_most_once(way: Way) -> None:
+    way.given(launched(), concluded())
 
-    with pytest.raises(OperationAlreadyConcluded, match="already concluded by 'op-1/concluded'"):
-        app.record(concluded("op-1/concluded-again"))
+    refusal = way.refuses(concluded("op-1/concluded-again"))
 
-
-def test_a_retracted_conclusion_lets_the_operation_be_concluded_again(app: Timeline) -> None:
-    app.record(launched())
-    app.record(concluded())
-    app.record(retracted("op-1/retraction", "op-1/concluded"))
-
-    assert app.record(concluded("op-1/concluded-later"))
+    assert refusal.error is OperationAlreadyConcluded
+    assert "already concluded by 'op-1/concluded'" in refusal.message
 
 
-def test_a_correction_must_name_an_event_that_exists(app: Timeline) -> None:
-    app.record(launched())
+def test_a_retracted_conclusion_lets_the_operation_be_concluded_again(way: Way) -> None:
+    way.given(launched(), concluded(), retracted("op-1/retraction", "op-1/concluded"))
 
-    with pytest.raises(UnknownEvent, match="no event 'op-1/ghost'") as refused:
-        app.record(corrected("op-1/fix", "op-1/ghost", {"occurred": "2017-11-04"}))
-
-    assert refused.value.field == "corrects"
+    assert way.accepts(concluded("op-1/concluded-later"))
 
 
-def test_a_retraction_must_name_an_event_that_exists(app: Timeline) -> None:
-    app.record(launched())
+def test_a_correction_must_name_an_event_that_exists(way: Way) -> None:
+    way.given(launched())
 
-    with pytest.raises(UnknownEvent) as refused:
-        app.record(retracted("op-1/withdrawn", "op-1/ghost"))
+    refusal = way.refuses(corrected("op-1/fix", "op-1/ghost", {"occurred": "2017-11-04"}))
 
-    assert refused.value.field == "retracts"
-
-
-def test_an_event_cannot_be_retracted_twice_nor_corrected_once_retracted(app: Timeline) -> None:
-    app.record(launched())
-    app.record(captured("op-1/a"))
-    app.record(retracted("op-1/r1", "op-1/a"))
-
-    with pytest.raises(EventAlreadyRetracted):
-        app.record(retracted("op-1/r2", "op-1/a"))
-    with pytest.raises(EventAlreadyRetracted):
-        app.record(corrected("op-1/fix", "op-1/a", {"occurred": "2017-11-04"}))
+    assert refusal.error is UnknownEvent
+    assert (refusal.field, refusal.message) == (
+        "corrects",
+        "no event 'op-1/ghost' in operation 'op-1'",
+    )
 
 
-def test_a_correction_is_checked_against_the_type_of_the_event_it_corrects(
-    app: Timeline,
-) -> None:
-    app.record(launched())
-    app.record(captured("op-1/a"))
+def test_a_retraction_must_name_an_event_that_exists(way: Way) -> None:
+    way.given(launched())
 
-    with pytest.raises(InvalidRecord) as refused:
-        app.record(corrected("op-1/fix", "op-1/a", {"casualties": {"best": 3}}))
-    assert refused.value.problems == [("changes.casualties", "not a key of place_captured")]
+    refusal = way.refuses(retracted("op-1/withdrawn", "op-1/ghost"))
 
-    with pytest.raises(InvalidRecord) as refused:
-        app.record(corrected("op-1/fix", "op-1/a", {"place": None}))
-    assert refused.value.problems == [
-        ("changes.place", "required by place_captured, cannot be removed")
-    ]
+    assert (refusal.error, refusal.field) == (UnknownEvent, "retracts")
 
 
-def test_a_valid_correction_is_recorded_and_names_what_it_corrects(app: Timeline) -> None:
-    app.record(launched())
-    app.record(captured("op-1/a"))
+def test_an_event_cannot_be_retracted_twice(way: Way) -> None:
+    way.given(launched(), captured("op-1/a"), retracted("op-1/r1", "op-1/a"))
 
-    assert app.record(corrected("op-1/fix", "op-1/a", {"occurred": "2017-11-04", "notes": None}))
+    refusal = way.refuses(retracted("op-1/r2", "op-1/a"))
 
-    assert [event.record.type for event in app.log()][-1] == "report_corrected"
-
-
-def test_a_correction_cannot_itself_be_corrected(app: Timeline) -> None:
-    app.record(launched())
-    app.record(captured("op-1/a"))
-    app.record(corrected("op-1/fix", "op-1/a", {"occurred": "2017-11-04"}))
-
-    with pytest.raises(RecordRejected, match="is a report_corrected"):
-        app.record(corrected("op-1/fix2", "op-1/fix", {"notes": "x"}))
+    assert (refusal.error, refusal.field) == (EventAlreadyRetracted, "retracts")
 
 
-def test_ids_are_unique_across_operations(app: Timeline) -> None:
-    app.record(launched("op-1"))
-    app.record(launched("op-2", id="shared-id"))
+def test_a_retracted_event_cannot_be_corrected(way: Way) -> None:
+    way.given(launched(), captured("op-1/a"), retracted("op-1/r1", "op-1/a"))
 
-    with pytest.raises(DuplicateEventId, match="operation 'op-2'"):
-        app.record(captured("shared-id", operation="op-1"))
+    refusal = way.refuses(corrected("op-1/fix", "op-1/a", {"occurred": "2017-11-04"}))
 
-
-def test_a_place_named_by_string_must_already_be_known(app: Timeline) -> None:
-    app.record(launched())
-
-    with pytest.raises(UnknownPlace, match="unknown place 'Husaybah'"):
-        app.record(captured("op-1/a", place="Husaybah"))
+    assert (refusal.error, refusal.field) == (EventAlreadyRetracted, "corrects")
 
 
-def test_a_known_place_is_found_by_any_spelling_or_alias(app: Timeline) -> None:
-    app.record(launched())
-    app.record(captured("op-1/a"))
+def test_a_correction_may_not_add_a_key_the_corrected_type_lacks(way: Way) -> None:
+    way.given(launched(), captured("op-1/a"))
+
+    refusal = way.refuses(corrected("op-1/fix", "op-1/a", {"casualties": {"best": 3}}))
+
+    assert refusal.error is InvalidRecord
+    assert refusal.problems == [("changes.casualties", "not a key of place_captured")]
+
+
+def test_a_correction_may_not_remove_a_key_the_corrected_type_requires(way: Way) -> None:
+    way.given(launched(), captured("op-1/a"))
+
+    refusal = way.refuses(corrected("op-1/fix", "op-1/a", {"place": None}))
+
+    assert refusal.error is InvalidRecord
+    assert refusal.problems == [("changes.place", "required by place_captured, cannot be removed")]
+
+
+def test_a_valid_correction_is_recorded_and_names_what_it_corrects(way: Way) -> None:
+    way.given(launched(), captured("op-1/a"))
+
+    assert way.accepts(corrected("op-1/fix", "op-1/a", {"occurred": "2017-11-04", "notes": None}))
+
+    assert [record["type"] for _, record in way.stored()][-1] == "report_corrected"
+
+
+def test_a_correction_cannot_itself_be_corrected(way: Way) -> None:
+    way.given(
+        launched(), captured("op-1/a"), corrected("op-1/fix", "op-1/a", {"occurred": "2017-11-04"})
+    )
+
+    refusal = way.refuses(corrected("op-1/fix2", "op-1/fix", {"notes": "x"}))
+
+    assert refusal.error is RecordRejected
+    assert "is a report_corrected" in refusal.message
+
+
+def test_ids_are_unique_across_operations(way: Way) -> None:
+    way.given(launched("op-1"), launched("op-2", id="shared-id"))
+
+    refusal = way.refuses(captured("shared-id", operation="op-1"))
+
+    assert (refusal.error, refusal.field) == (DuplicateEventId, "id")
+    assert "'shared-id'" in refusal.message
+
+
+def test_the_same_event_again_is_no_new_event(way: Way) -> None:
+    way.given(launched(), captured("op-1/a"))
+
+    assert not way.accepts(captured("op-1/a"))
+
+    assert [record["id"] for _, record in way.stored()] == ["op-1/launched", "op-1/a"]
+
+
+def test_a_place_named_by_string_must_already_be_known(way: Way) -> None:
+    way.given(launched())
+
+    refusal = way.refuses(captured("op-1/a", place="Husaybah"))
+
+    assert (refusal.error, refusal.field) == (UnknownPlace, "place")
+    assert "unknown place 'Husaybah'" in refusal.message
+
+
+def test_a_place_a_correction_names_must_already_be_known(way: Way) -> None:
+    way.given(launched(), captured("op-1/a"))
+
+    refusal = way.refuses(corrected("op-1/fix", "op-1/a", {"place": "Husaybah"}))
+
+    assert (refusal.error, refusal.field) == (UnknownPlace, "changes.place")
+
+
+def test_a_known_place_is_found_by_any_spelling_or_alias(way: Way) -> None:
+    way.given(launched(), captured("op-1/a"))
 
     for spelling in ("al-Qaim", "Al Qa'im", "AL QAIM", "القائم"):
-        assert app.record(captured(f"op-1/{spelling}", place=spelling))
+        assert way.accepts(captured(f"op-1/{spelling}", place=spelling))
 
 
-def test_an_unknown_place_suggests_the_nearest_known_names(app: Timeline) -> None:
-    app.record(launched())
-    app.record(captured("op-1/a"))
+def test_an_unknown_place_suggests_the_nearest_known_names(way: Way) -> None:
+    way.given(launched(), captured("op-1/a"))
 
-    with pytest.raises(UnknownPlace, match="did you mean 'al-Qaim'"):
-        app.record(captured("op-1/b", place="al-Qaem"))
+    refusal = way.refuses(captured("op-1/b", place="al-Qaem"))
+
+    assert refusal.error is UnknownPlace
+    assert "did you mean 'al-Qaim'" in refusal.message
 
 
-def test_two_far_apart_places_cannot_share_a_name(app: Timeline) -> None:
-    app.record(launched())
-    app.record(captured("op-1/a"))
+def test_two_far_apart_places_cannot_share_a_name(way: Way) -> None:
+    way.given(launched(), captured("op-1/a"))
     gaza_strip = {**AL_QAIM_TOWN, "lat": 31.5, "lon": 34.47, "aliases": None}
 
-    with pytest.raises(PlaceConflict, match="give this place a distinct name"):
-        app.record(captured("op-1/b", place=gaza_strip))
+    refusal = way.refuses(captured("op-1/b", place=gaza_strip))
+
+    assert refusal.error is PlaceConflict
+    assert "give this place a distinct name" in refusal.message
 
 
-def test_a_failed_record_changes_nothing(app: Timeline) -> None:
-    app.record(launched())
+def test_a_refused_record_teaches_the_gazetteer_nothing(way: Way) -> None:
+    way.given(launched())
     new_place = {"name": "Husaybah", "lat": 34.41, "lon": 40.98, "kind": "town"}
 
-    with pytest.raises(DuplicateEventId):
-        app.record(captured("op-1/launched", place=new_place))
-
-    with pytest.raises(UnknownPlace):
-        app.record(captured("op-1/b", place="Husaybah"))
+    assert way.refuses(captured("op-1/launched", place=new_place)).error is DuplicateEventId
+    assert way.refuses(captured("op-1/b", place="Husaybah")).error is UnknownPlace
 
 
 def test_two_writers_recording_into_one_operation_at_once_store_one_and_refuse_the_other(

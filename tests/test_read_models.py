@@ -311,7 +311,7 @@ def test_the_read_models_open_with_plain_sqlite3(db: str) -> None:
     ops = OpsTimeline(db)
     ops.import_file(AL_QAIM)
 
-    with sqlite3.connect(Path(db).with_name("timeline.views.db")) as connection:
+    with closing(sqlite3.connect(Path(db).with_name("timeline.views.db"))) as connection:
         count = connection.execute("SELECT count(*) FROM events").fetchone()[0]
 
     assert count == 8
@@ -543,3 +543,24 @@ def test_an_answer_about_one_operation_as_of_a_moment_equals_replaying_everythin
 
         assert shown == queries.show(whole, operation), operation
         assert forces == queries.forces(known, operation), operation
+
+
+def test_taking_means_the_same_in_forces_operations_control_and_the_progress_figure(
+    ops: OpsTimeline,
+) -> None:
+    ops.record(event("captured", "place_captured", "2017-11-09", place=RAWA, actors=IRAQ))
+    ops.record(event("lost", "place_lost", "2017-11-11", place="Rawa", actors=ISIS))
+    ops.record(event("retaken", "place_liberated", "2017-11-19", place="Rawa", actors=IRAQ))
+
+    takers = [p["side"] for p in ops.control("Rawa")]
+    forces = {row["side"]: row["places_taken"] for row in ops.forces("op")}
+    (operation,) = ops.operations()
+    progress = ops.figure("progress", "op")
+    stepped_up = {
+        trace.name.split(":")[0] for trace in progress.data if trace.name.endswith(": taken")
+    }
+
+    assert takers == ["Iraq", "ISIS", "Iraq"]
+    assert forces == {"Iraq": 1, "ISIS": 1}
+    assert operation["places_taken"] == 1
+    assert stepped_up == {"Iraq", "ISIS"}

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from projections import images, report
+from charts import images, report
 from tests.conftest import AL_QAIM
 from tests.test_figures import OPERATION, event
 from timeline.api import OpsTimeline

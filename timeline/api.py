@@ -286,7 +286,7 @@ class OpsTimeline:
         """Write a figure to PATH: `.html` (plotly.js inlined, opens with no network), `.png`
         or `.svg` (through kaleido and Chromium: one browser serves every image a process
         writes); WIDTH and HEIGHT in pixels."""
-        from projections import images
+        from charts import images
 
         figure = self.figure(kind, operations, on=on, as_recorded=as_recorded, known_by=known_by)
         return images.write(figure, path, width=width, height=height)
@@ -298,7 +298,7 @@ class OpsTimeline:
         """Write one self-contained HTML page about an operation: every figure, its timeline,
         its sources with their grades, and the claims in doubt. It opens with no network; text
         from events is escaped: shown, never run."""
-        from projections import figures, report
+        from charts import figures, report
 
         with self._read(as_recorded, known_by) as db:
             slug = queries.find_operation(db, operation)
@@ -325,7 +325,7 @@ class OpsTimeline:
 
     def _figure(self, db: sqlite3.Connection, kind: str, slugs: list[str], on: Day) -> go.Figure:
         """Ask the questions a figure needs of each operation, then draw it."""
-        from projections import control_map, figures
+        from charts import control_map, figures
 
         if kind not in figures.KINDS:
             raise TimelineError(f"no figure '{kind}': one of {', '.join(figures.KINDS)}")

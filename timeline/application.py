@@ -23,7 +23,6 @@ from eventsourcing.persistence import (
     PersistenceError,
     StoredEvent,
 )
-from eventsourcing.utils import get_topic
 
 from timeline import encoding, intake
 from timeline.bulk import no_cycle_collection
@@ -31,7 +30,9 @@ from timeline.encoding import Row
 from timeline.errors import (
     ConcurrentWrite,
     ImportFailed,
+    InvalidRecord,
     LineError,
+    Problem,
     RecordRejected,
     StoreUnavailable,
 )
@@ -49,10 +50,11 @@ from timeline.registry import EventIdClaim
 from timeline.store import settings
 from timeline.unit_of_work import UnitOfWork
 from timeline.validation import parse_record
+from timeline.vocabulary import RECORDED
 
 MAX_REPORTED_ERRORS = 50
+INVALID = InvalidRecord.__name__  # the rule of a line refused for its shape
 SNAPSHOT_EVERY = 1_000
-RECORDED_TOPIC = get_topic(Operation.Recorded)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -119,11 +121,11 @@ class Timeline(Application[Any]):
         errors: list[LineError] = []
         total_errors = new = already = 0
 
-        def reject(number: int, problems: list[tuple[str, str]]) -> None:
+        def reject(number: int, problems: list[Problem], rule: str = INVALID) -> None:
             nonlocal total_errors
             total_errors += len(problems)
             room = MAX_REPORTED_ERRORS - len(errors)
-            errors.extend(LineError(name, number, f, m) for f, m in problems[:room])
+            errors.extend(LineError(name, number, f, m, rule) for f, m in problems[:room])
 
         fresh = not self.recorder.max_notification_id()  # an empty store: no id to look up
         with Spool(_size(source)) as spool, opened(source) as file, no_cycle_collection():
@@ -138,7 +140,7 @@ class Timeline(Application[Any]):
                     try:
                         added = unit.add_parsed(line)
                     except RecordRejected as error:
-                        reject(line.line, error.problems)
+                        reject(line.line, error.problems, type(error).__name__)
                         continue
                     new += bool(added)
                     already += not added
@@ -157,7 +159,7 @@ class Timeline(Application[Any]):
         position = 0
         while True:
             page = self.recorder.select_notifications(
-                position, limit=1000, topics=[RECORDED_TOPIC], inclusive_of_start=False
+                position, limit=1000, topics=[RECORDED], inclusive_of_start=False
             )
             for notification in page:
                 if wanted is None or notification.originator_id == wanted:

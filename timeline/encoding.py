@@ -20,13 +20,11 @@ from eventsourcing.utils import get_topic
 from pydantic import TypeAdapter
 
 from timeline.domain import NAMESPACE
-from timeline.operation import Operation
 from timeline.registry import EventIdClaim
+from timeline.vocabulary import RECORDED
 
 Row = tuple[str, int, str, bytes]  # (originator id hex, version, topic, state)
 
-RECORDED_TOPIC = get_topic(Operation.Recorded)  # type: ignore[attr-defined]
-CLAIMED_TOPIC = get_topic(EventIdClaim.Claimed)  # type: ignore[attr-defined]
 _CLAIM_CLASS_TOPIC = orjson.dumps(get_topic(EventIdClaim))
 _DATETIME = TypeAdapter(datetime)
 _NAMESPACE = NAMESPACE.bytes
@@ -77,7 +75,7 @@ def recorded(stream: Stream, version: int, timestamp: bytes, record: bytes) -> R
     state = b'{"originator_id":"%s","originator_version":%d,"timestamp":%s,"record":%s}' % (
         stream.json_id, version, timestamp, record,
     )  # fmt: skip
-    return stream.hex, version, RECORDED_TOPIC, state
+    return stream.hex, version, RECORDED, state
 
 
 def claimed(claim: str, event_id: str, operation: str, digest: str, timestamp: bytes) -> bytes:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+Problem = tuple[str, str]  # (field, message): what a user reads as `field: message`
+
 
 class TimelineError(Exception):
     """Base of every error a user can cause; its message is written for that user."""
@@ -25,7 +27,7 @@ class RecordRejected(TimelineError):
         return str(self.args[0])
 
     @property
-    def problems(self) -> list[tuple[str, str]]:
+    def problems(self) -> list[Problem]:
         """Every problem found, as (field, message): for a rule broken, that one."""
         return [(self.field, self.message)]
 
@@ -33,13 +35,13 @@ class RecordRejected(TimelineError):
 class InvalidRecord(RecordRejected):
     """The record's shape is wrong: a missing key, a value out of range, an unknown key."""
 
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
+    def __init__(self, problems: list[Problem]) -> None:
         field, message = problems[0]
         super().__init__(message, field)
         self._problems = problems
 
     @property
-    def problems(self) -> list[tuple[str, str]]:
+    def problems(self) -> list[Problem]:
         return self._problems
 
 
@@ -73,10 +75,14 @@ class PlaceConflict(RecordRejected):
 
 @dataclass(frozen=True)
 class LineError:
+    """One problem of one line of a file; `rule` names the error a `record()` of the line
+    would have raised (`InvalidRecord`, `DuplicateEventId`, ...)."""
+
     path: str
     line: int
     field: str
     message: str
+    rule: str = "InvalidRecord"
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.field}: {self.message}"

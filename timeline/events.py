@@ -8,7 +8,7 @@ Shape is checked here (types, ranges, grades, which keys a type allows); rules t
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypeAlias
+from typing import Annotated, Any, Literal, TypeAlias, get_args
 
 from pydantic import (
     AfterValidator,
@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from timeline.dates import DateError, parse_edtf
+from timeline.vocabulary import EVENT_TYPES
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
@@ -252,11 +253,13 @@ Record: TypeAlias = Annotated[
 ]
 
 RECORD = TypeAdapter(Record)
+
+def type_of(model: type[Event]) -> str:
+    """The name a model's `type` is fixed to."""
+    return str(model.model_fields["type"].annotation.__args__[0])  # type: ignore[union-attr]
+
+
+MODELS: tuple[type[Event], ...] = get_args(get_args(Record)[0])
 TYPES: dict[str, type[Event]] = {
-    model.model_fields["type"].annotation.__args__[0]: model  # type: ignore[union-attr]
-    for model in Event.__subclasses__() + Occurred.__subclasses__() + PlaceEvent.__subclasses__()
-    if model not in (Occurred, PlaceEvent)
+    name: next(model for model in MODELS if type_of(model) == name) for name in EVENT_TYPES
 }
-CONTROL_TYPES = frozenset(
-    {"crossing_captured", "place_captured", "place_liberated", "place_lost", "place_entered"}
-)

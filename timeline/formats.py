@@ -8,6 +8,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from timeline.vocabulary import triple_text
+
 FORMATS = ("table", "json", "csv")
 Rows = list[dict[str, Any]]
 
@@ -81,9 +83,5 @@ def _cell(value: Any) -> str:
 
 def triple(row: dict[str, Any], prefix: str) -> str | None:
     """40,000 (35,000–45,000): a UCDP triple as a reader says it."""
-    best = row.get(f"{prefix}_best")
-    if best is None:
-        return None
-    low, high = row.get(f"{prefix}_low"), row.get(f"{prefix}_high")
-    spread = f" ({low:,}–{high:,})" if low is not None and high is not None else ""
-    return f"{best:,}{spread}"
+    best, low, high = (row.get(f"{prefix}_{key}") for key in ("best", "low", "high"))
+    return triple_text(best, low, high)

@@ -8,7 +8,6 @@ aliases adds them. A full mention whose name is known but whose coordinates lie 
 
 from __future__ import annotations
 
-import difflib
 import math
 from typing import Any
 from uuid import UUID
@@ -20,7 +19,7 @@ from pydantic import TypeAdapter
 from timeline.domain import Aggregate, stable_id
 from timeline.errors import PlaceConflict, UnknownPlace
 from timeline.events import Place
-from timeline.names import name_key
+from timeline.names import did_you_mean, name_key
 
 SAME_PLACE_KM = 10.0
 _PLACE = TypeAdapter(Place)
@@ -60,9 +59,7 @@ class Gazetteer(Aggregate):
         """The place known by this name or alias; UnknownPlace names the nearest ones."""
         known = self.keys.get(name_key(name))
         if known is None:
-            close = difflib.get_close_matches(name_key(name), list(self.keys), n=3, cutoff=0.6)
-            names = ", ".join(repr(self.keys[key]) for key in close)
-            hint = f"; did you mean {names}?" if close else ""
+            hint = did_you_mean(name, self.keys)
             msg = f"unknown place '{name}': give it in full (name, lat, lon, kind) once{hint}"
             raise UnknownPlace(msg, field)
         return self.places[known]

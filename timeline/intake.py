@@ -1,11 +1,15 @@
-"""An import's intake: the lines of a file read, validated and made canonical, in chunks.
+"""An import's intake: the records of a file read, validated and made canonical, in chunks.
 
-Validating a line with pydantic costs as much as every rule and write after it, so on a machine
-with a second core a forked process does it while this one applies the rules (and SQLite's
-writes wait for neither). What crosses between them is compact: per line, a `Parsed` tuple of
-strings and bytes, or a `Refused` one with the problems found. The pydantic record itself
-crosses only for corrections and retractions, whose rules read it; pickling every record would
-cost more than validating it again.
+Every way into the store meets here: a `Reader` says how a file's bytes become numbered
+records in the record format (`JsonLines`, or the reader of another dataset's export), and
+from then on every record is parsed, checked and stored alike.
+
+Validating and making a record canonical costs as much as every rule and write after it, so on
+a machine with a second core forked processes do it while this one applies the rules (and
+SQLite's writes wait for neither). What crosses back is compact: per record its canonical JSON
+and fingerprints (`Parsed`), or the problems found (`Refused`); this process validates the
+canonical JSON again (a pydantic model pickles slower than it validates), so that the rules
+read the very typed record that `record()` hands them.
 
 The same functions run in one process when forking is not available or does not pay: the
 import sees the same chunks either way.
@@ -22,12 +26,12 @@ import traceback
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection, Pipe
 from pathlib import Path
-from typing import Any, BinaryIO, NamedTuple
+from typing import Any, BinaryIO, NamedTuple, Protocol
 
 from timeline import encoding
 from timeline.encoding import claim_hex
 from timeline.errors import RecordRejected, TimelineError
-from timeline.events import Event, Place, ReportCorrected, ReportRetracted
+from timeline.events import Event
 from timeline.jsonl import blocks, describe_undecodable, empty_file, label, numbered_lines
 from timeline.registry import digest, record_json
 from timeline.validation import parse_record
@@ -37,22 +41,15 @@ FORK_FROM_BYTES = 1 << 20  # smaller files are read in this process: forking wou
 MAX_WORKERS = 2  # with the importing process, enough to keep two CPUs busy
 WORKERS_VARIABLE = "TIMELINE_IMPORT_WORKERS"
 
-PlaceFacts = tuple[str, float, float, str, tuple[str, ...] | None]  # name, lat, lon, kind, aliases
-
-
 class Parsed(NamedTuple):
-    """A valid line: what the rules and the stored events need of it."""
+    """A valid line: the record itself, which the rules read, and what its stored events need."""
 
     line: int
-    id: str
-    type: str
-    operation: str
-    place: str | PlaceFacts | None  # a name, a place given in full, or none
+    record: Event  # validated: the rules read it exactly as `record()` hands it to them
     content: bytes  # the record's JSON as stored: the vocabulary's key order, no nulls
     digest: str  # its fingerprint
     claim: str  # the id of the stream that claims the record's id, as hex
     claimed: bytes  # the state of that stream's Claimed event, if the record is new
-    record: ReportCorrected | ReportRetracted | None  # the record, for these two types only
 
 
 class Refused(NamedTuple):
@@ -63,12 +60,49 @@ class Refused(NamedTuple):
 
 
 Chunk = list[Parsed | Refused]
-_new = tuple.__new__  # a NamedTuple made from a tuple, without its __new__()'s Python call
-_PARSED_FIELDS = len(Parsed._fields)
+Numbered = tuple[int, bytes]  # a line's number and its bytes: one record, in the record format
+
+
+class Reader(Protocol):
+    """How a file's bytes become records in the record format, each numbered by its line.
+
+    What a way into the store (JSON Lines, a CSV export of another dataset) must say; the
+    checks after it (shape, rules, ids, all or nothing) are every way's. Blocks end where a
+    record ends, so that forked workers can each take every n-th block of the same file."""
+
+    def blocks(self, file: BinaryIO) -> Iterator[bytes]:
+        """The file in blocks of about CHUNK_BYTES, each ending where a record ends."""
+        ...
+
+    def records(self, name: str, block: bytes, first: int) -> list[Numbered | Refused]:
+        """The records of a block whose first line is `first`: each as the JSON of a record,
+        or refused with its problems (a value the format cannot say in the record format)."""
+        ...
+
+    def lines(self, block: bytes) -> int:
+        """How many lines the block holds: the number of its next block's first line."""
+        ...
+
+
+class JsonLines:
+    """The record format itself: one JSON object per line."""
+
+    def blocks(self, file: BinaryIO) -> Iterator[bytes]:
+        return blocks(file, CHUNK_BYTES)
+
+    def records(self, name: str, block: bytes, first: int) -> list[Numbered | Refused]:
+        return list(numbered_lines(name, block, first))
+
+    def lines(self, block: bytes) -> int:
+        return block.count(b"\n")
+
+
+JSON_LINES = JsonLines()
 
 
 def parse_line(line: int, raw: bytes, timestamp: bytes) -> Parsed | Refused:
-    """A line of the file, parsed; `timestamp` is the import's, as JSON, for the Claimed event."""
+    """A record of the file, parsed; `timestamp` is the import's, as JSON, for the Claimed
+    event."""
     try:
         record = parse_record(raw)  # pydantic refuses bytes that are not UTF-8...
     except RecordRejected as error:
@@ -77,35 +111,29 @@ def parse_line(line: int, raw: bytes, timestamp: bytes) -> Parsed | Refused:
         except UnicodeDecodeError as undecodable:  # ...and this says which byte, and where
             return Refused(line, [("record", describe_undecodable(undecodable))])
         return Refused(line, error.problems)
-    place = getattr(record, "place", None)
-    if isinstance(place, Place):
-        place = (place.name, place.lat, place.lon, place.kind, place.aliases)
-    rare = record if isinstance(record, ReportCorrected | ReportRetracted) else None
     content = record_json(record)
     fingerprint = digest(content)
     claim = claim_hex(record.id)
     claimed = encoding.claimed(claim, record.id, record.operation, fingerprint, timestamp)
-    # interned: the Operation keeps every record's type, and a chunk pickles each once
-    return _new(Parsed, (
-        line, record.id, sys.intern(record.type), sys.intern(record.operation), place, content,
-        fingerprint, claim, claimed, rare,
-    ))  # fmt: skip
+    return Parsed(line, record, content, fingerprint, claim, claimed)
 
 
-def place_of(facts: PlaceFacts) -> Place:
-    """The Place model of a place given in full (validated already, so not again)."""
-    name, lat, lon, kind, aliases = facts
-    if aliases is None:
-        return Place.model_construct(name=name, lat=lat, lon=lon, kind=kind)
-    return Place.model_construct(name=name, lat=lat, lon=lon, kind=kind, aliases=aliases)
+def _sent(parsed: Parsed | Refused) -> tuple[Any, ...]:
+    """What crosses from a worker: the record's canonical JSON rather than the record (a
+    pydantic model pickles slower than it validates)."""
+    if isinstance(parsed, Refused):
+        return tuple(parsed)
+    return parsed.line, parsed.content, parsed.digest, parsed.claim, parsed.claimed
 
 
-def subject(parsed: Parsed) -> Event:
-    """What the Operation's rules read: the record itself for a correction or a retraction;
-    otherwise its id, type and operation, all that `Operation.check()` and `apply_record()`
-    read of the other types (the fast-path test holds them to it)."""
-    record: Any = parsed.record or parsed
-    return record  # type: ignore[no-any-return]
+def _received(sent: tuple[Any, ...]) -> Parsed | Refused:
+    """A worker's line as this process hands it on: the record validated again, from the
+    canonical JSON it made (a valid record's JSON is valid), so that the rules here read the
+    same typed record `record()` gives them."""
+    if len(sent) == 2:
+        return Refused(*sent)
+    line, content, fingerprint, claim, claimed = sent
+    return Parsed(line, parse_record(content), content, fingerprint, claim, claimed)
 
 
 def chunks(
@@ -115,20 +143,21 @@ def chunks(
     progress: Callable[[int], None] | None = None,
     *,
     workers: int | None = None,
+    reader: Reader = JSON_LINES,
 ) -> Iterator[Chunk]:
-    """The lines of `file` (opened from `source`, "-" for standard input), parsed, in chunks,
-    in order; `timestamp` is the import's, as JSON. `workers` forked processes parse them (by
-    default, see _default_workers()); with none, this process does. A file without a single
-    line to parse is refused."""
+    """The records of `file` (opened from `source`, "-" for standard input), read by `reader`
+    and parsed, in chunks, in order; `timestamp` is the import's, as JSON. `workers` forked
+    processes parse them (by default, see _default_workers()); with none, this process does.
+    A file without a single record to parse is refused."""
     name = label(source)
     if workers is None:
         workers = _default_workers(source)
     if workers < 1:
-        parsed: Iterator[tuple[int, Chunk]] = _parsed(file, name, timestamp)
-    elif str(source) == "-" or not file.seekable():
-        parsed = _from_workers(source, file, timestamp, 1)  # a stream can only be read once, by one
+        parsed: Iterator[tuple[int, Chunk]] = _parsed(reader, file, name, timestamp)
+    elif str(source) == "-" or not file.seekable():  # a stream can only be read once, by one
+        parsed = _from_workers(reader, source, file, timestamp, 1)
     else:
-        parsed = _from_workers(source, file, timestamp, workers)
+        parsed = _from_workers(reader, source, file, timestamp, workers)
     seen = False
     for size, chunk in parsed:
         if progress is not None:
@@ -164,23 +193,24 @@ def _default_workers(source: str | Path) -> int:
 
 
 def _parsed(
-    file: BinaryIO, name: str, timestamp: bytes, worker: int = 0, workers: int = 1
-) -> Iterator[tuple[int, Chunk]]:
-    """(bytes read, chunk) for every block of the file; the lines of every `workers`-th block
-    are parsed, starting with block `worker`, the others' chunks are left empty."""
+    reader: Reader, file: BinaryIO, name: str, timestamp: bytes, worker: int = 0,
+    workers: int = 1,
+) -> Iterator[tuple[int, Chunk]]:  # fmt: skip
+    """(bytes read, chunk) for every block of the file; the records of every `workers`-th
+    block are parsed, starting with block `worker`, the others' chunks are left empty."""
     first = 1
-    for index, block in enumerate(blocks(file, CHUNK_BYTES)):
+    for index, block in enumerate(reader.blocks(file)):
         if index % workers == worker:
-            lines = numbered_lines(name, block, first)
-            yield len(block), [parse_line(number, raw, timestamp) for number, raw in lines]
-        first += block.count(b"\n")
-
-
-def _typed(line: tuple[Any, ...]) -> Parsed | Refused:
-    return _new(Parsed if len(line) == _PARSED_FIELDS else Refused, line)
+            found = reader.records(name, block, first)
+            yield len(block), [
+                parse_line(*record, timestamp) if not isinstance(record, Refused) else record
+                for record in found
+            ]
+        first += reader.lines(block)
 
 
 def _work(
+    reader: Reader,
     source: str | Path,
     file: BinaryIO,
     timestamp: bytes,
@@ -194,9 +224,8 @@ def _work(
         with contextlib.ExitStack() as stack:
             if workers > 1:  # each reads the file through its own file description
                 file = stack.enter_context(open(source, "rb"))
-            for size, chunk in _parsed(file, label(source), timestamp, worker, workers):
-                plain = [tuple(line) for line in chunk]  # pickled faster than NamedTuples
-                sender.send(("chunk", size, plain))
+            for size, chunk in _parsed(reader, file, label(source), timestamp, worker, workers):
+                sender.send(("chunk", size, [_sent(line) for line in chunk]))
         sender.send(("end", 0, None))
     except TimelineError as error:
         sender.send(("error", 0, error))
@@ -207,7 +236,7 @@ def _work(
 
 
 def _from_workers(
-    source: str | Path, file: BinaryIO, timestamp: bytes, workers: int
+    reader: Reader, source: str | Path, file: BinaryIO, timestamp: bytes, workers: int
 ) -> Iterator[tuple[int, Chunk]]:
     """Block i comes from worker i % workers; the first "end" means there is no block i.
 
@@ -224,7 +253,7 @@ def _from_workers(
             if pid == 0:  # the child: it never returns, whatever happens
                 try:
                     receiver.close()
-                    _work(source, file, timestamp, worker, workers, sender)
+                    _work(reader, source, file, timestamp, worker, workers, sender)
                 finally:
                     os._exit(0)
             sender.close()
@@ -236,7 +265,7 @@ def _from_workers(
             except EOFError:
                 raise RuntimeError(f"the process reading {label(source)} died") from None
             if kind == "chunk":
-                yield size, [_typed(line) for line in payload]
+                yield size, [_received(line) for line in payload]
             elif kind == "end":
                 return
             elif kind == "error":

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
 _ARTICLE = re.compile(r"^(?:al|el|ad|an|ar|as|ash|at|az)[\s\-‐‑]+")
@@ -26,3 +28,18 @@ def name_key(name: str) -> str:
     text = _ARABIC_ARTICLE.sub("", text)
     key = _NOT_LETTERS.sub("", text)
     return key or _NOT_LETTERS.sub("", name.casefold()) or name
+
+
+def did_you_mean(
+    name: str, known: Mapping[str, str] | Iterable[str], *, cutoff: float = 0.6
+) -> str:
+    """"; did you mean 'al-Qaim'?" naming up to three of the known names closest to `name`,
+    or "" when none is close. `known` maps each name's key to the name shown (place names,
+    compared by their keys), or lists names compared as written (operation slugs)."""
+    if isinstance(known, Mapping):
+        shown = dict(known)
+        close = difflib.get_close_matches(name_key(name), list(shown), n=3, cutoff=cutoff)
+    else:
+        shown = {name: name for name in known}
+        close = difflib.get_close_matches(name, list(shown), n=3, cutoff=cutoff)
+    return f"; did you mean {', '.join(repr(shown[key]) for key in close)}?" if close else ""

@@ -15,8 +15,16 @@ from timeline.errors import (
     RecordRejected,
     UnknownEvent,
 )
-from timeline.events import Event, Record, ReportCorrected, ReportRetracted
+from timeline.events import (
+    Event,
+    OperationConcluded,
+    OperationLaunched,
+    Record,
+    ReportCorrected,
+    ReportRetracted,
+)
 from timeline.validation import validate_changes
+from timeline.vocabulary import REPORTS
 
 
 class Operation(Aggregate):
@@ -66,9 +74,9 @@ class Operation(Aggregate):
             raise RecordRejected(msg, "operation")
 
     def check_launched(self, record: Event, unlaunched: bool) -> None:
-        if self.launched or unlaunched or record.type == "operation_launched":
+        if self.launched or unlaunched or isinstance(record, OperationLaunched):
             return
-        if record.type in ("report_corrected", "report_retracted"):
+        if record.type in REPORTS:
             return
         msg = (
             f"operation '{self.operation}' has no operation_launched event: record its launch "
@@ -77,7 +85,7 @@ class Operation(Aggregate):
         raise OperationNotLaunched(msg)
 
     def check_concluded_once(self, record: Event) -> None:
-        if record.type == "operation_concluded" and self.concluded_by is not None:
+        if isinstance(record, OperationConcluded) and self.concluded_by is not None:
             msg = (
                 f"operation '{self.operation}' was already concluded by '{self.concluded_by}'; "
                 "correct that event instead"
@@ -93,7 +101,7 @@ class Operation(Aggregate):
         target_type = self.types.get(target)
         if target_type is None:
             raise UnknownEvent(f"no event '{target}' in operation '{self.operation}'", field)
-        if target_type in ("report_corrected", "report_retracted"):
+        if target_type in REPORTS:
             msg = f"'{target}' is a {target_type}; only reports of events can be {field[:-1]}ed"
             raise RecordRejected(msg, field)
         if target in self.retracted:
@@ -102,15 +110,16 @@ class Operation(Aggregate):
             validate_changes(target_type, record.changes)
 
     @event("Recorded")
-    def _recorded(self, record: Record) -> None:
+    def _recorded(self, record: Record) -> None:  # the union: how a stored Recorded is read
         self.apply_record(record)
 
     def apply_record(self, record: Event) -> None:
-        """What a Recorded event changes here; called by it, and by the import's fast path."""
+        """What a Recorded event changes here; called by it, and by the import's fast path
+        (with the same typed record)."""
         self.types[record.id] = record.type
-        if record.type == "operation_launched":
+        if isinstance(record, OperationLaunched):
             self.launched = True
-        elif record.type == "operation_concluded":
+        elif isinstance(record, OperationConcluded):
             self.concluded_by = record.id
         elif isinstance(record, ReportRetracted):
             self.retracted.add(record.retracts)

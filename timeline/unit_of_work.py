@@ -4,11 +4,13 @@ It loads each aggregate it needs once, lets each record pass every rule (shape, 
 operation's rules, id uniqueness) before anything changes, and hands back the new stored
 events, so that one record or a whole file can be stored in one transaction, or not at all.
 
-Two ways to the same stored events: `add()` (what `record()` does) lets the aggregates trigger
-their events and the mapper dump them, the reference; `add_parsed()` (what an import does)
-applies the same rules and the same state changes to the same aggregates, and writes the two
-events every record adds (the operation's `Recorded`, the id's `Claimed`) as bytes
-(`timeline.encoding`), from the parsed line (`timeline.intake`). A test compares them.
+Two ways to the same stored events, through the same checks of the same typed record
+(`_admit()`, then `Operation.check()`): `add()` (what `record()` does) lets the aggregates
+trigger their events and the mapper dump them, the reference; `add_parsed()` (what an import
+does, for a line `timeline.intake` parsed) applies the same state changes to the same
+aggregates and writes the two events every record adds (the operation's `Recorded`, the id's
+`Claimed`) as bytes (`timeline.encoding`). Tests hold both to every rule (tests/ways.py) and
+compare what they store.
 """
 
 from __future__ import annotations
@@ -29,10 +31,11 @@ from timeline.encoding import Row
 from timeline.errors import DuplicateEventId
 from timeline.events import Event, Place, ReportCorrected
 from timeline.gazetteer import Gazetteer
-from timeline.intake import Parsed, PlaceFacts, place_of, subject
+from timeline.intake import Parsed
 from timeline.operation import Operation
 from timeline.registry import EventIdClaim, digest, record_json
 from timeline.validation import validate_changes
+from timeline.vocabulary import CLAIMED
 
 _LINE_BITS = 64
 _LINE_MASK = (1 << _LINE_BITS) - 1
@@ -65,7 +68,7 @@ class UnitOfWork:
         self.unlaunched = unlaunched
         self.operations: dict[str, Operation] = {}
         self.streams: dict[str, encoding.Stream] = {}
-        self.places_applied: set[PlaceFacts] = set()  # places given in full, checked, learnt
+        self.places_applied: set[Place] = set()  # places given in full, checked, learnt
         self.names_resolved: set[str] = set()  # places named, found in the gazetteer
         self.gazetteer = self._get(Gazetteer.create_id()) or Gazetteer()
         self.claims: dict[str, int] = {}  # ids claimed so far: id -> _claim(digest, line)
@@ -88,16 +91,12 @@ class UnitOfWork:
         fingerprint = digest(content)
         if record.id not in self.looked_up:
             self.prefetch([record.id])
-        if self._already_recorded(record.id, fingerprint):
+        admitted = self._admit(record, fingerprint)
+        if admitted is None:
             return []
-        places = self._places(record)
-        operation = self._operation(record.operation)
-        for place, field in places:
-            self.gazetteer.check_place(place, field)
+        operation, places = admitted
         operation.record(record, unlaunched=self.unlaunched)
-        for place, _ in places:
-            self.gazetteer.learn(place)
-        self.claims[record.id] = _claim(fingerprint, line)
+        self._learn(record, places, fingerprint, line)
         claim = EventIdClaim(record.id, record.operation, fingerprint)
         pending = [*self.gazetteer.collect_events(), *operation.collect_events()]
         return [self.mapper.to_stored_event(e) for e in (*pending, *claim.collect_events())]
@@ -111,50 +110,54 @@ class UnitOfWork:
             self.known[claim["event_id"]] = (claim["digest"], claim["operation"])
 
     def add_parsed(self, parsed: Parsed) -> list[Row]:
-        """`add()` for a parsed line of an import: the same rules and state changes, the same
-        stored events, as rows. (Every line of a file passes here: it is written for speed.)"""
-        fingerprint = parsed.digest
-        event_id = parsed.id
-        if (event_id in self.claims or event_id in self.known) and self._already_recorded(
-            event_id, fingerprint
-        ):
+        """`add()` for a parsed line of an import: the same checks of the same record, the same
+        state changes and the same stored events, written as rows (the two events every
+        record adds, the operation's `Recorded` and the id's `Claimed`, as bytes: building
+        and dumping their pydantic objects costs more than checking the record)."""
+        record = parsed.record
+        admitted = self._admit(record, parsed.digest)
+        if admitted is None:
             return []
-        gazetteer = self.gazetteer
-        rare = parsed.record
-        record = subject(parsed)
-        place = parsed.place
-        places: list[tuple[Place, str]] = []
-        if rare is not None:
-            places = self._places(rare)
-        elif isinstance(place, tuple):
-            # A place given again exactly as before passes check_place() again (names keep
-            # their place, places their coordinates) and teaches the gazetteer nothing new.
-            if place not in self.places_applied:
-                places.append((place_of(place), "place"))
-        elif place is not None and place not in self.names_resolved:
-            gazetteer.resolve(place)  # a name, once known, stays known
-            self.names_resolved.add(place)
-        operation = self.operations.get(parsed.operation) or self._operation(parsed.operation)
-        for full, field in places:
-            gazetteer.check_place(full, field)
+        operation, places = admitted
         operation.check(record, unlaunched=self.unlaunched)
-        for full, _ in places:
-            gazetteer.learn(full)
-        if places and rare is None:
-            self.places_applied.add(place)  # type: ignore[arg-type]
-        self.claims[event_id] = _claim(fingerprint, parsed.line)
+        self._learn(record, places, parsed.digest, parsed.line)
         rows = []
-        if gazetteer.pending_events or operation.pending_events:
-            pending = [*gazetteer.collect_events(), *operation.collect_events()]
+        if self.gazetteer.pending_events or operation.pending_events:
+            pending = [*self.gazetteer.collect_events(), *operation.collect_events()]
             rows = [encoding.row(self.mapper.to_stored_event(event)) for event in pending]
         operation.apply_record(record)  # what the Recorded event's mutate() does
         version = operation.version + 1
         operation.version = version
         operation.modified_on = self.timestamp
-        stream = self.streams[parsed.operation]
+        stream = self.streams[record.operation]
         rows.append(encoding.recorded(stream, version, self.timestamp_json, parsed.content))
-        rows.append((parsed.claim, 1, encoding.CLAIMED_TOPIC, parsed.claimed))
+        rows.append((parsed.claim, 1, CLAIMED, parsed.claimed))
         return rows
+
+    def _admit(
+        self, record: Event, fingerprint: str
+    ) -> tuple[Operation, list[tuple[Place, str]]] | None:
+        """The record's operation and the places it gives in full, once every rule but the
+        operation's own has passed: its id is new (None: this very record is stored already),
+        the places it names are known, those it gives in full conflict with none."""
+        if (
+            record.id in self.claims or record.id in self.known
+        ) and self._already_recorded(record.id, fingerprint):
+            return None
+        places = self._places(record)
+        operation = self._operation(record.operation)
+        for place, field in places:
+            self.gazetteer.check_place(place, field)
+        return operation, places
+
+    def _learn(
+        self, record: Event, places: list[tuple[Place, str]], fingerprint: str, line: int | None
+    ) -> None:
+        """What a record admitted teaches: its places, and that its id is taken."""
+        for place, _ in places:
+            self.gazetteer.learn(place)
+            self.places_applied.add(place)
+        self.claims[record.id] = _claim(fingerprint, line)
 
     def _already_recorded(self, event_id: str, fingerprint: str) -> bool:
         if event_id in self.claims:
@@ -178,7 +181,10 @@ class UnitOfWork:
         raise DuplicateEventId(msg)
 
     def _places(self, record: Event) -> list[tuple[Place, str]]:
-        """The places a record mentions in full, after checking those it names are known."""
+        """The places a record gives in full, after checking that those it names are known.
+
+        A name found once stays found, and a place given again exactly as before passes
+        `check_place()` again and teaches the gazetteer nothing new: neither is done twice."""
         mentions: list[tuple[object, str]] = [(getattr(record, "place", None), "place")]
         if isinstance(record, ReportCorrected) and record.changes.get("place") is not None:
             operation = self._operation(record.operation)
@@ -188,8 +194,10 @@ class UnitOfWork:
         places = []
         for place, field in mentions:
             if isinstance(place, str):
-                self.gazetteer.resolve(place, field)
-            elif isinstance(place, Place):
+                if place not in self.names_resolved:
+                    self.gazetteer.resolve(place, field)
+                    self.names_resolved.add(place)
+            elif isinstance(place, Place) and place not in self.places_applied:
                 places.append((place, field))
         return places
 

@@ -122,8 +122,3 @@ def validate_changes(event_type: str, changes: dict[str, Any]) -> BaseModel:
         ]
         raise InvalidRecord(found) from None
 
-
-def apply_changes(record: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    """The corrected reading of a record (as JSON data): changed keys replaced, nulls removed."""
-    merged = {**record, **changes}
-    return {key: value for key, value in merged.items() if value is not None}

@@ -1,4 +1,4 @@
-"""Derive projections/data/countries_110m.json from Natural Earth's 1:110m countries.
+"""Derive charts/data/countries_110m.json from Natural Earth's 1:110m countries.
 
 Natural Earth (naturalearthdata.com) is in the public domain. Its 1:110m admin-0 countries
 are shipped, as the shapefile `naturalearth_lowres`, inside the geopandas wheels before 1.0;
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 MEMBER = "geopandas/datasets/naturalearth_lowres/naturalearth_lowres"
-OUTPUT = Path(__file__).resolve().parent.parent / "projections" / "data" / "countries_110m.json"
+OUTPUT = Path(__file__).resolve().parent.parent / "charts" / "data" / "countries_110m.json"
 POLYGON = 5
 
 

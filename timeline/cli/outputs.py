@@ -6,9 +6,8 @@ from pathlib import Path
 
 import click
 
+from charts.figures import KINDS
 from timeline.cli.base import main, open_timeline, user_errors
-
-KINDS = ("progress", "timeline", "map", "forces")
 
 
 def _size(path: Path) -> str:

@@ -14,24 +14,11 @@ import click
 
 from timeline.cli.base import main, open_timeline, user_errors
 from timeline.errors import RecordRejected
+from timeline.vocabulary import EVENT_TYPES
 
 if TYPE_CHECKING:
     from timeline.api import OpsTimeline
 
-TYPES = (
-    "operation_launched",
-    "forces_committed",
-    "air_support_provided",
-    "crossing_captured",
-    "place_entered",
-    "place_captured",
-    "place_liberated",
-    "place_lost",
-    "casualties_reported",
-    "operation_concluded",
-    "report_corrected",
-    "report_retracted",
-)
 _DATE_LIKE = re.compile(r"^[0-9.][0-9X.\-~?%/]*$")
 
 
@@ -65,7 +52,7 @@ def import_(ctx: click.Context, file: str, unlaunched: bool, no_project: bool) -
 
 
 @main.command()
-@click.argument("type_", metavar="TYPE", type=click.Choice(TYPES))
+@click.argument("type_", metavar="TYPE", type=click.Choice(EVENT_TYPES))
 @click.option("--operation", required=True, help="The operation's slug, e.g. al-qaim-2017.")
 @click.option("--id", "id_", help="The event's id. Default: derived from its content.")
 @click.option("--occurred", help="When it happened, as EDTF: 2017-11-03, 2017-11-03~, 2017-11.")

@@ -1,5 +1,5 @@
 """Country borders for orientation on the control map: Natural Earth 1:110m, shipped with the
-project (projections/data/countries_110m.json, public domain), so a map needs no network.
+project (charts/data/countries_110m.json, public domain), so a map needs no network.
 
 At 1:110m a border can be some kilometres off: good for "which country, which side of the
 border", not for anything finer. The map says so.

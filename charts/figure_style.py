@@ -11,11 +11,13 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from timeline.vocabulary import UNKNOWN_SIDE
+
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
 Rows = list[dict[str, Any]]
-UNKNOWN = "unknown"
+UNKNOWN = UNKNOWN_SIDE
 # Okabe and Ito's colours, distinguishable with the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 GREY, LIGHT = "#8c8c8c", "#d0d0d0"
@@ -61,11 +63,6 @@ def no_data(fig: go.Figure, empty: bool, message: str) -> None:
 def escape(text: object) -> str:
     """Text from events as Plotly should show it: as written, never as markup."""
     return "" if text is None else html.escape(str(text), quote=False)
-
-
-def words(kind: str | None) -> str:
-    """place_liberated -> place liberated."""
-    return (kind or "").replace("_", " ")
 
 
 def alpha(colour: str, opacity: float) -> str:

@@ -2,7 +2,7 @@
 
 Pure functions, no SQL: `progress` (places held over time per side), `timeline` (events by
 place and date) and `forces` (strength per force by role); the fourth, the control map, is in
-`projections.control_map`. Each works for one operation or several. Text from events is
+`charts.control_map`. Each works for one operation or several. Text from events is
 escaped before Plotly sees it, so a name holding `<b>` shows as written.
 
 Dates are days (ISO text), as the read models keep them. A fuzzy date is a range of days:
@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from projections.figure_style import (
+from charts.figure_style import (
     GREY,
     LAST,
     PALETTE,
@@ -33,14 +33,13 @@ from projections.figure_style import (
     shift,
     side_colours,
     title,
-    words,
 )
+from timeline.vocabulary import PASSES_CONTROL, triple_text, type_words
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
 KINDS = ("progress", "timeline", "map", "forces")
-TAKING = ("crossing_captured", "place_captured", "place_liberated", "place_lost")
 SYMBOLS = {
     "operation_launched": "star",
     "forces_committed": "square",
@@ -85,7 +84,7 @@ def progress(
     """
     taken = [
         p for p in control
-        if p["start_type"] in TAKING and p["start_operation"] in operations
+        if p["start_type"] in PASSES_CONTROL and p["start_operation"] in operations
         and p["side"] != UNKNOWN
     ]  # fmt: skip
     entered = [
@@ -249,7 +248,7 @@ def _step_text(verb: str, periods: Rows, prefix: str) -> str:
     for p in periods:
         kind = "place_entered" if prefix == "contested" else p[f"{prefix}_type"]
         lines.append(
-            f"{escape(p['place'])}: {escape(words(kind))}, {escape(p[f'{prefix}_occurred'])}"
+            f"{escape(p['place'])}: {escape(type_words(kind))}, {escape(p[f'{prefix}_occurred'])}"
             f" ({escape(p[f'{prefix}_outlets'])}, {escape(p[f'{prefix}_grades'])})"
         )
     return "<br>".join(lines)
@@ -310,7 +309,7 @@ def timeline(events: Rows, *, operations: Sequence[str]) -> go.Figure:
             )  # fmt: skip
         fig.add_scatter(
             x=[e["occurred_mid"] for e, _ in found], y=[y for _, y in found], mode="markers+text",
-            name=escape(words(kind)), legendgroup=kind,
+            name=escape(type_words(kind)), legendgroup=kind,
             text=[escape(e["best_grade"]) for e, _ in found] if len(events) <= 80 else None,
             textposition="middle right",
             textfont={"size": 11, "color": "#555"},
@@ -355,7 +354,8 @@ def _spread(events: Rows, row_of: dict[str, int]) -> dict[str, float]:
 
 
 def _event_text(event: dict[str, Any], several: bool) -> str:
-    lines = [f"<b>{escape(words(event['type']))}</b>: {escape(event['place'] or '(no place)')}"]
+    place = escape(event["place"] or "(no place)")
+    lines = [f"<b>{escape(type_words(event['type']))}</b>: {place}"]
     if several:
         lines.append(f"operation: {escape(event['operation'])}")
     lines.append(f"occurred: {escape(event['occurred'])}{_range_words(event)}")
@@ -475,6 +475,4 @@ def _force_bars(rows: Rows, several: bool) -> Rows:
 
 
 def _triple(row: dict[str, Any]) -> str:
-    best, low, high = row["strength_best"], row["strength_low"], row["strength_high"]
-    spread = f" ({low:,}–{high:,})" if low is not None and high is not None else ""
-    return f"{best:,}{spread}"
+    return triple_text(row["strength_best"], row["strength_low"], row["strength_high"]) or ""

@@ -1,11 +1,11 @@
 """The control map: places at their coordinates, coloured by the side holding them on a day.
 
 Rows from `projections.queries` in, a Plotly figure out, no SQL. Who held a place on a day is
-`queries.holder_on`, the answer `timeline control --on` gives. Longitude and latitude are drawn
-as plain x and y at equal scale (no Plotly geo or tile traces: those fetch base maps from the
-network); borders are Natural Earth's, shipped with the project. When the places lie close
-together, borders at 1:110m would be kilometres off at the map's scale, so they are drawn in a
-locator beside the map instead, with a box where the map is.
+`projections.control.holder_on`, the answer `timeline control --on` gives. Longitude and
+latitude are drawn as plain x and y at equal scale (no Plotly geo or tile traces: those fetch
+base maps from the network); borders are Natural Earth's, shipped with the project. When the
+places lie close together, borders at 1:110m would be kilometres off at the map's scale, so they
+are drawn in a locator beside the map instead, with a box where the map is.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from projections import borders
-from projections.figure_style import (
+from charts import borders
+from charts.figure_style import (
     GREY,
     LIGHT,
     Rows,
@@ -29,7 +29,7 @@ from projections.figure_style import (
     side_colours,
     title,
 )
-from projections.queries import holder_on
+from projections.control import holder_on
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go

@@ -1,6 +1,6 @@
 """The offline report: one HTML page about an operation, readable with no network.
 
-Rows from `projections.queries` and figures from `projections.figures` in, the page's text out.
+Rows from `projections.queries` and figures from `charts.figures` in, the page's text out.
 plotly.js is inlined once, in the head; the styles are inline; nothing is fetched. Every text
 that comes from events (names, notes, quotes, outlets, ids) goes through `html.escape`: a note
 holding `<script>` shows as text. A source's address becomes a link only when it is http(s).
@@ -13,27 +13,20 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from timeline.vocabulary import (
+    CREDIBILITY,
+    RELIABILITY,
+    grade_words,
+    is_weak,
+    triple_text,
+    type_words,
+)
+
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
 Rows = list[dict[str, Any]]
 CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["select2d"]}
-RELIABILITY = {
-    "A": "completely reliable",
-    "B": "usually reliable",
-    "C": "fairly reliable",
-    "D": "not usually reliable",
-    "E": "unreliable",
-    "F": "cannot be judged",
-}
-CREDIBILITY = {
-    "1": "confirmed by other sources",
-    "2": "probably true",
-    "3": "possibly true",
-    "4": "doubtful",
-    "5": "improbable",
-    "6": "cannot be judged",
-}
 STYLE = """
 body { font: 15px/1.45 Helvetica, Arial, sans-serif; color: #222; margin: 0 auto;
        max-width: 1240px; padding: 0 24px 48px; }
@@ -154,7 +147,7 @@ def _timeline(events: Rows) -> Iterator[str]:
         by = " + ".join(side for side in (event["attackers"], event["supporters"]) if side)
         return [
             ("date", _e(event["occurred"]) + _range(event)),
-            _e(_words(event["type"])),
+            _e(type_words(event["type"])),
             _e(event["place"]),
             _e(by),
             _triple(event, "strength"),
@@ -174,7 +167,7 @@ def _claims(claims: Rows) -> Iterator[str]:
         [
             f'<span class="weak">{_e(c["claim"])}</span>',
             ("date", _e(c["occurred"])),
-            _e(_words(c["type"])),
+            _e(type_words(c["type"])),
             _e(c["place"]),
             _grades(c["grades"]),
             _e(c["detail"]),
@@ -201,9 +194,9 @@ def _sources(sources: Rows) -> Iterator[str]:
     rows = (
         [
             _e(s["outlet"]),
-            _grades(s["grade"]) + f'<br><span class="legend">{_e(_grade_words(s))}</span>',
+            _grades(s["grade"]) + f'<br><span class="legend">{_e(grade_words(s["grade"]))}</span>',
             ("date", _e(s["published"])),
-            f"{_e(_words(s['type']))}, {_e(s['occurred'])}<br>{_id(s['event_id'])}",
+            f"{_e(type_words(s['type']))}, {_e(s['occurred'])}<br>{_id(s['event_id'])}",
             _e(s["place"]),
             ("quote", _e(s["quote"])),
             *([_link(s["url"])] if addresses else []),
@@ -246,10 +239,6 @@ def _e(value: object) -> str:
     return "" if value is None else html.escape(str(value))
 
 
-def _words(kind: str | None) -> str:
-    return (kind or "").replace("_", " ")
-
-
 def _id(event_id: str) -> str:
     """An event id in code type, breakable after each slash."""
     return f"<code>{_e(event_id).replace('/', '/<wbr>')}</code>"
@@ -264,27 +253,14 @@ def _range(event: dict[str, Any]) -> str:
 
 def _triple(row: dict[str, Any], prefix: str) -> str:
     best, low, high = (row.get(f"{prefix}_{key}") for key in ("best", "low", "high"))
-    if best is None:
-        return ""
-    spread = f" ({low:,}–{high:,})" if low is not None and high is not None else ""
-    return f"{best:,}{spread}"
+    return triple_text(best, low, high) or ""
 
 
 def _grades(grades: str | None) -> str:
     found = [g.strip() for g in (grades or "").split(",") if g.strip()]
     return " ".join(
-        f'<span class="grade{" weak" * _weak(g)}">{_e(g)}</span>' for g in found
+        f'<span class="grade{" weak" * is_weak(g)}">{_e(g)}</span>' for g in found
     )  # fmt: skip
-
-
-def _weak(grade: str) -> bool:
-    return grade[:1] in "DEF" or grade[1:] in ("4", "5", "6")
-
-
-def _grade_words(source: dict[str, Any]) -> str:
-    reliability = RELIABILITY.get(source["reliability"], "?")
-    credibility = CREDIBILITY.get(source["credibility"], "?")
-    return f"{reliability}; {credibility}"
 
 
 def _link(url: str | None) -> str:

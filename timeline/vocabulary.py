@@ -1,0 +1,108 @@
+"""The words of the record: event type names and what they mean, stored-event topics, grades.
+
+One home for every name the write side, the read side and the charts share. It imports
+nothing (questions start fast, and any layer may use it). The pydantic models of each type are
+in `timeline.events`; a test holds these names to them, and the topics to the event classes.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# Event types, in the order a reader meets them: the vocabulary of DOMAIN.md.
+OPERATION_LAUNCHED: Final = "operation_launched"
+FORCES_COMMITTED: Final = "forces_committed"
+AIR_SUPPORT_PROVIDED: Final = "air_support_provided"
+CROSSING_CAPTURED: Final = "crossing_captured"
+PLACE_ENTERED: Final = "place_entered"
+PLACE_CAPTURED: Final = "place_captured"
+PLACE_LIBERATED: Final = "place_liberated"
+PLACE_LOST: Final = "place_lost"
+CASUALTIES_REPORTED: Final = "casualties_reported"
+OPERATION_CONCLUDED: Final = "operation_concluded"
+REPORT_CORRECTED: Final = "report_corrected"
+REPORT_RETRACTED: Final = "report_retracted"
+
+EVENT_TYPES: Final = (
+    OPERATION_LAUNCHED,
+    FORCES_COMMITTED,
+    AIR_SUPPORT_PROVIDED,
+    CROSSING_CAPTURED,
+    PLACE_ENTERED,
+    PLACE_CAPTURED,
+    PLACE_LIBERATED,
+    PLACE_LOST,
+    CASUALTIES_REPORTED,
+    OPERATION_CONCLUDED,
+    REPORT_CORRECTED,
+    REPORT_RETRACTED,
+)
+
+# What the types mean. Each set is used by every layer that asks the question.
+REPORTS: Final = frozenset({REPORT_CORRECTED, REPORT_RETRACTED})
+"""Reports about other events: they carry no `occurred` and change how their target reads."""
+
+PASSES_CONTROL: Final = (CROSSING_CAPTURED, PLACE_CAPTURED, PLACE_LIBERATED, PLACE_LOST)
+"""Control of the place passes to the attacking side (`unknown` when none is named): the
+place is *taken* by that side. `place_lost` too: a side gives the place up to its attacker."""
+
+MARKS_CONTESTED: Final = (PLACE_ENTERED,)
+"""Fighting inside the place: its current period becomes contested, the holder unchanged."""
+
+CHANGES_CONTROL: Final = (*PASSES_CONTROL, *MARKS_CONTESTED)
+"""Every type the control of places is worked out from."""
+
+UNKNOWN_SIDE: Final = "unknown"
+"""The holder of a place lost to no named side, or held before anyone reported who held it."""
+
+# Stored-event topics, as eventsourcing writes them (module:qualified name of the class).
+RECORDED: Final = "timeline.operation:Operation.Recorded"
+PLACE_REGISTERED: Final = "timeline.gazetteer:Gazetteer.PlaceRegistered"
+ALIASES_ADDED: Final = "timeline.gazetteer:Gazetteer.AliasesAdded"
+CLAIMED: Final = "timeline.registry:EventIdClaim.Claimed"
+PROJECTED_TOPICS: Final = (RECORDED, PLACE_REGISTERED, ALIASES_ADDED)
+"""The stored events the read models are made of."""
+
+# The Admiralty code: reliability of the source, credibility of the information.
+RELIABILITY: Final = {
+    "A": "completely reliable",
+    "B": "usually reliable",
+    "C": "fairly reliable",
+    "D": "not usually reliable",
+    "E": "unreliable",
+    "F": "cannot be judged",
+}
+CREDIBILITY: Final = {
+    "1": "confirmed by other sources",
+    "2": "probably true",
+    "3": "possibly true",
+    "4": "doubtful",
+    "5": "improbable",
+    "6": "cannot be judged",
+}
+WEAK_RELIABILITY: Final = ("D", "E", "F")
+WEAK_CREDIBILITY: Final = ("4", "5", "6")
+
+
+def is_weak(grade: str) -> bool:
+    """A claim graded this rests on a source not usually reliable or worse (D, E, F), or is
+    itself doubtful or worse (4, 5, 6): what "weak" means in every view and in SQL."""
+    return grade[:1] in WEAK_RELIABILITY or grade[1:] in WEAK_CREDIBILITY
+
+
+def grade_words(grade: str) -> str:
+    """D3 -> "not usually reliable; possibly true"."""
+    return f"{RELIABILITY.get(grade[:1], '?')}; {CREDIBILITY.get(grade[1:], '?')}"
+
+
+def triple_text(best: int | None, low: int | None = None, high: int | None = None) -> str | None:
+    """A UCDP triple as a reader says it: 40,000 (35,000–45,000); None when there is none."""
+    if best is None:
+        return None
+    spread = f" ({low:,}–{high:,})" if low is not None and high is not None else ""
+    return f"{best:,}{spread}"
+
+
+def type_words(event_type: str | None) -> str:
+    """place_liberated -> place liberated."""
+    return (event_type or "").replace("_", " ")
