@@ -18,7 +18,7 @@ from projections.control import holder_on
 from projections.projector import bounds
 from timeline.errors import TimelineError
 from timeline.names import did_you_mean, name_key
-from timeline.vocabulary import WEAK_CREDIBILITY, WEAK_RELIABILITY
+from timeline.vocabulary import EVENT_TYPES, REPORTS, WEAK_CREDIBILITY, WEAK_RELIABILITY
 
 Row = dict[str, Any]
 PAGE = 500  # what a question answers with unless asked for more: a first page of events
@@ -108,7 +108,7 @@ def query(
     force = None if force is None else _spelling(db, "force", force)
     side = None if side is None else _spelling(db, "side", side)
     if type is not None:
-        _check_type(db, type)
+        _check_type(type)
     few = {
         "text": words is not None and _few_matches(db, words),
         "force": force is not None and _few_actors(db, "force", force),
@@ -279,13 +279,9 @@ def _spelling(db: sqlite3.Connection, column: str, value: str) -> str:
     return str(min(same)) if same else value  # none that took part: nothing found
 
 
-def _check_type(db: sqlite3.Connection, kind: str) -> None:
+def _check_type(kind: str) -> None:
     """An event type that is not one is an error naming the types."""
-    if db.execute("SELECT 1 FROM events WHERE type = ? LIMIT 1", (kind,)).fetchone():
-        return
-    from timeline.events import TYPES  # the vocabulary (pydantic): only for a rare answer
-
-    types = [name for name in TYPES if not name.startswith("report_")]
+    types = [name for name in EVENT_TYPES if name not in REPORTS]
     if kind not in types:
         raise NotFound(f"unknown type '{kind}': one of {', '.join(types)}")
 
