@@ -39,8 +39,29 @@ class NotFound(TimelineError):
     """An operation, place or event the read models do not hold."""
 
 
+# The list columns of the read models (JSON arrays, schema.VERSION 2), and the names
+# questions give them when they join one table's to another's: answered as lists.
+LISTS = frozenset({
+    "attackers", "defenders", "supporters", "forces", "grades", "outlets", "quotes", "aliases",
+    "roles", "strength_shared_with", "launched", "sides", "events",
+    *(f"{end}_{column}" for end in ("start", "end", "contested")
+      for column in ("grades", "outlets")),
+})  # fmt: skip
+
+
+def lists(row: Row) -> Row:
+    """The row with each list column a list (empty for none)."""
+    for key in LISTS.intersection(row):
+        value = row[key]
+        if value is None:
+            row[key] = []
+        elif isinstance(value, str):
+            row[key] = orjson.loads(value)
+    return row
+
+
 def _rows(cursor: sqlite3.Cursor) -> list[Row]:
-    return [dict(row) for row in cursor]
+    return [lists(dict(row)) for row in cursor]
 
 
 def find_operation(db: sqlite3.Connection, operation: str) -> str:
@@ -204,7 +225,7 @@ def _page(
     if limit is not None and len(found) > limit:
         del found[limit:]
         following = f"{found[-1][_NAMES.index('occurred_mid')] or ''}:{found[-1][-1]}"
-    return Page([dict(zip(_NAMES, row, strict=False)) for row in found], following)
+    return Page([lists(dict(zip(_NAMES, row, strict=False))) for row in found], following)
 
 
 def _select(
@@ -323,8 +344,6 @@ def control(db: sqlite3.Connection, place: str, *, on: str | None = None) -> lis
             (name,),
         )
     )
-    for period in periods:
-        period["events"] = orjson.loads(period["events"])
     if on is None:
         return periods
     day, last_day = _day_bounds(on)
@@ -405,7 +424,8 @@ def operation_control(db: sqlite3.Connection, operation: str | Sequence[str]) ->
                    x.occurred AS end_occurred, x.grades AS end_grades,
                    x.outlets AS end_outlets,
                    c.contested_from, c.contested_event, k.operation AS contested_operation,
-                   k.attackers AS contested_by, k.occurred AS contested_occurred,
+                   (SELECT group_concat(value, ' + ') FROM json_each(k.attackers))
+                       AS contested_by, k.occurred AS contested_occurred,
                    k.grades AS contested_grades, k.outlets AS contested_outlets,
                    c.events
             FROM control c
@@ -420,8 +440,6 @@ def operation_control(db: sqlite3.Connection, operation: str | Sequence[str]) ->
             (orjson.dumps(chosen).decode(),),
         )
     )
-    for period in periods:
-        period["events"] = orjson.loads(period["events"])
     return periods
 
 
@@ -454,7 +472,8 @@ def claims_in_doubt(db: sqlite3.Connection, operation: str) -> list[Row]:
             f"""
             SELECT * FROM (
             SELECT 1 AS reason, {columns},
-                   'sources date the launch ' || o.launched AS detail,
+                   'sources date the launch ' || (SELECT group_concat(value, ', ')
+                                                  FROM json_each(o.launched)) AS detail,
                    e.occurred_mid, e.position
               FROM events e JOIN operations o ON o.operation = e.operation
              WHERE e.operation = ? AND e.type = 'operation_launched'
@@ -464,7 +483,9 @@ def claims_in_doubt(db: sqlite3.Connection, operation: str) -> list[Row]:
                    || substr(e.corrected, 1, 10), e.occurred_mid, e.position
               FROM events e WHERE e.operation = ? AND e.status = 'corrected'
             UNION ALL
-            SELECT 3, {columns}, 'one source: ' || e.outlets || ', graded ' || e.grades,
+            SELECT 3, {columns}, 'one source: ' || (SELECT group_concat(value, ', ')
+                   FROM json_each(e.outlets)) || ', graded ' || (SELECT group_concat(value,
+                   ', ') FROM json_each(e.grades)),
                    e.occurred_mid, e.position
               FROM events e
              WHERE e.operation = ? AND e.status != 'retracted' AND e.source_count = 1

@@ -188,6 +188,27 @@ TABLES: dict[str, dict[str, object]] = {
 }
 FTS_COLUMNS = ["place", "notes", "quotes", "outlets"]  # events_fts; aliases: place_names_fts
 
+# The version of these tables' layout: read models of another are made anew (they are
+# disposable), and the next catch-up projects every event into them. 2: every list column a
+# JSON array, history.state TEXT, events_fts reading the words of events_text.
+VERSION = 2
+
+# What full-text search reads for each event: its place's name and aliases, its notes, its
+# quotes and outlets as text (the JSON of a list would glue a word after a newline to an "n").
+EVENTS_TEXT = """CREATE VIEW IF NOT EXISTS events_text AS
+SELECT e.rowid AS position,
+       e.place || coalesce(char(10) || (SELECT group_concat(value, char(10))
+                                        FROM json_each(p.aliases)), '') AS place,
+       e.notes AS notes,
+       (SELECT group_concat(value, char(10)) FROM json_each(e.quotes)) AS quotes,
+       (SELECT group_concat(value, char(10)) FROM json_each(e.outlets)) AS outlets
+FROM events e LEFT JOIN places p ON p.name = e.place"""
+EVENTS_FTS = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5("
+    f"{', '.join(FTS_COLUMNS)}, content='events_text', content_rowid='position', "
+    "tokenize='unicode61')"
+)
+
 # Indexes a bulk catch-up drops while it inserts and builds once at the end: those of the
 # tables written for every event, but for the two the projector itself reads through.
 DEFERRABLE = ("events", "actors", "sources", "history")
@@ -234,7 +255,8 @@ def align_indexes(cursor: sqlite3.Cursor) -> None:
 def is_current(connection: sqlite3.Connection) -> bool:
     """Whether every table is there (checked without importing sqlite-utils: start-up)."""
     names = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
-    return names >= {*TABLES, "events_fts", "place_names_fts"}
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    return version == VERSION and names >= {*TABLES, "events_text", "events_fts", "place_names_fts"}
 
 
 def create(connection: sqlite3.Connection) -> None:
@@ -242,8 +264,10 @@ def create(connection: sqlite3.Connection) -> None:
     from sqlite_utils import Database
 
     db = Database(connection)
-    if db["source"].exists() and not db["projected_from"].exists():  # its name before 0.2
-        db.execute("ALTER TABLE source RENAME TO projected_from")
+    if connection.execute("PRAGMA user_version").fetchone()[0] != VERSION:
+        drop(connection)  # another version's: made anew, and projected again from the start
+        connection.execute("DROP TABLE IF EXISTS tracking")
+        connection.execute("DROP TABLE IF EXISTS source")  # projected_from's earlier name
     referring_last = sorted(TABLES.items(), key=lambda item: "foreign_keys" in item[1])
     for name, spec in referring_last:  # a foreign key needs its table made first
         table = db[name]
@@ -253,16 +277,18 @@ def create(connection: sqlite3.Connection) -> None:
         )
         for columns in spec["indexes"]:  # type: ignore[attr-defined]
             table.create_index(columns, if_not_exists=True)  # type: ignore[union-attr]
-    if not db["events_fts"].exists():
-        db["events"].enable_fts(FTS_COLUMNS, create_triggers=False, tokenize="unicode61")
+    connection.execute(EVENTS_TEXT)
+    connection.execute(EVENTS_FTS)
     if not db["place_names_fts"].exists():  # few rows, rarely written: triggers keep it
         db["place_names"].enable_fts(["name"], create_triggers=True, tokenize="unicode61")
+    connection.execute(f"PRAGMA user_version = {VERSION}")
 
 
 def drop(connection: sqlite3.Connection) -> None:
     from sqlite_utils import Database
 
     db = Database(connection)
+    db.execute("DROP VIEW IF EXISTS events_text")
     for name in [*TABLES, "events_fts", "place_names_fts"]:
         db[name].drop(ignore=True)
     for trigger in db.triggers:

@@ -67,7 +67,7 @@ TABLES: dict[str, dict[str, Any]] = {
             "retracted_by": "the id of the report_retracted that withdrew it",
         },
         "units": {"lat": "degrees", "lon": "degrees"},
-        "facets": ["operation", "type", "attackers", "best_grade", "status"],
+        "facets": ["operation", "type", {"array": "attackers"}, "best_grade", "status"],
         "sort": "occurred_mid",
         "label_column": "id",
         "fts_table": "events_fts",

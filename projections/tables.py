@@ -24,7 +24,7 @@ Row = dict[str, Any]
 TABLES = ("events", "sources", "actors", "places", "control", "forces", "operations")
 BY_OCCURRENCE = "e.occurred_mid IS NULL, e.occurred_mid, e.position"
 
-# The list columns of each table, and how each is written in the read models.
+# The list columns of each table: JSON arrays (None when empty), decoded here and only here.
 LISTS: dict[str, tuple[str, ...]] = {
     "events": ("attackers", "defenders", "supporters", "forces", "grades", "outlets", "quotes"),
     "places": ("aliases",),
@@ -32,25 +32,13 @@ LISTS: dict[str, tuple[str, ...]] = {
     "forces": ("roles", "strength_shared_with"),
     "operations": ("launched", "sides"),
 }
-_SEPARATORS = {
-    "attackers": " + ", "defenders": " + ", "supporters": " + ", "sides": " + ",
-    "forces": "; ", "outlets": "; ", "strength_shared_with": "; ", "grades": ", ",
-    "roles": ",", "quotes": "\n", "launched": " | ",
-}  # fmt: skip
-
-
 def decode(table: str, row: Row) -> Row:
     """The row with each of its list columns as a list (empty for none)."""
     for column in LISTS.get(table, ()):
         if column not in row:
             continue
         value = row[column]
-        if value is None or value == "":
-            row[column] = []
-        elif column in _SEPARATORS:
-            row[column] = value.split(_SEPARATORS[column])
-        else:
-            row[column] = orjson.loads(value)
+        row[column] = [] if value is None else orjson.loads(value)
     return row
 
 

@@ -93,7 +93,11 @@ class ViewsRecorder(SQLiteTrackingRecorder):
         with self.datastore.transaction(commit=True) as cursor:
             sql = cursor.sqlite_cursor
             schema.align_indexes(sql)
-            sql.execute("INSERT INTO events_fts (events_fts) VALUES ('rebuild')")
+            sql.execute("INSERT INTO events_fts (events_fts) VALUES ('delete-all')")
+            sql.execute(  # 'rebuild' cannot read a view: the same, from events_text
+                "INSERT INTO events_fts (rowid, place, notes, quotes, outlets) "
+                "SELECT position, place, notes, quotes, outlets FROM events_text"
+            )
             sql.execute("DELETE FROM stale WHERE kind = 'bulk'")
 
     def refresh(self, recomputed: Recomputing | None = None) -> None:

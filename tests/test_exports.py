@@ -180,7 +180,6 @@ def test_export_geojson_is_opened_by_geopandas_with_lon_lat_order(
     assert len(frame) == 10
 
 
-@pytest.mark.xfail(strict=True, reason="quotes are split on newlines until lists are JSON")
 def test_export_geojson_follows_rfc_7946_and_keeps_fuzzy_dates_as_text_and_bounds(
     export: Callable[..., Result],
 ) -> None:

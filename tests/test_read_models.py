@@ -209,7 +209,7 @@ def test_known_by_keeps_only_sources_published_by_then(ops: OpsTimeline) -> None
     known = ops.show("op", known_by="2017-11-15")
 
     assert [e["id"] for e in known] == ["op/launched", "op/captured"]
-    assert known[1]["outlets"] == "South Front"
+    assert known[1]["outlets"] == ["South Front"]
 
 
 def test_a_place_is_found_by_any_of_its_names(db: str) -> None:
@@ -294,7 +294,7 @@ def test_the_operation_summary_shows_a_contested_launch_date(ops: OpsTimeline) -
     [operation] = ops.operations()
 
     assert (operation["launch_claims"], operation["launch_contested"]) == (2, 1)
-    assert operation["launched"] == "2017-10-26 | 2017-11-01"
+    assert operation["launched"] == ["2017-10-26", "2017-11-01"]
 
 
 def test_results_convert_to_a_data_frame_in_one_call(db: str) -> None:

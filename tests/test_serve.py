@@ -108,7 +108,6 @@ def test_serve_searches_text_as_query_text_does(served: Served) -> None:
     assert [row["id"] for row in answer] == [f"{OPERATION}/train-station-liberated"]
 
 
-@pytest.mark.xfail(strict=True, reason="events_fts indexes place names, not their aliases yet")
 def test_serve_search_finds_an_event_by_an_alias_of_its_place(served: Served) -> None:
     _, answer = served.get("/timeline/events.json", _search=ARABIC, _shape="array")
 

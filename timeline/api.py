@@ -335,7 +335,7 @@ class OpsTimeline:
             raise TimelineError(f"--on: '{on}' is not a day (2017-11-03)") from None
         known = {row["operation"]: row for row in queries.operations(db)}
         chosen = [known[queries.find_operation(db, slug)] for slug in slugs]
-        sides = sorted({side for op in chosen for side in (op["sides"] or "").split(" + ")})
+        sides = sorted({side for op in chosen for side in op["sides"]})
 
         def each(question: Callable[[sqlite3.Connection, str], Rows]) -> Rows:
             """The rows of every operation; a place two operations name, listed once."""
