@@ -249,7 +249,8 @@ def _step_text(verb: str, periods: Rows, prefix: str) -> str:
         kind = "place_entered" if prefix == "contested" else p[f"{prefix}_type"]
         lines.append(
             f"{escape(p['place'])}: {escape(type_words(kind))}, {escape(p[f'{prefix}_occurred'])}"
-            f" ({escape(p[f'{prefix}_outlets'])}, {escape(p[f'{prefix}_grades'])})"
+            f" ({escape('; '.join(p[f'{prefix}_outlets']))},"
+            f" {escape(', '.join(p[f'{prefix}_grades']))})"
         )
     return "<br>".join(lines)
 
@@ -359,10 +360,11 @@ def _event_text(event: dict[str, Any], several: bool) -> str:
     if several:
         lines.append(f"operation: {escape(event['operation'])}")
     lines.append(f"occurred: {escape(event['occurred'])}{_range_words(event)}")
-    by = [side for side in (event["attackers"], event["supporters"]) if side]
+    by = [*event["attackers"], *event["supporters"]]
     if by:
         lines.append(f"by: {escape(' + '.join(by))}")
-    lines.append(f"sources: {escape(event['outlets'])} ({escape(event['grades'])})")
+    lines.append(f"sources: {escape('; '.join(event['outlets']))} "
+                 f"({escape(', '.join(event['grades']))})")  # fmt: skip
     if event["status"] != "active":
         lines.append(f"status: {escape(event['status'])}")
     lines.append(f"<i>{escape(event['id'])}</i>")
@@ -446,7 +448,7 @@ def _force_bars(rows: Rows, several: bool) -> Rows:
         first = found[0]
         label = " + ".join(row["force"] for row in found)
         joint = " + " if len(label) <= 40 else " +<br>"  # a long list, a force a line
-        roles = sorted({r for row in found for r in (row["roles"] or "").split(",") if r},
+        roles = sorted({r for row in found for r in row["roles"]},
                        key=lambda r: ROLE_ORDER.get(r, 3))  # fmt: skip
         sides = sorted({row["side"] for row in found})
         text = [f"<b>{escape(label)}</b>", f"side: {escape(' + '.join(sides))}",

@@ -112,7 +112,7 @@ def parts(
 
 
 def _summary(operation: dict[str, Any]) -> str:
-    launched, claims = _e(operation["launched"]), operation["launch_claims"]
+    launched, claims = _e(" | ".join(operation["launched"])), operation["launch_claims"]
     if operation["launch_contested"]:
         launched += f' <span class="weak">(contested: {claims} claims)</span>'
     elif launched:
@@ -124,7 +124,7 @@ def _summary(operation: dict[str, Any]) -> str:
         ("events", f"{operation['events']}, occurring {_e(operation['first_occurred'])} to "
                    f"{_e(operation['last_occurred'])}"),
         ("places taken", _e(operation["places_taken"])),
-        ("sides", _e(operation["sides"])),
+        ("sides", _e(" + ".join(operation["sides"]))),
     ]  # fmt: skip
     cells = "".join(f"<dt>{key}</dt><dd>{value}</dd>" for key, value in rows)
     return f'<dl class="summary">{cells}</dl>'
@@ -144,7 +144,7 @@ def _timeline(events: Rows) -> Iterator[str]:
             "notes", "event")  # fmt: skip
 
     def row(event: dict[str, Any]) -> list[Any]:
-        by = " + ".join(side for side in (event["attackers"], event["supporters"]) if side)
+        by = " + ".join([*event["attackers"], *event["supporters"]])
         return [
             ("date", _e(event["occurred"]) + _range(event)),
             _e(type_words(event["type"])),
@@ -152,7 +152,7 @@ def _timeline(events: Rows) -> Iterator[str]:
             _e(by),
             _triple(event, "strength"),
             _triple(event, "casualties"),
-            f"{_e(event['outlets'])} {_grades(event['grades'])}",
+            f"{_e('; '.join(event['outlets']))} {_grades(event['grades'])}",
             _e(event["status"]),
             ("note", _e(event["notes"])),
             _id(event["id"]),
@@ -256,8 +256,9 @@ def _triple(row: dict[str, Any], prefix: str) -> str:
     return triple_text(best, low, high) or ""
 
 
-def _grades(grades: str | None) -> str:
-    found = [g.strip() for g in (grades or "").split(",") if g.strip()]
+def _grades(grades: list[str] | str | None) -> str:
+    """Grades as marks: a list of them, or one."""
+    found = [grades] if isinstance(grades, str) else list(grades or [])
     return " ".join(
         f'<span class="grade{" weak" * is_weak(g)}">{_e(g)}</span>' for g in found
     )  # fmt: skip

@@ -112,7 +112,7 @@ def control_rows(cursor: sqlite3.Cursor) -> list[tuple[Any, ...]]:
         sorted(CHANGES_CONTROL),
     )
     rows = []
-    for place, of_place in itertools.groupby(events, key=itemgetter(0)):
+    for place, of_place in itertools.groupby(map(_holders, events), key=itemgetter(0)):
         rows += [
             (place, n, p["side"], p["start_earliest"], p["start_latest"], p["start_event"],
              p["end_earliest"], p["end_latest"], p["end_event"], p["contested_from"],
@@ -120,6 +120,19 @@ def control_rows(cursor: sqlite3.Cursor) -> list[tuple[Any, ...]]:
             for n, p in enumerate(periods(of_place), start=1)
         ]  # fmt: skip
     return rows
+
+
+def json_list(items: list[Any]) -> str | None:
+    """A list column's one encoding, in every read model: a JSON array (None when empty)."""
+    return orjson.dumps(items).decode() if items else None
+
+
+def _holders(event: tuple[Any, ...]) -> tuple[Any, ...]:
+    """An event row with its attacking and defending sides each as one holder's name: a
+    coalition's sides joined, "A + B" (control.side names who holds a place, not a list)."""
+    *head, attackers, defenders = event
+    return (*head, *(attackers and " + ".join(orjson.loads(attackers)),
+                     defenders and " + ".join(orjson.loads(defenders))))  # fmt: skip
 
 
 class _Force:
@@ -187,12 +200,12 @@ def forces_rows(
             _, event_id, best, low, high = found.strength or (None, None, None, None, None)
             others = [other for other in shared.get(event_id, ()) if other != force]
             rows.append((
-                operation, force, side, ",".join(sorted(found.roles)), best, low, high,
-                event_id, "; ".join(others) or None, found.first, found.last,
+                operation, force, side, json_list(sorted(found.roles)), best, low, high,
+                event_id, json_list(others), found.first, found.last,
                 len(found.events), len(found.taken),
             ))  # fmt: skip
         if forces:
-            sides[operation] = " + ".join(sorted(named)) or None
+            sides[operation] = json_list(sorted(named))
     return rows, sides
 
 
@@ -277,7 +290,7 @@ def operations_rows(cursor: sqlite3.Cursor, sides: dict[str, str | None]) -> lis
         conclusion = concluded.get(operation, [None])[0]
         texts = list(dict.fromkeys(text for text, _, _ in launches))
         rows.append((
-            operation, "concluded" if conclusion else "ongoing", " | ".join(texts) or None,
+            operation, "concluded" if conclusion else "ongoing", json_list(texts),
             min((e for _, e, _ in launches if e), default=None),
             max((latest for _, _, latest in launches if latest), default=None),
             len(launches), int(len(texts) > 1), *(conclusion or (None, None, None)),

@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 
 from projections import derived, schema
+from projections.derived import json_list
 from timeline.dates import DateError, parse_edtf
 from timeline.names import name_key
 from timeline.readings import corrected, reading
@@ -52,11 +53,16 @@ _INSERT_PLACE = schema.insert(
     "places", ("name", "key", "kind", "lat", "lon", "aliases", "recorded"), verb="INSERT OR REPLACE"
 )
 _INSERT_NAME = schema.insert("place_names", ("key", "name", "place"), verb="INSERT OR IGNORE")
+# The full-text index reads its words from the view events_text (schema.py): the place's name
+# and aliases, the notes, the quotes and outlets as text, not as the JSON of their lists.
 _FTS = "place, notes, quotes, outlets"
-_FTS_INSERT = f"INSERT INTO events_fts (rowid, {_FTS}) VALUES (?, ?, ?, ?, ?)"
+_FTS_INSERT = (
+    f"INSERT INTO events_fts (rowid, {_FTS}) SELECT position, {_FTS} FROM events_text "
+    "WHERE position IN (SELECT value FROM json_each(?))"
+)
 _FTS_DELETE = (
     f"INSERT INTO events_fts (events_fts, rowid, {_FTS}) "
-    f"SELECT 'delete', rowid, {_FTS} FROM events WHERE "
+    f"SELECT 'delete', position, {_FTS} FROM events_text WHERE position IN "
 )
 
 
@@ -99,11 +105,11 @@ _ROLES = {"attacker": 0, "defender": 1, "support": 2}
 
 
 def _sides(actors: list[dict[str, str]]) -> list[str | None]:
-    """The sides of the attackers, the defenders and the supporters, each as "A + B"."""
+    """The sides of the attackers, the defenders and the supporters, each a sorted list."""
     found: list[set[str]] = [set(), set(), set()]
     for actor in actors:
         found[_ROLES[actor["role"]]].add(actor["side"])
-    return [" + ".join(sorted(sides)) or None for sides in found]
+    return [json_list(sorted(sides)) for sides in found]
 
 
 class Projector:
@@ -142,7 +148,7 @@ class Projector:
             return
         self._history.append((
             position, state["timestamp"], topic, *_history_keys(state),
-            data if data is not None else orjson.dumps(state),
+            (data if data is not None else orjson.dumps(state)).decode(),  # TEXT: JSON
         ))  # fmt: skip
 
     def apply_all(self, notifications: Iterable[tuple[int, str, bytes]]) -> None:
@@ -151,14 +157,14 @@ class Projector:
 
     def flush(self) -> None:
         """Write the gathered rows, one statement per table."""
-        rows: dict[str, list[tuple[Any, ...]]] = {
+        rows: dict[str, list[Any]] = {
             "events": [], "fts": [], "actors": [], "sources": []
         }  # fmt: skip
         for entry in self._pending.values():
             self._rows_of(entry, rows)
         self.cursor.executemany(_INSERT_EVENT, rows["events"])
         if rows["fts"]:
-            self.cursor.executemany(_FTS_INSERT, rows["fts"])
+            self.cursor.execute(_FTS_INSERT, (orjson.dumps(rows["fts"]).decode(),))
         self.cursor.executemany(_INSERT_ACTOR, rows["actors"])
         self.cursor.executemany(_INSERT_SOURCE, rows["sources"])
         self.cursor.executemany(_INSERT_HISTORY, self._history)
@@ -188,10 +194,20 @@ class Projector:
     def aliases_added(self, name: str, aliases: list[str]) -> None:
         row = self.cursor.execute("SELECT aliases FROM places WHERE name = ?", (name,)).fetchone()
         known = orjson.loads(row[0]) if row else []
+        at_place = "(SELECT rowid FROM events WHERE place = ?)"
+        if self.fts:  # the place's events are indexed with its aliases: out with the old ones
+            self.flush()
+            self.cursor.execute(_FTS_DELETE + at_place, (name,))
         self.cursor.execute(
             "UPDATE places SET aliases = ? WHERE name = ?",
             (orjson.dumps([*known, *aliases]).decode(), name),
         )
+        if self.fts:
+            self.cursor.execute(
+                f"INSERT INTO events_fts (rowid, {_FTS}) SELECT position, {_FTS} "
+                f"FROM events_text WHERE position IN {at_place}",
+                (name,),
+            )
         for alias in aliases:
             self._name(alias, name)
         for key in [key for key, known in self._places.items() if known and known["name"] == name]:
@@ -272,7 +288,8 @@ class Projector:
         if row is None:
             return None
         if self.fts:
-            self.cursor.execute(_FTS_DELETE + "id = ?", (event_id,))
+            by_id = "(SELECT rowid FROM events WHERE id = ?)"
+            self.cursor.execute(_FTS_DELETE + by_id, (event_id,))
         self.cursor.execute("DELETE FROM events WHERE id = ?", (event_id,))
         self.cursor.execute("DELETE FROM actors WHERE event_id = ?", (event_id,))
         self.cursor.execute("DELETE FROM sources WHERE event_id = ?", (event_id,))
@@ -327,8 +344,7 @@ class Projector:
                 event_id, n, source["outlet"], source["reliability"], source["credibility"],
                 grade, source.get("url"), published, out_earliest, out_latest, quote,
             ))  # fmt: skip
-        outlets = "; ".join(dict.fromkeys(source["outlet"] for source in sources))
-        quote_text = "\n".join(quotes) or None
+        outlets = json_list(list(dict.fromkeys(source["outlet"] for source in sources)))
         notes = record.get("notes")
         if place is None:
             place_name = place_kind = lat = lon = None
@@ -342,16 +358,16 @@ class Projector:
         rows["events"].append((
             position, position, event_id, operation, record["type"], entry["status"],
             occurred, earliest, latest, middle, place_name, place_kind, lat, lon,
-            *_sides(actors), "; ".join(actor["force"] for actor in actors) or None,
+            *_sides(actors), json_list([actor["force"] for actor in actors]),
             strength.get("best"), strength.get("low"), strength.get("high"),
             casualties.get("best"), casualties.get("low"), casualties.get("high"),
-            len(sources), min(grades) if grades else None, ", ".join(grades), outlets,
+            len(sources), min(grades) if grades else None, json_list(grades), outlets,
             min(first_out, default=None), min(surely_out, default=None),
-            notes, quote_text, entry["recorded"], entry["corrected_by"],
+            notes, json_list(quotes), entry["recorded"], entry["corrected_by"],
             entry["corrected"], entry["retracted_by"],
         ))  # fmt: skip
         if self.fts:
-            rows["fts"].append((position, place_name, notes, quote_text, outlets))
+            rows["fts"].append(position)
         rows["actors"] += [(event_id, operation, a["force"], a["side"], a["role"]) for a in actors]
 
 

@@ -18,7 +18,7 @@ from projections.control import holder_on
 from projections.projector import bounds
 from timeline.errors import InvalidInput, TimelineError
 from timeline.names import did_you_mean, name_key
-from timeline.vocabulary import WEAK_CREDIBILITY, WEAK_RELIABILITY
+from timeline.vocabulary import EVENT_TYPES, REPORTS, WEAK_CREDIBILITY, WEAK_RELIABILITY
 
 Row = dict[str, Any]
 PAGE = 500  # what a question answers with unless asked for more: a first page of events
@@ -40,8 +40,29 @@ class NotFound(TimelineError):
     used at all is an InvalidInput)."""
 
 
+# The list columns of the read models (JSON arrays, schema.VERSION 2), and the names
+# questions give them when they join one table's to another's: answered as lists.
+LISTS = frozenset({
+    "attackers", "defenders", "supporters", "forces", "grades", "outlets", "quotes", "aliases",
+    "roles", "strength_shared_with", "launched", "sides", "events",
+    *(f"{end}_{column}" for end in ("start", "end", "contested")
+      for column in ("grades", "outlets")),
+})  # fmt: skip
+
+
+def lists(row: Row) -> Row:
+    """The row with each list column a list (empty for none)."""
+    for key in LISTS.intersection(row):
+        value = row[key]
+        if value is None:
+            row[key] = []
+        elif isinstance(value, str):
+            row[key] = orjson.loads(value)
+    return row
+
+
 def _rows(cursor: sqlite3.Cursor) -> list[Row]:
-    return [dict(row) for row in cursor]
+    return [lists(dict(row)) for row in cursor]
 
 
 def find_operation(db: sqlite3.Connection, operation: str) -> str:
@@ -106,6 +127,10 @@ def query(
     where: list[str] = []
     params: list[Any] = []
     words = None if text is None else fts_words(text)
+    force = None if force is None else _spelling(db, "force", force)
+    side = None if side is None else _spelling(db, "side", side)
+    if type is not None:
+        _check_type(type)
     few = {
         "text": words is not None and _few_matches(db, words),
         "force": force is not None and _few_actors(db, "force", force),
@@ -133,6 +158,11 @@ def query(
         params.append(value)
     if between is not None:
         start, end = _day_bounds(between[0], "between")[0], _day_bounds(between[1], "between")[1]
+        if start is not None and end is not None and start > end:
+            raise InvalidInput(
+                "between", f"{between[0]} {between[1]}: the first date is after the second; "
+                "give FROM, then TO",
+            )
         where.append("(e.occurred_latest IS NULL OR e.occurred_latest >= ?)")
         where.append("(e.occurred_earliest IS NULL OR e.occurred_earliest <= ?)")
         params += [start, end]
@@ -196,7 +226,7 @@ def _page(
     if limit is not None and len(found) > limit:
         del found[limit:]
         following = f"{found[-1][_NAMES.index('occurred_mid')] or ''}:{found[-1][-1]}"
-    return Page([dict(zip(_NAMES, row, strict=False)) for row in found], following)
+    return Page([lists(dict(zip(_NAMES, row, strict=False))) for row in found], following)
 
 
 def _select(
@@ -263,6 +293,23 @@ def _few_matches(db: sqlite3.Connection, words: str) -> bool:
     return bool(matches + at_places < enough)
 
 
+def _spelling(db: sqlite3.Connection, column: str, value: str) -> str:
+    """The force or side as the actors spell it, matched regardless of case (the exact
+    spelling is found through its index; another case is looked for only then)."""
+    if db.execute(f"SELECT 1 FROM actors WHERE {column} = ? LIMIT 1", (value,)).fetchone():
+        return value
+    known = [row[0] for row in db.execute(f"SELECT DISTINCT {column} FROM actors")]
+    same = [name for name in known if name.casefold() == value.casefold()]
+    return str(min(same)) if same else value  # none that took part: nothing found
+
+
+def _check_type(kind: str) -> None:
+    """An event type that is not one is an error naming the types."""
+    types = [name for name in EVENT_TYPES if name not in REPORTS]
+    if kind not in types:
+        raise InvalidInput("type", f"'{kind}' is not an event type; one of {', '.join(types)}")
+
+
 def fts_words(text: str) -> str:
     """Each word a quoted FTS5 string: searched for, never parsed as query syntax."""
     words = text.split()
@@ -302,8 +349,6 @@ def control(db: sqlite3.Connection, place: str, *, on: str | None = None) -> lis
             (name,),
         )
     )
-    for period in periods:
-        period["events"] = orjson.loads(period["events"])
     if on is None:
         return periods
     day, last_day = _day_bounds(on, "on")
@@ -384,7 +429,8 @@ def operation_control(db: sqlite3.Connection, operation: str | Sequence[str]) ->
                    x.occurred AS end_occurred, x.grades AS end_grades,
                    x.outlets AS end_outlets,
                    c.contested_from, c.contested_event, k.operation AS contested_operation,
-                   k.attackers AS contested_by, k.occurred AS contested_occurred,
+                   (SELECT group_concat(value, ' + ') FROM json_each(k.attackers))
+                       AS contested_by, k.occurred AS contested_occurred,
                    k.grades AS contested_grades, k.outlets AS contested_outlets,
                    c.events
             FROM control c
@@ -399,8 +445,6 @@ def operation_control(db: sqlite3.Connection, operation: str | Sequence[str]) ->
             (orjson.dumps(chosen).decode(),),
         )
     )
-    for period in periods:
-        period["events"] = orjson.loads(period["events"])
     return periods
 
 
@@ -433,7 +477,8 @@ def claims_in_doubt(db: sqlite3.Connection, operation: str) -> list[Row]:
             f"""
             SELECT * FROM (
             SELECT 1 AS reason, {columns},
-                   'sources date the launch ' || o.launched AS detail,
+                   'sources date the launch ' || (SELECT group_concat(value, ', ')
+                                                  FROM json_each(o.launched)) AS detail,
                    e.occurred_mid, e.position
               FROM events e JOIN operations o ON o.operation = e.operation
              WHERE e.operation = ? AND e.type = 'operation_launched'
@@ -443,7 +488,9 @@ def claims_in_doubt(db: sqlite3.Connection, operation: str) -> list[Row]:
                    || substr(e.corrected, 1, 10), e.occurred_mid, e.position
               FROM events e WHERE e.operation = ? AND e.status = 'corrected'
             UNION ALL
-            SELECT 3, {columns}, 'one source: ' || e.outlets || ', graded ' || e.grades,
+            SELECT 3, {columns}, 'one source: ' || (SELECT group_concat(value, ', ')
+                   FROM json_each(e.outlets)) || ', graded ' || (SELECT group_concat(value,
+                   ', ') FROM json_each(e.grades)),
                    e.occurred_mid, e.position
               FROM events e
              WHERE e.operation = ? AND e.status != 'retracted' AND e.source_count = 1

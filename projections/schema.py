@@ -60,6 +60,7 @@ TABLES: dict[str, dict[str, object]] = {
         "columns": {"event_id": str, "operation": str, "force": str, "side": str, "role": str},
         "pk": ("event_id", "force", "role"),
         "indexes": [["force"], ["side"]],  # an operation's: through its events, by event_id
+        "foreign_keys": [("event_id", "events", "id")],
     },
     "sources": {
         "columns": {
@@ -77,6 +78,7 @@ TABLES: dict[str, dict[str, object]] = {
         },
         "pk": ("event_id", "n"),
         "indexes": [],
+        "foreign_keys": [("event_id", "events", "id")],
     },
     "history": {
         "columns": {
@@ -92,6 +94,7 @@ TABLES: dict[str, dict[str, object]] = {
         "pk": "position",
         # (operation, position): one operation's history, for an answer as of a past moment
         "indexes": [["event_id"], ["target"], ["recorded"], ["operation", "position"]],
+        "foreign_keys": [("event_id", "events", "id")],
     },
     "places": {
         "columns": {
@@ -128,6 +131,8 @@ TABLES: dict[str, dict[str, object]] = {
         },
         "pk": ("place", "period"),
         "indexes": [["side"], ["start_earliest"]],
+        "foreign_keys": [("place", "places", "name"), ("start_event", "events", "id"),
+                         ("end_event", "events", "id")],
     },
     "forces": {
         "columns": {
@@ -147,8 +152,9 @@ TABLES: dict[str, dict[str, object]] = {
         },
         "pk": ("operation", "force"),
         "indexes": [["force"], ["side"]],
+        "foreign_keys": [("operation", "operations", "operation")],
     },
-    "source": {  # which store these read models were projected from
+    "projected_from": {  # which store these read models were projected from
         "columns": {"key": str, "value": str},
         "pk": "key",
         "indexes": [],
@@ -181,6 +187,27 @@ TABLES: dict[str, dict[str, object]] = {
     },
 }
 FTS_COLUMNS = ["place", "notes", "quotes", "outlets"]  # events_fts; aliases: place_names_fts
+
+# The version of these tables' layout: read models of another are made anew (they are
+# disposable), and the next catch-up projects every event into them. 2: every list column a
+# JSON array, history.state TEXT, events_fts reading the words of events_text.
+VERSION = 2
+
+# What full-text search reads for each event: its place's name and aliases, its notes, its
+# quotes and outlets as text (the JSON of a list would glue a word after a newline to an "n").
+EVENTS_TEXT = """CREATE VIEW IF NOT EXISTS events_text AS
+SELECT e.rowid AS position,
+       e.place || coalesce(char(10) || (SELECT group_concat(value, char(10))
+                                        FROM json_each(p.aliases)), '') AS place,
+       e.notes AS notes,
+       (SELECT group_concat(value, char(10)) FROM json_each(e.quotes)) AS quotes,
+       (SELECT group_concat(value, char(10)) FROM json_each(e.outlets)) AS outlets
+FROM events e LEFT JOIN places p ON p.name = e.place"""
+EVENTS_FTS = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5("
+    f"{', '.join(FTS_COLUMNS)}, content='events_text', content_rowid='position', "
+    "tokenize='unicode61')"
+)
 
 # Indexes a bulk catch-up drops while it inserts and builds once at the end: those of the
 # tables written for every event, but for the two the projector itself reads through.
@@ -245,7 +272,8 @@ def align_indexes(cursor: sqlite3.Cursor) -> None:
 def is_current(connection: sqlite3.Connection) -> bool:
     """Whether every table is there (checked without importing sqlite-utils: start-up)."""
     names = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
-    return names >= {*TABLES, "events_fts", "place_names_fts"}
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    return version == VERSION and names >= {*TABLES, "events_text", "events_fts", "place_names_fts"}
 
 
 def create(connection: sqlite3.Connection) -> None:
@@ -253,21 +281,31 @@ def create(connection: sqlite3.Connection) -> None:
     from sqlite_utils import Database
 
     db = Database(connection)
-    for name, spec in TABLES.items():
+    if connection.execute("PRAGMA user_version").fetchone()[0] != VERSION:
+        drop(connection)  # another version's: made anew, and projected again from the start
+        connection.execute("DROP TABLE IF EXISTS tracking")
+        connection.execute("DROP TABLE IF EXISTS source")  # projected_from's earlier name
+    referring_last = sorted(TABLES.items(), key=lambda item: "foreign_keys" in item[1])
+    for name, spec in referring_last:  # a foreign key needs its table made first
         table = db[name]
-        table.create(spec["columns"], pk=spec["pk"], if_not_exists=True)  # type: ignore[union-attr]
+        table.create(  # type: ignore[union-attr]
+            spec["columns"], pk=spec["pk"], foreign_keys=spec.get("foreign_keys"),
+            if_not_exists=True,
+        )
         for columns in spec["indexes"]:  # type: ignore[attr-defined]
             table.create_index(columns, if_not_exists=True)  # type: ignore[union-attr]
-    if not db["events_fts"].exists():
-        db["events"].enable_fts(FTS_COLUMNS, create_triggers=False, tokenize="unicode61")
+    connection.execute(EVENTS_TEXT)
+    connection.execute(EVENTS_FTS)
     if not db["place_names_fts"].exists():  # few rows, rarely written: triggers keep it
         db["place_names"].enable_fts(["name"], create_triggers=True, tokenize="unicode61")
+    connection.execute(f"PRAGMA user_version = {VERSION}")
 
 
 def drop(connection: sqlite3.Connection) -> None:
     from sqlite_utils import Database
 
     db = Database(connection)
+    db.execute("DROP VIEW IF EXISTS events_text")
     for name in [*TABLES, "events_fts", "place_names_fts"]:
         db[name].drop(ignore=True)
     for trigger in db.triggers:

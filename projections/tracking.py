@@ -70,7 +70,7 @@ class ViewsRecorder(SQLiteTrackingRecorder):
         """Refuse to project the events of one store on top of another store's read models."""
         with self.datastore.transaction(commit=True) as cursor:
             row = cursor.sqlite_cursor.execute(
-                "SELECT value FROM source WHERE key = 'first event'"
+                "SELECT value FROM projected_from WHERE key = 'first event'"
             ).fetchone()
             if (row is not None and identity is not None and row[0] != identity) or (
                 position > last
@@ -82,7 +82,7 @@ class ViewsRecorder(SQLiteTrackingRecorder):
                 )
             if row is None and identity is not None:
                 cursor.sqlite_cursor.execute(
-                    "INSERT INTO source VALUES ('first event', ?)", (identity,)
+                    "INSERT INTO projected_from VALUES ('first event', ?)", (identity,)
                 )
 
     def in_bulk(self) -> bool:
@@ -95,7 +95,11 @@ class ViewsRecorder(SQLiteTrackingRecorder):
         with self.datastore.transaction(commit=True) as cursor:
             sql = cursor.sqlite_cursor
             schema.align_indexes(sql)
-            sql.execute("INSERT INTO events_fts (events_fts) VALUES ('rebuild')")
+            sql.execute("INSERT INTO events_fts (events_fts) VALUES ('delete-all')")
+            sql.execute(  # 'rebuild' cannot read a view: the same, from events_text
+                "INSERT INTO events_fts (rowid, place, notes, quotes, outlets) "
+                "SELECT position, place, notes, quotes, outlets FROM events_text"
+            )
             sql.execute("DELETE FROM stale WHERE kind = 'bulk'")
 
     def refresh(self, recomputed: Recomputing | None = None) -> None:

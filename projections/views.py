@@ -173,6 +173,7 @@ def _schema(connection: sqlite3.Connection) -> tuple[list[str], list[str]]:
     shadow = {f"{table}_{part}" for table in virtual
               for part in ("data", "idx", "content", "docsize", "config")}  # fmt: skip
     tables = [sql for kind, name, _, sql in rows if kind == "table" and name not in shadow]
+    tables += [sql for kind, _, _, sql in rows if kind == "view"]  # events_text: the FTS reads it
     triggers = [sql for kind, _, _, sql in rows if kind == "trigger"]
     first = [sql for kind, _, table, sql in rows if kind == "index" and table == "history"]
     later = [sql for kind, _, table, sql in rows if kind == "index" and table != "history"]
@@ -224,7 +225,7 @@ def _events_of_place(connection: sqlite3.Connection, place: str) -> set[str]:
     for target, data in connection.execute(
         "SELECT target, state FROM history WHERE target > '' AND type = ? "
         "AND instr(state, ?)",  # target > '': read through its index, not every event
-        (REPORT_CORRECTED, b'"place"'),
+        (REPORT_CORRECTED, '"place"'),
     ):
         changes = orjson.loads(data)["record"]["changes"]
         if "place" in changes:

@@ -15,13 +15,13 @@ are brought up to date; `project()` catches up with what other writers appended.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
-from projections import queries
+from projections import queries, tables
 from projections.queries import PAGE, Page
 from projections.views import Views, views_path
 from timeline.errors import InvalidInput, TimelineError
@@ -41,6 +41,18 @@ Moment = datetime | str | None
 Day = date | str | None
 
 
+class NoStore(TimelineError):
+    """The SQLite file named as the store does not exist (and no read models are there)."""
+
+
+class Exported(NamedTuple):
+    """What an export wrote: how many rows (events, places, ...), and how many chosen events
+    it had to leave out (TimelineJS places no event without a known day)."""
+
+    rows: int
+    left_out: int = 0
+
+
 class OpsTimeline:
     """One event store and its read models."""
 
@@ -55,6 +67,11 @@ class OpsTimeline:
         """The read models, opened (and made, if new) on first use: an import that does not
         project never touches them."""
         if self._views is None:
+            if (
+                "://" not in self.db and not Path(self.db).exists()
+                and not Path(self._views_path).exists()
+            ):  # a question of a store that is not there: an error, and nothing created
+                raise NoStore(f"no store at {self.db}")
             self._views = Views(self._views_path)
         return self._views
 
@@ -179,6 +196,75 @@ class OpsTimeline:
             self._app.close()
             self._app = None
 
+    # data out
+
+    def export(
+        self, form: str, out: str | Path | TextIO, *, table: str = "events",
+        places: bool = False, operations: str | Sequence[str] = (), bom: bool = False,
+        include_retracted: bool = False, as_recorded: Moment = None, known_by: Day = None,
+        **filters: Any,
+    ) -> Exported:  # fmt: skip
+        """Write the chosen events (or a table cut to them) in a format researchers' tools
+        open: `csv` (`table`: events, sources, actors, places, control, forces or operations;
+        `bom` for Excel), `jsonl` (the record format, as stored), `geojson` (one feature per
+        event, or per place with `places`), `timelinejs` or `timemap`. OUT is a path (written
+        whole or not at all) or an open text stream. The events are those of `operations`
+        (none: every one) matching the filters of `query` (place, force, side, type, between,
+        text, min_grade)."""
+        from exports import FORMATS
+
+        if form not in FORMATS:
+            raise InvalidInput("form", f"no export format '{form}': one of {', '.join(FORMATS)}")
+        if table != "events" and form != "csv":
+            raise InvalidInput("table", f"is for csv; {form} writes events")
+        if places and form != "geojson":
+            raise InvalidInput("places", "is for geojson")
+        slugs = [operations] if isinstance(operations, str) else list(operations)
+        one = slugs[0] if len(slugs) == 1 else None  # as of a past moment: replay only it
+        filters = {key: value for key, value in filters.items() if value is not None}
+        if form == "jsonl":
+            if known_by is not None:
+                raise InvalidInput(
+                    "known_by", "cuts sources out of records: jsonl writes records as stored"
+                )
+            retracted = include_retracted or not filters
+            with self._read(as_recorded, None, one, text="text" in filters) as db:
+                chosen = tables.choose(
+                    db, operations=slugs, include_retracted=retracted, **filters
+                ).event_ids()
+            counted = _Counted(self._records(chosen, _moment(as_recorded)))
+            _write(out, counted)
+            return Exported(counted.count)
+        with self._read(as_recorded, known_by, one, text="text" in filters) as db:
+            chosen = tables.choose(
+                db, operations=slugs, include_retracted=include_retracted, **filters
+            )
+            return _export(db, form, chosen, out, table=table, places=places, bom=bom)
+
+    def serve(self, *, host: str = "127.0.0.1", port: int = 8001, tiles: str | None = None,
+              ready: Callable[[str], Any] | None = None) -> None:  # fmt: skip
+        """Serve the read models in Datasette, read-only, at http://HOST:PORT/timeline, until
+        interrupted; `tiles`: the map's tile layer URL; `ready` is told the URL first."""
+        from projections import serving
+
+        self.views  # noqa: B018 - made, if new, before Datasette opens it read-only
+        if ready is not None:
+            ready(f"http://{host}:{port}/{serving.DATABASE}")
+        serving.serve(self._views_path, host=host, port=port, tiles=tiles)
+
+    def _records(self, ids: set[str] | None, moment: datetime | None) -> Iterator[str]:
+        """The stored records of these events (None: of every one) and of the corrections
+        and retractions of them, in recording order, each a line of the record format."""
+        import json
+
+        for event in self.log():
+            if moment is not None and event.recorded > moment:
+                return
+            record = event.record
+            target = getattr(record, "corrects", None) or getattr(record, "retracts", None)
+            if ids is None or record.id in ids or target in ids:
+                yield json.dumps(record.canonical(), ensure_ascii=False) + "\n"
+
     # figures, charts and the report (plotly is imported on first use, not at start-up)
 
     def figure(
@@ -250,7 +336,7 @@ class OpsTimeline:
             raise InvalidInput("on", f"'{on}' is not a day (2017-11-03)") from None
         known = {row["operation"]: row for row in queries.operations(db)}
         chosen = [known[queries.find_operation(db, slug)] for slug in slugs]
-        sides = sorted({side for op in chosen for side in (op["sides"] or "").split(" + ")})
+        sides = sorted({side for op in chosen for side in op["sides"]})
 
         def each(question: Callable[[sqlite3.Connection, str], Rows]) -> Rows:
             """The rows of every operation; a place two operations name, listed once."""
@@ -276,6 +362,75 @@ class OpsTimeline:
                 places, control, operations=slugs, on=day, sides=sides, span=span
             )
         return figures.forces(each(queries.forces), operations=slugs, sides=sides)
+
+
+class _Counted:
+    """Pieces of a document, one per row, counted as they are written."""
+
+    def __init__(self, pieces: Iterable[str]) -> None:
+        self.pieces = pieces
+        self.count = 0
+
+    def __iter__(self) -> Iterator[str]:
+        for piece in self.pieces:
+            self.count += 1
+            yield piece
+
+
+def _export(
+    db: sqlite3.Connection, form: str, chosen: tables.Selection, out: str | Path | TextIO, *,
+    table: str, places: bool, bom: bool,
+) -> Exported:  # fmt: skip
+    """Read what the format needs of the selection, and write its document."""
+    from exports import geojson, spreadsheet, timelinejs, timemap
+
+    def rows(name: str) -> Iterator[dict[str, Any]]:
+        return (tables.decode(name, row) for row in chosen.rows(name))
+
+    counted = _Counted(chosen.rows(table))
+    left_out = 0
+    if form == "csv":
+        _write(out, spreadsheet.document(counted, chosen.columns(table), bom=bom))
+    elif form == "geojson" and places:
+        counted = _Counted(rows("places"))
+        _write(out, geojson.places(counted, rows("control")))
+    elif form == "geojson":
+        counted = _Counted(rows("events"))
+        _write(out, geojson.events(counted))
+    elif form == "timelinejs":
+        slugs = [row["operation"] for row in chosen.rows("operations")]
+        undated = timelinejs.Undated()
+        counted = _Counted(rows("events"))
+        _write(out, timelinejs.document(
+            counted, title=", ".join(slugs) or "ops-timeline", undated=undated,
+            summary="Dates as the sources give them: a fuzzy date spans every day it can "
+            "mean. Each event names its sources and their Admiralty grades.",
+        ))  # fmt: skip
+        left_out = undated.count
+    else:
+        counted = _Counted(rows("events"))
+        _write(out, timemap.document(counted, rows("sources"), rows("places")))
+    return Exported(counted.count - left_out, left_out)
+
+
+def _write(out: str | Path | TextIO, pieces: Iterable[str]) -> None:
+    """Write the pieces to a stream; or to a file, through `.NAME.partial` beside it, which
+    takes the file's name only once whole."""
+    if not isinstance(out, str | Path):
+        out.writelines(pieces)
+        return
+    path = Path(out)
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        try:
+            with partial.open("w", encoding="utf-8", newline="") as file:
+                file.writelines(pieces)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        partial.replace(path)
+    except OSError as error:
+        raise TimelineError(f"cannot write {path}: {error.strerror}") from None
 
 
 def _moment(value: Moment) -> datetime | None:

@@ -1,7 +1,13 @@
 """The `timeline` command: each command parses its options, makes one call to the Python API
 (`timeline.api.OpsTimeline`) and prints. Errors become messages once, in `base.user_errors`."""
 
-from timeline.cli import outputs, questions, writing  # noqa: F401 - they register commands
+from timeline.cli import (  # noqa: F401 - they register commands
+    exporting,
+    outputs,
+    questions,
+    serving,
+    writing,
+)
 from timeline.cli.base import main
 
 __all__ = ["main"]

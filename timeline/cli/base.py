@@ -26,9 +26,12 @@ def fail(message: str) -> NoReturn:
     sys.exit(1)
 
 
+OPTIONS = {"form": "--format"}  # the API keywords whose option is not named after them
+
+
 def flag(field: str) -> str:
     """The option a Python API keyword is given by: as_recorded -> --as-recorded."""
-    return "--" + field.replace("_", "-")
+    return OPTIONS.get(field) or "--" + field.replace("_", "-")
 
 
 # What the command line adds to the errors whose remedy is one of its options.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -235,6 +236,9 @@ def history(ctx: click.Context, event_id: str, form: str) -> None:
     ops = open_timeline(ctx)
     with user_errors():
         rows = ops.history(event_id)
-    columns = [("position", "#"), ("recorded", "recorded"), ("type", "type"),
-               ("event_id", "event"), ("record", "record")]  # fmt: skip
-    click.echo(render(rows, form, columns), nl=False)
+    if form != "table":
+        click.echo(render(rows, form), nl=False)
+        return
+    for row in rows:  # each record whole, as readable JSON: a table would cut it
+        click.echo(f"#{row['position']}  {row['recorded']}  {row['type']}  {row['event_id']}")
+        click.echo(json.dumps(row["record"], ensure_ascii=False, indent=2))

@@ -1,0 +1,144 @@
+"""Whole read-model tables as rows, every column, for exports: the SQL that `exports/` never
+writes.
+
+A selection of events (`choose`) is kept in a temporary table of the connection, in order;
+every other table is then cut to it with a join: the sources and actors of the chosen
+events, the places they name and those places' control periods, the forces and operations
+of the operations they belong to. Without a selection every table is read whole. Rows come
+out one at a time (a cursor, not a list), so an export of a million events holds one row.
+
+List columns hold one encoding, read back by `decode` (and only there).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import orjson
+
+from projections import queries
+from timeline.errors import InvalidInput
+
+Row = dict[str, Any]
+TABLES = ("events", "sources", "actors", "places", "control", "forces", "operations")
+BY_OCCURRENCE = "e.occurred_mid IS NULL, e.occurred_mid, e.position"
+
+# The list columns of each table: JSON arrays (None when empty), decoded here and only here.
+LISTS: dict[str, tuple[str, ...]] = {
+    "events": ("attackers", "defenders", "supporters", "forces", "grades", "outlets", "quotes"),
+    "places": ("aliases",),
+    "control": ("events",),
+    "forces": ("roles", "strength_shared_with"),
+    "operations": ("launched", "sides"),
+}
+def decode(table: str, row: Row) -> Row:
+    """The row with each of its list columns as a list (empty for none)."""
+    for column in LISTS.get(table, ()):
+        if column not in row:
+            continue
+        value = row[column]
+        row[column] = [] if value is None else orjson.loads(value)
+    return row
+
+
+class Selection:
+    """Which events an export holds: every one (`whole`), or those chosen, in order."""
+
+    def __init__(self, db: sqlite3.Connection, whole: bool) -> None:
+        self.db = db
+        self.whole = whole
+
+    def rows(self, table: str) -> Iterator[Row]:
+        """Every row of the table that belongs to the selection, every column, in order."""
+        if table not in TABLES:
+            raise InvalidInput("table", f"no table '{table}': one of {', '.join(TABLES)}")
+        sql = (_WHOLE if self.whole else _CUT)[table]
+        cursor = self.db.execute(sql)
+        names = [column[0] for column in cursor.description]
+        for values in cursor:
+            yield dict(zip(names, values, strict=True))
+
+    def columns(self, table: str) -> list[str]:
+        """The table's columns, in order: a header for an export that finds no row."""
+        return [row[1] for row in self.db.execute(f"PRAGMA table_info([{table}])")]
+
+    def event_ids(self) -> set[str] | None:
+        """The ids of the chosen events; None for every event."""
+        if self.whole:
+            return None
+        return {event_id for (event_id,) in self.db.execute("SELECT id FROM temp.chosen")}
+
+    def count(self) -> int:
+        table = "events" if self.whole else "temp.chosen"
+        return int(self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+def choose(
+    db: sqlite3.Connection,
+    *,
+    operations: Sequence[str] = (),
+    include_retracted: bool = False,
+    **filters: Any,
+) -> Selection:
+    """The events of these operations (none: of every operation) that match the filters of
+    `queries.query` (place, force, side, type, between, text, min_grade), in order of
+    operation as given, then of occurrence. No operation, filter or retracted event left out:
+    the whole store, read table by table."""
+    filters = {key: value for key, value in filters.items() if value is not None}
+    slugs = [queries.find_operation(db, slug) for slug in dict.fromkeys(operations)]
+    if not slugs and not filters and include_retracted:
+        return Selection(db, whole=True)
+    db.execute("DROP TABLE IF EXISTS temp.chosen")
+    db.execute("CREATE TEMP TABLE chosen (n INTEGER PRIMARY KEY, id TEXT NOT NULL)")
+    for slug in slugs or [None]:
+        if filters:
+            found = queries.query(
+                db, operation=slug, include_retracted=include_retracted, limit=None, **filters
+            )
+            db.executemany("INSERT INTO temp.chosen (id) VALUES (?)", [(r["id"],) for r in found])
+            continue
+        where = ["1"]
+        params: list[Any] = []
+        if slug is not None:
+            where.append("e.operation = ?")
+            params.append(slug)
+        if not include_retracted:
+            where.append("e.status != 'retracted'")
+        db.execute(
+            f"INSERT INTO temp.chosen (id) SELECT e.id FROM events e "
+            f"WHERE {' AND '.join(where)} ORDER BY {BY_OCCURRENCE}",
+            params,
+        )
+    return Selection(db, whole=False)
+
+
+_OPERATIONS_CHOSEN = (
+    "SELECT DISTINCT e.operation FROM temp.chosen c JOIN events e ON e.id = c.id"
+)
+_PLACES_CHOSEN = "SELECT DISTINCT e.place FROM temp.chosen c JOIN events e ON e.id = c.id"
+_WHOLE = {
+    "events": f"SELECT * FROM events e ORDER BY e.operation, {BY_OCCURRENCE}",
+    "sources": "SELECT s.* FROM sources s JOIN events e ON e.id = s.event_id "
+    f"ORDER BY e.operation, {BY_OCCURRENCE}, s.n",
+    "actors": "SELECT a.* FROM actors a JOIN events e ON e.id = a.event_id "
+    f"ORDER BY e.operation, {BY_OCCURRENCE}, a.rowid",
+    "places": "SELECT * FROM places ORDER BY name",
+    "control": "SELECT * FROM control ORDER BY place, period",
+    "forces": "SELECT * FROM forces ORDER BY operation, force",
+    "operations": "SELECT * FROM operations ORDER BY operation",
+}
+_CUT = {
+    "events": "SELECT e.* FROM temp.chosen c JOIN events e ON e.id = c.id ORDER BY c.n",
+    "sources": "SELECT s.* FROM temp.chosen c JOIN sources s ON s.event_id = c.id "
+    "ORDER BY c.n, s.n",
+    "actors": "SELECT a.* FROM temp.chosen c JOIN actors a ON a.event_id = c.id "
+    "ORDER BY c.n, a.rowid",
+    "places": f"SELECT * FROM places WHERE name IN ({_PLACES_CHOSEN}) ORDER BY name",
+    "control": f"SELECT * FROM control WHERE place IN ({_PLACES_CHOSEN}) ORDER BY place, period",
+    "forces": f"SELECT * FROM forces WHERE operation IN ({_OPERATIONS_CHOSEN}) "
+    "ORDER BY operation, force",
+    "operations": f"SELECT * FROM operations WHERE operation IN ({_OPERATIONS_CHOSEN}) "
+    "ORDER BY operation",
+}
