@@ -10,8 +10,9 @@ demo: $(VENV)/.installed  ## record the al-Qaim 2017 case and show its events
 	$(BIN)/timeline --db $(DEMO_DB) import fixtures/al_qaim_2017.jsonl
 	$(BIN)/timeline --db $(DEMO_DB) show al-qaim-2017
 
-test: $(VENV)/.installed  ## ruff, then the whole test-suite
+test: $(VENV)/.installed  ## ruff, mypy, then the whole test-suite
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 setup: $(VENV)/.installed

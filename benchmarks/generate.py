@@ -660,6 +660,7 @@ class Generator:
                 record = self._retraction(op)
             if record is None:
                 record = self._report(op)
+        assert record is not None
         op.written += 1
         op.budget -= 1
         if record["type"] not in ("report_corrected", "report_retracted"):

@@ -28,8 +28,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -113,10 +114,15 @@ def child(script: str, *args: str) -> dict[str, Any]:
         [sys.executable, "-c", script, *args], capture_output=True, text=True, cwd=ROOT,
         check=True,
     )  # fmt: skip
-    return json.loads(done.stdout.splitlines()[-1])
+    found: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    return found
 
 
-def timed(calls: list[Callable[[], object]]) -> list[float]:
+def _fetch_all(db: sqlite3.Connection, sql: str, operation: str) -> list[Any]:
+    return db.execute(sql, (operation,)).fetchall()
+
+
+def timed(calls: Sequence[Callable[[], object]]) -> list[float]:
     samples = []
     for call in calls:
         start = time.perf_counter()
@@ -159,19 +165,19 @@ def python_latency(store: str, args: dict[str, list[Any]]) -> list[Latency]:
 
     def floor(limit: str) -> list[Callable[[], object]]:
         sql = f"SELECT * FROM events WHERE operation = ? ORDER BY occurred_mid {limit}"
-        return [lambda op=op: raw.execute(sql, (op,)).fetchall() for op in args["show"]]
+        return [partial(_fetch_all, raw, sql, op) for op in args["show"]]
 
     def asked(limit: int | None) -> list[Latency]:
         label = "first 500" if limit else "every row"
-        control = [lambda p=p, d=d: ops.control(p, on=d) for p, d in args["control"]]
+        control = [partial(ops.control, p, on=d) for p, d in args["control"]]
         return [
             Latency(f"show OPERATION, {label} (Python)",
-                    timed([lambda o=o: ops.show(o, limit=limit) for o in args["show"]])),
+                    timed([partial(ops.show, o, limit=limit) for o in args["show"]])),
             *([Latency("control PLACE --on DAY (Python)", timed(control))] if limit else []),
             Latency(f"query --text WORD, {label} (Python)",
-                    timed([lambda w=w: ops.query(text=w, limit=limit) for w in args["text"]])),
+                    timed([partial(ops.query, text=w, limit=limit) for w in args["text"]])),
             Latency(f"query --between FROM TO, {label} (Python)",
-                    timed([lambda b=b: ops.query(between=b, limit=limit)
+                    timed([partial(ops.query, between=b, limit=limit)
                            for b in args["between"]])),
         ]  # fmt: skip
 
@@ -183,9 +189,9 @@ def python_latency(store: str, args: dict[str, list[Any]]) -> list[Latency]:
     few = {key: values[:AS_OF_CALLS] for key, values in args.items()}
     found += [
         Latency("show OPERATION --as-recorded (last moment), first 500 (Python)",
-                timed([lambda o=o: ops.show(o, as_recorded=moment) for o in few["show"]])),
+                timed([partial(ops.show, o, as_recorded=moment) for o in few["show"]])),
         Latency("control PLACE --as-recorded (last moment) (Python)",
-                timed([lambda p=p: ops.control(p, as_recorded=moment)
+                timed([partial(ops.control, p, as_recorded=moment)
                        for p, _ in few["control"]])),
     ]  # fmt: skip
     ops.close()

@@ -22,7 +22,8 @@ Ring = list[list[float]]
 @cache
 def countries() -> list[dict[str, Any]]:
     """Every country: name, iso_a3, bbox [west, south, east, north], rings of [lon, lat]."""
-    return json.loads(DATA.read_text("utf-8"))["countries"]
+    found: list[dict[str, Any]] = json.loads(DATA.read_text("utf-8"))["countries"]
+    return found
 
 
 def near(view: Box) -> list[dict[str, Any]]:

@@ -153,7 +153,7 @@ def _holder_text(place: dict[str, Any], answer: dict[str, Any]) -> str:
 
 
 def _slider(
-    fig: go.Figure, days: list[str], shown: str, states: dict, trace: int, width: float
+    fig: go.Figure, days: list[str], shown: str, states: dict[str, Any], trace: int, width: float
 ) -> None:
     """A step a day, restyling the places' trace; day labels hidden when they would crowd."""
     crowded = len(days) > 10

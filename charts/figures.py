@@ -138,7 +138,7 @@ def _held_lines(
     fig: go.Figure, periods: Rows, name: str, colour: str, ends: tuple[str | None, str | None],
     cell: dict[str, int],
 ) -> int:  # fmt: skip
-    steps = sorted({*ends, *(d for p in periods for d in _period_days(p))} - {None})
+    steps = sorted({d for d in (*ends, *(d for p in periods for d in _period_days(p))) if d})
     surely = [_held(periods, day, surely=True) for day in steps]
     possibly = [_held(periods, day, surely=False) for day in steps]
     fig.add_scatter(

@@ -101,7 +101,7 @@ def draw(figure: go.Figure, form: str) -> bytes:
                 ) from None
     if not done:
         raise ImagesUnavailable(f"kaleido could not draw the figure: {answer}") from answer
-    return answer
+    return bytes(answer)
 
 
 def sized(figure: go.Figure, width: int | None, height: int | None) -> go.Figure:

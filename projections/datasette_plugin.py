@@ -13,7 +13,7 @@ from timeline.names import name_key
 DATABASE = "timeline"  # serving.DATABASE (not imported: serving imports this module)
 
 
-@hookimpl
+@hookimpl  # type: ignore[untyped-decorator]  # pluggy's marker is untyped
 def prepare_connection(conn: sqlite3.Connection, database: str) -> None:
     if database != DATABASE:  # Datasette's own (_internal) it writes itself
         return

@@ -104,7 +104,7 @@ def _dates(text: str) -> tuple[str | None, str | None, str | None]:
 _ROLES = {"attacker": 0, "defender": 1, "support": 2}
 
 
-def _sides(actors: list[dict[str, str]]) -> list[str | None]:
+def _sides(actors: Iterable[dict[str, str]]) -> list[str | None]:
     """The sides of the attackers, the defenders and the supporters, each a sorted list."""
     found: list[set[str]] = [set(), set(), set()]
     for actor in actors:

@@ -5,8 +5,19 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
+from typing import NotRequired, TypedDict
 
-TABLES: dict[str, dict[str, object]] = {
+
+class Table(TypedDict):
+    """A read model's table as sqlite-utils makes it."""
+
+    columns: dict[str, type]
+    pk: str | tuple[str, ...]
+    indexes: list[list[str]]
+    foreign_keys: NotRequired[list[tuple[str, str, str]]]
+
+
+TABLES: dict[str, Table] = {
     "events": {
         "columns": {
             "id": str,
@@ -220,7 +231,7 @@ def insert(table: str, columns: Sequence[str], *, verb: str = "INSERT", rowid: b
     built in an order their writer names, never in the order the table lists its columns.
     Every column of the table must be named (a column added to TABLES and not written fails
     here, at import); `rowid` writes SQLite's rowid first."""
-    listed = set(TABLES[table]["columns"])  # type: ignore[arg-type]
+    listed = set(TABLES[table]["columns"])
     unknown, missing = set(columns) - listed, listed - set(columns)
     if unknown or missing:
         msg = f"insert into {table}: unknown {sorted(unknown)}, missing {sorted(missing)}"
@@ -236,7 +247,7 @@ def indexes(tables: Iterable[str] = TABLES) -> dict[str, str]:
     """Name -> CREATE statement of each index of these tables."""
     found = {}
     for table in tables:
-        for columns in TABLES[table]["indexes"]:  # type: ignore[attr-defined]
+        for columns in TABLES[table]["indexes"]:
             listed = ", ".join(f"[{column}]" for column in columns)
             name = _index_name(table, columns)
             found[name] = f"CREATE INDEX IF NOT EXISTS [{name}] ON [{table}] ({listed})"
@@ -287,17 +298,17 @@ def create(connection: sqlite3.Connection) -> None:
         connection.execute("DROP TABLE IF EXISTS source")  # projected_from's earlier name
     referring_last = sorted(TABLES.items(), key=lambda item: "foreign_keys" in item[1])
     for name, spec in referring_last:  # a foreign key needs its table made first
-        table = db[name]
-        table.create(  # type: ignore[union-attr]
+        table = db.table(name)
+        table.create(
             spec["columns"], pk=spec["pk"], foreign_keys=spec.get("foreign_keys"),
             if_not_exists=True,
         )
-        for columns in spec["indexes"]:  # type: ignore[attr-defined]
-            table.create_index(columns, if_not_exists=True)  # type: ignore[union-attr]
+        for columns in spec["indexes"]:
+            table.create_index(columns, if_not_exists=True)
     connection.execute(EVENTS_TEXT)
     connection.execute(EVENTS_FTS)
     if not db["place_names_fts"].exists():  # few rows, rarely written: triggers keep it
-        db["place_names"].enable_fts(["name"], create_triggers=True, tokenize="unicode61")
+        db.table("place_names").enable_fts(["name"], create_triggers=True, tokenize="unicode61")
     connection.execute(f"PRAGMA user_version = {VERSION}")
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from projections.queries import WEAK_CREDIBILITY, WEAK_RELIABILITY
+from timeline.vocabulary import WEAK_CREDIBILITY, WEAK_RELIABILITY
 
 if TYPE_CHECKING:
     from datasette.app import Datasette

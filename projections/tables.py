@@ -92,7 +92,8 @@ def choose(
         return Selection(db, whole=True)
     db.execute("DROP TABLE IF EXISTS temp.chosen")
     db.execute("CREATE TEMP TABLE chosen (n INTEGER PRIMARY KEY, id TEXT NOT NULL)")
-    for slug in slugs or [None]:
+    every: list[str | None] = [None]  # no operation named: every one
+    for slug in [*slugs] or every:
         if filters:
             found = queries.query(
                 db, operation=slug, include_retracted=include_retracted, limit=None, **filters

@@ -9,6 +9,7 @@ import json
 import math
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,12 +18,13 @@ from timeline.application import Timeline
 from timeline.dates import parse_edtf
 from timeline.names import name_key
 
+Events = list[dict[str, Any]]
 N = 2_000
 SEED = 7
 
 
 @pytest.fixture(scope="module")
-def events() -> list[dict]:
+def events() -> Events:
     return list(generate.generate(N, SEED))
 
 
@@ -31,12 +33,12 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> import_bench.Run:
     return import_bench.bench(N, SEED, tmp_path_factory.mktemp("bench"))
 
 
-def test_the_same_seed_gives_the_same_events_and_another_seed_others(events):
+def test_the_same_seed_gives_the_same_events_and_another_seed_others(events: Events) -> None:
     assert list(generate.generate(N, SEED)) == events
     assert list(generate.generate(N, SEED + 1)) != events
 
 
-def test_write_streams_the_events_to_a_json_lines_file(tmp_path, events):
+def test_write_streams_the_events_to_a_json_lines_file(tmp_path: Path, events: Events) -> None:
     path = generate.write(tmp_path / "events.jsonl", N, SEED)
 
     lines = path.read_bytes().splitlines()
@@ -45,7 +47,7 @@ def test_write_streams_the_events_to_a_json_lines_file(tmp_path, events):
     assert json.loads(lines[-1]) == events[-1]
 
 
-def test_the_generated_file_imports_with_no_errors(tmp_path):
+def test_the_generated_file_imports_with_no_errors(tmp_path: Path) -> None:
     path = generate.write(tmp_path / "events.jsonl", N, SEED + 2)
     app = Timeline(db=str(tmp_path / "store.db"))
 
@@ -55,7 +57,7 @@ def test_the_generated_file_imports_with_no_errors(tmp_path):
     app.close()
 
 
-def test_every_operation_opens_with_its_launch_and_concludes_at_most_once(events):
+def test_every_operation_opens_with_its_launch_and_concludes_at_most_once(events: Events) -> None:
     first: dict[str, str] = {}
     conclusions: Counter[str] = Counter()
     for event in events:
@@ -67,7 +69,9 @@ def test_every_operation_opens_with_its_launch_and_concludes_at_most_once(events
     assert max(conclusions.values()) == 1
 
 
-def test_a_place_is_given_in_full_before_it_is_named_and_no_two_places_share_a_key(events):
+def test_a_place_is_given_in_full_before_it_is_named_and_no_two_places_share_a_key(
+    events: Events,
+) -> None:
     owner: dict[str, str] = {}
     full = by_name = 0
     for event in events:
@@ -85,7 +89,7 @@ def test_a_place_is_given_in_full_before_it_is_named_and_no_two_places_share_a_k
     assert any("\u0600" <= ch <= "\u06ff" for key in owner for ch in key)
 
 
-def test_corrections_and_retractions_name_earlier_events_of_their_operation(events):
+def test_corrections_and_retractions_name_earlier_events_of_their_operation(events: Events) -> None:
     seen: dict[str, tuple[str, str]] = {}
     corrected: set[str] = set()
     retracted: set[str] = set()
@@ -108,7 +112,7 @@ def test_corrections_and_retractions_name_earlier_events_of_their_operation(even
     assert len(seen) == N
 
 
-def test_dates_are_fuzzy_edtf_within_2014_to_2019(events):
+def test_dates_are_fuzzy_edtf_within_2014_to_2019(events: Events) -> None:
     dates = [event["occurred"] for event in events if "occurred" in event]
     dates += [s["published"] for event in events for s in event["sources"] if "published" in s]
 
@@ -123,7 +127,7 @@ def test_dates_are_fuzzy_edtf_within_2014_to_2019(events):
     assert any(len(text) == 7 for text in dates)  # a month
 
 
-def test_sources_are_graded_and_some_text_is_hostile(events):
+def test_sources_are_graded_and_some_text_is_hostile(events: Events) -> None:
     sources = [source for event in events for source in event["sources"]]
     text = " ".join(str(event.get("notes", "")) for event in events)
     text += " ".join(source.get("quote", "") for source in sources)
@@ -136,12 +140,12 @@ def test_sources_are_graded_and_some_text_is_hostile(events):
     assert "\n" in text
 
 
-def test_the_command_line_refuses_a_size_out_of_range(tmp_path):
+def test_the_command_line_refuses_a_size_out_of_range(tmp_path: Path) -> None:
     with pytest.raises(SystemExit):
         generate.main(["--events", "10", "-o", str(tmp_path / "x.jsonl")])
 
 
-def test_import_bench_runs_every_step_on_the_same_events(run):
+def test_import_bench_runs_every_step_on_the_same_events(run: import_bench.Run) -> None:
     names = [step.name for step in run.steps]
 
     assert names == [import_bench.FLOOR, import_bench.WRITE_SIDE, import_bench.CLI]
@@ -149,7 +153,7 @@ def test_import_bench_runs_every_step_on_the_same_events(run):
     assert all(step.seconds > 0 and step.peak_rss_mib > 0 for step in run.steps)
 
 
-def test_import_bench_gives_the_ratio_to_the_floor(run):
+def test_import_bench_gives_the_ratio_to_the_floor(run: import_bench.Run) -> None:
     ratio = run.ratio()
 
     assert math.isfinite(ratio)
@@ -157,7 +161,9 @@ def test_import_bench_gives_the_ratio_to_the_floor(run):
     assert run.floor.times(run.floor) == 1
 
 
-def test_import_bench_appends_a_dated_table_with_the_machine(run, tmp_path):
+def test_import_bench_appends_a_dated_table_with_the_machine(
+    run: import_bench.Run, tmp_path: Path
+) -> None:
     results = tmp_path / "RESULTS.md"
     text = import_bench.report(run, "import_bench.py --events 2000", import_bench.machine())
 
@@ -172,14 +178,14 @@ def test_import_bench_appends_a_dated_table_with_the_machine(run, tmp_path):
     assert "`import_bench.py --events 2000`" in written
 
 
-def test_import_bench_says_which_step_failed(tmp_path):
+def test_import_bench_says_which_step_failed(tmp_path: Path) -> None:
     missing = Path(tmp_path / "missing.jsonl")
 
     with pytest.raises(import_bench.StepFailed, match="floor"):
         import_bench.floor(missing, tmp_path / "floor.db", N)
 
 
-def test_the_scale_run_measures_every_step_and_question(tmp_path):
+def test_the_scale_run_measures_every_step_and_question(tmp_path: Path) -> None:
     from benchmarks import run as scale
 
     table = scale.run(N, SEED, calls=5, cli_calls=2, work=tmp_path)

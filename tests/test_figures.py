@@ -54,7 +54,7 @@ def trace(fig: go.Figure, name: str) -> Any:
 
 def level_on(line: Any, day: str) -> int:
     """The value of a step line (shape hv) on a day."""
-    return [y for x, y in zip(line.x, line.y, strict=True) if x <= day][-1]
+    return int([y for x, y in zip(line.x, line.y, strict=True) if x <= day][-1])
 
 
 # Operation progress

@@ -36,7 +36,7 @@ def stored(db: str) -> list[tuple[Any, ...]]:
 
 
 def aggregate_state(app: Timeline, originator_id: str) -> dict[str, Any]:
-    aggregate = app.repository.get(UUID(originator_id))
+    aggregate: Any = app.repository.get(UUID(originator_id))
     state = dict(vars(aggregate))
     for clock in ("_created_on", "_modified_on"):
         state.pop(clock, None)

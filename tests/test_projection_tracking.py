@@ -135,9 +135,11 @@ def test_a_backlog_shorter_than_what_is_projected_goes_row_by_row(
     monkeypatch.setattr(tracking, "BULK_FROM", 1)
     built: list[str] = []
     finish = tracking.ViewsRecorder.finish_bulk
-    monkeypatch.setattr(
-        tracking.ViewsRecorder, "finish_bulk", lambda self: (built.append("all"), finish(self))
-    )
+    def finish_and_say(self: tracking.ViewsRecorder) -> None:
+        built.append("all")
+        finish(self)
+
+    monkeypatch.setattr(tracking.ViewsRecorder, "finish_bulk", finish_and_say)
     ops = OpsTimeline(db)
     ops.import_file(AL_QAIM)  # 13 events onto empty read models: in bulk
     ops.record(event("launched", "operation_launched", "2017-11-01"))  # 1 onto 13: row by row

@@ -333,7 +333,7 @@ def test_a_question_answers_with_a_first_page_and_a_cursor_to_the_next(ops: OpsT
 
     assert len(every) == 8
     assert first + second + last == every
-    assert first.next.startswith("2017-11-03:")  # the last row's day, then its position
+    assert str(first.next).startswith("2017-11-03:")  # the last row's day, then its position
     assert last.next is None
     assert ops.query(place="Rawa", limit=2, after=first.next) == every[3:5]
 

@@ -28,7 +28,7 @@ FETCHES = re.compile(
 
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The al-Qaim report, with a second launch claim, a correction and hostile text added."""
     ops = OpsTimeline(str(tmp_path_factory.mktemp("report") / "timeline.db"))
     ops.import_file(AL_QAIM)

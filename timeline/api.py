@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TextIO, TypeVar
 
 from projections import queries, tables
 from projections.queries import PAGE, Page
@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # the write side is imported when first used: questions start
     from timeline.events import Event
 
 Rows = list[dict[str, Any]]
+T = TypeVar("T")
 NEEDS_A_ZONE = "needs a time zone: Z or an offset (+03:00)"
 Moment = datetime | str | None
 Day = date | str | None
@@ -229,10 +230,10 @@ class OpsTimeline:
                 )
             retracted = include_retracted or not filters
             with self._read(as_recorded, None, one, text="text" in filters) as db:
-                chosen = tables.choose(
+                ids = tables.choose(
                     db, operations=slugs, include_retracted=retracted, **filters
                 ).event_ids()
-            counted = _Counted(self._records(chosen, _moment(as_recorded)))
+            counted: _Counted[str] = _Counted(self._records(ids, _moment(as_recorded)))
             _write(out, counted)
             return Exported(counted.count)
         with self._read(as_recorded, known_by, one, text="text" in filters) as db:
@@ -364,14 +365,14 @@ class OpsTimeline:
         return figures.forces(each(queries.forces), operations=slugs, sides=sides)
 
 
-class _Counted:
-    """Pieces of a document, one per row, counted as they are written."""
+class _Counted(Generic[T]):
+    """Pieces of a document, or the rows they are made of, counted as they are written."""
 
-    def __init__(self, pieces: Iterable[str]) -> None:
+    def __init__(self, pieces: Iterable[T]) -> None:
         self.pieces = pieces
         self.count = 0
 
-    def __iter__(self) -> Iterator[str]:
+    def __iter__(self) -> Iterator[T]:
         for piece in self.pieces:
             self.count += 1
             yield piece
@@ -387,7 +388,7 @@ def _export(
     def rows(name: str) -> Iterator[dict[str, Any]]:
         return (tables.decode(name, row) for row in chosen.rows(name))
 
-    counted = _Counted(chosen.rows(table))
+    counted: _Counted[dict[str, Any]] = _Counted(chosen.rows(table))
     left_out = 0
     if form == "csv":
         _write(out, spreadsheet.document(counted, chosen.columns(table), bom=bom))

@@ -162,7 +162,9 @@ class Timeline(Application[Any]):
         self._take_snapshots_of(unit)
         return Imported(new, already)
 
-    def log(self, operation: str | None = None) -> Iterator[LoggedEvent]:
+    def log(  # type: ignore[override]  # eventsourcing's log is its notification log: unused
+        self, operation: str | None = None
+    ) -> Iterator[LoggedEvent]:
         """Every recorded event in recording order, optionally of one operation only."""
         wanted = Operation.create_id(operation) if operation else None
         position = 0

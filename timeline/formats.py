@@ -46,7 +46,7 @@ def table(rows: Rows, columns: Sequence[tuple[str, str]] | None = None) -> str:
         return _simple(body, titles)
     from tabulate import tabulate  # it measures wide, joining and control characters
 
-    return tabulate(body, headers=titles, disable_numparse=True) + "\n"
+    return str(tabulate(body, headers=titles, disable_numparse=True)) + "\n"
 
 
 # Characters a terminal draws one column wide each: printable ASCII, the Latin-1 letters, and

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import orjson
@@ -47,6 +47,7 @@ def _claim(fingerprint: str, line: int | None) -> int:
     return int(fingerprint, 16) << _LINE_BITS | (line or 0)
 
 
+A = TypeVar("A", bound=Aggregate)
 ClaimLookup = Callable[[Iterable[str]], dict[str, EventIdClaim]]
 StoredClaims = Callable[[Sequence[str]], Iterable[bytes]]  # claim stream ids (hex) -> states
 
@@ -70,7 +71,7 @@ class UnitOfWork:
         self.streams: dict[str, encoding.Stream] = {}
         self.places_applied: set[Place] = set()  # places given in full, checked, learnt
         self.names_resolved: set[str] = set()  # places named, found in the gazetteer
-        self.gazetteer = self._get(Gazetteer.create_id()) or Gazetteer()
+        self.gazetteer = self._get(Gazetteer, Gazetteer.create_id()) or Gazetteer()
         self.claims: dict[str, int] = {}  # ids claimed so far: id -> _claim(digest, line)
         self.looked_up: set[str] = set()
         self.known: dict[str, tuple[str, str]] = {}  # stored claims: id -> (digest, operation)
@@ -204,17 +205,19 @@ class UnitOfWork:
 
     def _operation(self, slug: str) -> Operation:
         if slug not in self.operations:
-            existing = self._get(Operation.create_id(slug))
+            existing = self._get(Operation, Operation.create_id(slug))
             operation = existing if existing is not None else Operation(slug)
             self.operations[slug] = operation
             self.streams[slug] = encoding.Stream(operation.id)
         return self.operations[slug]
 
-    def _get(self, aggregate_id: UUID) -> Aggregate | None:
+    def _get(self, kind: type[A], aggregate_id: UUID) -> A | None:
+        """The stored aggregate of this kind and id, or None if it was never stored."""
         try:
             aggregate: Aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return None
+        assert isinstance(aggregate, kind), f"{aggregate_id} is a {type(aggregate).__name__}"
         return aggregate
 
     def touched(self) -> list[Aggregate]:

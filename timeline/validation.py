@@ -87,7 +87,7 @@ def _change_model(event_type: str) -> type[BaseModel]:
             for name, field in TYPES[event_type].model_fields.items()
             if name not in UNCHANGEABLE
         }
-        _CHANGE_MODELS[event_type] = create_model(  # type: ignore[call-overload]
+        _CHANGE_MODELS[event_type] = create_model(
             f"{TYPES[event_type].__name__}Changes", __base__=Frozen, **fields
         )
     return _CHANGE_MODELS[event_type]
@@ -98,7 +98,7 @@ def _optional(field: FieldInfo) -> Any:
     metadata = [*field.metadata]
     if isinstance(field.discriminator, Discriminator):
         metadata.append(field.discriminator)
-    annotated = Annotated[(field.annotation, *metadata)] if metadata else field.annotation
+    annotated: Any = Annotated[(field.annotation, *metadata)] if metadata else field.annotation
     return annotated | None
 
 

@@ -98,7 +98,7 @@ VIEWS_HELP = (
 )
 
 
-def _remember(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+def _remember(ctx: click.Context, /, param: click.Parameter, value: str | None) -> None:
     if value is not None:
         ctx.ensure_object(dict)[str(param.name)] = value
 
@@ -120,7 +120,7 @@ class StoreGroup(click.Group):
 @click.option("--views", metavar="PATH", help=VIEWS_HELP)
 @click.version_option(package_name="ops-timeline")
 @click.pass_context
-def main(ctx: click.Context, db: str | None, views: str | None) -> None:
+def main(ctx: click.Context, /, db: str | None, views: str | None) -> None:
     """ops-timeline: an event-sourced record of military operations.
 
     Events are appended, never edited: a later report_corrected or report_retracted

@@ -36,7 +36,7 @@ from timeline.cli.base import main, open_timeline, user_errors
 @click.option("--as-recorded", metavar="DATETIME", help="Only events appended by then.")
 @click.option("--known-by", metavar="DATE", help="Only sources published by DATE.")
 @click.pass_context
-def export(ctx: click.Context, form: str, output: str | None, type_: str | None,
+def export(ctx: click.Context, /, form: str, output: str | None, type_: str | None,
            **options: Any) -> None:  # fmt: skip
     """Write the events (or a read model) for pandas, QGIS, TimelineJS, timemap or an import.
 

@@ -25,7 +25,7 @@ def _size(path: Path) -> str:
 @click.option("--known-by", metavar="DATE", help="Only sources published by DATE.")
 @click.pass_context
 def report(
-    ctx: click.Context, operation: str, output: str, as_recorded: str | None,
+    ctx: click.Context, /, operation: str, output: str, as_recorded: str | None,
     known_by: str | None,
 ) -> None:  # fmt: skip
     """Write one self-contained HTML page about OPERATION, readable with no network.
@@ -58,7 +58,7 @@ def report(
 @click.option("--known-by", metavar="DATE", help="Only sources published by DATE.")
 @click.pass_context
 def chart(
-    ctx: click.Context, kind: str, operations: tuple[str, ...], output: str,
+    ctx: click.Context, /, kind: str, operations: tuple[str, ...], output: str,
     width: int | None, height: int | None, on: str | None, as_recorded: str | None,
     known_by: str | None,
 ) -> None:  # fmt: skip

@@ -100,7 +100,7 @@ def _events(rows: Page, form: str, after: str | None) -> None:
 @question
 @click.pass_context
 def show(
-    ctx: click.Context, operation: str, form: str, limit: int | None, after: str | None,
+    ctx: click.Context, /, operation: str, form: str, limit: int | None, after: str | None,
     **when: Any,
 ) -> None:  # fmt: skip
     """An operation's timeline in order of occurrence, dates as written (2017-11-03~).
@@ -135,7 +135,7 @@ def show(
 @AFTER
 @question
 @click.pass_context
-def query(ctx: click.Context, form: str, as_recorded: str | None, known_by: str | None,
+def query(ctx: click.Context, /, form: str, as_recorded: str | None, known_by: str | None,
           type_: str | None, limit: int | None, after: str | None,
           **filters: Any) -> None:  # fmt: skip
     """Events matching every filter given, in order of occurrence.
@@ -161,7 +161,7 @@ def query(ctx: click.Context, form: str, as_recorded: str | None, known_by: str 
 @click.option("--on", metavar="DATE", help="Who held it on this day; 'uncertain' if unsure.")
 @question
 @click.pass_context
-def control(ctx: click.Context, place: str, on: str | None, form: str, **when: Any) -> None:
+def control(ctx: click.Context, /, place: str, on: str | None, form: str, **when: Any) -> None:
     """Who held PLACE over time, or on one day.
 
     Where a fuzzy date makes the day ambiguous the answer is "uncertain" and names the
@@ -190,7 +190,7 @@ def control(ctx: click.Context, place: str, on: str | None, form: str, **when: A
 @click.argument("operation")
 @question
 @click.pass_context
-def forces(ctx: click.Context, operation: str, form: str, **when: Any) -> None:
+def forces(ctx: click.Context, /, operation: str, form: str, **when: Any) -> None:
     """The force summary: who committed what, when, with which results.
 
     Example:
@@ -209,7 +209,7 @@ def forces(ctx: click.Context, operation: str, form: str, **when: Any) -> None:
 @main.command()
 @question
 @click.pass_context
-def operations(ctx: click.Context, form: str, **when: Any) -> None:
+def operations(ctx: click.Context, /, form: str, **when: Any) -> None:
     """Every operation: launched (every claim), concluded, status, places taken.
 
     Example:
@@ -226,7 +226,7 @@ def operations(ctx: click.Context, form: str, **when: Any) -> None:
 @click.argument("event_id")
 @click.option("--format", "form", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.pass_context
-def history(ctx: click.Context, event_id: str, form: str) -> None:
+def history(ctx: click.Context, /, event_id: str, form: str) -> None:
     """An event as first recorded, then every correction or retraction of it.
 
     Example:

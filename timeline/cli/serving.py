@@ -15,7 +15,7 @@ from timeline.cli.base import main, open_timeline, user_errors
 @click.option("--tiles", metavar="URL", help="The map's tile layer, {z}/{x}/{y} in the URL "
               "(default OpenStreetMap's; with no network the points still draw).")
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, tiles: str | None) -> None:
+def serve(ctx: click.Context, /, host: str, port: int, tiles: str | None) -> None:
     """Open the read models in Datasette, read-only, at /timeline; Ctrl-C stops it.
 
     Every table and column is described; events have facets, full-text search (place

@@ -31,7 +31,7 @@ _DATE_LIKE = re.compile(r"^[0-9.][0-9X.\-~?%/]*$")
     help="Leave the read models for a later `timeline project` (large bulk loads).",
 )  # fmt: skip
 @click.pass_context
-def import_(ctx: click.Context, file: str, unlaunched: bool, no_project: bool) -> None:
+def import_(ctx: click.Context, /, file: str, unlaunched: bool, no_project: bool) -> None:
     """Append every event of a JSON Lines FILE ('-' for standard input), all or nothing.
 
     Every line is checked before anything is stored: one bad line and nothing is imported,
@@ -76,7 +76,7 @@ def import_(ctx: click.Context, file: str, unlaunched: bool, no_project: bool) -
 @click.option("--retracts", help="For report_retracted: the id of the event it withdraws.")
 @click.option("--unlaunched", is_flag=True, help="Allow an operation with no launch recorded.")
 @click.pass_context
-def record(ctx: click.Context, type_: str, **options: Any) -> None:
+def record(ctx: click.Context, /, type_: str, **options: Any) -> None:
     """Append one event of TYPE, checked exactly as an import checks it.
 
     Example:
@@ -102,7 +102,7 @@ def record(ctx: click.Context, type_: str, **options: Any) -> None:
 @click.argument("operation", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Write the record format (JSON Lines).")
 @click.pass_context
-def log(ctx: click.Context, operation: str | None, as_json: bool) -> None:
+def log(ctx: click.Context, /, operation: str | None, as_json: bool) -> None:
     """Print the events as stored, in recording order, with the time each was recorded.
 
     With --json the output is the record format, so that a store can be copied:
