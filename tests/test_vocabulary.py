@@ -17,6 +17,7 @@ SOURCE = {"outlet": "South Front", "reliability": "D", "credibility": "3"}
 PLACE = {"name": "al-Qaim", "lat": 34.37, "lon": 41.09, "kind": "town"}
 ATTACKER = {"force": "Iraqi Army", "side": "Iraq", "role": "attacker"}
 SUPPORT = {"force": "US-led coalition", "side": "Coalition", "role": "support"}
+PARTY = {"force": "Military Forces of Iraq (2014-)", "side": "Iraq", "role": "party"}
 TRIPLE = {"best": 40000, "low": 35000, "high": 45000}
 
 
@@ -60,6 +61,30 @@ VALID = {
         actors=[ATTACKER],
     ),
     "operation_concluded": base("operation_concluded", occurred="2017-11-17"),
+    "forces_clashed": base(
+        "forces_clashed", occurred="2017-11-03", place=PLACE, actors=[PARTY], fatalities=3
+    ),
+    "place_struck": base(
+        "place_struck", occurred="2017-11-03", place=PLACE, actors=[PARTY],
+        form="air or drone strike", casualties={"best": 4, "low": 2, "high": 9},
+    ),
+    "civilians_attacked": base(
+        "civilians_attacked", occurred="2017-11", place="al-Qaim", actors=[PARTY], form="attack"
+    ),
+    "place_handed_over": base(
+        "place_handed_over", occurred="2017-11-03", place=PLACE, actors=[ATTACKER]
+    ),
+    "protest_held": base(
+        "protest_held", occurred="2017-11-03", place=PLACE, actors=[PARTY], form="peaceful"
+    ),
+    "riot_broke_out": base(
+        "riot_broke_out", occurred="2017-11-03", place=PLACE, actors=[PARTY], form="mob violence"
+    ),
+    "development_reported": base(
+        "development_reported", occurred="2017-11-03", actors=[PARTY], form="agreement",
+        dataset={"name": "ACLED", "id": "IRQ1", "timestamp": 1700000000, "tags": "x=y"},
+    ),
+    "places_identified": base("places_identified", place="al-Qaim", same_as="القائم"),
     "report_corrected": base(
         "report_corrected", corrects="op/x", changes={"occurred": "2017-11-04"}
     ),
@@ -98,7 +123,7 @@ BROKEN = [
         "forces_committed",
         {"actors": [{**ATTACKER, "role": "ally"}]},
         "actors.0.role",
-        "'attacker', 'defender' or 'support'",
+        "'attacker', 'defender', 'support' or 'party'",
     ),
     ("air_support_provided", {"actors": [ATTACKER]}, "actors", "role 'support'"),
     ("crossing_captured", {"place": None}, "place", "required by crossing_captured"),
@@ -109,6 +134,7 @@ BROKEN = [
     ("place_entered", {"actors": None}, "actors", "required by place_entered"),
     ("place_entered", {"place": {**PLACE, "name": "al-\nQaim"}}, "place.name", "one line"),
     ("place_captured", {"place": {**PLACE, "elevation": 3}}, "place.elevation", "not a key"),
+    ("place_captured", {"place": {**PLACE, "precision": "rough"}}, "place.precision", "'exact'"),
     (
         "place_liberated",
         {"sources": [{**SOURCE, "reliability": "G"}]},
@@ -125,6 +151,28 @@ BROKEN = [
     ("casualties_reported", {"casualties": None}, "casualties", "required"),
     ("casualties_reported", {"actors": None}, "actors", "required"),
     ("operation_concluded", {"strength": TRIPLE}, "strength", "not a key of operation_concluded"),
+    ("forces_clashed", {"place": None}, "place", "required by forces_clashed"),
+    ("forces_clashed", {"fatalities": -1}, "fatalities", "greater than or equal to 0"),
+    ("place_struck", {"form": None}, "form", "required by place_struck"),
+    ("place_struck", {"form": "drone"}, "form", "'air or drone strike'"),
+    ("civilians_attacked", {"actors": []}, "actors", "at least 1"),
+    ("place_handed_over", {"place": None}, "place", "required by place_handed_over"),
+    ("protest_held", {"form": "angry"}, "form", "'peaceful'"),
+    ("riot_broke_out", {"strength": TRIPLE}, "strength", "not a key of riot_broke_out"),
+    (
+        "development_reported",
+        {"dataset": {"name": "GDELT", "id": "1"}},
+        "dataset.name",
+        "'ACLED' or 'UCDP GED'",
+    ),
+    (
+        "development_reported",
+        {"dataset": {"name": "ACLED", "id": "1", "geo_precision": 4}},
+        "dataset.geo_precision",
+        "less than or equal to 3",
+    ),
+    ("places_identified", {"same_as": None}, "same_as", "required by places_identified"),
+    ("places_identified", {"occurred": "2017-11-03"}, "occurred", "not a key"),
     ("report_corrected", {"corrects": None}, "corrects", "required by report_corrected"),
     ("report_corrected", {"changes": {}}, "changes", "at least 1"),
     ("report_corrected", {"changes": {"id": "op/y"}}, "changes", "cannot change id"),

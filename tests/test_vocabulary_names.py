@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 from eventsourcing.utils import get_topic
 
 from timeline import vocabulary
 from timeline.cli.writing import record
-from timeline.events import MODELS, TYPES, type_of
+from timeline.events import MODELS, TYPES, Dataset, Place, Precision, Role, type_of
 from timeline.gazetteer import Gazetteer
 from timeline.operation import Operation
 from timeline.registry import EventIdClaim
@@ -21,11 +23,15 @@ def test_the_topics_are_those_eventsourcing_writes_for_the_event_classes() -> No
     assert get_topic(Operation.Recorded) == vocabulary.RECORDED  # type: ignore[attr-defined]
     assert get_topic(Gazetteer.PlaceRegistered) == vocabulary.PLACE_REGISTERED  # type: ignore[attr-defined]
     assert get_topic(Gazetteer.AliasesAdded) == vocabulary.ALIASES_ADDED  # type: ignore[attr-defined]
+    assert get_topic(Gazetteer.PlacesMerged) == vocabulary.PLACES_MERGED  # type: ignore[attr-defined]
     assert get_topic(EventIdClaim.Claimed) == vocabulary.CLAIMED  # type: ignore[attr-defined]
 
 
 def test_the_sets_of_types_name_only_types_of_the_vocabulary() -> None:
-    sets = [vocabulary.REPORTS, vocabulary.PASSES_CONTROL, vocabulary.MARKS_CONTESTED]
+    sets = [
+        vocabulary.REPORTS, vocabulary.UNDATED, vocabulary.PASSES_CONTROL,
+        vocabulary.MARKS_CONTESTED,
+    ]  # fmt: skip
 
     for named in sets:
         assert set(named) <= set(vocabulary.EVENT_TYPES)
@@ -49,3 +55,10 @@ def test_a_triple_reads_as_a_reader_says_it() -> None:
     assert vocabulary.triple_text(40000, 35000, 45000) == "40,000 (35,000–45,000)"
     assert vocabulary.triple_text(12) == "12"
     assert vocabulary.triple_text(None) is None
+
+
+def test_the_roles_precisions_and_datasets_are_those_the_models_accept() -> None:
+    assert get_args(Role) == vocabulary.ROLES
+    assert get_args(Precision) == tuple(vocabulary.PLACE_PRECISIONS)
+    assert get_args(Dataset.model_fields["name"].annotation) == vocabulary.DATASETS
+    assert get_args(Place.model_fields["precision"].annotation) == (Precision, type(None))

@@ -53,7 +53,10 @@ Notes = Annotated[str, StringConstraints(max_length=20_000)]
 Count = Annotated[int, Field(ge=0)]
 
 PlaceKind = Literal["town", "neighbourhood", "crossing", "facility", "region"]
-Role = Literal["attacker", "defender", "support"]
+Role = Literal["attacker", "defender", "support", "party"]  # vocabulary.ROLES
+Precision = Literal[  # vocabulary.PLACE_PRECISIONS
+    "exact", "near", "admin2", "admin1", "region", "country", "international"
+]
 Reliability = Literal["A", "B", "C", "D", "E", "F"]
 Credibility = Literal["1", "2", "3", "4", "5", "6"]
 
@@ -72,6 +75,11 @@ class Place(Frozen):
     lon: float = Field(ge=-180, le=180)
     kind: PlaceKind
     aliases: tuple[Name, ...] | None = None
+    precision: Precision | None = None
+    """How precisely the event is placed there (vocabulary.PLACE_PRECISIONS)."""
+    within: Name | None = None
+    """The area it lies in ("Deir ez Zor, Syria"): a name that a place far away already has
+    is then this place's name qualified by it ("Hajin (Deir ez Zor, Syria)")."""
 
 
 class Actor(Frozen):
@@ -123,14 +131,47 @@ Actors = Annotated[tuple[Actor, ...], Field(min_length=1)]
 Sources = Annotated[tuple[Source, ...], Field(min_length=1)]
 
 
+Code = Annotated[str, StringConstraints(max_length=500, pattern=ONE_LINE)]
+
+
+class Dataset(Frozen):
+    """Where a dataset's event came from, as the dataset codes it: its name and its own id,
+    and what it says that has no other home in the record (ACLED's `timestamp`,
+    `source_scale`, `tags`; UCDP's `date_prec`, `where_prec` and the deaths of each side)."""
+
+    name: Literal["ACLED", "UCDP GED"]  # vocabulary.DATASETS
+    id: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=ONE_LINE)]
+    event_type: Code | None = None
+    sub_event_type: Code | None = None
+    disorder_type: Code | None = None
+    interaction: Code | None = None
+    civilian_targeting: Code | None = None
+    timestamp: Count | None = None
+    source_scale: Code | None = None
+    tags: Annotated[str, StringConstraints(max_length=5_000)] | None = None
+    time_precision: Annotated[int, Field(ge=1, le=3)] | None = None
+    geo_precision: Annotated[int, Field(ge=1, le=3)] | None = None
+    type_of_violence: Annotated[int, Field(ge=1, le=3)] | None = None
+    conflict_name: Code | None = None
+    date_prec: Annotated[int, Field(ge=1, le=5)] | None = None
+    where_prec: Annotated[int, Field(ge=1, le=7)] | None = None
+    event_clarity: Annotated[int, Field(ge=1, le=2)] | None = None
+    deaths_a: Count | None = None
+    deaths_b: Count | None = None
+    deaths_civilians: Count | None = None
+    deaths_unknown: Count | None = None
+
+
 class Event(Frozen):
-    """What every event carries: its id, its operation and at least one graded source."""
+    """What every event carries: its id, its operation and at least one graded source; a
+    dataset's event also says where it came from (`dataset`)."""
 
     id: EventId
     type: str
     operation: Slug
     sources: Sources
     notes: Notes | None = None
+    dataset: Dataset | None = None
 
     def canonical(self) -> dict[str, Any]:
         """The record as JSON data, without absent keys: what is stored and exported."""
@@ -178,6 +219,8 @@ class PlaceEvent(Occurred):
     place: PlaceRef
     actors: Actors
     strength: Triple | None = None
+    fatalities: Count | None = None
+    """Deaths as a dataset counts them: ACLED's conservative count, not an estimate."""
 
 
 class CrossingCaptured(PlaceEvent):
@@ -211,6 +254,76 @@ class OperationConcluded(Occurred):
     type: Literal["operation_concluded"]
     place: PlaceRef | None = None
     actors: tuple[Actor, ...] | None = None
+
+
+class PlaceHandedOver(PlaceEvent):
+    """Control passed without a fight: to the side receiving the place (its `attacker`)."""
+
+    type: Literal["place_handed_over"]
+
+
+class CodedEvent(Occurred):
+    """Fighting, violence or unrest at a place, as datasets of political violence code it:
+    none of these changes who holds the place."""
+
+    place: PlaceRef
+    actors: Actors
+    casualties: Triple | None = None
+    fatalities: Count | None = None
+
+
+class ForcesClashed(CodedEvent):
+    type: Literal["forces_clashed"]
+    strength: Triple | None = None
+
+
+class PlaceStruck(CodedEvent):
+    """Struck from a distance, or by a device: no fight on the ground (ACLED's
+    Explosions/Remote violence)."""
+
+    type: Literal["place_struck"]
+    form: Literal[
+        "air or drone strike", "shelling, artillery or missile attack",
+        "remote explosive, landmine or IED", "grenade", "suicide bomb", "chemical weapon",
+    ]  # fmt: skip
+
+
+class CiviliansAttacked(CodedEvent):
+    type: Literal["civilians_attacked"]
+    form: Literal["attack", "sexual violence", "abduction or forced disappearance"]
+
+
+class ProtestHeld(CodedEvent):
+    type: Literal["protest_held"]
+    form: Literal["peaceful", "with intervention", "excessive force against protesters"]
+
+
+class RiotBrokeOut(CodedEvent):
+    type: Literal["riot_broke_out"]
+    form: Literal["violent demonstration", "mob violence"]
+
+
+class DevelopmentReported(Occurred):
+    """A non-violent development that matters to the fighting (ACLED's Strategic
+    developments, but for the transfer of territory, which is `place_handed_over`)."""
+
+    type: Literal["development_reported"]
+    form: Literal[
+        "agreement", "arrests", "change to group or activity", "disrupted weapons use",
+        "headquarters or base established", "looting or property destruction", "other",
+    ]  # fmt: skip
+    actors: Actors
+    place: PlaceRef | None = None
+    fatalities: Count | None = None
+
+
+class PlacesIdentified(Event):
+    """An analyst's finding that two known places are one: `same_as` (any of its names) is
+    `place` (any of its names), and every question answers for both under `place`'s name."""
+
+    type: Literal["places_identified"]
+    place: Name
+    same_as: Name
 
 
 UNCHANGEABLE = frozenset({"id", "type", "operation", "corrects", "retracts", "changes"})
@@ -248,6 +361,14 @@ Record: TypeAlias = Annotated[
     | PlaceLost
     | CasualtiesReported
     | OperationConcluded
+    | ForcesClashed
+    | PlaceStruck
+    | CiviliansAttacked
+    | PlaceHandedOver
+    | ProtestHeld
+    | RiotBrokeOut
+    | DevelopmentReported
+    | PlacesIdentified
     | ReportCorrected
     | ReportRetracted,
     Field(discriminator="type"),
@@ -284,6 +405,7 @@ class Submitted:
     place: Place | str | None  # given in full, or named
     target: str | None  # what a correction corrects or a retraction retracts
     changes: dict[str, Any] | None  # a correction's changes, as given
+    same_as: str | None = None  # the place a places_identified finds `place` to be
 
     @classmethod
     def of(cls, record: Event) -> Submitted:
@@ -291,23 +413,24 @@ class Submitted:
         target = fields.get("corrects") or fields.get("retracts")
         return cls(
             record.id, record.type, record.operation, fields.get("place"), target,
-            fields.get("changes"),
+            fields.get("changes"), fields.get("same_as"),
         )  # fmt: skip
 
     def astuple(self) -> tuple[Any, ...]:
         """Plain data to send between processes (a place given in full as its fields)."""
-        place = self.place
+        place: Any = self.place
         if isinstance(place, Place):
-            facts = (place.name, place.lat, place.lon, place.kind, place.aliases)
-            return (self.id, self.type, self.operation, facts, self.target, self.changes)
-        return (self.id, self.type, self.operation, place, self.target, self.changes)
+            place = tuple(getattr(place, key) for key in _PLACE_KEYS)
+        return (self.id, self.type, self.operation, place, self.target, self.changes, self.same_as)
 
     @classmethod
     def fromtuple(cls, data: tuple[Any, ...]) -> Submitted:
         """`astuple()` read back: the place rebuilt without validating it again (it was)."""
-        event_id, event_type, operation, place, target, changes = data
+        event_id, event_type, operation, place, target, changes, same_as = data
         if isinstance(place, tuple):
-            name, lat, lon, kind, aliases = place
-            fields = {"name": name, "lat": lat, "lon": lon, "kind": kind}
-            place = Place.model_construct(**fields, **({"aliases": aliases} if aliases else {}))
-        return cls(event_id, event_type, operation, place, target, changes)
+            given = {k: v for k, v in zip(_PLACE_KEYS, place, strict=True) if v is not None}
+            place = Place.model_construct(**given)
+        return cls(event_id, event_type, operation, place, target, changes, same_as)
+
+
+_PLACE_KEYS = tuple(Place.model_fields)

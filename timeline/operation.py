@@ -23,6 +23,7 @@ from timeline.vocabulary import (
     REPORT_CORRECTED,
     REPORT_RETRACTED,
     REPORTS,
+    UNDATED,
 )
 
 
@@ -75,7 +76,7 @@ class Operation(Aggregate):
     def check_launched(self, record: Submitted, unlaunched: bool) -> None:
         if self.launched or unlaunched or record.type == OPERATION_LAUNCHED:
             return
-        if record.type in REPORTS:
+        if record.type in UNDATED:  # reports about events, or about places
             return
         msg = (
             f"operation '{self.operation}' has no operation_launched event: record its launch "
@@ -98,7 +99,7 @@ class Operation(Aggregate):
         target_type = self.types.get(target)
         if target_type is None:
             raise UnknownEvent(f"no event '{target}' in operation '{self.operation}'", field)
-        if target_type in REPORTS:
+        if target_type in UNDATED:
             msg = f"'{target}' is a {target_type}; only reports of events can be {field[:-1]}ed"
             raise RecordRejected(msg, field)
         if target in self.retracted:

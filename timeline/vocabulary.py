@@ -20,6 +20,15 @@ PLACE_LIBERATED: Final = "place_liberated"
 PLACE_LOST: Final = "place_lost"
 CASUALTIES_REPORTED: Final = "casualties_reported"
 OPERATION_CONCLUDED: Final = "operation_concluded"
+# What datasets of political violence code (ACLED, UCDP GED): the README's mapping table.
+FORCES_CLASHED: Final = "forces_clashed"
+PLACE_STRUCK: Final = "place_struck"
+CIVILIANS_ATTACKED: Final = "civilians_attacked"
+PLACE_HANDED_OVER: Final = "place_handed_over"
+PROTEST_HELD: Final = "protest_held"
+RIOT_BROKE_OUT: Final = "riot_broke_out"
+DEVELOPMENT_REPORTED: Final = "development_reported"
+PLACES_IDENTIFIED: Final = "places_identified"
 REPORT_CORRECTED: Final = "report_corrected"
 REPORT_RETRACTED: Final = "report_retracted"
 
@@ -34,6 +43,14 @@ EVENT_TYPES: Final = (
     PLACE_LOST,
     CASUALTIES_REPORTED,
     OPERATION_CONCLUDED,
+    FORCES_CLASHED,
+    PLACE_STRUCK,
+    CIVILIANS_ATTACKED,
+    PLACE_HANDED_OVER,
+    PROTEST_HELD,
+    RIOT_BROKE_OUT,
+    DEVELOPMENT_REPORTED,
+    PLACES_IDENTIFIED,
     REPORT_CORRECTED,
     REPORT_RETRACTED,
 )
@@ -42,15 +59,40 @@ EVENT_TYPES: Final = (
 REPORTS: Final = frozenset({REPORT_CORRECTED, REPORT_RETRACTED})
 """Reports about other events: they carry no `occurred` and change how their target reads."""
 
-PASSES_CONTROL: Final = (CROSSING_CAPTURED, PLACE_CAPTURED, PLACE_LIBERATED, PLACE_LOST)
+UNDATED: Final = frozenset({*REPORTS, PLACES_IDENTIFIED})
+"""The types that carry no `occurred` and need no launch: reports about events, and the
+finding that two places are one."""
+
+PASSES_CONTROL: Final = (
+    CROSSING_CAPTURED, PLACE_CAPTURED, PLACE_LIBERATED, PLACE_LOST, PLACE_HANDED_OVER,
+)  # fmt: skip
 """Control of the place passes to the attacking side (`unknown` when none is named): the
-place is *taken* by that side. `place_lost` too: a side gives the place up to its attacker."""
+place is *taken* by that side. `place_lost` too: a side gives the place up to its attacker;
+`place_handed_over` too: the side receiving it without a fight is its `attacker`."""
 
 MARKS_CONTESTED: Final = (PLACE_ENTERED,)
 """Fighting inside the place: its current period becomes contested, the holder unchanged."""
 
 CHANGES_CONTROL: Final = (*PASSES_CONTROL, *MARKS_CONTESTED)
 """Every type the control of places is worked out from."""
+
+ROLES: Final = ("attacker", "defender", "support", "party")
+"""An actor's part in an event. `party`: it took part, and the source does not say whether it
+attacked or defended (ACLED's actor1/actor2 and UCDP's side_a/side_b do not say)."""
+
+PLACE_PRECISIONS: Final = {
+    "exact": "at the place's own coordinates",
+    "near": "near it, or in a small part of the area, coded at a nearby place",
+    "admin2": "somewhere in its second-order administrative area",
+    "admin1": "somewhere in its first-order administrative area (province)",
+    "region": "somewhere in a larger region or along a natural feature",
+    "country": "somewhere in the country",
+    "international": "in international waters or airspace",
+}
+"""How precisely an event's place is known (ACLED's geo_precision, UCDP's where_prec)."""
+
+DATASETS: Final = ("ACLED", "UCDP GED")
+"""The datasets whose events a record may say it came from (its `dataset.name`)."""
 
 UNKNOWN_SIDE: Final = "unknown"
 """The holder of a place lost to no named side, or held before anyone reported who held it."""
@@ -59,8 +101,9 @@ UNKNOWN_SIDE: Final = "unknown"
 RECORDED: Final = "timeline.operation:Operation.Recorded"
 PLACE_REGISTERED: Final = "timeline.gazetteer:Gazetteer.PlaceRegistered"
 ALIASES_ADDED: Final = "timeline.gazetteer:Gazetteer.AliasesAdded"
+PLACES_MERGED: Final = "timeline.gazetteer:Gazetteer.PlacesMerged"
 CLAIMED: Final = "timeline.registry:EventIdClaim.Claimed"
-PROJECTED_TOPICS: Final = (RECORDED, PLACE_REGISTERED, ALIASES_ADDED)
+PROJECTED_TOPICS: Final = (RECORDED, PLACE_REGISTERED, ALIASES_ADDED, PLACES_MERGED)
 """The stored events the read models are made of."""
 
 # The Admiralty code: reliability of the source, credibility of the information.
