@@ -11,6 +11,12 @@ does, for a line `timeline.intake` parsed) applies the same state changes to the
 aggregates and writes the two events every record adds (the operation's `Recorded`, the id's
 `Claimed`) as bytes (`timeline.encoding`). Tests hold both to every rule (tests/ways.py) and
 compare what they store.
+
+A dataset's newer file (ACLED's next week, UCDP's next release) says again the events it
+said before, some of them changed. Made with `revise`, a unit of work takes a line whose id
+is stored with other content as that event's newer reading: it compares it with how the
+event reads now in the store (`readings`, `timeline.readings`) and adds the report_corrected
+that `revise` makes of the keys that changed, through `add()` and every rule.
 """
 
 from __future__ import annotations
@@ -28,14 +34,15 @@ from eventsourcing.persistence import Mapper, StoredEvent
 from timeline import encoding
 from timeline.domain import Aggregate
 from timeline.encoding import Row
-from timeline.errors import DuplicateEventId
+from timeline.errors import DuplicateEventId, EventAlreadyRetracted, RecordRejected
 from timeline.events import Event, Place, Submitted
 from timeline.gazetteer import Gazetteer
 from timeline.intake import Parsed
 from timeline.operation import Operation
+from timeline.readings import Data, changes_between, corrected
 from timeline.registry import EventIdClaim, digest, record_json
-from timeline.validation import validate_changes
-from timeline.vocabulary import CLAIMED
+from timeline.validation import parse_record, validate_changes
+from timeline.vocabulary import CLAIMED, PLACES_IDENTIFIED
 
 _LINE_BITS = 64
 _LINE_MASK = (1 << _LINE_BITS) - 1
@@ -50,6 +57,12 @@ def _claim(fingerprint: str, line: int | None) -> int:
 A = TypeVar("A", bound=Aggregate)
 ClaimLookup = Callable[[Iterable[str]], dict[str, EventIdClaim]]
 StoredClaims = Callable[[Sequence[str]], Iterable[bytes]]  # claim stream ids (hex) -> states
+StoredReadings = Callable[[str], dict[str, Data]]
+"""An operation's slug -> how each of its events stored reads now, by id (none retracted)."""
+Revise = Callable[[Data, Data, Data], Data]
+"""(the newer reading, the stored reading, the keys that changed) -> the report_corrected
+that records the change: how a dataset's newer file says what it revised."""
+Mention = tuple[Place, Place, str]  # a place given in full, as it will be known, its field
 
 
 class UnitOfWork:
@@ -61,15 +74,24 @@ class UnitOfWork:
         *,
         unlaunched: bool,
         stored_claims: StoredClaims | None = None,
+        readings: StoredReadings | None = None,
+        revise: Revise | None = None,
     ) -> None:
+        """`revise` (with `readings`): an id stored with other content is not an error but
+        the event's newer reading, corrected by what `revise` makes of the change."""
         self.repository = repository
         self.mapper = mapper
         self.claimed = claimed
         self.stored_claims = stored_claims
         self.unlaunched = unlaunched
+        self.readings = readings
+        self.revise = revise
+        self.read: dict[str, dict[str, Data]] = {}  # the stored readings of operations read
+        self.corrected = 0  # revisions recorded as corrections
+        self.notes: list[str] = []  # what a user should hear: new names of known places
         self.operations: dict[str, Operation] = {}
         self.streams: dict[str, encoding.Stream] = {}
-        self.places_applied: set[Place] = set()  # places given in full, checked, learnt
+        self.places_applied: dict[Place, Place] = {}  # places given in full -> as known
         self.names_resolved: set[str] = set()  # places named, found in the gazetteer
         self.gazetteer = self._get(Gazetteer, Gazetteer.create_id()) or Gazetteer()
         self.claims: dict[str, int] = {}  # ids claimed so far: id -> _claim(digest, line)
@@ -79,12 +101,14 @@ class UnitOfWork:
         self.timestamp_json = encoding.timestamp_json(self.timestamp)  # as the events write it
 
     def prefetch(self, event_ids: Iterable[str]) -> None:
-        """Look up, in one go, the stored claims of the ids about to be added."""
-        self.looked_up = set(event_ids)
-        self.known = {
+        """Look up, in one go, the stored claims of the ids about to be added (kept with those
+        looked up before: a revision adds its correction in the midst of a chunk)."""
+        wanted = set(event_ids) - self.looked_up
+        self.looked_up |= wanted
+        self.known.update({
             event_id: (claim.digest, claim.operation)
-            for event_id, claim in self.claimed(self.looked_up).items()
-        }
+            for event_id, claim in self.claimed(wanted).items()
+        })  # fmt: skip
 
     def add(self, record: Event, line: int | None = None) -> list[StoredEvent]:
         """Check `record`, apply it, and return its new stored events ([] if already recorded)."""
@@ -97,6 +121,7 @@ class UnitOfWork:
         if admitted is None:
             return []
         operation, places = admitted
+        record = _as_known(record, places)
         operation.record(record, unlaunched=self.unlaunched)
         self._learn(submitted, places, fingerprint, line)
         claim = EventIdClaim(record.id, record.operation, fingerprint)
@@ -117,11 +142,16 @@ class UnitOfWork:
         record adds, the operation's `Recorded` and the id's `Claimed`, as bytes: building
         and dumping their pydantic objects costs more than checking the record)."""
         record = parsed.submitted
+        if self.revise is not None and self._revised(record.id, parsed.digest):
+            return self._revision(parsed)
         admitted = self._admit(record, parsed.digest)
         if admitted is None:
             return []
         operation, places = admitted
         operation.check(record, unlaunched=self.unlaunched)
+        content = parsed.content
+        if any(given.name != known.name for given, known, _ in places):
+            content = _renamed(content, places)  # stored as add() stores it: as it is known
         self._learn(record, places, parsed.digest, parsed.line)
         rows = []
         if self.gazetteer.pending_events or operation.pending_events:
@@ -132,35 +162,87 @@ class UnitOfWork:
         operation.version = version
         operation.modified_on = self.timestamp
         stream = self.streams[record.operation]
-        rows.append(encoding.recorded(stream, version, self.timestamp_json, parsed.content))
+        rows.append(encoding.recorded(stream, version, self.timestamp_json, content))
         rows.append((parsed.claim, 1, CLAIMED, parsed.claimed))
         return rows
 
-    def _admit(
-        self, record: Submitted, fingerprint: str
-    ) -> tuple[Operation, list[tuple[Place, str]]] | None:
-        """The record's operation and the places it gives in full, once every rule but the
-        operation's own has passed: its id is new (None: this very record is stored already),
-        the places it names are known, those it gives in full conflict with none."""
+    def _admit(self, record: Submitted, fingerprint: str) -> tuple[Operation, list[Mention]] | None:
+        """The record's operation and the places it gives in full (each as it will be known),
+        once every rule but the operation's own has passed: its id is new (None: this very
+        record is stored already), the places it names are known, those it gives in full
+        conflict with none, the places it finds to be one are two."""
         if (
             record.id in self.claims or record.id in self.known
         ) and self._already_recorded(record.id, fingerprint):
             return None
         places = self._places(record)
         operation = self._operation(record.operation)
-        for place, field in places:
-            self.gazetteer.check_place(place, field)
-        return operation, places
+        mentions = [
+            (given, self.places_applied.get(given) or self.gazetteer.check_place(given, field),
+             field)
+            for given, field in places
+        ]  # fmt: skip
+        if record.type == PLACES_IDENTIFIED:
+            self.gazetteer.check_identify(str(record.place), str(record.same_as))
+        return operation, mentions
 
     def _learn(
-        self, record: Submitted, places: list[tuple[Place, str]], fingerprint: str,
-        line: int | None,
-    ) -> None:  # fmt: skip
-        """What a record admitted teaches: its places, and that its id is taken."""
-        for place, _ in places:
-            self.gazetteer.learn(place)
-            self.places_applied.add(place)
+        self, record: Submitted, places: list[Mention], fingerprint: str, line: int | None
+    ) -> None:
+        """What a record admitted teaches: its places, the places it finds to be one, and
+        that its id is taken."""
+        for given, known, _ in places:
+            if given not in self.places_applied:
+                note = self.gazetteer.learn(known)
+                if note is not None:
+                    self.notes.append(note)
+                self.places_applied[given] = known
+        if record.type == PLACES_IDENTIFIED:
+            self.gazetteer.identify(str(record.place), str(record.same_as))
+            self.places_applied.clear()  # names and places learnt may now be another's
+            self.names_resolved.clear()
         self.claims[record.id] = _claim(fingerprint, line)
+
+    def _revised(self, event_id: str, fingerprint: str) -> bool:
+        """Whether this id is stored (and not claimed earlier in this file) with other
+        content: a newer reading of the event."""
+        known = self.known.get(event_id)
+        return event_id not in self.claims and known is not None and known[0] != fingerprint
+
+    def _revision(self, parsed: Parsed) -> list[Row]:
+        """The correction that makes a stored event read as this newer line says, through
+        `add()` and every rule; none if it reads so already (a newer file imported again)."""
+        assert self.readings is not None, "made without readings"
+        assert self.revise is not None, "made without revise"
+        event_id = parsed.submitted.id
+        operation = self.known[event_id][1]
+        if operation not in self.read:
+            self.read[operation] = self.readings(operation)
+        stored = self.read[operation].get(event_id)
+        if stored is None:
+            msg = f"'{event_id}' is retracted in operation '{operation}': it cannot be revised"
+            raise EventAlreadyRetracted(msg, "id")
+        new = orjson.loads(parsed.content)
+        for key in ("type", "operation"):
+            if new[key] != stored[key]:
+                msg = (
+                    f"'{event_id}' was recorded as {key} '{stored[key]}', now '{new[key]}': a "
+                    f"correction cannot change its {key}; retract it and import it anew"
+                )
+                raise RecordRejected(msg, key)
+        place = parsed.submitted.place
+        if isinstance(place, Place):  # compared as it would be known, qualified or not
+            known = self.places_applied.get(place) or self.gazetteer.check_place(place)
+            new["place"] = known.model_dump(mode="json", exclude_none=True)
+        changes = changes_between(stored, new)
+        self.claims[event_id] = _claim(parsed.digest, parsed.line)
+        if not changes:
+            return []
+        correction = parse_record(self.revise(new, stored, changes))
+        rows = [encoding.row(event) for event in self.add(correction, parsed.line)]
+        self.read[operation][event_id] = corrected(stored, changes)  # as it now reads
+        self.corrected += bool(rows)
+        return rows
 
     def _already_recorded(self, event_id: str, fingerprint: str) -> bool:
         if event_id in self.claims:
@@ -186,9 +268,11 @@ class UnitOfWork:
     def _places(self, record: Submitted) -> list[tuple[Place, str]]:
         """The places a record gives in full, after checking that those it names are known.
 
-        A name found once stays found, and a place given again exactly as before passes
-        `check_place()` again and teaches the gazetteer nothing new: neither is done twice."""
+        A name found once stays found, and a place given again exactly as before is known as
+        it was then (`places_applied`): neither is looked up twice."""
         mentions: list[tuple[object, str]] = [(record.place, "place")]
+        if record.same_as is not None:
+            mentions.append((record.same_as, "same_as"))
         if record.changes is not None and record.changes.get("place") is not None:
             target_type = self._operation(record.operation).check_target(record)
             changes = validate_changes(target_type, record.changes)
@@ -199,9 +283,21 @@ class UnitOfWork:
                 if place not in self.names_resolved:
                     self.gazetteer.resolve(place, field)
                     self.names_resolved.add(place)
-            elif isinstance(place, Place) and place not in self.places_applied:
+            elif isinstance(place, Place):
                 places.append((place, field))
         return places
+
+    def stored_operation(self, event_id: str) -> str | None:
+        """The operation of a stored event (or of one this unit of work added); None if no
+        operation holds it."""
+        self.prefetch([event_id])
+        known = self.known.get(event_id)
+        if known is not None:
+            return known[1]
+        return next((slug for slug, op in self.operations.items() if event_id in op.types), None)
+
+    def is_retracted(self, event_id: str, operation: str) -> bool:
+        return event_id in self._operation(operation).retracted
 
     def _operation(self, slug: str) -> Operation:
         if slug not in self.operations:
@@ -223,3 +319,23 @@ class UnitOfWork:
     def touched(self) -> list[Aggregate]:
         """The operations and the gazetteer this unit of work loaded or made."""
         return [self.gazetteer, *self.operations.values()]
+
+
+def _as_known(record: Event, places: list[Mention]) -> Event:
+    """The record with each place it gives in full named as the gazetteer will know it."""
+    for given, known, field in places:
+        if known.name == given.name:
+            continue
+        if field == "place":
+            record = record.model_copy(update={"place": known})
+        elif field == "changes.place":
+            changes = getattr(record, "changes", None) or {}
+            named = {**changes, "place": known.model_dump(mode="json", exclude_none=True)}
+            record = record.model_copy(update={"changes": named})
+    return record
+
+
+def _renamed(content: bytes, places: list[Mention]) -> bytes:
+    """A record's JSON with each place it gives in full named as the gazetteer will know it,
+    exactly as `add()` stores it."""
+    return record_json(_as_known(parse_record(content), places))
