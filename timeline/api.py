@@ -15,7 +15,7 @@ are brought up to date; `project()` catches up with what other writers appended.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import closing, contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # the write side is imported when first used: questions start
     from timeline.events import Event
 
 Rows = list[dict[str, Any]]
+Given = str | Path | Mapping[str, str] | None  # a CSV file of pairs, or the pairs themselves
 T = TypeVar("T")
 NEEDS_A_ZONE = "needs a time zone: Z or an offset (+03:00)"
 Moment = datetime | str | None
@@ -94,15 +95,43 @@ class OpsTimeline:
 
     def import_file(
         self,
-        source: str | Path,
+        source: str | Path | None,
         *,
         unlaunched: bool = False,
         progress: Callable[[int], None] | None = None,
         project: bool = True,
+        form: str = "jsonl",
+        operation: str | None = None,
+        grades: Given = None,
+        sides: Given = None,
+        deleted: str | Path | None = None,
     ) -> Imported:
-        """Import a JSON Lines file, then bring the read models up to date (unless told not to:
-        for a large load, `project()` once at the end)."""
-        result = self.app.import_file(source, unlaunched=unlaunched, progress=progress)
+        """Import a file, then bring the read models up to date (unless told not to: for a
+        large load, `project()` once at the end).
+
+        `form`: `jsonl` (the record format), `acled` (ACLED's export CSV) or `ucdp` (UCDP
+        GED's CSV or API JSON). For a dataset: `operation` puts every row in one operation
+        (else the grouping key); `grades` (a CSV file `outlet,grade`, or a mapping; outlet
+        `*` the default) grades the outlets, F6 otherwise; `sides` (a CSV file `actor,side`,
+        or a mapping) overrides the sides rule; `deleted`: ACLED's deleted-events file, each
+        id the store holds retracted (`source` None: that file alone)."""
+        from timeline.intake import JSON_LINES, Reader
+
+        reader: Reader = JSON_LINES
+        if form != "jsonl":
+            from timeline.readers import dataset_reader
+
+            reader = dataset_reader(form, operation=operation, grades=grades, sides=sides)
+        else:
+            given = {"operation": operation, "grades": grades, "sides": sides}
+            for keyword, value in given.items():
+                if value is not None:
+                    raise InvalidInput(keyword, "is for a dataset's file (form acled or ucdp)")
+            if source is None:
+                raise InvalidInput("source", "a file to import is required")
+        result = self.app.import_file(
+            source, unlaunched=unlaunched, progress=progress, reader=reader, deleted=deleted
+        )
         if project:
             self.project()
         return result
@@ -166,6 +195,21 @@ class OpsTimeline:
     def history(self, event_id: str) -> Rows:
         with self._read(None, None) as db:
             return queries.history(db, event_id)
+
+    def places(
+        self, *, name: str | None = None, near: tuple[float, float] | None = None,
+        km: float | None = None, duplicates: bool = False,
+    ) -> Rows:  # fmt: skip
+        """Places with their names, aliases, kind, coordinates, precision and number of
+        events: every one, or those known by a name like `name`, or within `km` (10 unless
+        given) of `near` (lat, lon), nearest first. `duplicates`: pairs of places within `km`
+        (1 unless given) of each other under different names."""
+        from projections import places
+
+        with self._read(None, None) as db:
+            if duplicates:
+                return places.duplicate_places(db, 1.0 if km is None else km)
+            return places.places(db, name=name, near=near, km=10.0 if km is None else km)
 
     @contextmanager
     def _read(

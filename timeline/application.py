@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
+from uuid import UUID
 
+import orjson
 from eventsourcing.application import Application
 from eventsourcing.persistence import (
     IntegrityError,
@@ -29,6 +31,7 @@ from timeline.encoding import Row
 from timeline.errors import (
     ConcurrentWrite,
     ImportFailed,
+    InvalidInput,
     InvalidRecord,
     LineError,
     Problem,
@@ -37,9 +40,11 @@ from timeline.errors import (
 )
 from timeline.events import Event
 from timeline.identity import with_id
-from timeline.intake import Parsed, Refused
+from timeline.intake import JSON_LINES, Parsed, Reader, Refused
 from timeline.jsonl import label, opened
 from timeline.operation import Operation
+from timeline.readers.dataset import DatasetReader
+from timeline.readings import Data, current
 from timeline.registry import EventIdClaim
 from timeline.store import settings
 from timeline.stores.mapper import PydanticMapper
@@ -49,6 +54,7 @@ from timeline.validation import parse_record
 from timeline.vocabulary import RECORDED
 
 MAX_REPORTED_ERRORS = 50
+NOTES_SHOWN = 20  # new names found to be known places', said in an import's summary
 INVALID = InvalidRecord.__name__  # the rule of a line refused for its shape
 SNAPSHOT_EVERY = 1_000
 
@@ -57,9 +63,22 @@ SNAPSHOT_EVERY = 1_000
 class Imported:
     new: int
     already: int
+    corrected: int = 0  # events a dataset's newer file revised: one report_corrected each
+    retracted: int = 0  # events a deleted-events file withdrew
+    not_found: int = 0  # ids of a deleted-events file that the store does not hold
+    notes: tuple[str, ...] = ()  # new names found to be known places'
 
     def __str__(self) -> str:
-        return f"{self.new} new, {self.already} already recorded"
+        said = [f"{self.new} new", f"{self.already} already recorded"]
+        for count, words in ((self.corrected, "corrected"), (self.retracted, "retracted"),
+                             (self.not_found, "deleted ids not in the store")):  # fmt: skip
+            if count:
+                said.append(f"{count} {words}")
+        notes = list(self.notes[:NOTES_SHOWN])
+        if len(self.notes) > NOTES_SHOWN:
+            more = len(self.notes) - NOTES_SHOWN
+            notes.append(f"... and {more} more new names found to be known places'")
+        return "\n".join([", ".join(said), *notes])
 
 
 @dataclass(frozen=True)
@@ -114,31 +133,51 @@ class Timeline(Application[Any]):
 
     def import_file(
         self,
-        source: str | Path,
+        source: str | Path | None,
         *,
         unlaunched: bool = False,
         progress: Callable[[int], None] | None = None,
+        reader: Reader = JSON_LINES,
+        deleted: str | Path | None = None,
     ) -> Imported:
-        """Append every event of a JSON Lines file ("-": standard input), all or nothing.
+        """Append every event of a file ("-": standard input), all or nothing: JSON Lines, or
+        what another `reader` reads (a dataset's export, `timeline.readers`).
 
         The whole file is checked first; the new events wait in a temporary file meanwhile,
         then go into the store in one transaction. Raises ImportFailed listing the first
         errors as FILE:LINE: field: message, having stored nothing.
-        """
-        name = label(source)
-        unit = self._unit_of_work(unlaunched)
-        errors: list[LineError] = []
-        total_errors = new = already = 0
 
-        def reject(number: int, problems: list[Problem], rule: str = INVALID) -> None:
+        A dataset's rows need no launch, and a row whose event is stored with other content
+        is its newer reading, recorded as a correction of what changed. `deleted`: the
+        dataset's deleted-events file, whose ids the store holds are retracted (`source`
+        None: that file alone).
+        """
+        name = label(source) if source is not None else ""
+        dataset = reader if isinstance(reader, DatasetReader) else None
+        if deleted is not None and dataset is None:
+            raise InvalidInput("deleted", "is a dataset's deleted-events file: give its form")
+        unit = self._unit_of_work(unlaunched or dataset is not None, dataset)
+        errors: list[LineError] = []
+        total_errors = new = already = retracted = not_found = 0
+
+        def reject(
+            number: int, problems: list[Problem], rule: str = INVALID, path: str = name
+        ) -> None:
             nonlocal total_errors
             total_errors += len(problems)
             room = MAX_REPORTED_ERRORS - len(errors)
-            errors.extend(LineError(name, number, f, m, rule) for f, m in problems[:room])
+            errors.extend(LineError(path, number, f, m, rule) for f, m in problems[:room])
 
         fresh = not self.recorder.max_notification_id()  # an empty store: no id to look up
-        with Spool(_size(source)) as spool, opened(source) as file, no_cycle_collection():
-            for chunk in intake.chunks(source, file, unit.timestamp_json, progress):
+        with contextlib.ExitStack() as stack, no_cycle_collection():
+            spool = stack.enter_context(Spool(_size(source) if source is not None else 0))
+            found: Iterable[intake.Chunk] = ()
+            if source is not None:
+                file = stack.enter_context(opened(source))
+                found = intake.chunks(
+                    source, file, unit.timestamp_json, progress, reader=reader
+                )
+            for chunk in found:
                 parsed = [line for line in chunk if isinstance(line, Parsed)]
                 for refused in (line for line in chunk if isinstance(line, Refused)):
                     reject(refused.line, refused.problems)
@@ -149,18 +188,49 @@ class Timeline(Application[Any]):
                     try:
                         added = unit.add_parsed(line)
                     except RecordRejected as error:
-                        reject(line.line, error.problems, type(error).__name__)
+                        problems = [(reader.column(f), m) for f, m in error.problems]
+                        reject(line.line, problems, type(error).__name__)
                         continue
                     new += bool(added)
                     already += not added
                     rows += added
                 if not total_errors:
                     spool.add(rows)
+            if deleted is not None and dataset is not None:
+                rows = []
+                with opened(deleted) as file:
+                    for item in dataset.deletions(file):
+                        if isinstance(item, Refused):
+                            reject(item.line, item.problems, path=label(deleted))
+                            continue
+                        number, dataset_id, stamp = item
+                        event_id = dataset.event_id(dataset_id)
+                        operation = unit.stored_operation(event_id)
+                        if operation is None:
+                            not_found += 1
+                            continue
+                        if unit.is_retracted(event_id, operation):
+                            already += 1
+                            continue
+                        try:
+                            record = parse_record(dataset.retraction(event_id, operation, stamp))
+                            added = [encoding.row(stored) for stored in unit.add(record, number)]
+                        except RecordRejected as error:
+                            reject(number, error.problems, type(error).__name__, label(deleted))
+                            continue
+                        retracted += bool(added)
+                        already += not added
+                        rows += added
+                if not total_errors:
+                    spool.add(rows)
             if total_errors:
                 raise ImportFailed(errors, total_errors)
             self._append_rows(spool.batches(), rows=spool.rows)
         self._take_snapshots_of(unit)
-        return Imported(new, already)
+        return Imported(
+            new - unit.corrected, already, unit.corrected, retracted, not_found,
+            tuple(unit.notes),
+        )  # fmt: skip
 
     def log(  # type: ignore[override]  # eventsourcing's log is its notification log: unused
         self, operation: str | None = None
@@ -209,11 +279,31 @@ class Timeline(Application[Any]):
                 with contextlib.suppress(PersistenceError):
                     self.snapshots.put([aggregate.Snapshot.take(aggregate)])
 
-    def _unit_of_work(self, unlaunched: bool) -> UnitOfWork:
+    def _unit_of_work(
+        self, unlaunched: bool, dataset: DatasetReader | None = None
+    ) -> UnitOfWork:
         return UnitOfWork(
             self.repository, self.mapper, self._claims, unlaunched=unlaunched,
             stored_claims=self.recorder.select_first_states,
+            readings=self._readings if dataset is not None else None,
+            revise=dataset.revision if dataset is not None else None,
         )  # fmt: skip
+
+    def _readings(self, operation: str) -> dict[str, Data]:
+        """How each stored event of an operation reads now, by id (retracted ones left out):
+        from the operation's own stream in the store, never from the read models."""
+        return current(self._stream_records(Operation.create_id(operation)))
+
+    def _stream_records(self, stream: UUID) -> Iterator[Data]:
+        after = None
+        while True:
+            page = self.recorder.select_events(stream, gt=after, limit=1000)
+            for stored in page:
+                if stored.topic == RECORDED:
+                    yield orjson.loads(stored.state)["record"]
+            if len(page) < 1000:
+                return
+            after = page[-1].originator_version
 
     def _claims(self, event_ids: Iterable[str]) -> dict[str, EventIdClaim]:
         """The stored claims of these ids, by id (an id never claimed is absent)."""

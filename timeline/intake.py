@@ -82,6 +82,11 @@ class Reader(Protocol):
         """How many lines the block holds: the number of its next block's first line."""
         ...
 
+    def column(self, field: str) -> str:
+        """What a problem of a record's field is said to be about: the field itself, or the
+        column of the file it was read from (`place.lat` -> ACLED's `latitude`)."""
+        ...
+
 
 class JsonLines:
     """The record format itself: one JSON object per line."""
@@ -94,6 +99,9 @@ class JsonLines:
 
     def lines(self, block: bytes) -> int:
         return block.count(b"\n")
+
+    def column(self, field: str) -> str:
+        return field
 
 
 JSON_LINES = JsonLines()
@@ -115,6 +123,14 @@ def parse_line(line: int, raw: bytes, timestamp: bytes) -> Parsed | Refused:
     claim = claim_hex(record.id)
     claimed = encoding.claimed(claim, record.id, record.operation, fingerprint, timestamp)
     return Parsed(line, Submitted.of(record), content, fingerprint, claim, claimed)
+
+
+def _located(reader: Reader, parsed: Parsed | Refused) -> Parsed | Refused:
+    """A refused record's problems said about what the reader read them from."""
+    if isinstance(parsed, Parsed) or isinstance(reader, JsonLines):
+        return parsed
+    problems = [(reader.column(field), message) for field, message in parsed.problems]
+    return Refused(parsed.line, problems)
 
 
 def _sent(parsed: Parsed | Refused) -> tuple[Any, ...]:
@@ -200,7 +216,8 @@ def _parsed(
         if index % workers == worker:
             found = reader.records(name, block, first)
             yield len(block), [
-                parse_line(*record, timestamp) if not isinstance(record, Refused) else record
+                _located(reader, parse_line(*record, timestamp))
+                if not isinstance(record, Refused) else record
                 for record in found
             ]
         first += reader.lines(block)

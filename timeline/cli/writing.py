@@ -15,7 +15,8 @@ import click
 from timeline.cli.base import main, open_timeline, user_errors
 from timeline.errors import RecordRejected
 from timeline.identity import with_id
-from timeline.vocabulary import EVENT_TYPES
+from timeline.readers import FORMATS
+from timeline.vocabulary import EVENT_TYPES, ROLES
 
 if TYPE_CHECKING:
     from timeline.api import OpsTimeline
@@ -24,28 +25,74 @@ _DATE_LIKE = re.compile(r"^[0-9.][0-9X.\-~?%/]*$")
 
 
 @main.command(name="import")
-@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True), required=False)
+@click.option(
+    "--format", "form", type=click.Choice(FORMATS), default="jsonl", show_default=True,
+    help="The record format (JSON Lines), ACLED's export CSV, or UCDP GED (CSV or JSON).",
+)  # fmt: skip
+@click.option(
+    "--deleted", type=click.Path(dir_okay=False, exists=True),
+    help="ACLED's deleted events (event_id_cnty, deleted_timestamp): each known id retracted.",
+)  # fmt: skip
+@click.option("--operation", help="ACLED/UCDP: every row in this operation (default: grouped).")
+@click.option(
+    "--grades", type=click.Path(dir_okay=False, exists=True),
+    help="ACLED/UCDP: a CSV of outlet,grade (outlet * the default; F6 unless given).",
+)  # fmt: skip
+@click.option(
+    "--grade", "grade_options", multiple=True, metavar="OUTLET=GRADE",
+    help="ACLED/UCDP: an outlet's grade, e.g. Reuters=B2 (repeatable).",
+)  # fmt: skip
+@click.option(
+    "--sides", type=click.Path(dir_okay=False, exists=True),
+    help="ACLED/UCDP: a CSV of actor,side overriding the sides rule.",
+)  # fmt: skip
 @click.option("--unlaunched", is_flag=True, help="Allow events of operations with no launch.")
 @click.option(
     "--no-project", is_flag=True,
     help="Leave the read models for a later `timeline project` (large bulk loads).",
 )  # fmt: skip
 @click.pass_context
-def import_(ctx: click.Context, /, file: str, unlaunched: bool, no_project: bool) -> None:
-    """Append every event of a JSON Lines FILE ('-' for standard input), all or nothing.
+def import_(
+    ctx: click.Context, /, file: str | None, form: str, deleted: str | None,
+    operation: str | None, grades: str | None, grade_options: tuple[str, ...],
+    sides: str | None, unlaunched: bool, no_project: bool,
+) -> None:  # fmt: skip
+    """Append every event of FILE ('-' for standard input), all or nothing.
 
     Every line is checked before anything is stored: one bad line and nothing is imported,
     and each error is listed as FILE:LINE: field: message. Importing the same file again
-    stores nothing new.
+    stores nothing new. With --format acled or ucdp, FILE is the dataset's file: each row an
+    event (no launch needed), a newer file's changed rows corrections, --deleted's ids
+    retracted.
 
     Example:
 
         timeline --db al-qaim.db import fixtures/al_qaim_2017.jsonl
+
+        timeline import --format acled acled-2024-06.csv --deleted deleted-2024-06.csv
     """
+    if file is None and deleted is None:
+        raise click.UsageError("give a FILE to import (or --format acled --deleted FILE)")
+    given: dict[str, str] | None = None
+    with user_errors():
+        from timeline.readers.coding import pairs
+
+        if grades is not None or grade_options:
+            given = dict(pairs(grades, "grades")) if grades is not None else {}
+            for option in grade_options:
+                outlet, sep, grade = option.rpartition("=")
+                if not sep or not outlet.strip():
+                    raise click.BadParameter(f"expected OUTLET=GRADE, got {option!r}",
+                                             param_hint="--grade")  # fmt: skip
+                given[outlet] = grade
     ops = open_timeline(ctx)
-    size = 0 if file == "-" else _size(file)
+    size = 0 if file in ("-", None) else _size(str(file))
     with user_errors(), _progress(size) as advance:
-        result = ops.import_file(file, unlaunched=unlaunched, progress=advance, project=False)
+        result = ops.import_file(
+            file, unlaunched=unlaunched, progress=advance, project=False, form=form,
+            operation=operation, grades=given, sides=sides, deleted=deleted,
+        )  # fmt: skip
     if not no_project:
         with user_errors():
             _projected(ops)
@@ -59,9 +106,12 @@ def import_(ctx: click.Context, /, file: str, unlaunched: bool, no_project: bool
 @click.option("--occurred", help="When it happened, as EDTF: 2017-11-03, 2017-11-03~, 2017-11.")
 @click.option("--place", help="A known place's name or alias, or NAME:LAT:LON:KIND.")
 @click.option("--alias", multiple=True, help="Another name of the place (repeatable).")
-@click.option("--actor", multiple=True, help="FORCE:SIDE:ROLE, ROLE attacker|defender|support.")
+@click.option("--actor", multiple=True, help=f"FORCE:SIDE:ROLE, ROLE {'|'.join(ROLES)}.")
 @click.option("--strength", help="Troops: BEST or BEST:LOW:HIGH.")
 @click.option("--casualties", help="Deaths: BEST or BEST:LOW:HIGH.")
+@click.option("--fatalities", type=click.IntRange(min=0), help="Deaths as a dataset counts them.")
+@click.option("--form", help="What kind of strike, attack, protest, riot or development it was.")
+@click.option("--same-as", help="For places_identified: the known place that is --place.")
 @click.option(
     "--source",
     "sources",
@@ -130,8 +180,8 @@ def log(ctx: click.Context, /, operation: str | None, as_json: bool) -> None:
 def record_from_options(type_: str, options: dict[str, Any]) -> dict[str, Any]:
     """The record the options describe, in the record format."""
     data: dict[str, Any] = {"type": type_, "operation": options["operation"]}
-    for key in ("occurred", "notes", "corrects", "retracts"):
-        if options[key] is not None:
+    for key in ("occurred", "notes", "corrects", "retracts", "form", "same_as", "fatalities"):
+        if options.get(key) is not None:
             data[key] = options[key]
     if options["place"]:
         data["place"] = _place(options["place"], options["alias"])

@@ -1,0 +1,340 @@
+"""ACLED's export CSV: both layouts, its dates and inter codes, each row mapped to a record.
+
+`Acled.record_of(row)` is the mapping, a pure function of one row (a mapping by column
+name), run in intake's forked workers; the README's mapping table says what `SUB_EVENTS`
+says. A newer file's changed rows become corrections; ACLED's deleted-events file
+(`event_id_cnty, deleted_timestamp`) becomes retractions.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any, BinaryIO
+
+from timeline.intake import Refused
+from timeline.readers import csvfile
+from timeline.readers.coding import Grades, Problems, Sides, shown, slug
+from timeline.readers.dataset import Data, DatasetReader, Deletion
+
+DATASET = "ACLED"
+
+# ACLED's current export (since March 2023) and the one before it, in order.
+CURRENT = (
+    "event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",
+    "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2",
+    "interaction", "civilian_targeting", "iso", "region", "country", "admin1", "admin2",
+    "admin3", "location", "latitude", "longitude", "geo_precision", "source", "source_scale",
+    "notes", "fatalities", "tags", "timestamp",
+)  # fmt: skip
+BEFORE_2023 = (
+    "data_id", "iso", "event_id_cnty", "event_id_no_cnty", "event_date", "year",
+    "time_precision", "event_type", "sub_event_type", "actor1", "assoc_actor_1", "inter1",
+    "actor2", "assoc_actor_2", "inter2", "interaction", "region", "country", "admin1", "admin2",
+    "admin3", "location", "latitude", "longitude", "geo_precision", "source", "source_scale",
+    "notes", "fatalities", "timestamp", "iso3",
+)  # fmt: skip
+REQUIRED = (
+    "event_id_cnty", "event_date", "time_precision", "event_type", "sub_event_type", "actor1",
+    "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2", "country", "admin1",
+    "location", "latitude", "longitude", "geo_precision", "source", "notes", "fatalities",
+)  # fmt: skip
+ALIASES = {"ally_actor_1": "assoc_actor_1", "ally_actor_2": "assoc_actor_2"}  # older files
+
+# sub-event type -> (event type it belongs to, our type, its form or whose the place becomes)
+SUB_EVENTS: dict[str, tuple[str, str, str | None]] = {
+    "armed clash": ("battles", "forces_clashed", None),
+    "government regains territory": ("battles", "place_captured", "state"),
+    "non-state actor overtakes territory": ("battles", "place_captured", "non-state"),
+    "chemical weapon": ("explosions/remote violence", "place_struck", "chemical weapon"),
+    "air/drone strike": ("explosions/remote violence", "place_struck", "air or drone strike"),
+    "suicide bomb": ("explosions/remote violence", "place_struck", "suicide bomb"),
+    "shelling/artillery/missile attack": (
+        "explosions/remote violence", "place_struck", "shelling, artillery or missile attack",
+    ),
+    "remote explosive/landmine/ied": (
+        "explosions/remote violence", "place_struck", "remote explosive, landmine or IED",
+    ),
+    "grenade": ("explosions/remote violence", "place_struck", "grenade"),
+    "sexual violence": ("violence against civilians", "civilians_attacked", "sexual violence"),
+    "attack": ("violence against civilians", "civilians_attacked", "attack"),
+    "abduction/forced disappearance": (
+        "violence against civilians", "civilians_attacked", "abduction or forced disappearance",
+    ),
+    "peaceful protest": ("protests", "protest_held", "peaceful"),
+    "protest with intervention": ("protests", "protest_held", "with intervention"),
+    "excessive force against protesters": (
+        "protests", "protest_held", "excessive force against protesters",
+    ),
+    "violent demonstration": ("riots", "riot_broke_out", "violent demonstration"),
+    "mob violence": ("riots", "riot_broke_out", "mob violence"),
+    "agreement": ("strategic developments", "development_reported", "agreement"),
+    "arrests": ("strategic developments", "development_reported", "arrests"),
+    "change to group/activity": (
+        "strategic developments", "development_reported", "change to group or activity",
+    ),
+    "disrupted weapons use": (
+        "strategic developments", "development_reported", "disrupted weapons use",
+    ),
+    "headquarters or base established": (
+        "strategic developments", "development_reported", "headquarters or base established",
+    ),
+    "looting/property destruction": (
+        "strategic developments", "development_reported", "looting or property destruction",
+    ),
+    "non-violent transfer of territory": (
+        "strategic developments", "place_handed_over", "receiver",
+    ),
+    "other": ("strategic developments", "development_reported", "other"),
+}  # fmt: skip
+WHOSE = ("state", "non-state", "receiver")  # not a form: whose the place becomes
+SPELLINGS = {"excessive force against protestors": "excessive force against protesters"}
+
+# inter1/inter2: codes, or the words ACLED's API and acledR write for them
+INTER_WORDS = (
+    ("state", 1), ("rebel", 2), ("political", 3), ("identity", 4), ("communal", 4),
+    ("rioter", 5), ("protest", 6), ("civilian", 7), ("external", 8), ("foreign", 8),
+    ("other", 8),
+)  # fmt: skip
+GEO_PRECISION = {1: "exact", 2: "near", 3: "region"}
+DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d-%b-%y", "%d-%B-%Y", "%d-%b-%Y", "%d %b %Y")
+COLUMNS = {  # the column a record's field comes from, to locate what validation refuses
+    "id": "event_id_cnty", "occurred": "event_date", "operation": "admin1",
+    "place": "location", "place.name": "location", "place.lat": "latitude",
+    "place.lon": "longitude", "place.within": "admin1", "actors": "actor1",
+    "sources": "source", "notes": "notes", "fatalities": "fatalities", "dataset.tags": "tags",
+    "dataset.source_scale": "source_scale", "dataset.timestamp": "timestamp",
+}  # fmt: skip
+_WHOLE = re.compile(r"[+-]?\d+(?:\.0*)?")
+
+
+def layout(columns: list[str]) -> str:
+    """Which of ACLED's layouts a header is: "current", "before 2023", or "other" (an older
+    or a trimmed one: read by its column names all the same)."""
+    names = [column.strip().lower() for column in columns]
+    if names[: len(CURRENT)] == list(CURRENT):
+        return "current"
+    if names[: len(BEFORE_2023)] == list(BEFORE_2023):
+        return "before 2023"
+    return "other"
+
+
+def event_date(text: str) -> datetime.date:
+    """2017-11-03, 03 November 2017, 3-Nov-17 (a spreadsheet's), 01-January-2015."""
+    text = text.strip()
+    for form in DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(text, form).date()
+        except ValueError:
+            continue
+    raise ValueError(f"{shown(text)} is not a date (2017-11-03, 03 November 2017, 3-Nov-17)")
+
+
+def occurred(day: datetime.date, precision: int) -> str:
+    """time_precision as EDTF: 1 the day; 2 the week around it; 3 its month."""
+    if precision == 1:
+        return day.isoformat()
+    if precision == 2:
+        week = datetime.timedelta(days=3)
+        return f"{(day - week).isoformat()}/{(day + week).isoformat()}"
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+def inter(text: str) -> int | None:
+    """An inter code, given as 1-8 or as its words ("State forces"); None if empty."""
+    text = text.strip()
+    if not text:
+        return None
+    if re.fullmatch(r"[1-8](?:\.0)?", text):
+        return int(float(text))
+    words = text.casefold()
+    for word, code in INTER_WORDS:
+        if word in words:
+            return code
+    raise ValueError(f"{shown(text)} is not an inter code (1-8, or State forces, Rebel group...)")
+
+
+class Acled(DatasetReader):
+    """ACLED's export CSV, in either layout (told apart by the header, read by its names)."""
+
+    name = DATASET
+    prefix = "acled/"
+    required = REQUIRED
+    aliases = ALIASES
+    columns = COLUMNS
+
+    def operation_of(self, row: Mapping[str, str], year: int) -> str:
+        """`operation`, else the grouping key: acled-COUNTRY-ADMIN1-YEAR, as a slug."""
+        if self.operation:
+            return self.operation
+        return slug("acled", row.get("country") or "unknown", row.get("admin1") or "", year)
+
+    def record_of(self, row: Mapping[str, Any]) -> Data | Problems:
+        """The record one ACLED row says, or its problems as (column, message)."""
+        problems: Problems = []
+
+        def number(column: str, low: float, high: float, whole: bool = False) -> Any:
+            text = (row.get(column) or "").strip()
+            try:
+                value = float(text)
+            except ValueError:
+                problems.append((column, f"{shown(text)} is not a number"))
+                return None
+            if whole and not _WHOLE.fullmatch(text):
+                problems.append((column, f"{shown(text)} is not a whole number"))
+                return None
+            if not low <= value <= high:  # NaN too
+                problems.append((column, f"must be between {low:g} and {high:g} (found {text})"))
+                return None
+            return int(value) if whole else value
+
+        event_id = (row.get("event_id_cnty") or "").strip()
+        if not event_id:
+            problems.append(("event_id_cnty", "required: ACLED's id of the event"))
+        try:
+            day: datetime.date | None = event_date(row.get("event_date") or "")
+        except ValueError as error:
+            problems.append(("event_date", str(error)))
+            day = None
+        time_precision = number("time_precision", 1, 3, whole=True)
+        geo_precision = number("geo_precision", 1, 3, whole=True)
+        lat = number("latitude", -90, 90)
+        lon = number("longitude", -180, 180)
+        fatalities = None
+        if (row.get("fatalities") or "").strip():
+            fatalities = number("fatalities", 0, 10**9, whole=True)
+        key = (row.get("sub_event_type") or "").strip().casefold()
+        sub_event = SPELLINGS.get(key, key)
+        kind = SUB_EVENTS.get(sub_event)
+        if kind is None:
+            problems.append(("sub_event_type", f"unknown sub-event type {shown(sub_event)}"))
+        elif (row.get("event_type") or "").strip().casefold() != kind[0]:
+            problems.append((
+                "event_type",
+                f"{shown(row.get('event_type'))}: '{row.get('sub_event_type')}' is a sub-event "
+                f"type of '{kind[0].capitalize()}'",
+            ))  # fmt: skip
+        codes = []
+        for column in ("inter1", "inter2"):
+            try:
+                codes.append(inter(row.get(column) or ""))
+            except ValueError as error:
+                problems.append((column, str(error)))
+                codes.append(None)
+        if not (row.get("actor1") or "").strip():
+            problems.append(("actor1", "required: who took part"))
+        timestamp = None
+        if (row.get("timestamp") or "").strip():
+            timestamp = number("timestamp", 0, 10**11, whole=True)
+        if problems or kind is None or day is None:
+            return problems
+        _, event_type, form = kind
+        record: Data = {
+            "id": self.event_id(event_id),
+            "type": event_type,
+            "operation": self.operation_of(row, day.year),
+            "occurred": occurred(day, time_precision),
+            "place": _place(row, lat, lon, GEO_PRECISION[geo_precision]),
+            "actors": _actors(row, codes, form, self.sides),
+        }
+        if form is not None and form not in WHOSE:
+            record["form"] = form
+        if fatalities is not None:
+            record["fatalities"] = fatalities
+        record["sources"] = _sources(row.get("source") or "", self.grades)
+        notes = (row.get("notes") or "").strip()
+        if notes:
+            record["notes"] = notes
+        dataset = {
+            "name": DATASET, "id": event_id, "event_type": row.get("event_type"),
+            "sub_event_type": row.get("sub_event_type"),
+            "disorder_type": row.get("disorder_type"), "interaction": row.get("interaction"),
+            "civilian_targeting": row.get("civilian_targeting"), "timestamp": timestamp,
+            "source_scale": row.get("source_scale"), "tags": row.get("tags"),
+            "time_precision": time_precision, "geo_precision": geo_precision,
+        }  # fmt: skip
+        record["dataset"] = {
+            k: v.strip() if isinstance(v, str) else v for k, v in dataset.items()
+            if v is not None and v != ""
+        }  # fmt: skip
+        return record
+
+    def deletions(self, file: BinaryIO) -> Iterator[Deletion | Refused]:
+        """ACLED's deleted events, `event_id_cnty, deleted_timestamp`: (line, id, Unix time),
+        or the line refused with its problems."""
+        found = csvfile.rows(file.read(), 1)
+        header = next(found, None)
+        if header is None:
+            return
+        names = [] if isinstance(header[1], str) else [n.strip().lower() for n in header[1]]
+        wanted = ("event_id_cnty", "deleted_timestamp")
+        missing = [column for column in wanted if column not in names]
+        if missing:
+            yield Refused(1, [("header", f"missing {', '.join(missing)}")])
+            return
+        at = [names.index(column) for column in wanted]
+        for line, fields in found:
+            if isinstance(fields, str) or len(fields) <= max(at):
+                yield Refused(line, [("record", "expected event_id_cnty, deleted_timestamp")])
+                continue
+            event_id, stamp = (fields[n].strip() for n in at)
+            if not event_id:
+                yield Refused(line, [("event_id_cnty", "required")])
+            elif not stamp.isdigit():
+                yield Refused(line, [("deleted_timestamp", f"{shown(stamp)} is not a Unix time")])
+            else:
+                yield line, event_id, int(stamp)
+
+
+def _place(row: Mapping[str, str], lat: float, lon: float, precision: str) -> Data:
+    areas = (row.get("admin1"), row.get("country"))
+    within = ", ".join(area.strip() for area in areas if area and area.strip())
+    place: Data = {
+        "name": (row.get("location") or "").strip() or within or "unknown",
+        "lat": lat, "lon": lon, "kind": "town", "precision": precision,
+    }  # fmt: skip
+    if within:
+        place["within"] = within
+    return place
+
+
+def _actors(
+    row: Mapping[str, str], codes: list[int | None], whose: str | None, sides: Sides
+) -> list[dict[str, str]]:
+    """actor1 and actor2 with their associated actors, each on its side. They are parties
+    (ACLED's order says nothing of who attacked whom), except where the sub-event type says
+    whose the place became: to the state's forces when the government regains territory, to
+    the one non-state actor when one overtakes it, to the only actor when one receives it."""
+    primary = [(row.get(f"actor{n}") or "").strip() for n in (1, 2)]
+    present = [n for n in (0, 1) if primary[n]]
+    taker = None
+    if whose == "state" and [codes[n] == 1 for n in present].count(True) == 1:
+        taker = next(n for n in present if codes[n] == 1)
+    elif whose == "non-state":
+        takers = [n for n in present if codes[n] not in (None, 1)]
+        if len(takers) == 1 and all(codes[n] for n in present):
+            taker = takers[0]
+    elif whose == "receiver" and len(present) == 1:
+        taker = present[0]
+    actors: list[dict[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for n in present:
+        role = "party" if taker is None else ("attacker" if n == taker else "defender")
+        side = sides.of(primary[n])
+        associated = [a.strip() for a in (row.get(f"assoc_actor_{n + 1}") or "").split(";")]
+        for force in (primary[n], *(a for a in associated if a)):
+            if (force, role) not in seen:
+                seen.add((force, role))
+                actors.append({"force": force, "side": side, "role": role})
+    return actors
+
+
+def _sources(text: str, grades: Grades) -> list[dict[str, str]]:
+    """Each outlet of `source` (several are joined by "; ") a source, graded."""
+    outlets = list(dict.fromkeys(o.strip() for o in text.split(";") if o.strip())) or [DATASET]
+    sources = []
+    for outlet in outlets:
+        reliability, credibility = grades.of(outlet)
+        sources.append({"outlet": outlet, "reliability": reliability, "credibility": credibility})
+    return sources
