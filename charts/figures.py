@@ -51,6 +51,14 @@ SYMBOLS = {
     "place_lost": "x",
     "casualties_reported": "cross",
     "operation_concluded": "star-square",
+    "forces_clashed": "hexagram",
+    "place_struck": "star-triangle-down",
+    "civilians_attacked": "hourglass",
+    "place_handed_over": "circle-open",
+    "protest_held": "square-open",
+    "riot_broke_out": "bowtie",
+    "development_reported": "diamond-open",
+    "places_identified": "asterisk-open",
 }
 RELIABILITY = {"A": 1.0, "B": 0.9, "C": 0.75, "D": 0.6, "E": 0.45, "F": 0.5}
 CREDIBILITY = {"1": 1.0, "2": 0.9, "3": 0.8, "4": 0.65, "5": 0.5, "6": 0.6}
@@ -356,13 +364,18 @@ def _spread(events: Rows, row_of: dict[str, int]) -> dict[str, float]:
 
 def _event_text(event: dict[str, Any], several: bool) -> str:
     place = escape(event["place"] or "(no place)")
-    lines = [f"<b>{escape(type_words(event['type']))}</b>: {place}"]
+    form = f" ({escape(event['form'])})" if event.get("form") else ""
+    lines = [f"<b>{escape(type_words(event['type']))}</b>{form}: {place}"]
     if several:
         lines.append(f"operation: {escape(event['operation'])}")
     lines.append(f"occurred: {escape(event['occurred'])}{_range_words(event)}")
     by = [*event["attackers"], *event["supporters"]]
     if by:
         lines.append(f"by: {escape(' + '.join(by))}")
+    elif event.get("parties"):  # who took part, the source not saying how
+        lines.append(f"parties: {escape(' + '.join(event['parties']))}")
+    if event.get("fatalities") is not None:
+        lines.append(f"fatalities: {event['fatalities']:,}")
     lines.append(f"sources: {escape('; '.join(event['outlets']))} "
                  f"({escape(', '.join(event['grades']))})")  # fmt: skip
     if event["status"] != "active":

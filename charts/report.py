@@ -144,7 +144,7 @@ def _timeline(events: Rows) -> Iterator[str]:
             "notes", "event")  # fmt: skip
 
     def row(event: dict[str, Any]) -> list[Any]:
-        by = " + ".join([*event["attackers"], *event["supporters"]])
+        by = " + ".join([*event["attackers"], *event["supporters"]] or event.get("parties") or [])
         return [
             ("date", _e(event["occurred"]) + _range(event)),
             _e(type_words(event["type"])),

@@ -71,7 +71,7 @@ def _date(day: str) -> dict[str, str]:
 
 def _headline(row: Row) -> str:
     what = str(row["type"]).replace("_", " ")
-    by = row.get("attackers") or row.get("supporters") or []
+    by = row.get("attackers") or row.get("supporters") or row.get("parties") or []
     head = f"{what}: {row['place']}" if row.get("place") else what
     return f"{head} ({' + '.join(by)})" if by else head
 

@@ -82,7 +82,9 @@ def _event(row: Row, associations: list[str], sources: list[str]) -> Row:
                                row.get("occurred_latest")),
         "location": row.get("place") or "",
         "type": row["type"],
-        "category": " + ".join(row.get("attackers") or row.get("supporters") or []),
+        "category": " + ".join(
+            row.get("attackers") or row.get("supporters") or row.get("parties") or []
+        ),
         "associations": associations,
         "sources": sources,
         "comments": row.get("notes") or "",

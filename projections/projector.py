@@ -25,9 +25,11 @@ from timeline.readings import corrected, reading
 from timeline.vocabulary import (
     ALIASES_ADDED,
     PLACE_REGISTERED,
+    PLACES_MERGED,
     RECORDED,
     REPORT_CORRECTED,
     REPORT_RETRACTED,
+    ROLES,
 )
 
 EVENT_COLUMNS = (
@@ -36,7 +38,8 @@ EVENT_COLUMNS = (
     "defenders", "supporters", "forces", "strength_best", "strength_low", "strength_high",
     "casualties_best", "casualties_low", "casualties_high", "source_count", "best_grade",
     "grades", "outlets", "published_earliest", "published_latest", "notes", "quotes",
-    "recorded", "corrected_by", "corrected", "retracted_by",
+    "recorded", "corrected_by", "corrected", "retracted_by", "parties", "place_precision",
+    "fatalities", "form", "dataset", "dataset_id", "coded",
 )  # fmt: skip
 _INSERT_EVENT = schema.insert("events", EVENT_COLUMNS, rowid=True)
 _INSERT_ACTOR = schema.insert(
@@ -50,7 +53,8 @@ _INSERT_HISTORY = schema.insert("history", (
     "position", "recorded", "topic", "operation", "event_id", "type", "target", "state",
 ), verb="INSERT OR REPLACE")  # fmt: skip
 _INSERT_PLACE = schema.insert(
-    "places", ("name", "key", "kind", "lat", "lon", "aliases", "recorded"), verb="INSERT OR REPLACE"
+    "places", ("name", "key", "kind", "lat", "lon", "aliases", "recorded", "precision"),
+    verb="INSERT OR REPLACE",
 )
 _INSERT_NAME = schema.insert("place_names", ("key", "name", "place"), verb="INSERT OR IGNORE")
 # The full-text index reads its words from the view events_text (schema.py): the place's name
@@ -101,12 +105,13 @@ def _dates(text: str) -> tuple[str | None, str | None, str | None]:
     return earliest, latest, midpoint(earliest, latest)
 
 
-_ROLES = {"attacker": 0, "defender": 1, "support": 2}
+_ROLES = {role: n for n, role in enumerate(ROLES)}
 
 
 def _sides(actors: Iterable[dict[str, str]]) -> list[str | None]:
-    """The sides of the attackers, the defenders and the supporters, each a sorted list."""
-    found: list[set[str]] = [set(), set(), set()]
+    """The sides of the attackers, the defenders, the supporters and the parties (who took
+    part, in no role the source names), each a sorted list."""
+    found: list[set[str]] = [set() for _ in ROLES]
     for actor in actors:
         found[_ROLES[actor["role"]]].add(actor["side"])
     return [json_list(sorted(sides)) for sides in found]
@@ -144,6 +149,8 @@ class Projector:
             self.place_registered(state["place"], state["timestamp"])
         elif topic == ALIASES_ADDED:
             self.aliases_added(state["name"], state["aliases"])
+        elif topic == PLACES_MERGED:
+            self.places_merged(state["name"], state["other"])
         else:
             return
         self._history.append((
@@ -185,7 +192,7 @@ class Projector:
         self.cursor.execute(
             _INSERT_PLACE,
             (place["name"], name_key(place["name"]), place["kind"], place["lat"], place["lon"],
-             orjson.dumps(aliases).decode(), recorded),
+             orjson.dumps(aliases).decode(), recorded, place.get("precision")),
         )  # fmt: skip
         self._name(place["name"], place["name"])
         for alias in aliases:
@@ -213,6 +220,40 @@ class Projector:
         for key in [key for key, known in self._places.items() if known and known["name"] == name]:
             del self._places[key]  # its aliases changed
 
+    def places_merged(self, name: str, other: str) -> None:
+        """`other` is `name` now: its names, and the events at it (their control periods and
+        counts follow, recomputed for `name`)."""
+        self.flush()  # the pending events name their place as it was
+        found = dict(self.cursor.execute(
+            "SELECT name, aliases FROM places WHERE name IN (?, ?)", (name, other)
+        ).fetchall())  # fmt: skip
+        kept = orjson.loads(found.get(name) or "[]")
+        gone = [other, *orjson.loads(found.get(other) or "[]")]
+        aliases = [*kept, *(a for a in dict.fromkeys(gone) if a not in kept and a != name)]
+        at_either = "(SELECT rowid FROM events WHERE place IN (?, ?))"
+        if self.fts:  # the events are indexed with their place's names: out with the old ones
+            self.cursor.execute(_FTS_DELETE + at_either, (name, other))
+        self.cursor.execute(
+            "UPDATE places SET aliases = ? WHERE name = ?", (orjson.dumps(aliases).decode(), name)
+        )
+        self.cursor.execute("DELETE FROM places WHERE name = ?", (other,))
+        self.cursor.execute("UPDATE place_names SET place = ? WHERE place = ?", (name, other))
+        self.cursor.execute(
+            "UPDATE events SET place = p.name, place_kind = p.kind, lat = p.lat, lon = p.lon "
+            "FROM places p WHERE p.name = ? AND events.place = ?",
+            (name, other),
+        )
+        if self.fts:
+            self.cursor.execute(
+                f"INSERT INTO events_fts (rowid, {_FTS}) SELECT position, {_FTS} "
+                f"FROM events_text WHERE position IN (SELECT rowid FROM events WHERE place = ?)",
+                (name,),
+            )
+        self.places.update((name, other))
+        for key in [key for key, known in self._places.items()
+                    if known is None or known["name"] in (name, other)]:  # fmt: skip
+            del self._places[key]
+
     def _name(self, name: str, place: str) -> None:
         key = name_key(name)
         self._places.pop(key, None)  # it may have been looked up, and not found, before
@@ -228,13 +269,13 @@ class Projector:
         key = name_key(name)
         if key not in self._places:
             row = self.cursor.execute(
-                "SELECT p.name, p.kind, p.lat, p.lon, p.aliases FROM place_names n "
+                "SELECT p.name, p.kind, p.lat, p.lon, p.aliases, p.precision FROM place_names n "
                 "JOIN places p ON p.name = n.place WHERE n.key = ?",
                 (key,),
             ).fetchone()
             self._places[key] = row and {
                 "name": row[0], "kind": row[1], "lat": row[2], "lon": row[3],
-                "aliases": orjson.loads(row[4]),
+                "aliases": orjson.loads(row[4]), "precision": row[5],
             }  # fmt: skip
         found = self._places[key]
         if found is not None:
@@ -346,6 +387,10 @@ class Projector:
             ))  # fmt: skip
         outlets = json_list(list(dict.fromkeys(source["outlet"] for source in sources)))
         notes = record.get("notes")
+        mention = record.get("place")
+        precision = mention.get("precision") if isinstance(mention, dict) else None
+        dataset = record.get("dataset") or {}
+        attackers, defenders, supporters, parties = _sides(actors)
         if place is None:
             place_name = place_kind = lat = lon = None
         else:
@@ -358,13 +403,15 @@ class Projector:
         rows["events"].append((
             position, position, event_id, operation, record["type"], entry["status"],
             occurred, earliest, latest, middle, place_name, place_kind, lat, lon,
-            *_sides(actors), json_list([actor["force"] for actor in actors]),
+            attackers, defenders, supporters, json_list([actor["force"] for actor in actors]),
             strength.get("best"), strength.get("low"), strength.get("high"),
             casualties.get("best"), casualties.get("low"), casualties.get("high"),
             len(sources), min(grades) if grades else None, json_list(grades), outlets,
             min(first_out, default=None), min(surely_out, default=None),
             notes, json_list(quotes), entry["recorded"], entry["corrected_by"],
-            entry["corrected"], entry["retracted_by"],
+            entry["corrected"], entry["retracted_by"], parties, precision,
+            record.get("fatalities"), record.get("form"), dataset.get("name"), dataset.get("id"),
+            orjson.dumps(dataset).decode() if dataset else None,
         ))  # fmt: skip
         if self.fts:
             rows["fts"].append(position)

@@ -30,7 +30,8 @@ EVENT_COLUMNS = (
     "e.strength_best, e.strength_low, e.strength_high, "
     "e.casualties_best, e.casualties_low, e.casualties_high, "
     "e.source_count, e.best_grade, e.grades, e.outlets, e.status, e.corrected_by, "
-    "e.retracted_by, e.notes, e.recorded"
+    "e.retracted_by, e.notes, e.recorded, e.parties, e.place_precision, e.fatalities, e.form, "
+    "e.dataset, e.dataset_id"
 )
 _GRADE = re.compile(r"^([A-F])([1-6])$")
 
@@ -43,8 +44,8 @@ class NotFound(TimelineError):
 # The list columns of the read models (JSON arrays, schema.VERSION 2), and the names
 # questions give them when they join one table's to another's: answered as lists.
 LISTS = frozenset({
-    "attackers", "defenders", "supporters", "forces", "grades", "outlets", "quotes", "aliases",
-    "roles", "strength_shared_with", "launched", "sides", "events",
+    "attackers", "defenders", "supporters", "parties", "forces", "grades", "outlets", "quotes",
+    "aliases", "roles", "strength_shared_with", "launched", "sides", "events",
     *(f"{end}_{column}" for end in ("start", "end", "contested")
       for column in ("grades", "outlets")),
 })  # fmt: skip
@@ -170,7 +171,7 @@ def query(
         read = "" if few["text"] else "+"  # many: each event walked is looked up in them
         where.append(
             f"({read}e.rowid IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?) "
-            f"OR {read}e.place IN ({_PLACES_NAMED}))"
+            f"OR {read}e.place IN ({PLACES_NAMED}))"
         )
         params += [words, words]
     if min_grade is not None:
@@ -251,7 +252,7 @@ def _cursor(after: str | None) -> tuple[str | None, int | None]:
     return mid or None, int(position)
 
 
-_PLACES_NAMED = (
+PLACES_NAMED = (
     "SELECT place FROM place_names WHERE rowid IN "
     "(SELECT rowid FROM place_names_fts WHERE place_names_fts MATCH ?)"
 )
@@ -287,7 +288,7 @@ def _few_matches(db: sqlite3.Connection, words: str) -> bool:
         (words, enough),
     ).fetchone()[0]
     at_places = db.execute(
-        f"SELECT count(*) FROM (SELECT 1 FROM events WHERE place IN ({_PLACES_NAMED}) LIMIT ?)",
+        f"SELECT count(*) FROM (SELECT 1 FROM events WHERE place IN ({PLACES_NAMED}) LIMIT ?)",
         (words, enough),
     ).fetchone()[0]
     return bool(matches + at_places < enough)

@@ -55,6 +55,13 @@ TABLES: dict[str, Table] = {
             "corrected_by": str,
             "corrected": str,
             "retracted_by": str,
+            "parties": str,
+            "place_precision": str,
+            "fatalities": int,
+            "form": str,
+            "dataset": str,
+            "dataset_id": str,
+            "coded": str,
         },
         "pk": "id",
         # In order of occurrence (queries.py): by operation, by place, by type, and all of
@@ -116,6 +123,7 @@ TABLES: dict[str, Table] = {
             "lon": float,
             "aliases": str,
             "recorded": str,
+            "precision": str,
         },
         "pk": "name",
         "indexes": [["key"]],
@@ -201,8 +209,10 @@ FTS_COLUMNS = ["place", "notes", "quotes", "outlets"]  # events_fts; aliases: pl
 
 # The version of these tables' layout: read models of another are made anew (they are
 # disposable), and the next catch-up projects every event into them. 2: every list column a
-# JSON array, history.state TEXT, events_fts reading the words of events_text.
-VERSION = 2
+# JSON array, history.state TEXT, events_fts reading the words of events_text. 3: what
+# datasets code (events: parties, place_precision, fatalities, form, dataset, dataset_id,
+# coded; places: precision).
+VERSION = 3
 
 # What full-text search reads for each event: its place's name and aliases, its notes, its
 # quotes and outlets as text (the JSON of a list would glue a word after a newline to an "n").

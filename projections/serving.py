@@ -65,9 +65,22 @@ TABLES: dict[str, dict[str, Any]] = {
             "corrected_by": "the id of the latest report_corrected of it",
             "corrected": "when that correction was recorded (UTC)",
             "retracted_by": "the id of the report_retracted that withdrew it",
+            "parties": "the sides of the actors who took part in no role the source names "
+            "(a dataset's actor1/actor2, side_a/side_b: who attacked is not said)",
+            "place_precision": "how precisely the event is placed: exact, near, admin2, "
+            "admin1, region, country or international (ACLED geo_precision, UCDP where_prec)",
+            "fatalities": "deaths as a dataset counts them (ACLED's conservative count, not "
+            "an estimate with bounds)",
+            "form": "what kind of strike, attack, protest, riot or development it was",
+            "dataset": "the dataset it came from: ACLED or UCDP GED",
+            "dataset_id": "its id in that dataset (ACLED event_id_cnty, UCDP id)",
+            "coded": "everything the dataset coded that has no column of its own, JSON "
+            "(event and sub-event type, timestamp, source scale, tags, precisions, deaths "
+            "of each side)",
         },
         "units": {"lat": "degrees", "lon": "degrees"},
-        "facets": ["operation", "type", {"array": "attackers"}, "best_grade", "status"],
+        "facets": ["operation", "type", {"array": "attackers"}, "best_grade", "status",
+                   "dataset"],
         "sort": "occurred_mid",
         "label_column": "id",
         "fts_table": "events_fts",
@@ -79,7 +92,8 @@ TABLES: dict[str, dict[str, Any]] = {
         "columns": {
             "event_id": "the event (events.id)", "operation": "the operation's slug",
             "force": "the force (Iraqi Army)", "side": "its side (Iraq)",
-            "role": "attacker, defender or support",
+            "role": "attacker, defender, support, or party (it took part; the source does "
+            "not say how)",
         },
         "facets": ["side", "role", "force"],
     },
@@ -120,6 +134,8 @@ TABLES: dict[str, dict[str, Any]] = {
             "kind": "town, neighbourhood, crossing, facility or region",
             "lat": "latitude, WGS84", "lon": "longitude, WGS84",
             "aliases": "its other names, in any script", "recorded": "when it was first given",
+            "precision": "how precisely its first mention placed it: exact, near, admin2, "
+            "admin1, region, country or international",
         },
         "units": {"lat": "degrees", "lon": "degrees"},
         "label_column": "name",

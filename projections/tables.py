@@ -27,7 +27,10 @@ BY_OCCURRENCE = "e.occurred_mid IS NULL, e.occurred_mid, e.position"
 
 # The list columns of each table: JSON arrays (None when empty), decoded here and only here.
 LISTS: dict[str, tuple[str, ...]] = {
-    "events": ("attackers", "defenders", "supporters", "forces", "grades", "outlets", "quotes"),
+    "events": (
+        "attackers", "defenders", "supporters", "parties", "forces", "grades", "outlets",
+        "quotes",
+    ),
     "places": ("aliases",),
     "control": ("events",),
     "forces": ("roles", "strength_shared_with"),

@@ -198,8 +198,9 @@ def _history(
             f"{columns} operation = ? AND {before[0]} ORDER BY position", [operation, *before[1]]
         )
     else:  # the place itself (its names), and the events ever at it
-        places = connection.execute(
-            f"{columns} operation IS NULL AND target = ? AND {before[0]} ORDER BY position",
+        places = connection.execute(  # its names: a place merged into it registered one
+            f"{columns} operation IS NULL AND target IN "
+            f"(SELECT name FROM place_names WHERE place = ?) AND {before[0]} ORDER BY position",
             [place, *before[1]],
         )
         ids = orjson.dumps(sorted(_events_of_place(connection, str(place)))).decode()

@@ -1,6 +1,7 @@
 """A store with the mess real data brings: the al-Qaim case, plus an Arabic place name, a
 quote with commas, quotation marks and a newline, HTML in a note, a fuzzy and an open date,
-a correction, a retraction, and a second operation."""
+a correction, a retraction, a second operation, and a clash as a dataset codes it (parties,
+fatalities, a place's precision, the dataset's own coding)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,10 @@ ATTACKERS = [
     {"force": "Popular Mobilization Units", "side": "Iraq", "role": "attacker"},
 ]
 DEFENDERS = [{"force": "Islamic State", "side": "ISIS", "role": "defender"}]
+PARTIES = [
+    {"force": "Military Forces of Iraq (2014-)", "side": "Iraq", "role": "party"},
+    {"force": "Islamic State (Iraq)", "side": "Islamic State (Iraq)", "role": "party"},
+]
 
 
 def records() -> list[dict[str, Any]]:
@@ -50,6 +55,9 @@ def records() -> list[dict[str, Any]]:
               actors=ATTACKERS),
         event("rawa-entered", "place_entered", "2017-11-17/..", operation=RAWA, place="راوة",
               actors=ATTACKERS + DEFENDERS),
+        event("rawa-clash", "forces_clashed", "2017-11-18", operation=RAWA,
+              place={**rawa, "aliases": None, "precision": "near"}, actors=PARTIES,
+              fatalities=4, dataset={"name": "ACLED", "id": "IRQ9", "timestamp": 1511000000}),
     ]
 
 

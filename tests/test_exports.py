@@ -60,7 +60,10 @@ def test_export_csv_is_read_by_pandas_with_every_column_of_the_events_model(
 
     assert list(frame.columns) == columns
     assert {"quotes", "published_earliest", "published_latest"} <= set(frame.columns)
-    assert len(frame) == 10  # the fixture's 8, less the retracted one, and three more
+    assert len(frame) == 11  # the fixture's 8, less the retracted one, and four more
+    clash = frame.loc[frame["id"] == f"{RAWA}/rawa-clash"].iloc[0]
+    assert json.loads(clash["parties"]) == ["Iraq", "Islamic State (Iraq)"]
+    assert (clash["fatalities"], clash["place_precision"], clash["dataset"]) == (4, "near", "ACLED")
     assert f"{OPERATION}/gaza-entered" not in set(frame["id"])
 
 
@@ -93,8 +96,8 @@ def test_export_csv_with_bom_starts_with_the_mark_excel_needs_and_pandas_reads_p
     ("table", "key", "expected"),
     [
         ("events", "operation", {RAWA}),
-        ("sources", "event_id", {f"{RAWA}/launched", f"{RAWA}/rawa-entered"}),
-        ("actors", "event_id", {f"{RAWA}/launched", f"{RAWA}/rawa-entered"}),
+        ("sources", "event_id", {f"{RAWA}/launched", f"{RAWA}/rawa-entered", f"{RAWA}/rawa-clash"}),
+        ("actors", "event_id", {f"{RAWA}/launched", f"{RAWA}/rawa-entered", f"{RAWA}/rawa-clash"}),
         ("places", "name", {"Rawa"}),
         ("control", "place", {"Rawa"}),
         ("forces", "operation", {RAWA}),
@@ -139,7 +142,7 @@ def test_export_jsonl_imports_into_an_equal_store(
     logs = [CliRunner().invoke(main, ["--db", db, "log", "--json"]).stdout
             for db in (store.db, copy)]  # fmt: skip
     assert logs[0] == logs[1]
-    assert len(logs[0].splitlines()) == 13
+    assert len(logs[0].splitlines()) == 14
 
 
 def test_export_jsonl_of_chosen_events_carries_their_corrections_in_recording_order(
@@ -177,7 +180,10 @@ def test_export_geojson_is_opened_by_geopandas_with_lon_lat_order(
     crossing = frame.loc[frame["id"] == f"{OPERATION}/crossing-captured"].iloc[0]
     assert (crossing.geometry.x, crossing.geometry.y) == (40.9665, 34.4195)  # lon, lat
     assert frame.crs.to_epsg() == 4326
-    assert len(frame) == 10
+    assert len(frame) == 11
+    clash = frame.loc[frame["id"] == f"{RAWA}/rawa-clash"].iloc[0]
+    assert (clash["fatalities"], clash["place_precision"]) == (4, "near")
+    assert clash["dataset_id"] == "IRQ9"
 
 
 def test_export_geojson_follows_rfc_7946_and_keeps_fuzzy_dates_as_text_and_bounds(
@@ -292,9 +298,9 @@ def test_export_timelinejs_is_rendered_by_timelinejs_own_script_with_no_network(
         dom = render(f"{url}/index.html")
 
     assert dom.count('class="tl-slide tl-slide-titleslide') == 1
-    assert dom.count('class="tl-slide tl-slide-text-only"') == 10  # every event a slide
+    assert dom.count('class="tl-slide tl-slide-text-only"') == 11  # every event a slide
     markers = re.findall(r'class="tl-timemarker((?: tl-timemarker-[a-z-]+)*)"', dom)
-    assert len(markers) == 10  # and a marker on the time axis, a fuzzy date's with its span
+    assert len(markers) == 11  # and a marker on the time axis, a fuzzy date's with its span
     assert sum("with-end" in classes for classes in markers) == 4
     assert "about 3 Nov 2017" in dom
     assert "&lt;script&gt;window.PWNED = 1&lt;/script&gt;" in dom  # shown as text

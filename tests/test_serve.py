@@ -142,7 +142,7 @@ def test_serve_refuses_an_sql_write_and_leaves_the_file_as_it_was(served: Served
     assert answer["error"] == "Statement must be a SELECT"
     _, rows = served.get("/timeline.json", sql="SELECT count(*) AS n FROM events",
                          _shape="array")  # fmt: skip
-    assert rows == [{"n": 11}]
+    assert rows == [{"n": 12}]
     assert served.views.read_bytes() == before
 
 

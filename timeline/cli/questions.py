@@ -1,4 +1,5 @@
-"""Commands that ask the read models: show, query, control, forces, operations, history."""
+"""Commands that ask the read models: show, query, control, forces, operations, history,
+places."""
 
 from __future__ import annotations
 
@@ -79,8 +80,10 @@ def _limit(limit: int | None, form: str) -> int | None:
 def _events(rows: Page, form: str, after: str | None) -> None:
     if form == "table":
         for row in rows:
-            row["by"] = row["attackers"] or row["supporters"]
+            row["by"] = row["attackers"] or row["supporters"] or row["parties"]
             row["strength"] = triple(row, "strength") or triple(row, "casualties")
+            if row["strength"] is None and row["fatalities"] is not None:
+                row["strength"] = f"{row['fatalities']:,} killed"
     click.echo(render(rows, form, EVENT_TABLE), nl=False)
     if rows.next is not None:  # on stderr: the table, JSON or CSV on stdout stays whole
         which = "the first " if after is None else ""
@@ -242,3 +245,43 @@ def history(ctx: click.Context, /, event_id: str, form: str) -> None:
     for row in rows:  # each record whole, as readable JSON: a table would cut it
         click.echo(f"#{row['position']}  {row['recorded']}  {row['type']}  {row['event_id']}")
         click.echo(json.dumps(row["record"], ensure_ascii=False, indent=2))
+
+
+PLACES_TABLE = [("name", "place"), ("aliases", "aliases"), ("kind", "kind"), ("lat", "lat"),
+                ("lon", "lon"), ("precision", "precision"), ("events", "events")]  # fmt: skip
+DUPLICATES_TABLE = [("place", "place"), ("kind", "kind"), ("other", "other"),
+                    ("other_kind", "other's kind"), ("km", "km")]  # fmt: skip
+
+
+@main.command()
+@click.option("--name", help="Places known by this name or alias (or with these words in one).")
+@click.option("--near", metavar="LAT,LON", help="Places near this point (WGS84), nearest first.")
+@click.option("--km", type=click.FloatRange(min=0), help="How near: 10 km (--duplicates: 1).")
+@click.option("--duplicates", is_flag=True, help="Pairs within 1 km (or --km) under two names.")
+@click.option("--format", "form", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.pass_context
+def places(
+    ctx: click.Context, /, name: str | None, near: str | None, km: float | None,
+    duplicates: bool, form: str,
+) -> None:  # fmt: skip
+    """The places the store knows: names, aliases, kind, coordinates, precision, events.
+
+    Example:
+
+        timeline places --near 34.45,40.92 --km 2
+
+        timeline places --duplicates
+    """
+    point = None
+    if near is not None:
+        try:
+            lat, lon = (float(part) for part in near.split(","))
+        except ValueError:
+            message = f"expected LAT,LON, got {near!r}"
+            raise click.BadParameter(message, param_hint="--near") from None
+        point = (lat, lon)
+    ops = open_timeline(ctx)
+    with user_errors():
+        rows = ops.places(name=name, near=point, km=km, duplicates=duplicates)
+    columns = DUPLICATES_TABLE if duplicates else PLACES_TABLE + ([("km", "km")] if point else [])
+    click.echo(render(rows, form, columns), nl=False)
