@@ -942,6 +942,86 @@ def write(path: str | Path, n: int, seed: int) -> Path:
     return path
 
 
+# --- ACLED's current export ---------------------------------------------------------------
+
+ACLED_ACTORS = [  # (actor, inter code)
+    *((f"Military Forces of {state} (2000-)", 1) for state in ("Syria", "Iraq", "Turkey")),
+    ("Police Forces of Iraq (2014-)", 1), ("Military Forces of the United States (2017-)", 8),
+    ("Islamic State (Syria)", 2), ("Islamic State (Iraq)", 2), ("Hayat Tahrir al-Sham", 2),
+    ("QSD: Syrian Democratic Forces", 2), ("Popular Mobilization Forces", 3),
+    ("Unidentified Armed Group (Syria)", 3), ("Shammar Tribal Militia (Iraq)", 4),
+    ("Rioters (Syria)", 5), ("Protesters (Iraq)", 6), ("Civilians (Syria)", 7),
+]  # fmt: skip
+ACLED_OUTLETS = ["SANA", "Reuters", "AFP", "SOHR", "Shafaq News", "Rudaw", "Enab Baladi",
+                 "Deir Ezzor 24", "Al Sumaria", "Kurdistan 24"]  # fmt: skip
+ACLED_SCALES = ["National", "Local partner-New media", "International", "Subnational-National",
+                "New media", "Other-National"]  # fmt: skip
+
+
+def acled_rows(n: int, seed: int) -> Iterator[list[str]]:
+    """n rows of ACLED's current export (31 columns), the same for the same seed: a few
+    thousand places in the provinces above, each spelled up to three ways; every sub-event
+    type; several outlets a row; notes with commas, quotes and line breaks."""
+    from timeline.readers.acled import SUB_EVENTS
+
+    rng = random.Random(seed)
+    subs = sorted(SUB_EVENTS.items())
+    weights = [30 if kind[1] == "forces_clashed" else 20 if kind[1] == "place_struck" else
+               3 if kind[1] in ("place_captured", "place_handed_over") else 4 for _, kind in subs]
+    places = []
+    used: set[str] = set()
+    for _ in range(_clamp(n // 300, 20, 8_000)):
+        province, lat, lon = rng.choice(PROVINCES)
+        name, arabic = _root(rng)
+        while name_key(name) in used:
+            name, arabic = _root(rng)
+        used.add(name_key(name))
+        spot = (lat + rng.uniform(-1.2, 1.2), lon + rng.uniform(-1.2, 1.2))
+        places.append((province, spot, [name, _variant(name, rng), arabic]))
+    first = datetime.date(2017, 1, 1).toordinal()
+    for k in range(n):
+        province, (lat, lon), names = rng.choice(places)
+        (sub, (event_type, _, _)) = rng.choices(subs, weights)[0]
+        day = datetime.date.fromordinal(first + rng.randrange(3 * 365))
+        one, other = rng.sample(ACLED_ACTORS, 2)
+        alone = event_type in ("protests", "strategic developments") and rng.random() < 0.5
+        country = "Iraq" if lon > 41.0 else "Syria"
+        outlets = "; ".join(rng.sample(ACLED_OUTLETS, rng.choice((1, 1, 2, 3))))
+        note = f"On {day:%d %B}, {_text(rng, NOTES, names[0])}"
+        if rng.random() < 0.1:
+            note += '\n"Reported" by local sources, unconfirmed.'
+        yield [
+            f"{country[:3].upper()}{k + 1}", day.isoformat(), str(day.year),
+            str(rng.choice((1, 1, 1, 2, 3))),
+            "Strategic developments" if event_type == "strategic developments" else
+            "Demonstrations" if event_type in ("protests", "riots") else "Political violence",
+            event_type.title().replace("Remote Violence", "Remote violence")
+            .replace("Against Civilians", "against civilians")
+            .replace("Developments", "developments"),
+            sub[:1].upper() + sub[1:].replace("ied", "IED"), one[0], "", str(one[1]),
+            "" if alone else other[0], "", "" if alone else str(other[1]),
+            f"{min(one[1], other[1])}{max(one[1], other[1])}", "", "760", "Middle East",
+            country, province, f"{province} district", "", rng.choice(names),
+            f"{lat:.4f}", f"{lon:.4f}", str(rng.choice((1, 1, 2, 3))), outlets,
+            rng.choice(ACLED_SCALES), note, str(rng.choice((0, 0, 0, 1, 2, 5, 12))), "",
+            str(1_500_000_000 + rng.randrange(10**8)),
+        ]  # fmt: skip
+
+
+def write_acled(path: str | Path, n: int, seed: int) -> Path:
+    """Write `acled_rows(n, seed)` as ACLED's export CSV, quoted only where needed."""
+    import csv
+
+    from timeline.readers.acled import CURRENT
+
+    path = Path(path)
+    with path.open("w", encoding="utf-8", newline="", buffering=1 << 20) as file:
+        writer = csv.writer(file, lineterminator="\n")
+        writer.writerow(CURRENT)
+        writer.writerows(acled_rows(n, seed))
+    return path
+
+
 def _events(text: str) -> int:
     n = int(text.replace(",", "").replace("_", ""))
     if not MIN_EVENTS <= n <= MAX_EVENTS:
@@ -953,9 +1033,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=_events, required=True, help="how many (1,000-2,000,000)")
     parser.add_argument("--seed", type=int, default=0, help="the same seed, the same file")
-    parser.add_argument("-o", "--output", required=True, help="the JSON Lines file to write")
+    parser.add_argument("-o", "--output", required=True, help="the file to write")
+    parser.add_argument(
+        "--format", choices=("jsonl", "acled"), default="jsonl",
+        help="the record format (JSON Lines), or ACLED's current export CSV",
+    )  # fmt: skip
     args = parser.parse_args(argv)
-    path = write(args.output, args.events, args.seed)
+    writer = write_acled if args.format == "acled" else write
+    path = writer(args.output, args.events, args.seed)
     print(f"{args.events:,} events -> {path}", file=sys.stderr)
     return 0
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from tests.ways import WAYS, Way
+from tests.ways import DATASET_WAYS, WAYS, Way
 from timeline.application import Timeline
 from timeline.cli import main
 
@@ -132,4 +132,12 @@ def pg_url() -> Iterator[str]:
 def way(request: pytest.FixtureRequest, app: Timeline, tmp_path: Path) -> Way:
     """Each way into the store in turn: every rule test runs through all of them."""
     made: Way = request.param(app, tmp_path)
+    return made
+
+
+@pytest.fixture(params=[*WAYS, *DATASET_WAYS], ids=[w.name for w in (*WAYS, *DATASET_WAYS)])
+def every_way(request: pytest.FixtureRequest, app: Timeline, tmp_path: Path) -> Way:
+    """Every way in, a dataset's files too: for the rules that a dataset's row can say (no
+    launch needed on any)."""
+    made: Way = request.param(app, tmp_path, unlaunched=True)
     return made

@@ -23,6 +23,7 @@ from timeline.errors import (
     UnknownEvent,
     UnknownPlace,
 )
+from timeline.gazetteer import Gazetteer
 from timeline.validation import parse_record
 
 
@@ -241,3 +242,51 @@ def test_two_writers_recording_into_one_operation_at_once_store_one_and_refuse_t
     with pytest.raises(ConcurrentWrite, match="run the command again"):
         second._append([late_events])
     assert [e.record.id for e in first.log()] == ["op-1/launched", "op-1/early"]
+
+
+def identified(event_id: str, place: str, same_as: str) -> dict[str, object]:
+    return {
+        "id": event_id, "type": "places_identified", "operation": "op-1", "place": place,
+        "same_as": same_as, "sources": [SOURCE],
+    }  # fmt: skip
+
+
+QAIM_CAMP = {"name": "Qaim camp", "lat": 34.40, "lon": 41.10, "kind": "town"}
+
+
+def test_two_known_places_found_to_be_one_answer_to_both_names(way: Way) -> None:
+    way.given(launched(), captured("op-1/a"), captured("op-1/b", place=QAIM_CAMP))
+
+    assert way.accepts(identified("op-1/same", "al-Qaim", "Qaim camp"))
+
+    assert way.accepts(captured("op-1/c", place="Qaim camp"))
+    gazetteer: Gazetteer = way.app.repository.get(Gazetteer.create_id())
+    assert list(gazetteer.places) == ["al-Qaim"]
+    assert gazetteer.resolve("Qaim camp").name == "al-Qaim"
+
+
+def test_places_found_to_be_one_must_both_be_known(way: Way) -> None:
+    way.given(launched(), captured("op-1/a"), captured("op-1/b", place=QAIM_CAMP))
+
+    refusal = way.refuses(identified("op-1/same", "al-Qaim", "Husaybah"))
+
+    assert (refusal.error, refusal.field) == (UnknownPlace, "same_as")
+
+
+def test_places_found_to_be_one_must_be_two(way: Way) -> None:
+    way.given(launched(), captured("op-1/a"))
+
+    refusal = way.refuses(identified("op-1/same", "al-Qaim", "القائم"))
+
+    assert (refusal.error, refusal.field) == (PlaceConflict, "same_as")
+    assert "one place already" in refusal.message
+
+
+def test_a_finding_that_places_are_one_can_be_neither_corrected_nor_retracted(way: Way) -> None:
+    way.given(launched(), captured("op-1/a"), captured("op-1/b", place=QAIM_CAMP),
+              identified("op-1/same", "al-Qaim", "Qaim camp"))  # fmt: skip
+
+    refusal = way.refuses(retracted("op-1/undo", "op-1/same"))
+
+    assert (refusal.error, refusal.field) == (RecordRejected, "retracts")
+    assert "is a places_identified" in refusal.message

@@ -4,6 +4,13 @@ A test asks a `Way` to store records (`given`, `accepts`) and to try one that br
 (`refuses`); each way is one fixture parameter (conftest.py `way`), so that one test body
 runs through `record()`, through `import_file()` of one record at a time, and through one file
 holding everything the test gave before the record refused.
+
+A dataset's file is a way in too (`DATASET_WAYS`: an ACLED export, a UCDP GED CSV holding the
+row that says the record), for the records a row can say: an event at a place given in full,
+of a type the dataset codes. The `every_way` fixture (conftest.py) holds all five to the
+rules such records meet (tests/test_every_way_in.py), the three ways above told that no launch
+is needed, as a dataset's rows need none. A dataset's ids are its own, and it has no launch
+or correction to say, so the operation rules stay with the three.
 """
 
 from __future__ import annotations
@@ -11,13 +18,17 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
+from tests.datasets import acled_row, ucdp_event, write_acled, write_ucdp_csv
 from timeline import errors
 from timeline.application import Imported, Timeline
 from timeline.errors import ImportFailed, RecordRejected
+from timeline.readers.acled import SUB_EVENTS, WHOSE, Acled
+from timeline.readers.dataset import DatasetReader
+from timeline.readers.ucdp import Ucdp
 
 Record = dict[str, Any]
 
@@ -41,10 +52,11 @@ class Refusal:
 class Way:
     name = ""
 
-    def __init__(self, app: Timeline, folder: Path) -> None:
+    def __init__(self, app: Timeline, folder: Path, *, unlaunched: bool = False) -> None:
         self.app = app
         self.folder = folder
         self.files = 0
+        self.unlaunched = unlaunched  # as a dataset's rows: no launch needed
 
     def given(self, *records: Record) -> None:
         """Store these records (a test's starting point)."""
@@ -66,6 +78,14 @@ class Way:
     def _refusal(self, record: Record) -> Refusal:
         raise NotImplementedError
 
+    def field(self, name: str) -> str:
+        """What this way calls a record's field in its errors (a dataset: the column)."""
+        return name
+
+    def event_id(self, record: Record) -> str:
+        """The id the record's event is stored under."""
+        return str(record["id"])
+
     def stored(self) -> list[tuple[int, Record]]:
         return [(event.position, event.record.canonical()) for event in self.app.log()]
 
@@ -74,7 +94,7 @@ class Way:
         self.files += 1
         path = self.folder / f"way-{self.files}.jsonl"
         path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
-        return self.app.import_file(path)
+        return self.app.import_file(path, unlaunched=self.unlaunched)
 
 
 class Recorded(Way):
@@ -83,11 +103,11 @@ class Recorded(Way):
     name = "recorded"
 
     def accepts(self, record: Record) -> bool:
-        return self.app.record(record)
+        return self.app.record(record, unlaunched=self.unlaunched)
 
     def _refusal(self, record: Record) -> Refusal:
         with pytest.raises(RecordRejected) as refused:
-            self.app.record(record)
+            self.app.record(record, unlaunched=self.unlaunched)
         return Refusal(type(refused.value), refused.value.problems)
 
 
@@ -111,8 +131,8 @@ class ImportedTogether(Way):
 
     name = "imported-together"
 
-    def __init__(self, app: Timeline, folder: Path) -> None:
-        super().__init__(app, folder)
+    def __init__(self, app: Timeline, folder: Path, *, unlaunched: bool = False) -> None:
+        super().__init__(app, folder, unlaunched=unlaunched)
         self.waiting: list[Record] = []
 
     def given(self, *records: Record) -> None:
@@ -140,4 +160,117 @@ def _refusal_of(failed: ImportFailed, line: int) -> Refusal:
     return Refusal(error, [(e.field, e.message) for e in failed.errors])
 
 
+class DatasetFile(Way):
+    """`import_file()` of a dataset's file holding the row that says the record."""
+
+    reader: DatasetReader
+
+    def accepts(self, record: Record) -> bool:
+        result = self._import_rows([self.row_of(record)])
+        return bool(result.new or result.corrected)
+
+    def _refusal(self, record: Record) -> Refusal:
+        with pytest.raises(ImportFailed) as failed:
+            self._import_rows([self.row_of(record)])
+        return _refusal_of(failed.value, line=2)  # the header is line 1
+
+    def field(self, name: str) -> str:
+        return self.reader.column(name)
+
+    def event_id(self, record: Record) -> str:
+        return self.reader.event_id(str(record["id"]))
+
+    def row_of(self, record: Record) -> dict[str, Any]:
+        """The dataset's row that says this record (pytest.skip() if none can)."""
+        raise NotImplementedError
+
+    def _import_rows(self, rows: list[dict[str, Any]]) -> Imported:
+        raise NotImplementedError
+
+    @staticmethod
+    def _place(record: Record) -> dict[str, Any]:
+        place = record.get("place")
+        if not isinstance(place, dict) or place.get("kind") != "town" or place.get("aliases"):
+            pytest.skip("a dataset's row gives its place in full: a town, with no aliases")
+        return place
+
+    @staticmethod
+    def _areas(place: dict[str, Any]) -> tuple[str, str]:
+        """(first-order area, country) of the area a place lies within."""
+        admin1, _, country = str(place.get("within") or "Deir ez Zor, Syria").rpartition(", ")
+        return admin1, country
+
+
+class AcledFile(DatasetFile):
+    """An ACLED export (current layout) holding the row that says the record."""
+
+    name = "acled"
+    reader = Acled()
+    GEO: ClassVar[dict[str, str]] = {"exact": "1", "near": "2", "region": "3"}
+
+    def row_of(self, record: Record) -> dict[str, Any]:
+        sub_events = {
+            (our, form): sub for sub, (_, our, form) in SUB_EVENTS.items() if form not in WHOSE
+        }  # fmt: skip
+        sub = sub_events.get((record["type"], record.get("form")))
+        if sub is None:
+            pytest.skip(f"no ACLED row says a {record['type']} of {record.get('form')}")
+        place = self._place(record)
+        admin1, country = self._areas(place)
+        actors = record["actors"]
+        row = acled_row(
+            str(record["id"]), event_date=record["occurred"],
+            event_type=SUB_EVENTS[sub][0].title().replace("Remote Violence", "Remote violence")
+            .replace("Against Civilians", "against civilians")
+            .replace("Developments", "developments"),
+            sub_event_type=sub[:1].upper() + sub[1:].replace("ied", "IED"),
+            actor1=actors[0]["force"], actor2=actors[1]["force"] if len(actors) > 1 else "",
+            inter2="2" if len(actors) > 1 else "", location=place["name"],
+            latitude=str(place["lat"]), longitude=str(place["lon"]), admin1=admin1,
+            country=country, geo_precision=self.GEO.get(place.get("precision", "exact"), "1"),
+            source="; ".join(s["outlet"] for s in record["sources"]),
+            notes=record.get("notes", ""), fatalities=str(record.get("fatalities", "")),
+        )  # fmt: skip
+        return row
+
+    def _import_rows(self, rows: list[dict[str, Any]]) -> Imported:
+        self.files += 1
+        path = write_acled(self.folder / f"way-{self.files}.csv", rows)
+        return self.app.import_file(path, reader=self.reader)
+
+
+class UcdpFile(DatasetFile):
+    """A UCDP GED release CSV holding the event that says the record."""
+
+    name = "ucdp"
+    reader = Ucdp()
+    VIOLENCE: ClassVar[dict[str, int]] = {"forces_clashed": 1, "civilians_attacked": 3}
+    WHERE: ClassVar[dict[str, int]] = {"exact": 1, "near": 2}
+
+    def row_of(self, record: Record) -> dict[str, Any]:
+        violence = self.VIOLENCE.get(record["type"])
+        if violence is None or record.get("form") not in (None, "attack"):
+            pytest.skip(f"no GED event says a {record['type']} of {record.get('form')}")
+        place = self._place(record)
+        admin1, country = self._areas(place)
+        actors = record["actors"]
+        casualties = record.get("casualties") or {"best": 0, "low": 0, "high": 0}
+        when = f"{record['occurred']} 00:00:00.000"
+        return ucdp_event(
+            record["id"], type_of_violence=violence, side_a=actors[0]["force"],
+            side_b=actors[1]["force"] if len(actors) > 1 else "Civilians",
+            where_coordinates=place["name"], latitude=place["lat"], longitude=place["lon"],
+            where_prec=self.WHERE.get(place.get("precision", "exact"), 1), adm_1=admin1,
+            country=country, date_start=when, date_end=when, best=casualties["best"],
+            low=casualties.get("low", casualties["best"]),
+            high=casualties.get("high", casualties["best"]),
+        )  # fmt: skip
+
+    def _import_rows(self, rows: list[dict[str, Any]]) -> Imported:
+        self.files += 1
+        path = write_ucdp_csv(self.folder / f"way-{self.files}.csv", rows)
+        return self.app.import_file(path, reader=self.reader)
+
+
 WAYS = (Recorded, ImportedAlone, ImportedTogether)
+DATASET_WAYS = (AcledFile, UcdpFile)

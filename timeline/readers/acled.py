@@ -100,7 +100,8 @@ INTER_WORDS = (
 GEO_PRECISION = {1: "exact", 2: "near", 3: "region"}
 DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d-%b-%y", "%d-%B-%Y", "%d-%b-%Y", "%d %b %Y")
 COLUMNS = {  # the column a record's field comes from, to locate what validation refuses
-    "id": "event_id_cnty", "occurred": "event_date", "operation": "admin1",
+    "id": "event_id_cnty", "type": "sub_event_type", "occurred": "event_date",
+    "operation": "admin1",
     "place": "location", "place.name": "location", "place.lat": "latitude",
     "place.lon": "longitude", "place.within": "admin1", "actors": "actor1",
     "sources": "source", "notes": "notes", "fatalities": "fatalities", "dataset.tags": "tags",

@@ -13,8 +13,9 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from timeline import intake
 from timeline.errors import InvalidInput
-from timeline.intake import CHUNK_BYTES, Numbered, Refused
+from timeline.intake import Numbered, Refused
 from timeline.readers import csvfile
 from timeline.readers.coding import Grades, Problems, Sides
 
@@ -55,7 +56,7 @@ class DatasetReader(ABC):
         self._read_header(header)
         yield header
         if self.problem is None:
-            yield from csvfile.blocks(file, CHUNK_BYTES)
+            yield from csvfile.blocks(file, intake.CHUNK_BYTES)
 
     def records(self, name: str, block: bytes, first: int) -> list[Numbered | Refused]:
         if first == 1:  # the header, read by blocks()

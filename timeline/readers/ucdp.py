@@ -42,7 +42,7 @@ WHERE_PREC = {1: "exact", 2: "near", 3: "admin2", 4: "admin1", 5: "region", 6: "
 TYPE_OF_VIOLENCE = {1: ("forces_clashed", None), 2: ("forces_clashed", None),
                     3: ("civilians_attacked", "attack")}  # fmt: skip
 FIELDS = {  # the column a record's field comes from, to locate what validation refuses
-    "id": "id", "occurred": "date_start", "place": "where_coordinates",
+    "id": "id", "type": "type_of_violence", "occurred": "date_start", "place": "where_coordinates",
     "place.name": "where_coordinates", "place.lat": "latitude", "place.lon": "longitude",
     "place.within": "adm_1", "actors": "side_a", "casualties": "best",
     "casualties.best": "best", "casualties.low": "low", "casualties.high": "high",
