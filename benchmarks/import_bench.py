@@ -10,7 +10,10 @@ with `os.wait4`):
 1. the floor: the same JSON lines inserted with `sqlite3` `executemany` in one transaction,
    into one table (id INTEGER PRIMARY KEY, line TEXT), WAL mode as eventsourcing uses it;
 2. the write side alone: `Timeline(db).import_file(FILE)` (check, then append; no read models);
-3. `timeline --db DB import FILE`, the command as analysts run it, end to end.
+3. `timeline --db DB import FILE`, the command as analysts run it, end to end;
+4. with `--acled`, the write side again on N rows of ACLED's current export (generate.py
+   `--format acled`, the same seed): `Timeline(db).import_file(FILE, reader=Acled())`, beside
+   step 2 in the same run.
 
 Prints a markdown table (step, events, seconds, events/s, times the floor's time, peak RSS)
 and appends it to benchmarks/RESULTS.md with the date, the machine and the command.
@@ -43,10 +46,11 @@ RESULTS = HERE / "RESULTS.md"
 if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.generate import write  # noqa: E402
+from benchmarks.generate import write, write_acled  # noqa: E402
 
 FLOOR = "floor: sqlite3 executemany, one transaction"
 WRITE_SIDE = "write side: Timeline.import_file"
+WRITE_SIDE_ACLED = "write side: Timeline.import_file, ACLED CSV"
 CLI = "timeline import (CLI, end to end)"
 _IMPORTED = re.compile(r"(\d+) new, (\d+) already recorded")
 
@@ -109,6 +113,19 @@ def write_side(file: Path, db: Path, events: int) -> Step:
     return step
 
 
+def write_side_acled(file: Path, db: Path, events: int) -> Step:
+    code = (
+        "import sys; from timeline.application import Timeline; "
+        "from timeline.readers.acled import Acled; "
+        "print(Timeline(db=sys.argv[2]).import_file(sys.argv[1], reader=Acled()))"
+    )
+    step, stdout = measure(
+        WRITE_SIDE_ACLED, [sys.executable, "-c", code, str(file), str(db)], events
+    )
+    _expect(step, _new(stdout), events)
+    return step
+
+
 def cli_import(file: Path, db: Path, events: int) -> Step:
     step, stdout = measure(CLI, [timeline_command(), "--db", str(db), "import", str(file)], events)
     _expect(step, _new(stdout), events)
@@ -163,6 +180,7 @@ class Run:
     file_bytes: int
     generate_seconds: float
     steps: list[Step]
+    acled_bytes: int = 0
 
     @property
     def floor(self) -> Step:
@@ -173,20 +191,26 @@ class Run:
         return step.times(self.floor)
 
 
-def bench(events: int, seed: int, workdir: Path, *, cli: bool = True) -> Run:
-    """Generate the file, then run each step on it, each into a store of its own."""
+def bench(
+    events: int, seed: int, workdir: Path, *, cli: bool = True, acled: bool = False
+) -> Run:
+    """Generate the file (and ACLED's), then run each step, each into a store of its own:
+    the write side on JSON Lines and on ACLED one after the other."""
     workdir.mkdir(parents=True, exist_ok=True)
     file = workdir / f"events-{events}-{seed}.jsonl"
     start = time.perf_counter()
     write(file, events, seed)
     generated = time.perf_counter() - start
-    steps = [
-        floor(file, workdir / "floor.db", events),
-        write_side(file, workdir / "write-side.db", events),
-    ]
+    steps = [floor(file, workdir / "floor.db", events)]
+    acled_bytes = 0
+    if acled:
+        csv = write_acled(workdir / f"acled-{events}-{seed}.csv", events, seed)
+        acled_bytes = csv.stat().st_size
+        steps.append(write_side_acled(csv, workdir / "write-side-acled.db", events))
+    steps.append(write_side(file, workdir / "write-side.db", events))
     if cli:
         steps.append(cli_import(file, workdir / "cli.db", events))
-    return Run(events, seed, file.stat().st_size, generated, steps)
+    return Run(events, seed, file.stat().st_size, generated, steps, acled_bytes)
 
 
 def table(run: Run) -> str:
@@ -266,6 +290,14 @@ def report(run: Run, command: str, info: dict[str, str]) -> str:
         if cli
         else f"The floor stored {run.floor.rate:,.0f} events/s."
     )
+    acled = [s for s in run.steps if s.name == WRITE_SIDE_ACLED]
+    if acled:
+        jsonl = next(s for s in run.steps if s.name == WRITE_SIDE)
+        summary += (
+            f" ACLED's CSV ({run.acled_bytes / 2**20:.0f} MiB) imported at "
+            f"{acled[0].rate:,.0f} rows/s, JSON Lines at {jsonl.rate:,.0f} events/s: "
+            f"{acled[0].seconds / jsonl.seconds:.2f} times as long."
+        )
     return "\n".join(
         [
             f"### {today}: {run.events:,} events",
@@ -398,12 +430,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--results", type=Path, default=RESULTS, help="where to append")
     parser.add_argument("--no-append", action="store_true", help="print only")
     parser.add_argument("--profile", action="store_true", help="also profile the command")
+    parser.add_argument(
+        "--acled", action="store_true",
+        help="also import N rows of ACLED's export through the write side, beside JSON Lines",
+    )  # fmt: skip
+    parser.add_argument("--no-cli", action="store_true", help="leave out the CLI end to end")
     args = parser.parse_args(argv)
     command = shlex.join([_relative(sys.executable), _relative(__file__), *argv])
     info = machine()
     workdir = Path(tempfile.mkdtemp(prefix="import-bench-"))
     try:
-        run = bench(args.events, args.seed, workdir)
+        run = bench(args.events, args.seed, workdir, cli=not args.no_cli, acled=args.acled)
         text = report(run, command, info)
         print(text)
         if not args.no_append:

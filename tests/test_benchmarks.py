@@ -218,3 +218,15 @@ def test_the_scale_run_measures_every_step_and_question(tmp_path: Path) -> None:
     assert f"| {N:,} |" in imported
     for ceiling in (line for line in table.splitlines() if line.startswith("| ceiling:")):
         assert f"| {N:,} |" in ceiling, ceiling  # every line validated, every event written
+
+
+def test_the_import_bench_puts_acled_beside_json_lines_in_one_run(tmp_path: Path) -> None:
+    run = import_bench.bench(N, SEED, tmp_path, cli=False, acled=True)
+
+    names = [step.name for step in run.steps]
+    text = import_bench.report(run, "import_bench.py --acled", import_bench.machine())
+
+    assert names == [import_bench.FLOOR, import_bench.WRITE_SIDE_ACLED, import_bench.WRITE_SIDE]
+    assert all(step.events == N for step in run.steps)
+    assert "ACLED's CSV" in text
+    assert "times as long" in text

@@ -428,9 +428,23 @@ class Submitted:
         """`astuple()` read back: the place rebuilt without validating it again (it was)."""
         event_id, event_type, operation, place, target, changes, same_as = data
         if isinstance(place, tuple):
-            given = {k: v for k, v in zip(_PLACE_KEYS, place, strict=True) if v is not None}
-            place = Place.model_construct(**given)
+            place = _place_of(place)
         return cls(event_id, event_type, operation, place, target, changes, same_as)
 
 
 _PLACE_KEYS = tuple(Place.model_fields)
+_PLACES: dict[tuple[Any, ...], Place] = {}  # places rebuilt, by their fields: they recur
+_PLACES_KEPT = 100_000
+
+
+def _place_of(facts: tuple[Any, ...]) -> Place:
+    """A place given in full, rebuilt from its fields; the same object for the same fields
+    (a dataset's file gives every row's place in full, most of them many times)."""
+    place = _PLACES.get(facts)
+    if place is None:
+        given = {k: v for k, v in zip(_PLACE_KEYS, facts, strict=True) if v is not None}
+        place = Place.model_construct(**given)
+        if len(_PLACES) >= _PLACES_KEPT:
+            _PLACES.clear()
+        _PLACES[facts] = place
+    return place

@@ -142,7 +142,9 @@ class UnitOfWork:
         record adds, the operation's `Recorded` and the id's `Claimed`, as bytes: building
         and dumping their pydantic objects costs more than checking the record)."""
         record = parsed.submitted
-        if self.revise is not None and self._revised(record.id, parsed.digest):
+        if self.revise is not None and record.id in self.known and self._revised(
+            record.id, parsed.digest
+        ):
             return self._revision(parsed)
         admitted = self._admit(record, parsed.digest)
         if admitted is None:

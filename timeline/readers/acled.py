@@ -8,9 +8,11 @@ says. A newer file's changed rows become corrections; ACLED's deleted-events fil
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import re
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from typing import Any, BinaryIO
 
 from timeline.intake import Refused
@@ -121,9 +123,14 @@ def layout(columns: list[str]) -> str:
     return "other"
 
 
+@lru_cache(maxsize=16384)
 def event_date(text: str) -> datetime.date:
-    """2017-11-03, 03 November 2017, 3-Nov-17 (a spreadsheet's), 01-January-2015."""
+    """2017-11-03, 03 November 2017, 3-Nov-17 (a spreadsheet's), 01-January-2015. Days
+    repeat from row to row: each is read once."""
     text = text.strip()
+    if len(text) == 10 and text[4] == "-":
+        with contextlib.suppress(ValueError):
+            return datetime.date.fromisoformat(text)
     for form in DATE_FORMATS:
         try:
             return datetime.datetime.strptime(text, form).date()
@@ -142,6 +149,7 @@ def occurred(day: datetime.date, precision: int) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
+@lru_cache(maxsize=1024)
 def inter(text: str) -> int | None:
     """An inter code, given as 1-8 or as its words ("State forces"); None if empty."""
     text = text.strip()
@@ -164,12 +172,21 @@ class Acled(DatasetReader):
     required = REQUIRED
     aliases = ALIASES
     columns = COLUMNS
+    MEMO = 50_000  # actors and sources worked out, kept: the same pairs and outlets recur
+
+    def __init__(
+        self, *, operation: str | None = None, grades: Grades | None = None,
+        sides: Sides | None = None,
+    ) -> None:  # fmt: skip
+        super().__init__(operation=operation, grades=grades, sides=sides)
+        self._actors: dict[tuple[Any, ...], list[dict[str, str]]] = {}
+        self._sources: dict[str, list[dict[str, str]]] = {}
 
     def operation_of(self, row: Mapping[str, str], year: int) -> str:
         """`operation`, else the grouping key: acled-COUNTRY-ADMIN1-YEAR, as a slug."""
         if self.operation:
             return self.operation
-        return slug("acled", row.get("country") or "unknown", row.get("admin1") or "", year)
+        return _key(row.get("country") or "unknown", row.get("admin1") or "", year)
 
     def record_of(self, row: Mapping[str, Any]) -> Data | Problems:
         """The record one ACLED row says, or its problems as (column, message)."""
@@ -237,29 +254,51 @@ class Acled(DatasetReader):
             "operation": self.operation_of(row, day.year),
             "occurred": occurred(day, time_precision),
             "place": _place(row, lat, lon, GEO_PRECISION[geo_precision]),
-            "actors": _actors(row, codes, form, self.sides),
+            "actors": self.actors_of(row, codes, form),
         }
         if form is not None and form not in WHOSE:
             record["form"] = form
         if fatalities is not None:
             record["fatalities"] = fatalities
-        record["sources"] = _sources(row.get("source") or "", self.grades)
+        record["sources"] = self.sources_of(row.get("source") or "")
         notes = (row.get("notes") or "").strip()
         if notes:
             record["notes"] = notes
-        dataset = {
-            "name": DATASET, "id": event_id, "event_type": row.get("event_type"),
-            "sub_event_type": row.get("sub_event_type"),
-            "disorder_type": row.get("disorder_type"), "interaction": row.get("interaction"),
-            "civilian_targeting": row.get("civilian_targeting"), "timestamp": timestamp,
-            "source_scale": row.get("source_scale"), "tags": row.get("tags"),
-            "time_precision": time_precision, "geo_precision": geo_precision,
-        }  # fmt: skip
-        record["dataset"] = {
-            k: v.strip() if isinstance(v, str) else v for k, v in dataset.items()
-            if v is not None and v != ""
-        }  # fmt: skip
+        dataset: Data = {"name": DATASET, "id": event_id}
+        for column in _CODED:
+            text = (row.get(column) or "").strip()
+            if text:
+                dataset[column] = text
+        for column, value in (("timestamp", timestamp), ("time_precision", time_precision),
+                              ("geo_precision", geo_precision)):  # fmt: skip
+            if value is not None:
+                dataset[column] = value
+        record["dataset"] = dataset
         return record
+
+    def actors_of(
+        self, row: Mapping[str, str], codes: list[int | None], whose: str | None
+    ) -> list[dict[str, str]]:
+        """The row's actors (`_actors`), worked out once for each pair (and kept: the records
+        made of them are written as JSON, never changed)."""
+        key = (*(row.get(c) for c in _ACTOR_COLUMNS), *codes, whose)
+        found = self._actors.get(key)
+        if found is None:
+            found = _actors(row, codes, whose, self.sides)
+            if len(self._actors) >= self.MEMO:
+                self._actors.clear()
+            self._actors[key] = found
+        return found
+
+    def sources_of(self, text: str) -> list[dict[str, str]]:
+        """The row's sources (`_sources`), worked out once for each `source` text."""
+        found = self._sources.get(text)
+        if found is None:
+            found = _sources(text, self.grades)
+            if len(self._sources) >= self.MEMO:
+                self._sources.clear()
+            self._sources[text] = found
+        return found
 
     def deletions(self, file: BinaryIO) -> Iterator[Deletion | Refused]:
         """ACLED's deleted events, `event_id_cnty, deleted_timestamp`: (line, id, Unix time),
@@ -286,6 +325,18 @@ class Acled(DatasetReader):
                 yield Refused(line, [("deleted_timestamp", f"{shown(stamp)} is not a Unix time")])
             else:
                 yield line, event_id, int(stamp)
+
+
+_ACTOR_COLUMNS = ("actor1", "assoc_actor_1", "actor2", "assoc_actor_2")
+_CODED = (  # the columns kept as text in a record's `dataset`
+    "event_type", "sub_event_type", "disorder_type", "interaction", "civilian_targeting",
+    "source_scale", "tags",
+)  # fmt: skip
+
+
+@lru_cache(maxsize=16384)
+def _key(country: str, admin1: str, year: int) -> str:
+    return slug("acled", country, admin1, year)
 
 
 def _place(row: Mapping[str, str], lat: float, lon: float, precision: str) -> Data:

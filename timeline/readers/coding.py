@@ -77,13 +77,18 @@ class Sides:
     ("Syria"); any other actor is a side of its own, under its own name."""
 
     named: dict[str, str] = field(default_factory=dict)
+    found: dict[str, str] = field(default_factory=dict)  # actors' sides worked out so far
 
     def of(self, actor: str) -> str:
-        named = self.named.get(actor.strip().casefold())
-        if named is not None:
-            return named
-        match = _STATE.match(actor.strip())
-        return match.group("state").strip() if match else actor.strip()
+        side = self.found.get(actor)
+        if side is None:
+            side = self.named.get(actor.strip().casefold())
+            if side is None:
+                match = _STATE.match(actor.strip())
+                side = match.group("state").strip() if match else actor.strip()
+            if len(self.found) < 100_000:
+                self.found[actor] = side
+        return side
 
     @classmethod
     def given(cls, sides: str | Path | Mapping[str, str] | None) -> Sides:
