@@ -268,6 +268,24 @@ def test_an_analyst_says_two_places_are_one_and_every_question_and_a_rebuild_agr
     )
 
 
+def test_an_answer_as_recorded_after_two_places_were_found_one_is_today_s_answer(
+    ops: OpsTimeline, tmp_path: Path
+) -> None:
+    rows = [acled_row("SYR1", **RETAKEN),
+            acled_row("SYR2", location="Kamal camp", latitude="34.4620", **RETAKEN)]
+    ops.import_file(write_acled(tmp_path / "acled.csv", rows), form="acled")
+    ops.record({"id": "notes/kamal-camp", "type": "places_identified",
+                "operation": "acled-syria-deir-ez-zor-2017", "place": "Abu Kamal",
+                "same_as": "Kamal camp",
+                "sources": [{"outlet": "Field team", "reliability": "B", "credibility": "2"}]})
+    now = datetime.now(UTC).isoformat()
+
+    then = ops.control("Kamal camp", as_recorded=now)
+
+    assert then == ops.control("Kamal camp")
+    assert [period["events"] for period in then] == [["acled/SYR1", "acled/SYR2"]]
+
+
 def test_ucdp_ged_s_csv_and_the_api_s_json_import_alike(db: str, tmp_path: Path) -> None:
     events = [ucdp_event(1), ucdp_event(2, type_of_violence=3, side_b="Civilians", best=3,
                                          low=3, high=3, date_start="2017-11-05 00:00:00.000",

@@ -139,6 +139,7 @@ def event_date(text: str) -> datetime.date:
     raise ValueError(f"{shown(text)} is not a date (2017-11-03, 03 November 2017, 3-Nov-17)")
 
 
+@lru_cache(maxsize=16384)
 def occurred(day: datetime.date, precision: int) -> str:
     """time_precision as EDTF: 1 the day; 2 the week around it; 3 its month."""
     if precision == 1:
@@ -194,6 +195,8 @@ class Acled(DatasetReader):
 
         def number(column: str, low: float, high: float, whole: bool = False) -> Any:
             text = (row.get(column) or "").strip()
+            if whole and text.isdigit() and low <= int(text) <= high:
+                return int(text)  # the common case, at once
             try:
                 value = float(text)
             except ValueError:

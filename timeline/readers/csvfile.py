@@ -53,8 +53,9 @@ class Undecodable(Exception):
 
 
 def rows(block: bytes, first: int) -> Iterator[Row | tuple[int, str]]:
-    """Each non-blank row of a block whose first line is `first`: (line, fields), or (line,
-    what is wrong with it) for a row that is not CSV or not UTF-8."""
+    """Each row of a block whose first line is `first` (a blank line is none; a row of empty
+    fields is one, to be refused, never dropped): (line, fields), or (line, what is wrong
+    with it) for a row that is not CSV or not UTF-8."""
     if first == 1:
         if block.startswith(UTF16_BOMS):
             yield 1, "the file is UTF-16; save it as UTF-8"
@@ -80,7 +81,7 @@ def rows(block: bytes, first: int) -> Iterator[Row | tuple[int, str]]:
             yield start, f"not CSV: {error}"
             start = first + reader.line_num
             continue
-        if fields and any(value.strip() for value in fields):
+        if len(fields) > 1 or (fields and fields[0].strip()):  # a blank line is no row
             if undecodable and _surrogates(fields):
                 yield start, _not_utf8(fields)
             else:

@@ -44,6 +44,7 @@ class DatasetReader(ABC):
         self.grades = grades or Grades()
         self.sides = sides or Sides()
         self.index: dict[str, int] = {}  # column name -> its place in a row
+        self.names: list[str] | None = None  # the columns in order, if each is named once
         self.width = 0
         self.problem: str | None = None  # what is wrong with the header
 
@@ -69,6 +70,8 @@ class DatasetReader(ABC):
                 found.append(Refused(line, [(
                     "record", f"{len(fields)} fields where the header has {self.width}"
                 )]))  # fmt: skip
+            elif self.names is not None:  # every column once: zipped, faster
+                found.append(self._mapped(line, dict(zip(self.names, fields, strict=True))))
             else:
                 found.append(self._mapped(line, {c: fields[i] for c, i in self.index.items()}))
         return found
@@ -101,7 +104,7 @@ class DatasetReader(ABC):
         return line, orjson.dumps(found)
 
     def _read_header(self, header: bytes) -> None:
-        self.index, self.width, self.problem = {}, 0, None
+        self.index, self.names, self.width, self.problem = {}, None, 0, None
         found = next(csvfile.rows(header, 1), None)
         if found is None or isinstance(found[1], str):
             self.problem = found[1] if found else "no header row (a blank first line)"
@@ -111,6 +114,8 @@ class DatasetReader(ABC):
             key = column.strip().lower()
             self.index.setdefault(self.aliases.get(key, key), n)
         self.width = len(names)
+        if len(self.index) == self.width:
+            self.names = [self.aliases.get(k, k) for k in (n.strip().lower() for n in names)]
         missing = [column for column in self.required if column not in self.index]
         if missing:
             listed = ", ".join(missing)
