@@ -64,7 +64,7 @@ def parts(
 ) -> Iterator[str]:
     """The whole page, in pieces to write as they come: a summary, the figures, the timeline,
     the claims in doubt, the sources. A large operation's page is tens of megabytes, and
-    holding it whole (with its tables' cells) took ten times that."""
+    holding it whole (with its tables' cells) took many times that."""
     from plotly.offline import get_plotlyjs
 
     slug = _e(operation["operation"])

@@ -356,17 +356,7 @@ class OpsTimeline:
                 figures=[self._figure(db, kind, [slug], None) for kind in figures.KINDS],
             )
         path = Path(path)
-        partial = path.with_name(f".{path.name}.partial")
-        try:  # written as it is made, into a file that takes the page's name once whole
-            try:
-                with partial.open("w", encoding="utf-8") as out:
-                    out.writelines(pieces)
-            except BaseException:
-                partial.unlink(missing_ok=True)
-                raise
-            partial.replace(path)
-        except OSError as error:
-            raise TimelineError(f"cannot write {path}: {error.strerror}") from None
+        _write(path, pieces)  # as it is made, into a file that takes the page's name once whole
         return path
 
     def _figure(self, db: sqlite3.Connection, kind: str, slugs: list[str], on: Day) -> go.Figure:
