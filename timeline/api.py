@@ -126,7 +126,8 @@ class OpsTimeline:
             given = {"operation": operation, "grades": grades, "sides": sides}
             for keyword, value in given.items():
                 if value is not None:
-                    raise InvalidInput(keyword, "is for a dataset's file (form acled or ucdp)")
+                    msg = "is for a dataset's file (ACLED, UCDP), not JSON Lines"
+                    raise InvalidInput(keyword, msg)
             if source is None:
                 raise InvalidInput("source", "a file to import is required")
         result = self.app.import_file(

@@ -155,7 +155,7 @@ class Timeline(Application[Any]):
         name = label(source) if source is not None else ""
         dataset = reader if isinstance(reader, DatasetReader) else None
         if deleted is not None and dataset is None:
-            raise InvalidInput("deleted", "is a dataset's deleted-events file: give its form")
+            raise InvalidInput("deleted", "is a dataset's deleted-events file, read with its rows")
         unit = self._unit_of_work(unlaunched or dataset is not None, dataset)
         errors: list[LineError] = []
         total_errors = new = already = retracted = not_found = 0
