@@ -461,3 +461,20 @@ def test_a_revision_of_a_row_at_a_qualified_place_changes_only_what_changed(
     assert [e["place"] for e in ops.query(place="Hajin (Aleppo, Syria)", limit=None)] == [
         "Hajin (Aleppo, Syria)"
     ]
+
+
+@pytest.mark.postgres
+def test_a_newer_acled_file_is_revised_alike_in_postgresql(pg_url: str, tmp_path: Path) -> None:
+    from timeline.application import Timeline
+    from timeline.readers.acled import Acled
+
+    with closing(Timeline(db=pg_url)) as app:
+        app.import_file(write_acled(tmp_path / "week-1.csv", abu_kamal_rows()), reader=Acled())
+
+        result = app.import_file(
+            write_acled(tmp_path / "week-2.csv", newer(abu_kamal_rows())), reader=Acled()
+        )
+
+        assert (result.new, result.already, result.corrected) == (0, 3, 1)
+        (correction,) = [e.record for e in app.log() if e.record.type == "report_corrected"]
+        assert correction.changes["fatalities"] == 9  # type: ignore[attr-defined]
