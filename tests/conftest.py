@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from tests.ways import WAYS, Way
+from tests.ways import LINE_WAYS, WAYS, Way
 from timeline.application import Timeline
 from timeline.cli import main
 
@@ -131,5 +131,12 @@ def pg_url() -> Iterator[str]:
 @pytest.fixture(params=WAYS, ids=[way.name for way in WAYS])
 def way(request: pytest.FixtureRequest, app: Timeline, tmp_path: Path) -> Way:
     """Each way into the store in turn: every rule test runs through all of them."""
+    made: Way = request.param(app, tmp_path)
+    return made
+
+
+@pytest.fixture(params=LINE_WAYS, ids=[way.name for way in LINE_WAYS])
+def line_way(request: pytest.FixtureRequest, app: Timeline, tmp_path: Path) -> Way:
+    """Each way into the store that reads the lines of a file (`Way.refuses_line`)."""
     made: Way = request.param(app, tmp_path)
     return made

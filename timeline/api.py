@@ -17,7 +17,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing, contextmanager
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TextIO, TypeVar
 
@@ -26,6 +26,7 @@ from projections.queries import PAGE, Page
 from projections.views import Views, views_path
 from timeline.errors import InvalidInput, TimelineError
 from timeline.store import choose_db
+from timeline.terminal import json_safe, shown
 
 if TYPE_CHECKING:  # the write side is imported when first used: questions start faster
     from collections.abc import Sequence
@@ -264,7 +265,7 @@ class OpsTimeline:
             record = event.record
             target = getattr(record, "corrects", None) or getattr(record, "retracts", None)
             if ids is None or record.id in ids or target in ids:
-                yield json.dumps(record.canonical(), ensure_ascii=False) + "\n"
+                yield json_safe(json.dumps(record.canonical(), ensure_ascii=False)) + "\n"
 
     # figures, charts and the report (plotly is imported on first use, not at start-up)
 
@@ -324,7 +325,7 @@ class OpsTimeline:
         try:
             day = None if on is None else date.fromisoformat(str(on)).isoformat()
         except ValueError:
-            raise InvalidInput("on", f"'{on}' is not a day (2017-11-03)") from None
+            raise InvalidInput("on", f"{shown(str(on))} is not a day (2017-11-03)") from None
         known = {row["operation"]: row for row in queries.operations(db)}
         chosen = [known[queries.find_operation(db, slug)] for slug in slugs]
         sides = sorted({side for op in chosen for side in op["sides"]})
@@ -425,18 +426,26 @@ def _write(out: str | Path | TextIO, pieces: Iterable[str]) -> None:
 
 
 def _moment(value: Moment) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        if isinstance(value, datetime) and value.tzinfo is None:
-            raise InvalidInput("as_recorded", NEEDS_A_ZONE)
-        return value
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(
-            "as_recorded", f"'{value}' is not an ISO 8601 date and time (2017-11-05T12:00:00Z)"
-        ) from None
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise InvalidInput(
+                "as_recorded",
+                f"{shown(value)} is not an ISO 8601 date and time (2017-11-05T12:00:00Z)",
+            ) from None
     if moment.tzinfo is None:
         raise InvalidInput("as_recorded", NEEDS_A_ZONE)
+    try:
+        moment.astimezone(UTC)  # what the read models compare it as
+    except OverflowError:
+        raise InvalidInput(
+            "as_recorded", f"{shown(str(value))} is outside years 0001 to 9999 in UTC"
+        ) from None
     return moment
 
 
@@ -446,4 +455,4 @@ def _day(value: Day) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise InvalidInput("known_by", f"'{value}' is not a day (2017-11-05)") from None
+        raise InvalidInput("known_by", f"{shown(value)} is not a day (2017-11-05)") from None

@@ -14,15 +14,14 @@ from uuid import UUID
 
 import orjson
 from eventsourcing.domain import event
-from pydantic import TypeAdapter
 
 from timeline.domain import Aggregate, stable_id
 from timeline.errors import PlaceConflict, UnknownPlace
-from timeline.events import Place
+from timeline.events import Place, read_stored
 from timeline.names import did_you_mean, name_key
+from timeline.terminal import shown
 
 SAME_PLACE_KM = 10.0
-_PLACE = TypeAdapter(Place)
 
 
 def distance_km(a: Place, b: Place) -> float:
@@ -51,7 +50,7 @@ class Gazetteer(Aggregate):
         return {"places": places, "keys": self.keys}
 
     def restore(self, state: dict[str, Any]) -> None:
-        self.places = {name: _PLACE.validate_json(orjson.dumps(place))
+        self.places = {name: read_stored(Place, orjson.dumps(place))
                        for name, place in state["places"].items()}  # fmt: skip
         self.keys = dict(state["keys"])
 
@@ -60,7 +59,7 @@ class Gazetteer(Aggregate):
         known = self.keys.get(name_key(name))
         if known is None:
             hint = did_you_mean(name, self.keys)
-            msg = f"unknown place '{name}': give it in full (name, lat, lon, kind) once{hint}"
+            msg = f"unknown place {shown(name)}: give it in full (name, lat, lon, kind) once{hint}"
             raise UnknownPlace(msg, field)
         return self.places[known]
 
@@ -73,7 +72,7 @@ class Gazetteer(Aggregate):
             other = self.places[known]
             if distance_km(place, other) > SAME_PLACE_KM:
                 msg = (
-                    f"'{name}' is already the name of '{other.name}' at "
+                    f"{shown(name)} is already the name of {shown(other.name)} at "
                     f"{other.lat}, {other.lon}, {distance_km(place, other):.0f} km away; "
                     "give this place a distinct name"
                 )

@@ -14,6 +14,7 @@ import click
 
 from timeline.errors import ImportFailed, InvalidInput, RecordRejected, TimelineError
 from timeline.store import choose_db
+from timeline.terminal import escape
 
 if TYPE_CHECKING:
     from timeline.api import OpsTimeline
@@ -22,7 +23,7 @@ WRITING = {"import", "record", "log", "project", "rebuild"}
 
 
 def fail(message: str) -> NoReturn:
-    click.echo(f"Error: {message}", err=True)
+    click.echo(escape(f"Error: {message}"), err=True)
     sys.exit(1)
 
 
@@ -55,20 +56,19 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except ImportFailed as error:
-        click.echo(str(error), err=True)
+        click.echo(escape(str(error), keep="\n"), err=True)  # a line each
         _hint(*(line.rule for line in error.errors))
         sys.exit(1)
     except RecordRejected as error:
-        click.echo(
-            "Error: " + "; ".join(f"{field}: {message}" for field, message in error.problems),
-            err=True,
-        )
+        click.echo(escape(
+            "Error: " + "; ".join(f"{field}: {message}" for field, message in error.problems)
+        ), err=True)  # fmt: skip
         _hint(type(error).__name__)
         sys.exit(1)
     except InvalidInput as error:
         fail(f"{flag(error.field)}: {error.message}")
     except TimelineError as error:
-        click.echo(f"Error: {error}", err=True)
+        click.echo(escape(f"Error: {error}"), err=True)
         _hint(type(error).__name__)
         sys.exit(1)
 
