@@ -45,11 +45,16 @@ def import_(ctx: click.Context, /, file: str, unlaunched: bool, no_project: bool
     """
     ops = open_timeline(ctx)
     size = 0 if file == "-" else _size(file)
-    with user_errors(), _progress(size) as advance:
-        result = ops.import_file(file, unlaunched=unlaunched, progress=advance, project=False)
+    with user_errors():
+        if not no_project:  # read models that cannot take the import refuse first
+            ops.ready_to_project()
+        with _progress(size) as advance:
+            result = ops.import_file(
+                file, unlaunched=unlaunched, progress=advance, project=False
+            )  # fmt: skip
     if not no_project:
         with user_errors():
-            _projected(ops)
+            _projected(ops, stored=f"the events are stored ({result})")
     click.echo(str(result))
 
 
@@ -248,10 +253,19 @@ def _progress(
         yield bar.update
 
 
-def _projected(ops: OpsTimeline, *, rebuild: bool = False) -> int:
-    """Catch the read models up (or rebuild them), with a progress bar for a long backlog."""
-    with _progress(ops.backlog(rebuild=rebuild), "projecting", least=20_000) as advance:
-        return ops.rebuild(advance) if rebuild else ops.project(advance)
+def _projected(ops: OpsTimeline, *, rebuild: bool = False, stored: str | None = None) -> int:
+    """Catch the read models up (or rebuild them), with a progress bar for a long backlog.
+    `stored`: what the write before it stored, said if the read models cannot take it."""
+    from projections.views import ReadModelsUnavailable
+    from timeline.api import ReadModelsBehind
+
+    try:
+        with _progress(ops.backlog(rebuild=rebuild), "projecting", least=20_000) as advance:
+            return ops.rebuild(advance) if rebuild else ops.project(advance)
+    except ReadModelsUnavailable as error:
+        if stored is None or isinstance(error, ReadModelsBehind):
+            raise
+        raise ReadModelsBehind(stored, str(error)) from None
 
 
 @main.command()
