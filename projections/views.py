@@ -146,7 +146,8 @@ class Views:
         if self._recorder is None:
             from projections.tracking import open_recorder
 
-            self._recorder = open_recorder(self.path)
+            with self.writing(), self._trouble("open"):  # it may make its tracking table
+                self._recorder = open_recorder(self.path)
         return self._recorder
 
     def connection(self) -> sqlite3.Connection:
