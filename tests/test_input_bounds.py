@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import ROOT, captured, launched
 from tests.ways import Way
-from timeline.application import Timeline
-from timeline.errors import ImportFailed, InvalidRecord
+from timeline.application import Imported, Timeline
+from timeline.errors import ImportFailed, InvalidRecord, UnreadableFile
 from timeline.events import LARGEST_COUNT
 from timeline.jsonl import LONGEST_LINE, blocks
 from timeline.registry import record_json
@@ -325,3 +325,78 @@ def test_a_line_over_the_cap_stores_nothing_and_the_next_line_keeps_its_number(
     assert "longer than" in failed.value.errors[0].message
     assert "unknown type 'x'" in failed.value.errors[1].message
     assert list(app.log()) == []
+
+
+# whatever a line holds: a located error or a stored event, never a traceback
+
+
+Json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+    | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
+                                                                 max_size=4),
+    max_leaves=12,
+)  # fmt: skip
+Pieces = st.sampled_from(
+    ['"', "{", "}", "[", "]", ":", ",", "\\", "\\u0000", "\\ud800", "null", "1e999",
+     "99999999999999999999999", "\x00", "\x1b[2J", "\x9b", "\u202e", "\u2028", "\xff",
+     '"type": "place_lost", ', '"id": "x", ', "[" * 200]
+)  # fmt: skip
+TEMPLATES = [launched(), captured("op-1/a", strength={"best": 5}), captured("op-1/b")]
+
+
+@st.composite
+def malformed(draw: st.DrawFn) -> bytes:
+    """A line of the record format, broken in one of many ways (or left valid)."""
+    record = json.loads(json.dumps(draw(st.sampled_from(TEMPLATES))))
+    how = draw(st.sampled_from(["insert", "value", "bytes", "nothing"]))
+    if how == "value":
+        record[draw(st.sampled_from(sorted(record)))] = draw(Json)
+    text = json.dumps(record, ensure_ascii=draw(st.booleans()))
+    if how == "insert":
+        for _ in range(draw(st.integers(1, 3))):
+            at = draw(st.integers(0, len(text)))
+            text = text[:at] + draw(Pieces) + text[at:]
+    line = text.encode("utf-8", "surrogatepass")
+    if how == "bytes":
+        line = draw(st.binary(max_size=200))
+    return line.replace(b"\n", b" ") + b"\n"
+
+
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(line=malformed())
+def test_a_malformed_line_gives_a_short_located_error_and_leaves_the_store_as_it_was(
+    tmp_path_factory: pytest.TempPathFactory, line: bytes
+) -> None:
+    folder = tmp_path_factory.mktemp("fuzz")
+    app = Timeline(db=str(folder / "timeline.db"))
+    app.record(launched("op-0"))
+    path = folder / "line.jsonl"
+    path.write_bytes(line)
+
+    try:
+        outcome = _import(app, path)
+        stored = [e.record.id for e in app.log()]
+    finally:
+        app.close()
+
+    if isinstance(outcome, Imported):
+        assert outcome.new + outcome.already == 1
+        assert len(stored) == 1 + outcome.new
+        return
+    assert stored == ["op-0/launched"]
+    if isinstance(outcome, ImportFailed):
+        assert {error.line for error in outcome.errors} == {1}
+        for error in outcome.errors:
+            assert len(str(error)) < len(str(path)) + 1300, str(error)[:400]
+    else:  # a file with no record at all (blank, or UTF-16)
+        assert str(outcome).startswith(f"{path}: the file is")
+
+
+def _import(app: Timeline, path: Path) -> Imported | ImportFailed | UnreadableFile:
+    """What importing the file gave: its result, or the error a user is told."""
+    try:
+        return app.import_file(path, unlaunched=True)
+    except (ImportFailed, UnreadableFile) as error:
+        return error
