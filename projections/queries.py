@@ -18,6 +18,7 @@ from projections.control import holder_on
 from projections.projector import bounds
 from timeline.errors import InvalidInput, TimelineError
 from timeline.names import did_you_mean, name_key
+from timeline.terminal import shown
 from timeline.vocabulary import EVENT_TYPES, REPORTS, WEAK_CREDIBILITY, WEAK_RELIABILITY
 
 Row = dict[str, Any]
@@ -70,12 +71,12 @@ def find_operation(db: sqlite3.Connection, operation: str) -> str:
     known = [row[0] for row in db.execute("SELECT operation FROM operations ORDER BY 1")]
     if not known:
         raise NotFound(
-            f"unknown operation '{operation}': the read models hold no operation yet "
+            f"unknown operation {shown(operation)}: the read models hold no operation yet "
             "(import some events, or run `timeline project` if others have)"
         )
     if operation not in known:
         hint = did_you_mean(operation, known, cutoff=0.5)
-        raise NotFound(f"unknown operation '{operation}'{hint}")
+        raise NotFound(f"unknown operation {shown(operation)}{hint}")
     return operation
 
 
@@ -84,7 +85,7 @@ def find_place(db: sqlite3.Connection, name: str) -> str:
     row = db.execute("SELECT place FROM place_names WHERE key = ?", (name_key(name),)).fetchone()
     if row is None:
         known = {r[0]: r[1] for r in db.execute("SELECT key, place FROM place_names")}
-        raise NotFound(f"unknown place '{name}'{did_you_mean(name, known)}")
+        raise NotFound(f"unknown place {shown(name)}{did_you_mean(name, known)}")
     return str(row[0])
 
 
@@ -186,6 +187,9 @@ def query(
     return _page(db, where, params, limit, after)
 
 
+LARGEST_INTEGER = 2**63 - 1  # SQLite's: a larger limit or position cannot even be asked
+
+
 class Page(list[Row]):
     """One page of an answer: its rows, in order (a list of dicts), and `next`, where the
     page after it starts (pass it as `after=`), or None when this is the last page."""
@@ -207,6 +211,8 @@ def _page(
     db: sqlite3.Connection, where: list[str], params: list[Any], limit: int | None,
     after: str | None,
 ) -> Page:  # fmt: skip
+    if limit is not None and not 0 <= limit < LARGEST_INTEGER:
+        raise InvalidInput("limit", f"must be a number of events from 0 to {LARGEST_INTEGER - 1}")
     mid, position = _cursor(after)
     wanted = None if limit is None else limit + 1  # one more tells whether a next page exists
     found: list[tuple[Any, ...]] = []
@@ -245,9 +251,13 @@ def _cursor(after: str | None) -> tuple[str | None, int | None]:
     if after is None:
         return None, None
     mid, _, position = after.rpartition(":")
-    if not position.isdigit() or not (mid == "" or re.fullmatch(r"-?\d{4,}-\d\d-\d\d", mid)):
+    if (
+        not position.isdigit() or len(position) > len(str(LARGEST_INTEGER))
+        or int(position) > LARGEST_INTEGER
+        or not (mid == "" or re.fullmatch(r"-?\d{4,}-\d\d-\d\d", mid))
+    ):  # fmt: skip
         raise InvalidInput(
-            "after", f"'{after}' is not a page cursor: give a page's next (2017-11-03:1234)"
+            "after", f"{shown(after)} is not a page cursor: give a page's next (2017-11-03:1234)"
         )
     return mid or None, int(position)
 
@@ -308,7 +318,7 @@ def _check_type(kind: str) -> None:
     """An event type that is not one is an error naming the types."""
     types = [name for name in EVENT_TYPES if name not in REPORTS]
     if kind not in types:
-        raise InvalidInput("type", f"'{kind}' is not an event type; one of {', '.join(types)}")
+        raise InvalidInput("type", f"{shown(kind)} is not an event type; one of {', '.join(types)}")
 
 
 def fts_words(text: str) -> str:
@@ -323,7 +333,8 @@ def parse_grade(grade: str) -> tuple[str, str]:
     match = _GRADE.match(grade.strip().upper())
     if match is None:
         raise InvalidInput(
-            "min_grade", f"'{grade}' is not an Admiralty grade: a letter A-F then a digit 1-6 (B3)"
+            "min_grade",
+            f"{shown(grade)} is not an Admiralty grade: a letter A-F then a digit 1-6 (B3)",
         )
     return match.group(1), match.group(2)
 
@@ -331,7 +342,7 @@ def parse_grade(grade: str) -> tuple[str, str]:
 def _day_bounds(text: str, field: str) -> tuple[str | None, str | None]:
     found = bounds(text)
     if found == (None, None):
-        raise InvalidInput(field, f"'{text}' is not a date (EDTF: 2017-11-03, 2017-11, 2017)")
+        raise InvalidInput(field, f"{shown(text)} is not a date (EDTF: 2017-11-03, 2017-11, 2017)")
     return found
 
 
@@ -354,7 +365,7 @@ def control(db: sqlite3.Connection, place: str, *, on: str | None = None) -> lis
         return periods
     day, last_day = _day_bounds(on, "on")
     if day != last_day:
-        raise InvalidInput("on", f"takes one day (2017-11-03), not '{on}'")
+        raise InvalidInput("on", f"takes one day (2017-11-03), not {shown(on)}")
     return [holder_on(name, periods, str(day))]
 
 
@@ -384,7 +395,7 @@ def history(db: sqlite3.Connection, event_id: str) -> list[Row]:
         )
     )
     if not found:
-        raise NotFound(f"no event '{event_id}'")
+        raise NotFound(f"no event {shown(event_id)}")
     for row in found:
         row["record"] = orjson.loads(row.pop("state"))["record"]
     return found

@@ -213,6 +213,7 @@ FTS_COLUMNS = ["place", "notes", "quotes", "outlets"]  # events_fts; aliases: pl
 # datasets code (events: parties, place_precision, fatalities, form, dataset, dataset_id,
 # coded; places: precision).
 VERSION = 3
+APPLICATION_ID = 0x4F54_5657  # "OTVW": ops-timeline read models (the store's is "OTST")
 
 # What full-text search reads for each event: its place's name and aliases, its notes, its
 # quotes and outlets as text (the JSON of a list would glue a word after a newline to an "n").
@@ -320,6 +321,17 @@ def create(connection: sqlite3.Connection) -> None:
     if not db["place_names_fts"].exists():  # few rows, rarely written: triggers keep it
         db.table("place_names").enable_fts(["name"], create_triggers=True, tokenize="unicode61")
     connection.execute(f"PRAGMA user_version = {VERSION}")
+    connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
+def mark_rebuilding(connection: sqlite3.Connection) -> None:
+    """Mark the read models as being rebuilt, until a catch-up has projected every event."""
+    connection.execute("INSERT OR IGNORE INTO stale VALUES ('rebuild', 'every read model')")
+
+
+def rebuilding(connection: sqlite3.Connection) -> bool:
+    row = connection.execute("SELECT 1 FROM stale WHERE kind = 'rebuild'").fetchone()
+    return row is not None
 
 
 def drop(connection: sqlite3.Connection) -> None:

@@ -114,13 +114,16 @@ class ViewsRecorder(SQLiteTrackingRecorder):
                 derived.write_stale(sql, found[1])
             else:
                 derived.refresh_stale(sql)
+            sql.execute("DELETE FROM stale WHERE kind = 'rebuild'")  # every event is projected
 
 
 def _state(cursor: sqlite3.Cursor) -> tuple[Any, ...]:
     """What the derived models are computed from has not changed while this stays the same:
     every page commits its tracking position with its rows and its stale marks."""
     tracked = cursor.execute("SELECT * FROM tracking ORDER BY 1").fetchall()
-    (stale,) = cursor.execute("SELECT count(*) FROM stale WHERE kind != 'bulk'").fetchone()
+    (stale,) = cursor.execute(
+        "SELECT count(*) FROM stale WHERE kind NOT IN ('bulk', 'rebuild')"
+    ).fetchone()
     return tuple(tuple(row) for row in tracked), stale
 
 

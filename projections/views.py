@@ -8,11 +8,12 @@ store is being written.
 
 from __future__ import annotations
 
+import fcntl
 import heapq
 import os
 import sqlite3
-from collections.abc import Callable, Iterable
-from contextlib import closing
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing, contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,8 @@ import orjson
 
 from projections import derived, schema
 from projections.projector import Projector, bounds, utc_text
+from timeline.environment import environmental, reason, unwritable
+from timeline.errors import TimelineError
 from timeline.names import name_key
 from timeline.vocabulary import RECORDED, REPORT_CORRECTED
 
@@ -40,35 +43,133 @@ def views_path(db: str) -> str:
 
 
 def connect(path: str) -> sqlite3.Connection:
-    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
     connection.row_factory = sqlite3.Row
     return connection
 
 
-class Views:
-    """The read models of one event store."""
+class ReadModelsUnavailable(TimelineError):
+    """The read models' file cannot be read, made or written: what is wrong with it is said,
+    and nothing in it, or in the store, was lost."""
 
-    def __init__(self, path: str) -> None:
+
+class Views:
+    """The read models of one event store.
+
+    One process at a time writes them (`writing`): a second catch-up, rebuild or first
+    making of the file waits for the first to finish, then does what is left (usually
+    nothing). Questions never wait, but for a rebuild: they wait for it to finish rather
+    than read read models it has emptied."""
+
+    def __init__(self, path: str, *, remake: bool = False) -> None:
+        """Open the read models at `path`, making them if the file is new (or of an earlier
+        layout). `remake`: remake those of a newer layout too, instead of refusing them."""
         self.path = path
         self._recorder: ViewsRecorder | None = None
-        with closing(connect(path)) as connection:
+        self._lock: int | None = None  # the lock file's descriptor while `writing`
+        self._writing = 0
+        with self._trouble("open"), closing(connect(path)) as connection:
+            if schema.is_current(connection):
+                return
+            _check_file(connection, path, remake=remake)
+        with self.writing(), self._trouble("make"), closing(connect(path)) as connection:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("BEGIN IMMEDIATE")  # questions see all of it, or none
             if not schema.is_current(connection):
-                connection.execute("PRAGMA journal_mode=WAL")
                 schema.create(connection)
+            connection.execute("COMMIT")
+
+    def check_writable(self) -> None:
+        """Refuse at once if the read models cannot be written (a read-only file or
+        directory): before a write to the store, so that nothing is left half done."""
+        why = unwritable(self.path)
+        if why is not None:
+            raise ReadModelsUnavailable(f"cannot write the read models {self.path}: {why}")
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the read models for this process to write: a lock on the file beside them,
+        NAME.lock, waited for if another process holds it (reentrant in this one)."""
+        if self._writing:
+            self._writing += 1
+            try:
+                yield
+            finally:
+                self._writing -= 1
+            return
+        lock = f"{self.path}.lock"
+        with self._trouble("write"):
+            try:
+                descriptor = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError:
+                if not os.path.exists(lock):
+                    raise
+                descriptor = os.open(lock, os.O_RDONLY)  # made by another user: lock it
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            self._writing = 1
+            yield
+        finally:
+            self._writing = 0
+            os.close(descriptor)  # and with it the lock
+
+    def _wait_for_rebuild(self, connection: sqlite3.Connection) -> None:
+        """A question asked while a rebuild runs waits for it to finish (its emptied read
+        models would answer wrongly meanwhile); one left unfinished is not waited for."""
+        if self._writing or not schema.rebuilding(connection):
+            return
+        try:
+            descriptor = os.open(f"{self.path}.lock", os.O_RDONLY)
+        except FileNotFoundError:
+            return
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_SH)  # granted once no writer holds it
+        finally:
+            os.close(descriptor)
+
+    @contextmanager
+    def _trouble(self, doing: str) -> Iterator[None]:
+        """SQLite's and the system's errors about the file, said as what they mean."""
+        try:
+            yield
+        except ReadModelsUnavailable:
+            raise
+        except Exception as error:
+            if not environmental(error):
+                raise
+            raise ReadModelsUnavailable(
+                f"cannot {doing} the read models {self.path}: {reason(error, self.path)}"
+            ) from None
 
     @property
     def recorder(self) -> ViewsRecorder:
         if self._recorder is None:
             from projections.tracking import open_recorder
 
-            self._recorder = open_recorder(self.path)
+            with self.writing(), self._trouble("open"):  # it may make its tracking table
+                self._recorder = open_recorder(self.path)
         return self._recorder
 
     def connection(self) -> sqlite3.Connection:
-        return connect(self.path)
+        """A connection to read the read models (once any rebuild running has finished)."""
+        with self._trouble("read"):
+            connection = connect(self.path)
+            try:
+                self._wait_for_rebuild(connection)
+            except BaseException:
+                connection.close()
+                raise
+        return connection
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """`connection()`, closed afterwards, its errors said as what they mean."""
+        with closing(self.connection()) as connection, self._trouble("read"):
+            yield connection
 
     def position(self, name: str) -> int:
-        return self.recorder.max_tracking_id(name) or 0
+        with self._trouble("read"):
+            return self.recorder.max_tracking_id(name) or 0
 
     def catch_up(
         self,
@@ -81,10 +182,11 @@ class Views:
     ) -> int:
         from projections.tracking import catch_up
 
-        return catch_up(
-            source, name, self.recorder, progress=progress, page_size=page_size,
-            bulk_from=bulk_from,
-        )  # fmt: skip
+        with self.writing(), self._trouble("write"):
+            return catch_up(
+                source, name, self.recorder, progress=progress, page_size=page_size,
+                bulk_from=bulk_from,
+            )  # fmt: skip
 
     def rebuild(
         self,
@@ -92,13 +194,19 @@ class Views:
         name: str,
         progress: Callable[[int], Any] | None = None,
     ) -> int:
-        """Delete every read model and project every event again."""
-        self.close()
-        with closing(connect(self.path)) as connection:
-            schema.drop(connection)
-            connection.execute("DROP TABLE IF EXISTS tracking")
-            schema.create(connection)
-        return self.catch_up(source, name, progress)
+        """Delete every read model and project every event again. Emptied and made anew in
+        one transaction, marked as rebuilding until projected: questions asked meanwhile wait
+        for it."""
+        with self.writing():
+            self.close()
+            with self._trouble("rebuild"), closing(connect(self.path)) as connection:
+                connection.execute("BEGIN IMMEDIATE")
+                schema.drop(connection)
+                connection.execute("DROP TABLE IF EXISTS tracking")
+                schema.create(connection)
+                schema.mark_rebuilding(connection)
+                connection.execute("COMMIT")
+            return self.catch_up(source, name, progress)
 
     def as_of(
         self,
@@ -120,7 +228,7 @@ class Views:
         store. `text=False`: leave the full-text index empty (no --text question is asked).
         """
         memory = connect(":memory:")
-        with closing(self.connection()) as connection:
+        with self.reading() as connection:
             tables, indexes = _schema(connection)
             for statement in tables:
                 memory.execute(statement)
@@ -145,6 +253,34 @@ class Views:
         if self._recorder is not None:
             self._recorder.datastore.close()
             self._recorder = None
+
+
+def _check_file(connection: sqlite3.Connection, path: str, *, remake: bool) -> None:
+    """Refuse to make read models in a file that holds something else, or read models of a
+    newer layout (unless told to `remake` them): nothing is written to it."""
+    (application_id,) = connection.execute("PRAGMA application_id").fetchone()
+    (version,) = connection.execute("PRAGMA user_version").fetchone()
+    tables = {name for (name,) in connection.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'"
+    )}  # fmt: skip
+    if "stored_events" in tables:
+        raise ReadModelsUnavailable(
+            f"{path} is an event store, not read models: name the read models' file with "
+            "--views (by default NAME.views.db, beside the store)"
+        )
+    if version > schema.VERSION and not remake:
+        raise ReadModelsUnavailable(
+            f"the read models {path} were made by a newer version of ops-timeline (layout "
+            f"{version}; this one makes {schema.VERSION}): upgrade ops-timeline, or name "
+            "another file with --views (or `timeline rebuild` them for this version)"
+        )
+    ours = application_id == schema.APPLICATION_ID or "tracking" in tables or version > 0
+    if tables and not ours:
+        listed = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+        raise ReadModelsUnavailable(
+            f"{path} is an SQLite database but not read models (its tables: {listed}): "
+            "nothing was written to it; name another file with --views"
+        )
 
 
 def _known_by(state: dict[str, Any], day: date) -> dict[str, Any] | None:

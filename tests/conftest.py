@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from tests.ways import DATASET_WAYS, WAYS, Way
+from tests.ways import DATASET_WAYS, LINE_WAYS, WAYS, Way
 from timeline.application import Timeline
 from timeline.cli import main
 
@@ -140,4 +140,11 @@ def every_way(request: pytest.FixtureRequest, app: Timeline, tmp_path: Path) -> 
     """Every way in, a dataset's files too: for the rules that a dataset's row can say (no
     launch needed on any)."""
     made: Way = request.param(app, tmp_path, unlaunched=True)
+    return made
+
+
+@pytest.fixture(params=LINE_WAYS, ids=[way.name for way in LINE_WAYS])
+def line_way(request: pytest.FixtureRequest, app: Timeline, tmp_path: Path) -> Way:
+    """Each way into the store that reads the lines of a file (`Way.refuses_line`)."""
+    made: Way = request.param(app, tmp_path)
     return made

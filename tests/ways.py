@@ -86,6 +86,27 @@ class Way:
         """The id the record's event is stored under."""
         return str(record["id"])
 
+    def refuses_line(self, line: bytes) -> Refusal:
+        """Try to import a file holding this line (after what the test gave): how it was
+        refused. For the ways that read lines (LINE_WAYS): what a line's bytes can say that a
+        record given as data cannot (a key given twice, a line of 200 MB) is refused by each
+        alike. Fails the test if the attempt changed the store in any way."""
+        before = self.stored()
+        given = self._taken()
+        self.files += 1
+        path = self.folder / f"way-{self.files}.jsonl"
+        with path.open("wb") as out:
+            out.writelines(json.dumps(r, ensure_ascii=False).encode() + b"\n" for r in given)
+            out.write(line)
+        with pytest.raises(ImportFailed) as failed:
+            self.app.import_file(path)
+        assert self.stored() == before, f"{self.name}: a refused line changed the store"
+        return _refusal_of(failed.value, line=len(given) + 1)
+
+    def _taken(self) -> list[Record]:
+        """The records given and not yet stored, now to be imported before the next one."""
+        return []
+
     def stored(self) -> list[tuple[int, Record]]:
         return [(event.position, event.record.canonical()) for event in self.app.log()]
 
@@ -137,6 +158,10 @@ class ImportedTogether(Way):
 
     def given(self, *records: Record) -> None:
         self.waiting += records
+
+    def _taken(self) -> list[Record]:
+        taken, self.waiting = self.waiting, []
+        return taken
 
     def accepts(self, record: Record) -> bool:
         waiting, self.waiting = self.waiting, []
@@ -274,3 +299,6 @@ class UcdpFile(DatasetFile):
 
 WAYS = (Recorded, ImportedAlone, ImportedTogether)
 DATASET_WAYS = (AcledFile, UcdpFile)
+
+
+LINE_WAYS = (ImportedAlone, ImportedTogether)  # the ways that read the lines of a file

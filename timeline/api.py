@@ -17,15 +17,17 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import closing, contextmanager
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TextIO, TypeVar
 
 from projections import queries, tables
 from projections.queries import PAGE, Page
-from projections.views import Views, views_path
-from timeline.errors import InvalidInput, TimelineError
+from projections.views import ReadModelsUnavailable, Views, views_path
+from timeline.environment import environmental, reason
+from timeline.errors import InvalidInput, NotAStore, StoreUnavailable, TimelineError
 from timeline.store import choose_db
+from timeline.terminal import json_safe, shown
 
 if TYPE_CHECKING:  # the write side is imported when first used: questions start faster
     from collections.abc import Sequence
@@ -45,6 +47,18 @@ Day = date | str | None
 
 class NoStore(TimelineError):
     """The SQLite file named as the store does not exist (and no read models are there)."""
+
+
+class ReadModelsBehind(ReadModelsUnavailable):
+    """A write was stored, but the read models could not take it: `timeline project` (or
+    `OpsTimeline.project()`) brings them up to date once what was wrong is put right."""
+
+    def __init__(self, stored: str, why: str) -> None:
+        super().__init__(
+            f"{stored}, but the read models were not brought up to date: {why}; run "
+            "`timeline project` once that is put right"
+        )
+        self.stored = stored
 
 
 class Exported(NamedTuple):
@@ -69,13 +83,21 @@ class OpsTimeline:
         """The read models, opened (and made, if new) on first use: an import that does not
         project never touches them."""
         if self._views is None:
-            if (
-                "://" not in self.db and not Path(self.db).exists()
-                and not Path(self._views_path).exists()
-            ):  # a question of a store that is not there: an error, and nothing created
-                raise NoStore(f"no store at {self.db}")
-            self._views = Views(self._views_path)
+            self._views = self._open_views()
         return self._views
+
+    def _open_views(self, *, remake: bool = False, asking: bool = True) -> Views:
+        """The read models; `asking`: for a question, which a store not there refuses."""
+        if "://" not in self.db and not Path(self._views_path).exists():
+            store = Path(self.db)
+            if not store.exists() and asking:  # a question of a store that is not there:
+                raise NoStore(f"no store at {self.db}")  # an error, and nothing created
+            if store.is_file() and not _is_sqlite(store):
+                raise NotAStore(
+                    f"cannot open the store {self.db}: it is not an SQLite database (nor an "
+                    "empty file)"
+                )
+        return Views(self._views_path, remake=remake)
 
     @property
     def app(self) -> Timeline:
@@ -83,14 +105,39 @@ class OpsTimeline:
         if self._app is None:
             from timeline.application import Timeline
 
-            self._app = Timeline(db=self.db)
+            try:
+                self._app = Timeline(db=self.db)
+            except TimelineError:
+                raise
+            except Exception as error:
+                if not environmental(error):
+                    raise
+                where = self.db if "://" not in self.db else _without_password(self.db)
+                raise StoreUnavailable(
+                    f"cannot open the store {where}: {reason(error, self.db)}"
+                ) from None
         return self._app
 
     # writing
 
-    def record(self, record: Event | dict[str, Any], *, unlaunched: bool = False) -> bool:
-        new = self.app.record(record, unlaunched=unlaunched)
-        self.project()
+    def ready_to_project(self) -> Views:
+        """The read models a write will project into, refusing at once (before anything is
+        stored) if they cannot be opened or written."""
+        if self._views is None:
+            self._views = self._open_views(asking=False)
+        self._views.check_writable()
+        return self._views
+
+    def record(
+        self, record: Event | dict[str, Any], *, unlaunched: bool = False, project: bool = True
+    ) -> bool:
+        """Append one event, then bring the read models up to date (unless told not to)."""
+        store = self.app  # a file that is not a store refuses first, then read models that
+        if project:  # cannot take the event
+            self.ready_to_project()
+        new = store.record(record, unlaunched=unlaunched)
+        if project:
+            self._project_after("the event is stored" if new else "the event was stored")
         return new
 
     def import_file(
@@ -130,19 +177,30 @@ class OpsTimeline:
                     raise InvalidInput(keyword, msg)
             if source is None:
                 raise InvalidInput("source", "a file to import is required")
-        result = self.app.import_file(
+        store = self.app  # a file that is not a store refuses first, then read models that
+        if project:  # cannot take the events
+            self.ready_to_project()
+        result = store.import_file(
             source, unlaunched=unlaunched, progress=progress, reader=reader, deleted=deleted
         )
         if project:
-            self.project()
+            self._project_after(f"the events are stored ({result})")
         return result
+
+    def _project_after(self, stored: str) -> None:
+        """Project what a write stored; if the read models cannot take it, say that the
+        write itself is done."""
+        try:
+            self.project()
+        except ReadModelsUnavailable as error:
+            raise ReadModelsBehind(stored, str(error)) from None
 
     def log(self, operation: str | None = None) -> Iterator[LoggedEvent]:
         return self.app.log(operation)
 
     def project(self, progress: Callable[[int], Any] | None = None) -> int:
         """Catch the read models up with the store; return how many events were projected."""
-        return self.views.catch_up(self.app.recorder, self.app.name, progress)
+        return self.ready_to_project().catch_up(self.app.recorder, self.app.name, progress)
 
     def backlog(self, *, rebuild: bool = False) -> int:
         """How many stored events a catch-up (or a rebuild) would read, at most."""
@@ -150,8 +208,11 @@ class OpsTimeline:
         return last if rebuild else max(0, last - self.views.position(self.app.name))
 
     def rebuild(self, progress: Callable[[int], Any] | None = None) -> int:
-        """Recreate every read model from the events."""
-        return self.views.rebuild(self.app.recorder, self.app.name, progress)
+        """Recreate every read model from the events (read models of a newer layout too)."""
+        if self._views is None:
+            self._views = self._open_views(remake=True, asking=False)
+        self._views.check_writable()
+        return self._views.rebuild(self.app.recorder, self.app.name, progress)
 
     # questions
 
@@ -221,13 +282,13 @@ class OpsTimeline:
         place's events where the question is about one (and the full-text index only where a
         question searches text)."""
         if as_recorded is None and known_by is None:
-            with closing(self.views.connection()) as db:
+            with self.views.reading() as db:
                 yield db
             return
         moment = _moment(as_recorded)
         day = _day(known_by)
         if place is not None:
-            with closing(self.views.connection()) as db:
+            with self.views.reading() as db:
                 place = queries.find_place(db, place)
         replayed = self.views.as_of(
             recorded=moment, known_by=day, operation=operation, place=place, text=text
@@ -309,7 +370,7 @@ class OpsTimeline:
             record = event.record
             target = getattr(record, "corrects", None) or getattr(record, "retracts", None)
             if ids is None or record.id in ids or target in ids:
-                yield json.dumps(record.canonical(), ensure_ascii=False) + "\n"
+                yield json_safe(json.dumps(record.canonical(), ensure_ascii=False)) + "\n"
 
     # figures, charts and the report (plotly is imported on first use, not at start-up)
 
@@ -369,7 +430,7 @@ class OpsTimeline:
         try:
             day = None if on is None else date.fromisoformat(str(on)).isoformat()
         except ValueError:
-            raise InvalidInput("on", f"'{on}' is not a day (2017-11-03)") from None
+            raise InvalidInput("on", f"{shown(str(on))} is not a day (2017-11-03)") from None
         known = {row["operation"]: row for row in queries.operations(db)}
         chosen = [known[queries.find_operation(db, slug)] for slug in slugs]
         sides = sorted({side for op in chosen for side in op["sides"]})
@@ -466,22 +527,50 @@ def _write(out: str | Path | TextIO, pieces: Iterable[str]) -> None:
             raise
         partial.replace(path)
     except OSError as error:
-        raise TimelineError(f"cannot write {path}: {error.strerror}") from None
+        raise TimelineError(f"cannot write {path}: {reason(error, str(path))}") from None
+
+
+def _is_sqlite(path: Path) -> bool:
+    """Whether a file is an SQLite database (or empty: one SQLite would make)."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(16)
+    except OSError:
+        return True  # unreadable: opening it says why
+    return head in (b"", b"SQLite format 3\x00")
+
+
+def _without_password(url: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
 
 
 def _moment(value: Moment) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        if isinstance(value, datetime) and value.tzinfo is None:
-            raise InvalidInput("as_recorded", NEEDS_A_ZONE)
-        return value
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(
-            "as_recorded", f"'{value}' is not an ISO 8601 date and time (2017-11-05T12:00:00Z)"
-        ) from None
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise InvalidInput(
+                "as_recorded",
+                f"{shown(value)} is not an ISO 8601 date and time (2017-11-05T12:00:00Z)",
+            ) from None
     if moment.tzinfo is None:
         raise InvalidInput("as_recorded", NEEDS_A_ZONE)
+    try:
+        moment.astimezone(UTC)  # what the read models compare it as
+    except OverflowError:
+        raise InvalidInput(
+            "as_recorded", f"{shown(str(value))} is outside years 0001 to 9999 in UTC"
+        ) from None
     return moment
 
 
@@ -491,4 +580,4 @@ def _day(value: Day) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise InvalidInput("known_by", f"'{value}' is not a day (2017-11-05)") from None
+        raise InvalidInput("known_by", f"{shown(value)} is not a day (2017-11-05)") from None

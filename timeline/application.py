@@ -28,6 +28,7 @@ from eventsourcing.persistence import (
 from timeline import encoding, intake
 from timeline.bulk import no_cycle_collection
 from timeline.encoding import Row
+from timeline.environment import reason
 from timeline.errors import (
     ConcurrentWrite,
     ImportFailed,
@@ -263,8 +264,10 @@ class Timeline(Application[Any]):
                 "meanwhile; nothing was stored: run the command again"
             ) from None
         except (OperationalError, InterfaceError) as error:
+            where = self.env.get("SQLITE_DBNAME") or "the store"
             raise StoreUnavailable(
-                f"the store could not be written, nothing was: {error}"
+                f"cannot write the store {where}: {reason(error, self.env.get('SQLITE_DBNAME'))}"
+                "; nothing was stored"
             ) from None
 
     def _take_snapshots_of(self, unit: UnitOfWork) -> None:

@@ -120,4 +120,15 @@ class ConcurrentWrite(TimelineError):
 
 
 class StoreUnavailable(TimelineError):
-    """The store could not be written: locked too long by another writer, or unreachable."""
+    """The store could not be opened, read or written: read-only, in a directory that is not
+    there, on a full disk, locked too long by another writer, or unreachable."""
+
+
+class NotAStore(StoreUnavailable):
+    """The file named as the store is not an event store: random bytes, another database, or
+    the read models. Nothing is written to it."""
+
+
+class NewerStore(StoreUnavailable):
+    """The store was written by a newer version of ops-timeline, in a layout this one could
+    misread: it is neither read nor written."""

@@ -8,7 +8,9 @@ Shape is checked here (types, ranges, grades, which keys a type allows); rules t
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
+from functools import cache
 from typing import Annotated, Any, Literal, TypeAlias, final, get_args
 
 from pydantic import (
@@ -20,11 +22,14 @@ from pydantic import (
     StringConstraints,
     Tag,
     TypeAdapter,
+    ValidationError,
     field_validator,
     model_validator,
 )
+from pydantic_core import SchemaValidator
 
 from timeline.dates import DateError, parse_edtf
+from timeline.terminal import UNSAFE_CLASS
 from timeline.vocabulary import EVENT_TYPES
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -38,19 +43,25 @@ def _edtf(text: str) -> str:
     return text
 
 
-# Patterns are checked by pydantic-core's own regex engine: no Python call per string.
-ONE_LINE = r"^[^\x00-\x1f\x7f]*$"
-ID_PATTERN = r"^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$"
+# Patterns are checked by pydantic-core's own regex engine: no Python call per string. A
+# one-line field (names, ids, forces, sides, outlets, URLs) holds no C0 or C1 control, no DEL,
+# no line separator and no bidirectional override (timeline.terminal.UNSAFE_CLASS): printed,
+# they would command the terminal or reorder the line.
+ONE_LINE = f"^[^{UNSAFE_CLASS}]*$"
+ID_PATTERN = f"^[^\\s{UNSAFE_CLASS}](?:[^{UNSAFE_CLASS}]*[^\\s{UNSAFE_CLASS}])?$"
 # `re.match(r"^https?://[^\s/]+", url)` as it was checked in Python: the regex crate's `\s`
-# lacks the four separators \x1c-\x1f that Python's has, so they are named.
-URL_PATTERN = r"^https?://[^\s\x1c-\x1f/]"
+# lacks the four separators \x1c-\x1f that Python's has, so they are named; then one line.
+URL_PATTERN = f"^https?://[^\\s\\x1c-\\x1f/][^{UNSAFE_CLASS}]*$"
 Name = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=ONE_LINE)]
 EventId = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=ID_PATTERN)]
 Slug = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=SLUG_PATTERN)]
 EDTF = Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(_edtf)]
 Url = Annotated[str, StringConstraints(max_length=2000, pattern=URL_PATTERN)]
 Notes = Annotated[str, StringConstraints(max_length=20_000)]
-Count = Annotated[int, Field(ge=0)]
+# SQLite's integers are 64-bit: a larger count could be stored as text but never read back as
+# the number it was (it came back as 1.2345678901234568e+29).
+LARGEST_COUNT = 2**63 - 1
+Count = Annotated[int, Field(ge=0, le=LARGEST_COUNT)]
 
 PlaceKind = Literal["town", "neighbourhood", "crossing", "facility", "region"]
 Role = Literal["attacker", "defender", "support", "party"]  # vocabulary.ROLES
@@ -448,3 +459,61 @@ def _place_of(facts: tuple[Any, ...]) -> Place:
             _PLACES.clear()
         _PLACES[facts] = place
     return place
+
+
+def read_stored(cls: type[BaseModel], state: bytes) -> Any:
+    """A stored model read back: validated as input is, or, if an earlier version stored what
+    input now refuses, as it was stored (see `as_stored`)."""
+    try:
+        return cls.model_validate_json(state)
+    except ValidationError:
+        return as_stored(cls).validate_json(state)
+
+
+# What input refuses that an earlier version stored: C1 controls, line separators and
+# bidirectional overrides in one-line fields, anything after a URL's host, counts beyond 64
+# bits. The store keeps what it was given; output escapes it (timeline.terminal).
+_ADDED_PATTERNS = {ONE_LINE, ID_PATTERN, URL_PATTERN}
+
+
+@cache
+def as_stored(cls: type[BaseModel]) -> SchemaValidator:
+    """A validator of `cls` without the checks input gained since events were first stored:
+    what was stored is read back, never refused."""
+    schema = copy.deepcopy(cls.__pydantic_core_schema__)
+    _loosen(schema)
+    # pydantic-core reuses the validator of a model class it meets in a schema, checks and
+    # all, when the class is complete: marked incomplete meanwhile, each is compiled loosened.
+    models = _models(schema, set())
+    try:
+        for model in models:
+            model.__pydantic_complete__ = False
+        return SchemaValidator(schema)
+    finally:
+        for model in models:
+            model.__pydantic_complete__ = True
+
+
+def _models(node: Any, found: set[type[BaseModel]]) -> set[type[BaseModel]]:
+    if isinstance(node, dict):
+        if node.get("type") == "model" and isinstance(node.get("cls"), type):
+            found.add(node["cls"])
+        for value in node.values():
+            _models(value, found)
+    elif isinstance(node, list | tuple):
+        for value in node:
+            _models(value, found)
+    return found
+
+
+def _loosen(node: Any) -> None:
+    if isinstance(node, dict):
+        if node.get("type") == "str" and node.get("pattern") in _ADDED_PATTERNS:
+            del node["pattern"]
+        if node.get("type") == "int" and node.get("le") == LARGEST_COUNT:
+            del node["le"]
+        for value in node.values():
+            _loosen(value)
+    elif isinstance(node, list | tuple):
+        for value in node:
+            _loosen(value)

@@ -1,4 +1,9 @@
-"""Answers as a reader wants them: a terminal table, a JSON array, or CSV with a header."""
+"""Answers as a reader wants them: a terminal table, a JSON array, or CSV with a header.
+
+None of them sends a terminal a control character or a bidirectional override, whatever the
+free text holds (timeline.terminal): a table and CSV write each as its code (`\x1b`), JSON as
+its escape (`\u009b`, the same string to a JSON reader). CSV keeps newlines and tabs, quoted.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from timeline.terminal import UNSAFE, escape, json_safe
 from timeline.vocabulary import triple_text
 
 FORMATS = ("table", "json", "csv")
@@ -17,7 +23,7 @@ Rows = list[dict[str, Any]]
 def render(rows: Rows, form: str, columns: Sequence[tuple[str, str]] | None = None) -> str:
     """`columns` picks and names what a table shows; json and csv carry every column."""
     if form == "json":
-        return json.dumps(rows, ensure_ascii=False, indent=1, default=str) + "\n"
+        return json_safe(json.dumps(rows, ensure_ascii=False, indent=1, default=str)) + "\n"
     if form == "csv":
         return _csv(rows)
     return table(rows, columns)
@@ -29,11 +35,11 @@ def _csv(rows: Rows) -> str:
         writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(
-            {k: json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v
+            {k: json_safe(json.dumps(v, ensure_ascii=False)) if isinstance(v, list | dict) else v
              for k, v in row.items()}
             for row in rows
         )  # fmt: skip
-    return out.getvalue()
+    return escape(out.getvalue(), keep="\n\r\t")  # in quoted cells, and between rows
 
 
 def table(rows: Rows, columns: Sequence[tuple[str, str]] | None = None) -> str:
@@ -76,9 +82,17 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, list):
-        return ", ".join(str(item) for item in value)
-    text = str(value).replace("\n", " ")
+        return _one_line(", ".join(str(item) for item in value))
+    text = _one_line(str(value))
     return text if len(text) <= 60 else text[:59] + "…"
+
+
+def _one_line(text: str) -> str:
+    """A cell's text on one line, with nothing in it a terminal would obey."""
+    text = text.replace("\n", " ")
+    if UNSAFE.search(text):
+        text = escape(text.replace("\t", " ").replace("\r", " "))
+    return text
 
 
 def triple(row: dict[str, Any], prefix: str) -> str | None:

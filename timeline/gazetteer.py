@@ -20,19 +20,18 @@ from uuid import UUID
 
 import orjson
 from eventsourcing.domain import event
-from pydantic import TypeAdapter
 
 from timeline import geo
 from timeline.domain import Aggregate, stable_id
 from timeline.errors import PlaceConflict, UnknownPlace
-from timeline.events import Place
+from timeline.events import Place, read_stored
 from timeline.names import did_you_mean, name_key
+from timeline.terminal import shown
 
 SAME_PLACE_KM = 10.0  # a known name farther than this from a mention is another place's
 SAME_SPOT_KM = {  # a new name this close to a known place of the same kind is that place
     "town": 0.3, "region": 0.3, "neighbourhood": 0.1, "crossing": 0.1, "facility": 0.05,
 }  # fmt: skip
-_PLACE = TypeAdapter(Place)
 
 
 def distance_km(a: Place, b: Place) -> float:
@@ -62,7 +61,7 @@ class Gazetteer(Aggregate):
         return {"places": places, "keys": self.keys}
 
     def restore(self, state: dict[str, Any]) -> None:
-        self.places = {name: _PLACE.validate_json(orjson.dumps(place))
+        self.places = {name: read_stored(Place, orjson.dumps(place))
                        for name, place in state["places"].items()}  # fmt: skip
         self.keys = dict(state["keys"])
         self.grid = {}
@@ -88,7 +87,7 @@ class Gazetteer(Aggregate):
         known = self.keys.get(name_key(name))
         if known is None:
             hint = did_you_mean(name, self.keys)
-            msg = f"unknown place '{name}': give it in full (name, lat, lon, kind) once{hint}"
+            msg = f"unknown place {shown(name)}: give it in full (name, lat, lon, kind) once{hint}"
             raise UnknownPlace(msg, field)
         return self.places[known]
 
@@ -121,8 +120,8 @@ class Gazetteer(Aggregate):
     @staticmethod
     def _conflict(name: str, place: Place, other: Place) -> str:
         return (
-            f"'{name}' is already the name of '{other.name}' at {other.lat}, {other.lon}, "
-            f"{distance_km(place, other):.0f} km away; give this place a distinct name"
+            f"{shown(name)} is already the name of {shown(other.name)} at {other.lat}, "
+            f"{other.lon}, {distance_km(place, other):.0f} km away; give this place a distinct name"
         )
 
     def learn(self, place: Place) -> str | None:

@@ -31,9 +31,17 @@ from timeline import encoding
 from timeline.encoding import claim_hex
 from timeline.errors import RecordRejected, TimelineError
 from timeline.events import Submitted
-from timeline.jsonl import blocks, describe_undecodable, empty_file, label, numbered_lines
+from timeline.jsonl import (
+    blocks,
+    describe_undecodable,
+    empty_file,
+    label,
+    numbered_lines,
+    too_long,
+    too_long_message,
+)
 from timeline.registry import digest, record_json
-from timeline.validation import parse_record
+from timeline.validation import parse_record, repeated_keys
 
 CHUNK_BYTES = 1 << 21  # lines parsed, sent, looked up and spooled together: about 2,500
 FORK_FROM_BYTES = 1 << 20  # smaller files are read in this process: forking would not pay
@@ -95,7 +103,12 @@ class JsonLines:
         return blocks(file, CHUNK_BYTES)
 
     def records(self, name: str, block: bytes, first: int) -> list[Numbered | Refused]:
-        return list(numbered_lines(name, block, first))
+        numbered = numbered_lines(name, block, first)
+        cut = too_long(numbered, block)
+        if not cut:
+            return list(numbered)
+        refused = [("record", too_long_message())]
+        return [Refused(n, refused) if n in cut else (n, raw) for n, raw in numbered]
 
     def lines(self, block: bytes) -> int:
         return block.count(b"\n")
@@ -119,6 +132,9 @@ def parse_line(line: int, raw: bytes, timestamp: bytes) -> Parsed | Refused:
             return Refused(line, [("record", describe_undecodable(undecodable))])
         return Refused(line, error.problems)
     content = record_json(record)
+    repeated = repeated_keys(raw, content)
+    if repeated:
+        return Refused(line, repeated)
     fingerprint = digest(content)
     claim = claim_hex(record.id)
     claimed = encoding.claimed(claim, record.id, record.operation, fingerprint, timestamp)

@@ -34,12 +34,52 @@ def opened(source: str | Path) -> Iterator[BinaryIO]:
         raise UnreadableFile(f"{source}: permission denied") from None
 
 
-def blocks(file: BinaryIO, size: int) -> Iterator[bytes]:
-    """The file in blocks of about `size` bytes, each ending where a line ends."""
+# The longest line a file may hold, in bytes (its newline not counted): a record is a few
+# kilobytes, and its longest fields (notes, quotes) are bounded far below this.
+LONGEST_LINE = 4 * 2**20
+_PIECE = 2**20  # how much of a line too long is read at a time, to be dropped
+
+
+def blocks(file: BinaryIO, size: int, longest: int = LONGEST_LINE) -> Iterator[bytes]:
+    """The file in blocks of about `size` bytes, each ending where a line ends.
+
+    A line longer than `longest` bytes is never held whole: its first `longest` + 1 bytes
+    stand for it in its block (which `too_long` then tells), the rest is read in pieces and
+    dropped."""
     while block := file.read(size):
         if not block.endswith(b"\n"):
-            block += file.readline()
+            start = block.rfind(b"\n") + 1  # where the unfinished line starts
+            room = longest + 1 - (len(block) - start)
+            if room > 0:
+                block += file.readline(room)
+            if len(block) - start > longest and not block.endswith(b"\n"):
+                block += _drop_rest_of_line(file)
         yield block
+
+
+def _drop_rest_of_line(file: BinaryIO) -> bytes:
+    """Read up to the end of the line, a piece at a time, keeping none of it; the line's end
+    (b"" at the end of the file)."""
+    while piece := file.readline(_PIECE):
+        if piece.endswith(b"\n"):
+            return b"\n"
+    return b""
+
+
+def too_long(numbered: list[tuple[int, bytes]], block: bytes, longest: int = LONGEST_LINE
+             ) -> set[int]:  # fmt: skip
+    """The numbers of the lines of a block that are longer than `longest` bytes (`blocks`
+    cut them): none when the block itself is no longer, the usual case, checked at once."""
+    if len(block) <= longest:
+        return set()
+    return {number for number, raw in numbered if len(raw.rstrip(b"\r\n")) > longest}
+
+
+def too_long_message(longest: int = LONGEST_LINE) -> str:
+    return (
+        f"the line is longer than {longest:,} bytes, the most a record may take: "
+        "it was not read (is the file JSON Lines, one record a line?)"
+    )
 
 
 def numbered_lines(name: str, block: bytes, first: int) -> list[tuple[int, bytes]]:

@@ -8,6 +8,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
+from timeline.terminal import shown as quoted
+
 _ARTICLE = re.compile(r"^(?:al|el|ad|an|ar|as|ash|at|az)[\s\-‐‑]+")
 _ARABIC_ARTICLE = re.compile(r"^ال(?=\S{2,})")
 _NOT_LETTERS = re.compile(r"[\W_]+")
@@ -42,4 +44,4 @@ def did_you_mean(
     else:
         shown = {name: name for name in known}
         close = difflib.get_close_matches(name, list(shown), n=3, cutoff=cutoff)
-    return f"; did you mean {', '.join(repr(shown[key]) for key in close)}?" if close else ""
+    return f"; did you mean {', '.join(quoted(shown[key]) for key in close)}?" if close else ""

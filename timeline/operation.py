@@ -16,6 +16,7 @@ from timeline.errors import (
     UnknownEvent,
 )
 from timeline.events import Event, Record, Submitted
+from timeline.terminal import shown
 from timeline.validation import validate_changes
 from timeline.vocabulary import (
     OPERATION_CONCLUDED,
@@ -87,7 +88,8 @@ class Operation(Aggregate):
     def check_concluded_once(self, record: Submitted) -> None:
         if record.type == OPERATION_CONCLUDED and self.concluded_by is not None:
             msg = (
-                f"operation '{self.operation}' was already concluded by '{self.concluded_by}'; "
+                f"operation '{self.operation}' was already concluded by "
+                f"{shown(self.concluded_by)}; "
                 "correct that event instead"
             )
             raise OperationAlreadyConcluded(msg)
@@ -98,12 +100,15 @@ class Operation(Aggregate):
         target = str(record.target)
         target_type = self.types.get(target)
         if target_type is None:
-            raise UnknownEvent(f"no event '{target}' in operation '{self.operation}'", field)
+            raise UnknownEvent(f"no event {shown(target)} in operation '{self.operation}'", field)
         if target_type in UNDATED:
-            msg = f"'{target}' is a {target_type}; only reports of events can be {field[:-1]}ed"
+            msg = (
+                f"{shown(target)} is a {target_type}; only reports of events can be "
+                f"{field[:-1]}ed"
+            )
             raise RecordRejected(msg, field)
         if target in self.retracted:
-            raise EventAlreadyRetracted(f"'{target}' was retracted", field)
+            raise EventAlreadyRetracted(f"{shown(target)} was retracted", field)
         if record.changes is not None:
             validate_changes(target_type, record.changes)
         return target_type

@@ -41,6 +41,7 @@ from timeline.intake import Parsed
 from timeline.operation import Operation
 from timeline.readings import Data, changes_between, corrected
 from timeline.registry import EventIdClaim, digest, record_json
+from timeline.terminal import shown
 from timeline.validation import parse_record, validate_changes
 from timeline.vocabulary import CLAIMED, PLACES_IDENTIFIED
 
@@ -253,7 +254,7 @@ class UnitOfWork:
                 return True
             first_line = earlier & _LINE_MASK
             where = f"on line {first_line}" if first_line else "earlier"
-            raise DuplicateEventId(f"'{event_id}' was used {where} for a different event")
+            raise DuplicateEventId(f"{shown(event_id)} was used {where} for a different event")
         known = self.known.get(event_id)
         if known is None:
             return False
@@ -262,7 +263,7 @@ class UnitOfWork:
             self.claims[event_id] = _claim(fingerprint, None)
             return True
         msg = (
-            f"'{event_id}' is already recorded (operation '{operation}') with different "
+            f"{shown(event_id)} is already recorded (operation '{operation}') with different "
             "content; record a report_corrected to change it"
         )
         raise DuplicateEventId(msg)

@@ -5,6 +5,7 @@ Errors become messages here and only here: `Error: ...` on stderr, exit code 1, 
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,8 +13,10 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from timeline.environment import environmental, reason
 from timeline.errors import ImportFailed, InvalidInput, RecordRejected, TimelineError
 from timeline.store import choose_db
+from timeline.terminal import escape
 
 if TYPE_CHECKING:
     from timeline.api import OpsTimeline
@@ -22,7 +25,7 @@ WRITING = {"import", "record", "log", "project", "rebuild"}
 
 
 def fail(message: str) -> NoReturn:
-    click.echo(f"Error: {message}", err=True)
+    click.echo(escape(f"Error: {message}"), err=True)
     sys.exit(1)
 
 
@@ -55,21 +58,28 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except ImportFailed as error:
-        click.echo(str(error), err=True)
+        click.echo(escape(str(error), keep="\n"), err=True)  # a line each
         _hint(*(line.rule for line in error.errors))
         sys.exit(1)
     except RecordRejected as error:
-        click.echo(
-            "Error: " + "; ".join(f"{field}: {message}" for field, message in error.problems),
-            err=True,
-        )
+        click.echo(escape(
+            "Error: " + "; ".join(f"{field}: {message}" for field, message in error.problems)
+        ), err=True)  # fmt: skip
         _hint(type(error).__name__)
         sys.exit(1)
     except InvalidInput as error:
         fail(f"{flag(error.field)}: {error.message}")
     except TimelineError as error:
-        click.echo(f"Error: {error}", err=True)
+        click.echo(escape(f"Error: {error}"), err=True)
         _hint(type(error).__name__)
+        sys.exit(1)
+    except BrokenPipeError:  # `timeline log | head`: the reader has all it wants
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
+    except Exception as error:
+        if not environmental(error):
+            raise  # a bug: its traceback is what is needed
+        click.echo(escape(f"Error: {reason(error, getattr(error, 'filename', None))}"), err=True)
         sys.exit(1)
 
 
@@ -104,7 +114,12 @@ def _remember(ctx: click.Context, /, param: click.Parameter, value: str | None) 
 
 
 class StoreGroup(click.Group):
-    """Every command also takes --db and --views, so they may come after its name too."""
+    """Every command also takes --db and --views, so they may come after its name too; and
+    whatever a command raises that a user can put right is said in one line (user_errors)."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        with user_errors():
+            return super().invoke(ctx)
 
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
         for flag, metavar, text in (("--db", "PATH|URL", DB_HELP), ("--views", "PATH", VIEWS_HELP)):

@@ -11,6 +11,7 @@ import click
 
 from timeline.cli.base import main, open_timeline, user_errors
 from timeline.formats import FORMATS, render, triple
+from timeline.terminal import escape, json_safe
 
 if TYPE_CHECKING:
     from projections.queries import Page
@@ -252,8 +253,10 @@ def history(ctx: click.Context, /, event_id: str, form: str) -> None:
         click.echo(render(rows, form), nl=False)
         return
     for row in rows:  # each record whole, as readable JSON: a table would cut it
-        click.echo(f"#{row['position']}  {row['recorded']}  {row['type']}  {row['event_id']}")
-        click.echo(json.dumps(row["record"], ensure_ascii=False, indent=2))
+        click.echo(escape(
+            f"#{row['position']}  {row['recorded']}  {row['type']}  {row['event_id']}"
+        ))  # fmt: skip
+        click.echo(json_safe(json.dumps(row["record"], ensure_ascii=False, indent=2)))
 
 
 PLACES_TABLE = [("name", "place"), ("aliases", "aliases"), ("kind", "kind"), ("lat", "lat"),

@@ -16,6 +16,7 @@ from timeline.cli.base import main, open_timeline, user_errors
 from timeline.errors import RecordRejected
 from timeline.identity import with_id
 from timeline.readers import FORMATS
+from timeline.terminal import escape, json_safe, shown
 from timeline.vocabulary import EVENT_TYPES, ROLES
 
 if TYPE_CHECKING:
@@ -88,14 +89,17 @@ def import_(
                 given[outlet] = grade
     ops = open_timeline(ctx)
     size = 0 if file in ("-", None) else _size(str(file))
-    with user_errors(), _progress(size) as advance:
-        result = ops.import_file(
-            file, unlaunched=unlaunched, progress=advance, project=False, form=form,
-            operation=operation, grades=given, sides=sides, deleted=deleted,
-        )  # fmt: skip
+    with user_errors():
+        if not no_project:  # read models that cannot take the import refuse first
+            ops.ready_to_project()
+        with _progress(size) as advance:
+            result = ops.import_file(
+                file, unlaunched=unlaunched, progress=advance, project=False, form=form,
+                operation=operation, grades=given, sides=sides, deleted=deleted,
+            )  # fmt: skip
     if not no_project:
         with user_errors():
-            _projected(ops)
+            _projected(ops, stored=f"the events are stored ({result})")
     click.echo(str(result))
 
 
@@ -145,7 +149,7 @@ def record(ctx: click.Context, /, type_: str, **options: Any) -> None:
         data = with_id(record_from_options(type_, options))
         ops = open_timeline(ctx)
         new = ops.record(data, unlaunched=unlaunched)
-    click.echo(f"{'recorded' if new else 'already recorded'}: {data['id']}")
+    click.echo(f"{'recorded' if new else 'already recorded'}: {escape(data['id'])}")
 
 
 @main.command()
@@ -164,17 +168,17 @@ def log(ctx: click.Context, /, operation: str | None, as_json: bool) -> None:
     for event in ops.log(operation):
         record = event.record
         if as_json:
-            out.write(json.dumps(record.canonical(), ensure_ascii=False) + "\n")
+            out.write(json_safe(json.dumps(record.canonical(), ensure_ascii=False)) + "\n")
             continue
         when = event.recorded.strftime("%Y-%m-%d %H:%M:%S")
         occurred = getattr(record, "occurred", None) or "-"
         target = getattr(record, "corrects", None) or getattr(record, "retracts", None)
         about = record.place_name or (f"-> {target}" if target else "")
         grades = ",".join(source.grade for source in record.sources)
-        out.write(
+        out.write(escape(
             f"{when}  {record.operation}  {occurred:<12} {record.type:<21} "
-            f"{record.id}  {about}  [{grades}]\n"
-        )
+            f"{record.id}  {about}  [{grades}]"
+        ) + "\n")  # fmt: skip
 
 
 def record_from_options(type_: str, options: dict[str, Any]) -> dict[str, Any]:
@@ -211,7 +215,7 @@ def _place(text: str, aliases: tuple[str, ...]) -> str | dict[str, Any]:
             _option_error("alias", "give the place in full (NAME:LAT:LON:KIND) to add aliases")
         return text
     if len(parts) != 4:
-        _option_error("place", f"expected NAME or NAME:LAT:LON:KIND, got {text!r}")
+        _option_error("place", f"expected NAME or NAME:LAT:LON:KIND, got {shown(text)}")
     name, lat, lon, kind = parts
     place: dict[str, Any] = {"name": name, "lat": _number(lat, "place"), "kind": kind}
     place["lon"] = _number(lon, "place")
@@ -223,14 +227,18 @@ def _place(text: str, aliases: tuple[str, ...]) -> str | dict[str, Any]:
 def _actor(text: str) -> dict[str, str]:
     parts = text.split(":")
     if len(parts) != 3:
-        _option_error("actor", f"expected FORCE:SIDE:ROLE, got {text!r}")
+        _option_error("actor", f"expected FORCE:SIDE:ROLE, got {shown(text)}")
     return dict(zip(("force", "side", "role"), parts, strict=True))
 
 
 def _triple(text: str, option: str) -> dict[str, int]:
     parts = text.split(":")
     if len(parts) not in (1, 3) or not all(part.strip().isdigit() for part in parts):
-        _option_error(option, f"expected BEST or BEST:LOW:HIGH (whole numbers), got {text!r}")
+        _option_error(option, f"expected BEST or BEST:LOW:HIGH (whole numbers), got {shown(text)}")
+    from timeline.events import LARGEST_COUNT  # pydantic: not imported for questions
+
+    if any(len(part.strip()) > len(str(LARGEST_COUNT)) for part in parts):  # int() of 4,300
+        _option_error(option, f"a number must be at most {LARGEST_COUNT}, got {shown(text)}")
     numbers = [int(part) for part in parts]
     if len(numbers) == 1:
         return {"best": numbers[0]}
@@ -241,7 +249,7 @@ def _source(text: str) -> dict[str, Any]:
     outlet, _, rest = text.partition(":")
     grade, _, rest = rest.partition(":")
     if len(grade) != 2:
-        _option_error("source", f"expected OUTLET:GRADE[:URL][:PUBLISHED], got {text!r}")
+        _option_error("source", f"expected OUTLET:GRADE[:URL][:PUBLISHED], got {shown(text)}")
     source: dict[str, Any] = {"outlet": outlet, "reliability": grade[0], "credibility": grade[1]}
     head, _, tail = rest.rpartition(":")
     if _DATE_LIKE.match(tail) and not tail.startswith("//"):
@@ -254,18 +262,24 @@ def _source(text: str) -> dict[str, Any]:
 def _change(text: str) -> tuple[str, Any]:
     key, sep, value = text.partition("=")
     if not sep or not key:
-        _option_error("change", f"expected KEY=VALUE, got {text!r}")
+        _option_error("change", f"expected KEY=VALUE, got {shown(text)}")
     try:
-        return key, json.loads(value)
-    except json.JSONDecodeError:
+        parsed = json.loads(value)
+    except ValueError:  # not JSON (or a number of more than 4,300 digits): text
         return key, value
+    from timeline.validation import REPEATED, repeated_key  # pydantic: not for questions
+
+    repeated = repeated_key(value)
+    if repeated is not None:
+        _option_error("change", f"{'.'.join([key, *repeated])}: {REPEATED}")
+    return key, parsed
 
 
 def _number(text: str, option: str) -> float:
     try:
         return float(text)
     except ValueError:
-        _option_error(option, f"{text!r} is not a number")
+        _option_error(option, f"{shown(text)} is not a number")
 
 
 def _size(file: str) -> int:
@@ -287,10 +301,19 @@ def _progress(
         yield bar.update
 
 
-def _projected(ops: OpsTimeline, *, rebuild: bool = False) -> int:
-    """Catch the read models up (or rebuild them), with a progress bar for a long backlog."""
-    with _progress(ops.backlog(rebuild=rebuild), "projecting", least=20_000) as advance:
-        return ops.rebuild(advance) if rebuild else ops.project(advance)
+def _projected(ops: OpsTimeline, *, rebuild: bool = False, stored: str | None = None) -> int:
+    """Catch the read models up (or rebuild them), with a progress bar for a long backlog.
+    `stored`: what the write before it stored, said if the read models cannot take it."""
+    from projections.views import ReadModelsUnavailable
+    from timeline.api import ReadModelsBehind
+
+    try:
+        with _progress(ops.backlog(rebuild=rebuild), "projecting", least=20_000) as advance:
+            return ops.rebuild(advance) if rebuild else ops.project(advance)
+    except ReadModelsUnavailable as error:
+        if stored is None or isinstance(error, ReadModelsBehind):
+            raise
+        raise ReadModelsBehind(stored, str(error)) from None
 
 
 @main.command()

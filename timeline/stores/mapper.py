@@ -9,6 +9,8 @@ from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import BaseModel
 
+from timeline.events import read_stored
+
 
 class PydanticMapper(Mapper[Any]):
     """Events are dumped to JSON by pydantic and read back by pydantic.
@@ -27,4 +29,4 @@ class PydanticMapper(Mapper[Any]):
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[Any]:
         cls = resolve_topic(stored_event.topic)
-        return cast(DomainEventProtocol[Any], cls.model_validate_json(stored_event.state))
+        return cast(DomainEventProtocol[Any], read_stored(cls, stored_event.state))

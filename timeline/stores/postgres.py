@@ -7,23 +7,99 @@ Importing this module needs psycopg (`pip install ".[postgres]"`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from typing import Any
 from uuid import UUID
 
+import psycopg
 from eventsourcing import postgres as eventsourcing_postgres
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder
-from psycopg import Cursor
+from eventsourcing.postgres import (
+    PostgresAggregateRecorder,
+    PostgresApplicationRecorder,
+    PostgresDatastore,
+)
+from psycopg import Connection, Cursor
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
 from timeline.encoding import Row
-from timeline.stores.recorder import LOOK_UP_CHUNK, Page, TimelineRecorder
+from timeline.stores.recorder import (
+    LOOK_UP_CHUNK,
+    STORE_VERSION,
+    Page,
+    TimelineRecorder,
+    check_version,
+)
+
+META_TABLE = "timeline_meta"  # (key, value): the store's version, as 'store_version'
+
+
+@contextmanager
+def creating_tables(datastore: PostgresDatastore) -> Iterator[Connection[DictRow]]:
+    """One process at a time makes a schema's tables. PostgreSQL's CREATE ... IF NOT EXISTS
+    is not safe against itself: two sessions making the same tables, types and functions in a
+    fresh schema fail with `duplicate key value violates unique constraint
+    "pg_type_typname_nsp_index"` or `tuple concurrently updated`. A session-level advisory
+    lock named for the schema is held, on a connection of its own, while eventsourcing's
+    create_table runs (on others, in several transactions); the others wait for it, then
+    find the tables made."""
+    key = f"ops-timeline: the tables of schema {datastore.schema}"
+    with datastore.get_connection() as connection:
+        connection.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", (key,))
+        try:
+            yield connection
+        finally:
+            with suppress(psycopg.Error):
+                connection.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (key,))
 
 
 class PostgresTimelineRecorder(TimelineRecorder, PostgresApplicationRecorder):
     """eventsourcing's PostgreSQL application recorder, with the timeline's methods."""
+
+    def create_table(self) -> None:
+        """eventsourcing's tables, made by one process at a time (`creating_tables`), in a
+        schema that holds a store this version reads: a new store records STORE_VERSION in
+        the timeline_meta table; one made before versions were recorded is version 1."""
+        with creating_tables(self.datastore) as connection:
+            found = self._store_version(connection)
+            if found is not None:
+                check_version(found, self._where(connection))
+            super().create_table()
+            if found is None:
+                self._record_version(connection)
+
+    def _where(self, connection: Connection[DictRow]) -> str:
+        info = connection.info
+        return f"in schema {self.datastore.schema} of {info.dbname} on {info.host}"
+
+    def _store_version(self, connection: Connection[DictRow]) -> int | None:
+        row = connection.execute(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = %s "
+            "AND table_name = %s", (self.datastore.schema, META_TABLE),
+        ).fetchone()  # fmt: skip
+        if row is None:
+            return None
+        statement = SQL("SELECT value FROM {schema}.{table} WHERE key = 'store_version'").format(
+            schema=Identifier(self.datastore.schema), table=Identifier(META_TABLE)
+        )
+        found = connection.execute(statement).fetchone()
+        return None if found is None else int(next(iter(found.values())))
+
+    def _record_version(self, connection: Connection[DictRow]) -> None:
+        table = {"schema": Identifier(self.datastore.schema), "table": Identifier(META_TABLE)}
+        try:
+            connection.execute(SQL(
+                "CREATE TABLE IF NOT EXISTS {schema}.{table} "
+                "(key text PRIMARY KEY, value text NOT NULL)"
+            ).format(**table))  # fmt: skip
+            connection.execute(SQL(
+                "INSERT INTO {schema}.{table} VALUES ('store_version', %s) "
+                "ON CONFLICT (key) DO NOTHING"
+            ).format(**table), (str(STORE_VERSION),))  # fmt: skip
+        except psycopg.errors.InsufficientPrivilege:
+            pass  # a role that may only read: the store is read as version 1
 
     def append_rows(self, batches: Iterable[Sequence[Row]], *, count: int = 0) -> int:
         """Every batch inserted in one transaction (`count` makes no difference here)."""
@@ -99,7 +175,17 @@ class PostgresTimelineRecorder(TimelineRecorder, PostgresApplicationRecorder):
             return cursor.fetchall()
 
 
+class PostgresSnapshotRecorder(PostgresAggregateRecorder):
+    """eventsourcing's aggregate recorder (the snapshots'), its tables made one process at a
+    time as the events' are."""
+
+    def create_table(self) -> None:
+        with creating_tables(self.datastore):
+            super().create_table()
+
+
 class Factory(eventsourcing_postgres.Factory):
-    """eventsourcing's PostgreSQL factory, making the timeline's application recorder."""
+    """eventsourcing's PostgreSQL factory, making the timeline's recorders."""
 
     application_recorder_class = PostgresTimelineRecorder
+    aggregate_recorder_class = PostgresSnapshotRecorder

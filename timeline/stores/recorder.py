@@ -9,10 +9,29 @@ from uuid import UUID
 
 from eventsourcing.persistence import ApplicationRecorder, StoredEvent
 
+from timeline.errors import NewerStore
+
 if TYPE_CHECKING:
     from timeline.encoding import Row
 
 Page = list[tuple[int, str, bytes]]  # (position in the log, topic, state) of stored events
+
+# The layout of what a store holds (its tables, streams and the events' meaning), recorded in
+# the store when it is made (SQLite: PRAGMA user_version, with application_id saying the file
+# is a timeline store; PostgreSQL: the timeline_meta table). Raise it when a change would make
+# an older version misread a store written by this one: the older one then refuses it
+# (NewerStore) instead. A store made before versions were recorded is version 1.
+STORE_VERSION = 1
+STORE_APPLICATION_ID = 0x4F54_5354  # "OTST": an ops-timeline store, as `file(1)` may show it
+
+
+def check_version(found: int, where: str) -> None:
+    """Refuse a store of a later layout than this version knows."""
+    if found > STORE_VERSION:
+        raise NewerStore(
+            f"the store {where} was written by a newer version of ops-timeline (store version "
+            f"{found}; this one knows up to {STORE_VERSION}): upgrade ops-timeline to use it"
+        )
 
 LOOK_UP_CHUNK = 500  # stream ids a query of the first events
 

@@ -7,16 +7,25 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext, suppress
+from contextlib import closing, contextmanager, nullcontext, suppress
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from eventsourcing import sqlite as eventsourcing_sqlite
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import OperationalError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteConnection, SQLiteCursor
 
 from timeline.encoding import Row
-from timeline.stores.recorder import LOOK_UP_CHUNK, Page, TimelineRecorder
+from timeline.errors import NotAStore
+from timeline.stores.recorder import (
+    LOOK_UP_CHUNK,
+    STORE_APPLICATION_ID,
+    STORE_VERSION,
+    Page,
+    TimelineRecorder,
+    check_version,
+)
 
 APPEND_CACHE_KIB = 256 * 1024  # SQLite's page cache while appending many rows at once
 ROLLBACK_JOURNAL_FROM = 50_000  # rows: an SQLite append this large bypasses the WAL
@@ -24,6 +33,32 @@ ROLLBACK_JOURNAL_FROM = 50_000  # rows: an SQLite append this large bypasses the
 
 class SQLiteTimelineRecorder(TimelineRecorder, SQLiteApplicationRecorder):
     """eventsourcing's SQLite application recorder, with the timeline's methods."""
+
+    def create_table(self) -> None:
+        """eventsourcing's tables, in a file that is a store this version reads: a new file
+        (or one made before versions were recorded) is marked as a store of STORE_VERSION
+        (application_id, user_version); anything else is refused and left untouched."""
+        where = str(self.datastore.pool.db_name)
+        found = _what_file(where)  # before eventsourcing connects: it would make it WAL
+        if found is None:
+            with self.datastore.transaction(commit=False) as cursor:
+                found = _what(cursor.sqlite_cursor)
+        application_id, version, tables = found
+        if application_id == STORE_APPLICATION_ID:
+            check_version(version, where)
+            super().create_table()
+            return
+        if application_id != 0 or (tables and self.events_table_name not in tables):
+            raise NotAStore(_not_a_store(where, tables))
+        try:
+            with self.datastore.transaction(commit=True) as cursor:
+                self._create_table(cursor)
+                cursor.execute(f"PRAGMA application_id = {STORE_APPLICATION_ID}")
+                cursor.execute(f"PRAGMA user_version = {STORE_VERSION}")
+        except OperationalError:
+            if self.events_table_name not in tables:
+                raise
+            # a store made before versions were recorded, in a read-only file: read as it is
 
     def append_rows(self, batches: Iterable[Sequence[Row]], *, count: int = 0) -> int:
         """Every batch inserted in one transaction.
@@ -126,6 +161,46 @@ def rollback_journal(connection: SQLiteConnection) -> Iterator[bool]:
         if mode == "delete":
             with connection.cursor() as cursor, suppress(sqlite3.OperationalError):
                 cursor.execute("PRAGMA journal_mode = WAL")  # else the next connection sets WAL
+
+
+def _what(cursor: sqlite3.Cursor) -> tuple[int, int, set[str]]:
+    """An SQLite file's application id, user version and tables."""
+    (application_id,) = cursor.execute("PRAGMA application_id").fetchone()
+    (version,) = cursor.execute("PRAGMA user_version").fetchone()
+    tables = {name for (name,) in cursor.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'"
+    )}  # fmt: skip
+    return application_id, version, tables
+
+
+def _what_file(path: str) -> tuple[int, int, set[str]] | None:
+    """`_what` of an existing file, read without writing to it; None if it is not a file or
+    cannot be read so (SQLite's own connection then tells)."""
+    file = Path(path)
+    if not file.is_file() or file.stat().st_size == 0:
+        return None
+    try:
+        with closing(sqlite3.connect(f"{file.absolute().as_uri()}?mode=ro", uri=True)) as db:
+            return _what(db.cursor())
+    except sqlite3.DatabaseError as error:
+        if "not a database" in str(error):
+            raise NotAStore(
+                f"cannot open the store {path}: it is not an SQLite database ({error})"
+            ) from None
+        return None
+
+
+def _not_a_store(where: str, tables: set[str]) -> str:
+    if "tracking" in tables:  # the read models' tracking table
+        return (
+            f"{where} holds read models, not an event store: name the store with --db "
+            "(the read models are the file beside it, NAME.views.db)"
+        )
+    listed = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+    return (
+        f"{where} is an SQLite database but not an ops-timeline store (its tables: {listed}): "
+        "nothing was written to it; name the store with --db"
+    )
 
 
 class Factory(eventsourcing_sqlite.Factory):
