@@ -1,35 +1,123 @@
-"""What every figure shares: colours by side, layout, escaping, days and date axes.
+"""What every figure shares: colours by side, how a claim is marked, layout, escaping, days
+and date axes.
 
 Text from events passes through `escape` before Plotly sees it: Plotly reads a few HTML tags
 in labels and hover text, and data is not markup.
+
+How a claim is marked, in every figure (`Claim`, `symbol`): filled when its best grade is C3
+or better; hollow when weaker (`timeline.vocabulary.is_weak`: reliability D-F or credibility
+4-6); hollow with a dot when it rests on a single weak source; crossed (`contested_marks`)
+when sources dispute it (an operation's launch dates, today; a row's `contested` flag, once
+provenance flags claims).
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from timeline.vocabulary import UNKNOWN_SIDE
+from charts.colours import GREY, colour_of, side_colours
+from timeline.vocabulary import EVENT_TYPES, UNKNOWN_SIDE, is_weak
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
 Rows = list[dict[str, Any]]
 UNKNOWN = UNKNOWN_SIDE
-# Okabe and Ito's colours, distinguishable with the common colour-vision deficiencies.
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
-GREY, LIGHT = "#8c8c8c", "#d0d0d0"
+Colours = Mapping[str, str]  # side -> #rrggbb, from a colours file: overrides the palette
+LIGHT, INK = "#d0d0d0", "#222222"
 FONT = {"family": "Helvetica, Arial, sans-serif", "size": 14}
 LAST = "9999-12-31"  # an open end
+__all__ = ["GREY", "colour_of", "side_colours"]
 
 
-def side_colours(sides: Sequence[str]) -> dict[str, str]:
-    """A colour for each side, in the order given; `unknown` is grey."""
-    named = [side for side in dict.fromkeys(sides) if side != UNKNOWN]
-    colours = {side: PALETTE[n % len(PALETTE)] for n, side in enumerate(named)}
-    return {**colours, UNKNOWN: GREY}
+# A colour per event type, by its place in the vocabulary, so that a type keeps its colour in
+# every figure (Paul Tol's muted colours, then his light ones).
+TYPE_PALETTE = ("#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677",
+                "#882255", "#AA4499", "#77AADD", "#EE8866", "#EEDD88", "#FFAABB", "#99DDFF",
+                "#BBCC33", "#AAAA00", "#6699CC", "#994455", "#997700", "#004488")  # fmt: skip
+
+
+def type_colour(kind: str) -> str:
+    """The colour of an event type: the same in every figure, for every type of the
+    vocabulary (grey for any other)."""
+    if kind not in EVENT_TYPES:
+        return GREY
+    return TYPE_PALETTE[EVENT_TYPES.index(kind) % len(TYPE_PALETTE)]
+
+
+class Claim(NamedTuple):
+    """How strongly a claim stands, as every figure marks it."""
+
+    weak: bool  # its best grade is below C3
+    single: bool  # it rests on one source, and that source is weak
+    contested: bool  # sources dispute it
+
+    @property
+    def words(self) -> str:
+        """What the mark says, for hover text ("" for a claim graded C3 or better)."""
+        found = ["single weak source" if self.single else "weak claim" if self.weak else ""]
+        found.append("contested by other sources" if self.contested else "")
+        return "; ".join(word for word in found if word)
+
+
+def claim(
+    best_grade: str | None, source_count: int | None = None, contested: object = False
+) -> Claim:
+    """The mark of a claim with this best grade, resting on this many sources."""
+    weak = best_grade is None or is_weak(best_grade)
+    return Claim(weak, weak and source_count == 1, bool(contested))
+
+
+def claim_of(row: Mapping[str, Any], prefix: str = "") -> Claim:
+    """The mark of an event row (`best_grade`, `source_count`, `contested`), or of the event a
+    control period names (`start_best_grade`, ...: `prefix` "start_")."""
+    return claim(
+        row.get(f"{prefix}best_grade"), row.get(f"{prefix}source_count"),
+        row.get(f"{prefix}contested"),
+    )  # fmt: skip
+
+
+def symbol(base: str, mark: Claim) -> str:
+    """The marker symbol: filled, hollow (weak) or hollow with a dot (a single weak source)."""
+    return base + ("-open-dot" if mark.single else "-open" if mark.weak else "")
+
+
+MARK_KEYS = {  # legend entries: what each mark means
+    "strong": ("circle", "filled: best grade C3 or better"),
+    "weak": ("circle-open", "hollow: weak claim (best grade below C3)"),
+    "single": ("circle-open-dot", "dotted: a single weak source"),
+    "contested": ("x-thin-open", "crossed: contested by other sources"),
+}
+
+
+def mark_keys(fig: go.Figure, marks: Sequence[Claim], **cell: int) -> None:
+    """Legend entries, in grey, for the marks the figure uses."""
+    used = {"strong": any(not m.weak for m in marks), "weak": any(m.weak and not m.single
+            for m in marks), "single": any(m.single for m in marks),
+            "contested": any(m.contested for m in marks)}  # fmt: skip
+    for key, (shape, words) in MARK_KEYS.items():
+        if used[key]:
+            fig.add_scatter(
+                x=[None], y=[None], mode="markers", name=words, legendgroup="marks",
+                marker={"symbol": shape, "size": 12, "color": GREY,
+                        "line": {"color": GREY, "width": 2}}, **cell,
+            )  # fmt: skip
+
+
+def contested_marks(
+    fig: go.Figure, points: Sequence[tuple[Any, Any]], size: int = 20, **cell: int
+) -> None:
+    """A cross over each point whose claim sources dispute."""
+    if points:
+        fig.add_scatter(
+            x=[x for x, _ in points], y=[y for _, y in points], mode="markers",
+            name="contested claim", showlegend=False, hoverinfo="skip",
+            marker={"symbol": "x-thin-open", "size": size, "line": {"color": INK, "width": 2}},
+            **cell,
+        )  # fmt: skip
 
 
 def graph_objects() -> Any:
@@ -51,13 +139,17 @@ def title(what: str, operations: Sequence[str]) -> str:
     return f"{what} — {escape(', '.join(operations))}"
 
 
-def no_data(fig: go.Figure, empty: bool, message: str) -> None:
-    """Say so in the middle of an empty figure."""
+def no_data(fig: go.Figure, empty: bool, message: str) -> bool:
+    """Say so in the middle of an empty figure, and draw no axes, no legend; whether empty."""
     if empty:
         fig.add_annotation(
             text=message, xref="paper", yref="paper", x=0.5, y=0.5, showarrow=False,
             font={"size": 16, "color": "#555"},
         )  # fmt: skip
+        fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False)
+        fig.update_layout(showlegend=False, sliders=[])
+    return empty
 
 
 def escape(text: object) -> str:
@@ -73,6 +165,30 @@ def alpha(colour: str, opacity: float) -> str:
 
 def shift(day: str, days: int) -> str:
     return (date.fromisoformat(day) + timedelta(days)).isoformat()
+
+
+def day_range(days: Sequence[str], least: int = 7) -> tuple[str | None, str | None]:
+    """The days a time axis spans: from the day before the first to the day after the last,
+    widened evenly to at least `least` days so that one day's events are not a wall."""
+    if not days:
+        return None, None
+    first, last = date.fromisoformat(min(days)) - timedelta(1), date.fromisoformat(
+        max(days)) + timedelta(1)  # fmt: skip
+    short = least - (last - first).days
+    if short > 0:
+        first, last = first - timedelta(short // 2), last + timedelta(short - short // 2)
+    return first.isoformat(), last.isoformat()
+
+
+def shown_days(earliest: str | None, latest: str | None) -> list[str]:
+    """The days of a date a time axis must show: its possible days when they span a fortnight
+    at most, else its middle day (a date known only to the month or the year would stretch
+    the axis over days nothing happened on: its bar runs off the edge, its hover says so)."""
+    if not earliest:
+        return []
+    if latest and (date.fromisoformat(latest) - date.fromisoformat(earliest)).days <= 14:
+        return [earliest, latest]
+    return [middle(earliest, latest or LAST)]
 
 
 def middle(earliest: str, latest: str) -> str:
