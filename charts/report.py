@@ -102,7 +102,7 @@ def parts(
     summary, who held what when (the first figure and the periods of control), the other
     figures, the timeline, the claims in doubt, the events withdrawn, the sources. A large
     operation's page is tens of megabytes, and holding it whole (with its tables' cells) took
-    ten times that. `plotlyjs`: where plotly.js is, beside the page (None: inlined)."""
+    many times that. `plotlyjs`: where plotly.js is, beside the page (None: inlined)."""
     slug = _e(operation["operation"])
     generated = generated or datetime.now(UTC)
     snapshot = snapshot or Snapshot()

@@ -160,7 +160,7 @@ def forces_rows(
 
     The stale operations' events and their actors are read in two passes, each in order of
     operation, and added up here one operation at a time: memory is bounded by the largest
-    operation, not by the store (holding every event of a million took 800 MB), and neither
+    operation, not by the store (holding every event at once grew with the store), and neither
     pass needs an index (a bulk catch-up recomputes while it builds them). Joining the actors
     to their events by their text id in SQL cost three times as much.
     """

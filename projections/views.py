@@ -185,7 +185,7 @@ def _schema(connection: sqlite3.Connection) -> tuple[list[str], list[str]]:
     """The statements that make an empty copy of these read models: their tables, full-text
     indexes, triggers and the history's indexes (which projecting reads through); then their
     other indexes. Taken from the file itself, so that an answer as of a past moment needs no
-    sqlite-utils (which imports pandas where installed: 0.25 s and more)."""
+    sqlite-utils (which imports pandas where installed: slow to start)."""
     rows = connection.execute(
         "SELECT type, name, tbl_name, sql FROM sqlite_master "
         "WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY rowid"

@@ -369,7 +369,7 @@ class OpsTimeline:
                 colours=palette,
                 plotlyjs=images.plotly_script(path, plotlyjs),
             )
-            _write(path, pieces)
+            _write(path, pieces)  # as it is made, into a file that takes its name once whole
         return path
 
     def _figure(

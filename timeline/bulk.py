@@ -10,7 +10,7 @@ from contextlib import contextmanager
 @contextmanager
 def no_cycle_collection() -> Iterator[None]:
     """Large batches make millions of small objects and free few: the cycle collector would
-    walk them all again and again (a third of an import's time at 1,000,000 events) and find
+    walk them all again and again (benchmarks/RESULTS.md says what it cost) and find
     nothing to free. Restores the collector as it was."""
     enabled = gc.isenabled()
     gc.disable()

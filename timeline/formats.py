@@ -51,8 +51,8 @@ def table(rows: Rows, columns: Sequence[tuple[str, str]] | None = None) -> str:
 
 # Characters a terminal draws one column wide each: printable ASCII, the Latin-1 letters, and
 # the dashes and ellipsis the cells use. A table of only these is laid out here exactly as
-# tabulate's "simple" format would (a test says so), without importing tabulate (0.05 s) or
-# its work per cell (0.04 s for 500 events); any other table goes to tabulate.
+# tabulate's "simple" format would (a test says so), without importing tabulate or its work
+# per cell (both measurable in a question's time); any other table goes to tabulate.
 _ONE_COLUMN_EACH = frozenset(
     [chr(code) for code in range(0x20, 0x7F)] + [chr(code) for code in range(0xC0, 0x100)]
     + ["–", "—", "…"]

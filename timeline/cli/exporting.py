@@ -10,6 +10,7 @@ import click
 from exports import FORMATS
 from projections.tables import TABLES
 from timeline.cli.base import main, open_timeline, user_errors
+from timeline.cli.questions import filters
 
 
 @main.command()
@@ -25,14 +26,7 @@ from timeline.cli.base import main, open_timeline, user_errors
               "Excel reads the file as UTF-8.")
 @click.option("--operation", "operations", multiple=True, metavar="SLUG",
               help="Only this operation's events (repeatable). Default: every operation.")
-@click.option("--place", help="At this place (any name or alias).")
-@click.option("--force", help="A force that took part (Iraqi Army).")
-@click.option("--side", help="A side that took part (Iraq).")
-@click.option("--type", "type_", help="An event type (place_liberated).")
-@click.option("--between", nargs=2, metavar="FROM TO", help="Occurred possibly between.")
-@click.option("--text", help="Words in notes, place names, quotes or outlets.")
-@click.option("--min-grade", help="At least one source graded this well or better (B3).")
-@click.option("--include-retracted", is_flag=True, help="Include retracted events.")
+@filters
 @click.option("--as-recorded", metavar="DATETIME", help="Only events appended by then.")
 @click.option("--known-by", metavar="DATE", help="Only sources published by DATE.")
 @click.pass_context

@@ -121,16 +121,25 @@ def show(
     _events(rows, form, after)
 
 
+def filters(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The filters of `query` (and of `export`): which events, by what they say."""
+    for option in reversed([
+        click.option("--place", help="A place's name or alias (any spelling the gazetteer knows)."),
+        click.option("--force", help="A force that took part (Iraqi Army)."),
+        click.option("--side", help="A side that took part (Iraq)."),
+        click.option("--type", "type_", help="An event type (place_liberated)."),
+        click.option("--between", nargs=2, metavar="FROM TO", help="Occurred possibly between."),
+        click.option("--text", help="Words in notes, place names, quotes or outlets."),
+        click.option("--min-grade", help="At least one source graded this well or better (B3)."),
+        click.option("--include-retracted", is_flag=True, help="Include retracted events."),
+    ]):  # fmt: skip
+        function = option(function)
+    return function
+
+
 @main.command()
 @click.option("--operation", help="An operation's slug.")
-@click.option("--place", help="A place's name or alias (any spelling the gazetteer knows).")
-@click.option("--force", help="A force that took part (Iraqi Army).")
-@click.option("--side", help="A side that took part (Iraq).")
-@click.option("--type", "type_", help="An event type (place_liberated).")
-@click.option("--between", nargs=2, metavar="FROM TO", help="Occurred possibly between.")
-@click.option("--text", help="Words in notes, place names, quotes or outlets.")
-@click.option("--min-grade", help="At least one source graded this well or better (B3).")
-@click.option("--include-retracted", is_flag=True, help="Include retracted events.")
+@filters
 @LIMIT
 @AFTER
 @question
