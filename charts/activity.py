@@ -78,13 +78,15 @@ def activity(counts: dict[str, Any], *, chosen: str, colours: Colours | None = N
                 hovertemplate="%{hovertext}<extra></extra>", row=3, col=1, **bars,
             )  # fmt: skip
     sides = _sides(counts["by_side"], per)
+    shown = {row["period"] for rows in sides.values() for row in rows}
     for n, (side, mine) in enumerate(sides.items()):
         fig.add_scatter(
             x=[row["period"] for row in mine], y=[row["events"] for row in mine],
-            name=escape(side), legendgroup=f"side {side}", mode="lines+markers",
+            name=escape(side), legendgroup=f"side {side}",
             legendgrouptitle_text="side" if n == 0 else None,
             line={"color": GREY if side == OTHERS else colour_of(side, colours), "width": 2},
-            marker={"size": 7}, hovertext=[f"<b>{_when(row['period'], per)}</b><br>"
+            mode="lines+markers" if len(shown) <= 60 else "lines", marker={"size": 7},
+            hovertext=[f"<b>{_when(row['period'], per)}</b><br>"
                                            f"{escape(side)}: {row['events']:,} events"
                                            + (f", {_dead(row)}" if _dead(row) else "")
                                            for row in mine],
@@ -93,16 +95,21 @@ def activity(counts: dict[str, Any], *, chosen: str, colours: Colours | None = N
     layout(fig, f"Activity per {per} — {escape(chosen)}", height=820 if dead else 640)
     fig.update_layout(barmode="stack", bargap=0.15, legend={"groupclick": "toggleitem"})
     fig.update_xaxes(type="date", showgrid=True)
+    fig.update_xaxes(title_text=f"{per} of the likely day (the middle of its possible dates)",
+                     row=len(titles), col=1)  # fmt: skip
     periods = sorted({row["period"] for row in by_type})
     if periods:
         start, end = date.fromisoformat(periods[0]), date.fromisoformat(periods[-1])
         step = timedelta(days=31 if per == "month" else 7)
         fig.update_xaxes(range=[(start - step).isoformat(), (end + 2 * step).isoformat()],
                          tickformat="%-d %b %Y" if (end - start).days <= 120 else "%b %Y")
-        if per == "week" and (end - start).days <= 180:  # a tick each Monday
-            fig.update_xaxes(tick0=periods[0], dtick=WEEK_MS, tickformat="%-d %b %Y")
-    fig.update_xaxes(title_text=f"{per} of the likely day (the middle of its possible dates)",
-                     row=len(titles), col=1)  # fmt: skip
+        if per == "week" and (end - start).days <= 366:  # a tick each Monday, or each other
+            weeks = 1 if (end - start).days <= 84 else 2 if (end - start).days <= 168 else 4
+            fig.update_xaxes(tick0=periods[0], dtick=WEEK_MS * weeks, tickangle=0,
+                             tickformat="%-d %b" if start.year == end.year else "%-d %b %Y")
+            if start.year == end.year:
+                fig.update_xaxes(title_text=f"week of the likely day, {start.year} (the middle "
+                                 "of its possible dates)", row=len(titles), col=1)
     for row, words in ((1, "events"), (2, "events"), (3, "people"))[: len(titles)]:
         fig.update_yaxes(title_text=words, rangemode="tozero", row=row, col=1)
     notes = []

@@ -26,13 +26,16 @@ from charts.figure_style import (
     contested_marks,
     day_axis,
     day_range,
+    edge,
     escape,
+    fill,
     graph_objects,
     layout,
     mark_keys,
     middle,
     no_data,
     say,
+    shift,
     shown_days,
     symbol,
     title,
@@ -43,6 +46,8 @@ if TYPE_CHECKING:
     import plotly.graph_objects as go
 
 DAY_MS = 86_400_000
+MARGIN = 31  # days beside the operations' span a period's fuzzy start or end may widen it by
+MARKED = 80  # periods whose start is marked; beyond, the bars alone
 LAST = "9999-12-31"
 
 
@@ -59,11 +64,8 @@ def control_chart(
     period's likely start. A period still open is drawn to the last day shown."""
     go = graph_objects()
     fig = go.Figure()
-    places = list(dict.fromkeys(p["place"] for p in sorted(control, key=_order)))
-    likely = [d for d in span if d] + [day for p in control for end in ("start", "end")
-                                       for day in shown_days(p[f"{end}_earliest"],
-                                                             p[f"{end}_latest"])]  # fmt: skip
-    first, last = day_range(likely)
+    places = place_order(control)
+    first, last = day_range(_axis_days(control, span))
     sides = list(dict.fromkeys(p["side"] for p in sorted(control, key=lambda p: p["side"])))
     for side in sides:  # the legend: a square per side
         fig.add_scatter(
@@ -79,8 +81,9 @@ def control_chart(
         _starts(fig, control, colours)
         _open_ends(fig, control, last, colours)
     mark_keys(fig, [claim_of(p, "start_") for p in control])
+    keys = len(sides) + sum(1 for t in fig.data if t.legendgroup == "marks") + 2
     layout(fig, title("Who held what when: control of places", operations),
-           height=max(360, 170 + 38 * len(places)))  # fmt: skip
+           height=max(360, 170 + 38 * len(places), 150 + 31 * keys))  # fmt: skip
     fig.update_layout(barmode="overlay", legend_title_text="held by", bargap=0.35)
     fuzzy = any(p[f"{end}_earliest"] != p[f"{end}_latest"] for p in control
                 for end in ("start", "end") if p[f"{end}_event"])  # fmt: skip
@@ -91,6 +94,26 @@ def control_chart(
     )  # fmt: skip
     no_data(fig, not control, "No control of any place is recorded.")
     return fig
+
+
+def _axis_days(control: Rows, span: tuple[str | None, str | None]) -> list[str]:
+    """The days the time axis must show: the operations' likely span, and the possible days
+    of the periods' starts and ends within a month of it (where no span is known, of every
+    period). Periods of the places long before or after the operations run off the axis: pan
+    to see them."""
+    ends = [(p[f"{end}_earliest"], p[f"{end}_latest"]) for p in control
+            for end in ("start", "end") if p[f"{end}_earliest"]]  # fmt: skip
+    first, last = span
+    days = [day for end in ends for day in shown_days(*end)]
+    if not first or not last:
+        return days
+    near = shift(first, -MARGIN), shift(last, MARGIN)  # a period's fuzzy end, not its history
+    return [first, last, *(day for day in days if near[0] <= day <= near[1])]
+
+
+def place_order(control: Rows) -> list[str]:
+    """The places, a row each, in order of their first period's start, then by name."""
+    return list(dict.fromkeys(p["place"] for p in sorted(control, key=_order)))
 
 
 def _order(period: dict[str, Any]) -> tuple[str, str, int]:
@@ -122,9 +145,9 @@ def _bars(fig: go.Figure, periods: Rows, side: str, colour: str, last: str) -> N
         legendgroup=side, showlegend=False,
         customdata=[[p["place"], p["period"], p["side"], p["start_event"], p["end_event"]]
                     for p in periods],
-        marker={"color": [alpha(colour, 0.18) if m.weak else colour for m in marks],
-                "line": {"color": [colour if m.weak else "white" for m in marks],
-                         "width": [2 if m.weak else 1 for m in marks]}},
+        marker={"color": [fill(colour, m) for m in marks],
+                "line": {"color": [edge(colour, m) for m in marks],
+                         "width": [2 if m.weak or m.fair else 1 for m in marks]}},
         hovertext=[_period_text(p, m) for p, m in zip(periods, marks, strict=True)],
         hovertemplate="%{hovertext}<extra></extra>",
     )  # fmt: skip
@@ -172,7 +195,7 @@ def _contested(fig: go.Figure, periods: Rows, last: str) -> None:
 def _starts(fig: go.Figure, periods: Rows, colours: Colours | None) -> None:
     """A mark where each period began, saying how its opening claim stands."""
     dated = [p for p in periods if p["start_earliest"]]
-    if not dated:
+    if not dated or len(dated) > MARKED:  # too many to mark: the bars and hover say it
         return
     marks = [claim_of(p, "start_") for p in dated]
     xs = [middle(p["start_earliest"], p["start_latest"] or LAST) for p in dated]
@@ -180,9 +203,10 @@ def _starts(fig: go.Figure, periods: Rows, colours: Colours | None) -> None:
     colour = [colour_of(p["side"], colours) for p in dated]
     fig.add_scatter(
         x=xs, y=ys, mode="markers", name="period opened by", showlegend=False,
-        marker={"symbol": [symbol("circle", m) for m in marks], "size": 11,
-                "color": [c if m.weak else "white" for c, m in zip(colour, marks, strict=True)],
-                "line": {"color": colour, "width": 2}},
+        marker={"symbol": [symbol("circle", m) for m in marks], "size": 9,
+                "color": [c if m.weak else fill(c, m) for c, m in zip(colour, marks, strict=True)],
+                "line": {"color": [edge(c, m) for c, m in zip(colour, marks, strict=True)],
+                         "width": 2}},
         hovertext=[_period_text(p, m) for p, m in zip(dated, marks, strict=True)],
         hovertemplate="%{hovertext}<extra></extra>",
     )  # fmt: skip

@@ -22,11 +22,13 @@ from charts.figure_style import (
     LIGHT,
     Colours,
     Rows,
-    alpha,
+    claim,
     claim_of,
     colour_of,
     day_range,
+    edge,
     escape,
+    fill,
     graph_objects,
     layout,
     no_data,
@@ -43,8 +45,10 @@ LOCATOR_SPAN = 7.0
 MAX_STEPS = 120  # slider steps: beyond, a step a week, a fortnight, a month
 MAP_WIDTH, MAP_HEIGHT = 780, 520  # the map's plot area, in pixels, at the default size
 STATES = {
-    "hollow: held on a weak claim": {
-        "size": 14, "color": "rgba(140, 140, 140, 0.2)", "line": {"color": GREY, "width": 3}},
+    "pale: held on a fair claim (C or 3)": {
+        "size": 14, "color": "rgba(140, 140, 140, 0.45)", "line": {"color": GREY, "width": 3}},
+    "hollow: held on a weak claim (below C3)": {
+        "size": 14, "color": "rgba(140, 140, 140, 0.15)", "line": {"color": GREY, "width": 3}},
     "contested (fighting reported)": {
         "size": 14, "color": "white", "line": {"color": "black", "width": 3}},
     "uncertain (fuzzy date)": {"size": 14, "color": "white", "line": {"color": GREY, "width": 3}},
@@ -135,25 +139,25 @@ def _state(
     places: Rows, by_place: dict[str, Rows], day: str, colours: dict[str, str]
 ) -> dict[str, Any]:
     """The places' markers and hover texts on one day."""
-    fill, ring, width, size, texts = [], [], [], [], []
+    colours_of, ring, width, size, texts = [], [], [], [], []
     for place in places:
         periods = by_place.get(place["place"], [])
         answer = holder_on(place["place"], periods, day)
         kind = answer["answer"]
         side = colours.get(answer["side"] or "", GREY)
         period = next((p for p in periods if p["start_event"] == answer.get("since")), {})
-        mark = claim_of(period, "start_") if period else None
-        weak = mark is not None and mark.weak
-        held = alpha(side, 0.35) if weak else side
-        fill.append({"held": held, "contested": held, "uncertain": "white"}.get(kind, LIGHT))
+        mark = claim_of(period, "start_") if period else claim(None)
+        held = fill(side, mark)
+        colours_of.append({"held": held, "contested": held, "uncertain": "white"}.get(
+            kind, LIGHT))  # fmt: skip
         ring.append({"contested": "black", "uncertain": GREY, "no record": GREY}.get(
-            kind, side if weak else "white"))  # fmt: skip
-        width.append(3 if kind in ("contested", "uncertain") or weak else 1)
+            kind, edge(side, mark)))  # fmt: skip
+        width.append(3 if kind in ("contested", "uncertain") or mark.weak or mark.fair else 1)
         size.append(10 if kind == "no record" else 17)
-        texts.append(_holder_text(place, answer, mark.words if mark else ""))
+        texts.append(_holder_text(place, answer, mark.words if period else ""))
     return {
         "hovertext": texts,
-        "marker": {"color": fill, "size": size, "line": {"color": ring, "width": width}},
+        "marker": {"color": colours_of, "size": size, "line": {"color": ring, "width": width}},
     }
 
 

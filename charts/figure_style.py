@@ -4,11 +4,12 @@ and date axes.
 Text from events passes through `escape` before Plotly sees it: Plotly reads a few HTML tags
 in labels and hover text, and data is not markup.
 
-How a claim is marked, in every figure (`Claim`, `symbol`): filled when its best grade is C3
-or better; hollow when weaker (`timeline.vocabulary.is_weak`: reliability D-F or credibility
-4-6); hollow with a dot when it rests on a single weak source; crossed (`contested_marks`)
-when sources dispute it (an operation's launch dates, today; a row's `contested` flag, once
-provenance flags claims).
+How a claim is marked, in every figure (`Claim`, `symbol`, `fill`, `edge`): filled when its
+best grade is B2 or better (`timeline.vocabulary.is_strong`); pale, a light fill inside a ring
+of its colour, when fair (C or 3: C3, B3, C2); hollow when weak (`is_weak`: reliability D-F or
+credibility 4-6); hollow with a dot when it rests on a single weak source; crossed
+(`contested_marks`) when sources dispute it (an operation's launch dates, today; a row's
+`contested` flag, once provenance flags claims).
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from charts.colours import GREY, colour_of, side_colours
-from timeline.vocabulary import EVENT_TYPES, UNKNOWN_SIDE, is_weak
+from charts.colours import GREY, colour_of
+from timeline.vocabulary import EVENT_TYPES, UNKNOWN_SIDE, is_strong, is_weak
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
@@ -30,14 +31,15 @@ Colours = Mapping[str, str]  # side -> #rrggbb, from a colours file: overrides t
 LIGHT, INK = "#d0d0d0", "#222222"
 FONT = {"family": "Helvetica, Arial, sans-serif", "size": 14}
 LAST = "9999-12-31"  # an open end
-__all__ = ["GREY", "colour_of", "side_colours"]
+__all__ = ["GREY", "colour_of"]  # a figure takes its colours from here, with the rest
 
 
 # A colour per event type, by its place in the vocabulary, so that a type keeps its colour in
-# every figure (Paul Tol's muted colours, then his light ones).
-TYPE_PALETTE = ("#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677",
-                "#882255", "#AA4499", "#77AADD", "#EE8866", "#EEDD88", "#FFAABB", "#99DDFF",
-                "#BBCC33", "#AAAA00", "#6699CC", "#994455", "#997700", "#004488")  # fmt: skip
+# every figure: Paul Tol's light and medium-contrast colours, none a side's (`charts.colours`),
+# so a figure of types beside sides never gives a type a side's colour.
+TYPE_PALETTE = ("#004488", "#99DDFF", "#44BB99", "#997700", "#BBCC33", "#EE8866", "#CC6677",
+                "#994455", "#AA4499", "#6699CC", "#EE99AA", "#EECC66", "#AAAA00", "#44AA99",
+                "#88CCEE", "#FFAABB", "#EEDD88", "#77AADD", "#555555", "#B07AA1")  # fmt: skip
 
 
 def type_colour(kind: str) -> str:
@@ -48,17 +50,25 @@ def type_colour(kind: str) -> str:
     return TYPE_PALETTE[EVENT_TYPES.index(kind) % len(TYPE_PALETTE)]
 
 
+def alpha(colour: str, opacity: float) -> str:
+    """#0072B2, 0.2 -> rgba(0, 114, 178, 0.2)."""
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red}, {green}, {blue}, {opacity})"
+
+
 class Claim(NamedTuple):
     """How strongly a claim stands, as every figure marks it."""
 
-    weak: bool  # its best grade is below C3
+    weak: bool  # its best grade is below C3 (D-F, 4-6)
     single: bool  # it rests on one source, and that source is weak
     contested: bool  # sources dispute it
+    fair: bool = False  # neither weak nor strong: C3, B3, C2
 
     @property
     def words(self) -> str:
-        """What the mark says, for hover text ("" for a claim graded C3 or better)."""
-        found = ["single weak source" if self.single else "weak claim" if self.weak else ""]
+        """What the mark says, for hover text ("" for a claim graded B2 or better)."""
+        found = ["single weak source" if self.single else "weak claim" if self.weak
+                 else "fair claim (C or 3)" if self.fair else ""]  # fmt: skip
         found.append("contested by other sources" if self.contested else "")
         return "; ".join(word for word in found if word)
 
@@ -68,7 +78,8 @@ def claim(
 ) -> Claim:
     """The mark of a claim with this best grade, resting on this many sources."""
     weak = best_grade is None or is_weak(best_grade)
-    return Claim(weak, weak and source_count == 1, bool(contested))
+    fair = not weak and not is_strong(str(best_grade))
+    return Claim(weak, weak and source_count == 1, bool(contested), fair)
 
 
 def claim_of(row: Mapping[str, Any], prefix: str = "") -> Claim:
@@ -81,28 +92,45 @@ def claim_of(row: Mapping[str, Any], prefix: str = "") -> Claim:
 
 
 def symbol(base: str, mark: Claim) -> str:
-    """The marker symbol: filled, hollow (weak) or hollow with a dot (a single weak source)."""
+    """The marker symbol: filled (strong, fair), hollow (weak) or hollow with a dot (a single
+    weak source)."""
     return base + ("-open-dot" if mark.single else "-open" if mark.weak else "")
 
 
+FAIR, WEAK = 0.45, 0.15  # how much of its colour a fair and a weak claim's fill keeps
+
+
+def fill(colour: str, mark: Claim) -> str:
+    """A mark's fill: its colour (strong), pale (fair), faint (weak: bars and places)."""
+    return alpha(colour, WEAK) if mark.weak else alpha(colour, FAIR) if mark.fair else colour
+
+
+def edge(colour: str, mark: Claim, strong: str = "white") -> str:
+    """A mark's outline: a ring of its colour where it is not filled with it."""
+    return colour if mark.weak or mark.fair else strong
+
+
 MARK_KEYS = {  # legend entries: what each mark means
-    "strong": ("circle", "filled: best grade C3 or better"),
-    "weak": ("circle-open", "hollow: weak claim (best grade below C3)"),
-    "single": ("circle-open-dot", "dotted: a single weak source"),
-    "contested": ("x-thin-open", "crossed: contested by other sources"),
+    "strong": ("circle", GREY, "filled: best grade B2 or better"),
+    "fair": ("circle", alpha(GREY, FAIR), "pale: fair (C or 3: C3, B3, C2)"),
+    "weak": ("circle-open", GREY, "hollow: weak (below C3: D-F or 4-6)"),
+    "single": ("circle-open-dot", GREY, "dotted: a single weak source"),
+    "contested": ("x-thin-open", GREY, "crossed: contested by other sources"),
 }
 
 
 def mark_keys(fig: go.Figure, marks: Sequence[Claim], **cell: int) -> None:
     """Legend entries, in grey, for the marks the figure uses."""
-    used = {"strong": any(not m.weak for m in marks), "weak": any(m.weak and not m.single
-            for m in marks), "single": any(m.single for m in marks),
+    used = {"strong": any(not m.weak and not m.fair for m in marks),
+            "fair": any(m.fair for m in marks),
+            "weak": any(m.weak and not m.single for m in marks),
+            "single": any(m.single for m in marks),
             "contested": any(m.contested for m in marks)}  # fmt: skip
-    for key, (shape, words) in MARK_KEYS.items():
+    for key, (shape, colour, words) in MARK_KEYS.items():
         if used[key]:
             fig.add_scatter(
                 x=[None], y=[None], mode="markers", name=words, legendgroup="marks",
-                marker={"symbol": shape, "size": 12, "color": GREY,
+                marker={"symbol": shape, "size": 12, "color": colour,
                         "line": {"color": GREY, "width": 2}}, **cell,
             )  # fmt: skip
 
@@ -155,12 +183,6 @@ def no_data(fig: go.Figure, empty: bool, message: str) -> bool:
 def escape(text: object) -> str:
     """Text from events as Plotly should show it: as written, never as markup."""
     return "" if text is None else html.escape(str(text), quote=False)
-
-
-def alpha(colour: str, opacity: float) -> str:
-    """#0072B2, 0.2 -> rgba(0, 114, 178, 0.2)."""
-    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({red}, {green}, {blue}, {opacity})"
 
 
 def shift(day: str, days: int) -> str:

@@ -24,7 +24,9 @@ from charts.figure_style import (
     contested_marks,
     day_axis,
     day_range,
+    edge,
     escape,
+    fill,
     graph_objects,
     layout,
     mark_keys,
@@ -131,10 +133,12 @@ def timeline(
             hovertext=[_event_text(e, several, m) for (e, _), m in zip(found, marks, strict=True)],
             hovertemplate="%{hovertext}<extra></extra>",
             marker={"symbol": [symbol(SYMBOLS.get(kind, "circle"), m) for m in marks],
-                    "size": 15, "color": tint,
-                    "line": {"color": [c if m.weak else "#333" for c, m in zip(tint, marks,
-                                                                              strict=True)],
-                             "width": [2.5 if m.weak else 1 for m in marks]}},
+                    "size": 15,
+                    "color": [c if m.weak else fill(c, m) for c, m in zip(tint, marks,
+                                                                          strict=True)],
+                    "line": {"color": [edge(c, m, "#333") for c, m in zip(tint, marks,
+                                                                          strict=True)],
+                             "width": [2.5 if m.weak or m.fair else 1 for m in marks]}},
         )  # fmt: skip
         contested_marks(fig, [(e["occurred_mid"], y) for (e, y), m in zip(found, marks,
                                                                            strict=True)
@@ -246,8 +250,9 @@ def forces(
             hovertemplate="%{hovertext}<extra></extra>",
         )  # fmt: skip
     figures = any(b["best"] is not None for b in bars)
+    rows = sum(max(52, 20 * (b["label"].count("<br>") + 1)) for b in bars)
     layout(fig, title("Forces: strength by role", operations),
-           height=max(380, 140 + 52 * len(bars)) if figures else 380)  # fmt: skip
+           height=max(380, 140 + rows) if figures else 380)  # fmt: skip
     fig.update_layout(legend_title_text="side", barmode="overlay")
     highest = max((b["high"] or b["best"] or 0 for b in bars), default=0)
     fig.update_xaxes(title="troops (best estimate; whiskers: low–high)", tickformat=",d",

@@ -19,6 +19,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from charts.figure_style import (
+    GREY,
     LAST,
     UNKNOWN,
     Claim,
@@ -30,7 +31,9 @@ from charts.figure_style import (
     contested_marks,
     day_axis,
     day_range,
+    edge,
     escape,
+    fill,
     layout,
     mark_keys,
     middle,
@@ -45,6 +48,9 @@ if TYPE_CHECKING:
     import plotly.graph_objects as go
 
 LAST_SHOWN = "9999-12-30"
+SHAPES = {"circle": "taken (captured, liberated, lost to it)",
+          "square": "held when an enemy entered", "triangle-down": "lost",
+          "triangle-right": "entered, fighting reported"}  # fmt: skip
 PLOT_WIDTH = 760  # the plot area at the default size, in pixels: where labels would collide
 PLOT_HEIGHT = 360
 CHARACTER = 6.6  # the width of a label's character at 12 px, in pixels
@@ -101,8 +107,15 @@ def progress(
     _place_labels(markers, (first, last), top, PLOT_HEIGHT if not several else 220)
     for found in markers:
         found.draw(fig)
+    for found_shape, words in SHAPES.items():  # the legend: what each step's shape says
+        if any(found.shape == found_shape and found.xs for found in markers):
+            fig.add_scatter(
+                x=[None], y=[None], mode="markers", name=words, legendgroup="steps",
+                marker={"symbol": found_shape, "size": 11, "color": GREY},
+            )  # fmt: skip
     mark_keys(fig, [m for found in markers for m in found.marks])
     layout(fig, title("Operation progress: places held", operations), height=height)
+    fig.update_layout(legend_traceorder="grouped")  # not reversed, as a filled band would have it
     day_axis(fig, first, last)
     for row in range(1, len(operations)):  # the time axis is titled once, at the bottom
         fig.update_xaxes(title_text="", row=row, col=1)
@@ -147,7 +160,9 @@ def _held_lines(
     for p in periods:
         for change in ("start", "end"):
             earliest, latest = p[f"{change}_earliest"], p[f"{change}_latest"]
-            if p[f"{change}_event"] is not None and earliest and earliest != latest:
+            if p[f"{change}_event"] is not None and earliest and earliest != latest and (
+                len(shown_days(earliest, latest)) == 2
+            ):  # a fortnight at most: wider dates are the shaded band alone
                 level = _held(periods, min(latest or LAST_SHOWN, LAST_SHOWN), surely=True)
                 bar_x += [earliest, min(latest or LAST_SHOWN, LAST_SHOWN), None]
                 bar_y += [level, level, None]
@@ -164,7 +179,8 @@ def _entered_line(
     fig: go.Figure, periods: Rows, name: str, colour: str, ends: tuple[str | None, str | None],
     cell: dict[str, int],
 ) -> int:  # fmt: skip
-    steps = sorted({*ends, *(p["contested_from"] for p in periods)} - {None})
+    steps = sorted({*ends, *(p["contested_from"] for p in periods),
+                    *(p["end_earliest"] for p in periods)} - {None})  # fmt: skip
     counts = [_fighting(periods, day) for day in steps]
     fig.add_scatter(
         x=steps, y=counts, name=f"{escape(name)}: places entered, fighting reported",
@@ -209,9 +225,9 @@ class _Markers:
             textfont={"size": 12, "color": self.colour}, hovertext=self.hover,
             hovertemplate="%{hovertext}<extra></extra>",
             marker={"symbol": [symbol(self.shape, m) for m in self.marks], "size": 12,
-                    "color": self.colour,
-                    "line": {"color": [self.colour if m.weak else "white" for m in self.marks],
-                             "width": [2.5 if m.weak else 1.5 for m in self.marks]}},
+                    "color": [self.colour if m.weak else fill(self.colour, m) for m in self.marks],
+                    "line": {"color": [edge(self.colour, m) for m in self.marks],
+                             "width": [2.5 if m.weak or m.fair else 1.5 for m in self.marks]}},
             **self.cell,
         )  # fmt: skip
         contested_marks(fig, [(x, y) for x, y, m in zip(self.xs, self.ys, self.marks,

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from timeline.vocabulary import (
     CREDIBILITY,
+    MARKS_CONTESTED,
     RELIABILITY,
     grade_words,
     is_weak,
@@ -51,6 +52,7 @@ td.note, td.quote { max-width: 420px; color: #444; }
 td.quote { font-style: italic; }
 code { font-size: 12.5px; color: #555; overflow-wrap: anywhere; }
 td.date { white-space: nowrap; }
+td.period { min-width: 220px; }
 .grade { font-weight: bold; white-space: nowrap; }
 .weak { color: #b03a00; }
 .legend { font-size: 13px; color: #555; }
@@ -133,14 +135,16 @@ def parts(
         '<h2 id="control">Who held what when</h2>',
         '<p class="legend">A row per place, a bar per period of control in its holder\'s '
         "colour. Lighter: the days a fuzzy date leaves open; hatched: fighting reported, the "
-        "holder unchanged; hollow: the period rests on a weak claim (best grade below C3); the "
-        "mark at its start is the event that opened it.</p>",
+        "holder unchanged; pale: the period rests on a fair claim (best grade C or 3: C3, B3, "
+        "C2); hollow: on a weak one (below C3); the mark at its start is the event that opened "
+        "it.</p>",
         _figure(first, 0),
-        _control(control or [], colours),
+        _control(control or [], colours, days),
         '<h2 id="figures">Figures</h2>',
         '<p class="legend">Hover over a point for its events, sources and grades; drag the map\'s '
-        "slider to see control on another day. Filled marks: claims graded C3 or better; "
-        "hollow: weaker; dotted: a single weak source; crossed: contested by other sources."
+        "slider to see control on another day. Filled marks: claims graded B2 or better; "
+        "pale: fair (C or 3); hollow: weak (below C3); dotted: a single weak source; crossed: "
+        "contested by other sources."
         "</p>",
         *(_figure(figure, n) for n, figure in enumerate(others, start=1)),
         '<h2 id="timeline">Timeline</h2>',
@@ -184,7 +188,8 @@ def _snapshot(snapshot: Snapshot, generated: datetime) -> str:
     known = ("every source, whatever its publication date" if snapshot.known_by is None
              else f"<b>known by {snapshot.known_by:%Y-%m-%d}</b>: only sources published by "
              "then; events left with none are left out")  # fmt: skip
-    grades = ("every grade; claims whose best grade is below C3 are marked weak"
+    grades = ("every grade; claims are marked by their best grade: B2 or better filled, C or "
+              "3 pale, below C3 hollow"
               if snapshot.min_grade is None
               else f"<b>sources graded {_e(snapshot.min_grade.upper())} or better</b>: weaker "
               "sources are left out, and events left with none")  # fmt: skip
@@ -204,7 +209,8 @@ def _summary(operation: dict[str, Any], days: tuple[str | None, str | None]) -> 
     first, last = days
     occurring = f"{operation['events']}"
     if first and last:
-        occurring += f", occurring most likely {_e(first)} to {_e(last)}"
+        occurring += (f", occurring most likely on {_e(first)}" if first == last
+                      else f", occurring most likely {_e(first)} to {_e(last)}")  # fmt: skip
         if (operation["first_occurred"], operation["last_occurred"]) != (first, last):
             occurring += (f' <span class="legend">(possible dates {_e(operation["first_occurred"])}'
                           f' to {_e(operation["last_occurred"] or "..")})</span>')  # fmt: skip
@@ -257,17 +263,30 @@ def _timeline(events: Rows) -> Iterator[str]:
     return _table(head, map(classed, events), "No events recorded.")
 
 
-def _control(periods: Rows, colours: dict[str, str] | None) -> Iterator[str]:
-    """The periods of control, as `timeline control PLACE` lists them, place by place."""
+def _control(
+    periods: Rows, colours: dict[str, str] | None, days: tuple[str | None, str | None]
+) -> Iterator[str]:
+    """The periods of control the chart shows (those that may overlap the operation's likely
+    days), as `timeline control PLACE` lists them, in the chart's order."""
     from charts.colours import colour_of
+    from charts.control_chart import place_order
 
-    head = ("place", "held by", "from", "to", "contested", "opened on", "events")
+    first, last = days
+    shown = [p for p in periods if not first or not last or (
+        (p["start_earliest"] or "") <= last and (p["end_latest"] or "9999") >= first)]  # fmt: skip
+    order = {place: n for n, place in enumerate(place_order(periods))}
+    shown.sort(key=lambda p: (order[p["place"]], p["period"]))
+    head = ("place", "held by", "from", "to", "contested", "events")
 
     def end(period: dict[str, Any], change: str) -> str:
         if period[f"{change}_event"] is None:
-            return "held at the last record" if change == "end" else ""
-        return (f"{_date_range(period, change)}, {_e(type_words(period[f'{change}_type']))}"
-                f"<br>{_id(period[f'{change}_event'])}")  # fmt: skip
+            return "no later event: held at the last record"
+        kind = period[f"{change}_type"]
+        words = (f"held when {_e(period['contested_by'] or 'an enemy')} entered"
+                 if kind in MARKS_CONTESTED else _e(type_words(kind)))  # fmt: skip
+        said = f"{_e('; '.join(period[f'{change}_outlets']))} {_grades(period[f'{change}_grades'])}"
+        return (f"{_date_range(period, change)}, {words}<br>{said}<br>"
+                f"{_id(period[f'{change}_event'])}")  # fmt: skip
 
     def row(period: dict[str, Any]) -> list[Any]:
         colour = colour_of(period["side"], colours)
@@ -279,14 +298,18 @@ def _control(periods: Rows, colours: dict[str, str] | None) -> Iterator[str]:
         return [
             _e(period["place"]),
             f'<span class="swatch" style="background:{_e(colour)}"></span>{_e(period["side"])}',
-            ("date", end(period, "start")),
-            ("date", end(period, "end")),
-            contested,
-            f"{_e('; '.join(period['start_outlets']))} {_grades(period['start_grades'])}",
+            ("period", end(period, "start")),
+            ("period", end(period, "end")),
+            ("period", contested),
             _e(len(period["events"] or [])),
         ]
 
-    return _table(head, map(row, periods), "No control of any place is recorded.")
+    yield from _table(head, map(row, shown), "No control of any place is recorded.")
+    if len(shown) < len(periods):
+        left = len(periods) - len(shown)
+        yield (f'<p class="legend">{left} other period{"s" * (left != 1)} of these places, '
+               "before or after the operation, are not listed: <code>timeline control "
+               "PLACE</code> lists every one.</p>")
 
 
 def _date_range(period: dict[str, Any], change: str) -> str:
@@ -298,7 +321,7 @@ def _date_range(period: dict[str, Any], change: str) -> str:
 
 
 def _withdrawn(events: Rows) -> Iterator[str]:
-    head = ("occurred", "type", "place", "sources", "event", "retracted by", "recorded",
+    head = ("occurred", "type", "place", "sources", "event", "retracted by", "recorded (UTC)",
             "on whose word", "why")  # fmt: skip
 
     def row(event: dict[str, Any]) -> list[Any]:

@@ -93,6 +93,17 @@ def test_places_entered_with_fighting_are_counted_apart_from_places_held(
     assert level_on(entered, "2017-11-03") == 2  # the town and the Gaza neighbourhood
 
 
+def test_the_fighting_line_falls_when_control_changes_hands(ops: OpsTimeline) -> None:
+    ops.record(event("rawa-entered", "place_entered", "2017-11-08", place=RAWA, actors=IRAQ))
+    ops.record(event("rawa", "place_captured", "2017-11-09", place="Rawa", actors=IRAQ))
+
+    fig = ops.figure("progress", OPERATION)
+
+    entered = trace(fig, "Iraq: places entered, fighting reported")
+    assert [level_on(entered, day) for day in ("2017-11-07", "2017-11-08", "2017-11-09")] == [
+        2, 3, 2]  # the town and Gaza throughout; Rawa until Iraq took it  # fmt: skip
+
+
 def test_a_fuzzy_capture_date_is_a_range_from_possibly_to_surely_held(ops: OpsTimeline) -> None:
     ops.record(event("rawa", "place_captured", "2017-11-10~", place=RAWA, actors=IRAQ))
 
@@ -229,18 +240,45 @@ def test_the_timeline_has_a_symbol_per_event_type(al_qaim: OpsTimeline) -> None:
 
 
 def test_a_c3_claim_is_marked_otherwise_than_a_b2_claim(ops: OpsTimeline) -> None:
-    possibly = {"outlet": "Local page", "reliability": "C", "credibility": "4"}
+    possibly = {"outlet": "Local page", "reliability": "C", "credibility": "3"}
     ops.record(event("rawa", "place_captured", "2017-11-09", place=RAWA, actors=IRAQ,
                      sources=[possibly]))  # fmt: skip
+    ops.record(event("rawa-lost", "place_lost", "2017-11-11", place="Rawa", actors=ISIS))
     ops.record(event("rawa-again", "place_liberated", "2017-11-19", place="Rawa", actors=IRAQ))
 
-    fig = ops.figure("timeline", OPERATION)
+    events = ops.figure("timeline", OPERATION)
+    progress = trace(ops.figure("progress", OPERATION), "Iraq: taken")
+    bars = trace(ops.figure("control", OPERATION), "Iraq: periods")
 
-    captured = trace(fig, "events: place captured")
-    liberated = trace(fig, "events: place liberated")
-    weak = captured.marker.symbol[list(captured.customdata).index(f"{OPERATION}/rawa")]
-    strong = liberated.marker.symbol[list(liberated.customdata).index(f"{OPERATION}/rawa-again")]
-    assert (weak, strong) == ("circle-open-dot", "circle")  # C4 alone: a single weak source
+    def look(marker: Any, n: int) -> tuple[Any, ...]:
+        return (marker.symbol[n] if isinstance(marker.symbol, tuple) else marker.symbol,
+                marker.color[n], marker.line.color[n])  # fmt: skip
+
+    captured, liberated = trace(events, "events: place captured"), trace(
+        events, "events: place liberated")  # fmt: skip
+    fair = look(captured.marker, list(captured.customdata).index(f"{OPERATION}/rawa"))
+    strong = look(liberated.marker, list(liberated.customdata).index(f"{OPERATION}/rawa-again"))
+    assert fair != strong
+    assert fair == ("circle", alpha(KNOWN["Iraq"], 0.45), KNOWN["Iraq"])  # pale, ringed
+    assert strong == ("circle", KNOWN["Iraq"], "#333")
+    assert "fair claim (C or 3)" in captured.hovertext[list(captured.customdata).index(
+        f"{OPERATION}/rawa")]  # fmt: skip
+    steps = dict(zip(progress.x, zip(progress.marker.color, progress.marker.line.color,
+                                     strict=True), strict=True))  # fmt: skip
+    assert steps["2017-11-09"] != steps["2017-11-19"]
+    periods = {data[3]: (colour, line) for data, colour, line in zip(
+        bars.customdata, bars.marker.color, bars.marker.line.color, strict=True)}  # fmt: skip
+    assert periods[f"{OPERATION}/rawa"] != periods[f"{OPERATION}/rawa-again"]
+
+
+def test_a_claim_on_a_single_weak_source_is_dotted(ops: OpsTimeline) -> None:
+    doubtful = {"outlet": "Local page", "reliability": "C", "credibility": "4"}
+    ops.record(event("rawa", "place_captured", "2017-11-09", place=RAWA, actors=IRAQ,
+                     sources=[doubtful]))  # fmt: skip
+
+    captured = trace(ops.figure("timeline", OPERATION), "events: place captured")
+
+    assert captured.marker.symbol[0] == "circle-open-dot"
     assert "single weak source" in captured.hovertext[0]
 
 
@@ -257,7 +295,7 @@ def test_a_claim_below_c3_is_hollow_in_the_progress_chart_and_on_the_map(
 
     assert list(taken.marker.symbol)[-1] == "circle-open"  # two sources, neither C3 or better
     rawa = list(places.customdata).index("Rawa")
-    assert places.marker.color[rawa] == alpha(KNOWN["Iraq"], 0.35)
+    assert places.marker.color[rawa] == alpha(KNOWN["Iraq"], 0.15)
     assert places.marker.line.color[rawa] == KNOWN["Iraq"]
 
 
@@ -303,7 +341,7 @@ def test_the_map_colours_each_place_by_the_side_holding_it_on_the_day(
     shown = places_on(fig)
     for place, seen in shown.items():  # every claim of the fixture is weak: hollow
         answer = al_qaim.control(place, on="2017-11-04")[0]
-        assert seen["color"] == alpha(colours[answer["side"]], 0.35), place
+        assert seen["color"] == alpha(colours[answer["side"]], 0.15), place
     assert shown["al-Qaim border crossing"]["ring"] == colours["Iraq"]
     assert shown["al-Qaim"]["ring"] == "black"  # contested
 

@@ -208,7 +208,7 @@ def test_a_report_of_every_grade_and_moment_says_so(page: Path) -> None:
 
     assert "everything recorded by" in header
     assert "every source, whatever its publication date" in header
-    assert "every grade; claims whose best grade is below C3 are marked weak" in header
+    assert "every grade; claims are marked by their best grade" in header
 
 
 def test_the_operations_days_are_its_events_likely_days_not_their_widest_bounds(
