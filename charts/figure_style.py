@@ -176,7 +176,8 @@ def no_data(fig: go.Figure, empty: bool, message: str) -> bool:
         )  # fmt: skip
         fig.update_xaxes(visible=False)
         fig.update_yaxes(visible=False)
-        fig.update_layout(showlegend=False, sliders=[])
+        fig.update_layout(showlegend=False)
+        fig.layout.sliders = ()
     return empty
 
 

@@ -261,8 +261,10 @@ def forces(
     if not figures:
         named = ", ".join(escape(row["force"]) for row in forces_rows)
         named = named if len(named) <= 90 else named[:89] + "…"
-        no_data(fig, True, "No strength figures reported." + (
-            f"<br><span style='font-size:13px'>Forces recorded: {named}</span>" if named else ""))
+        words = "No strength figures reported." if forces_rows else "No forces recorded."
+        if named:
+            words += f"<br><span style='font-size:13px'>Forces recorded: {named}</span>"
+        no_data(fig, True, words)
     return fig
 
 

@@ -299,3 +299,16 @@ def test_with_plotlyjs_beside_it_a_report_is_small_and_still_draws_offline(
     dom = render(two.as_uri())
     assert dom.count('class="plot-container plotly"') == len(KINDS)
     ops.close()
+
+
+def test_with_a_grade_filter_only_sources_that_good_count(tmp_path: Path) -> None:
+    ops = OpsTimeline(str(tmp_path / "timeline.db"))
+    ops.import_file(AL_QAIM)
+
+    html = ops.report(OPERATION, tmp_path / "r.html", min_grade="D2").read_text("utf-8")
+
+    timeline = html.split('<h2 id="timeline">')[1].split("<h2 ")[0]
+    assert f"{OPERATION}/<wbr>crossing-captured</code>" in timeline  # D2
+    assert f"{OPERATION}/<wbr>karablah-liberated</code>" not in timeline  # D3
+    assert "sources graded D2 or better" in html
+    ops.close()
