@@ -94,6 +94,7 @@ def claim_of(row: Mapping[str, Any], prefix: str = "") -> Claim:
 def symbol(base: str, mark: Claim) -> str:
     """The marker symbol: filled (strong, fair), hollow (weak) or hollow with a dot (a single
     weak source)."""
+    base = base.removesuffix("-dot").removesuffix("-open")  # the mark says open or not
     return base + ("-open-dot" if mark.single else "-open" if mark.weak else "")
 
 

@@ -65,8 +65,9 @@ LAST_SHOWN = "9999-12-30"
 
 
 def acting_side(event: dict[str, Any]) -> str | None:
-    """The side an event is drawn in: its first attacker, else supporter, else defender."""
-    for key in ("attackers", "supporters", "defenders"):
+    """The side an event is drawn in: its first attacker, else supporter, else defender, else
+    party (a side that took part, the source not saying how)."""
+    for key in ("attackers", "supporters", "defenders", "parties"):
         if event.get(key):
             return str(event[key][0])
     return None
