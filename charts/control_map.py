@@ -20,13 +20,19 @@ from charts import borders
 from charts.figure_style import (
     GREY,
     LIGHT,
+    Colours,
     Rows,
+    claim,
+    claim_of,
+    colour_of,
+    day_range,
+    edge,
     escape,
+    fill,
     graph_objects,
     layout,
     no_data,
     say,
-    side_colours,
     title,
 )
 from projections.control import holder_on
@@ -39,6 +45,10 @@ LOCATOR_SPAN = 7.0
 MAX_STEPS = 120  # slider steps: beyond, a step a week, a fortnight, a month
 MAP_WIDTH, MAP_HEIGHT = 780, 520  # the map's plot area, in pixels, at the default size
 STATES = {
+    "pale: held on a fair claim (C or 3)": {
+        "size": 14, "color": "rgba(140, 140, 140, 0.45)", "line": {"color": GREY, "width": 3}},
+    "hollow: held on a weak claim (below C3)": {
+        "size": 14, "color": "rgba(140, 140, 140, 0.15)", "line": {"color": GREY, "width": 3}},
     "contested (fighting reported)": {
         "size": 14, "color": "white", "line": {"color": "black", "width": 3}},
     "uncertain (fuzzy date)": {"size": 14, "color": "white", "line": {"color": GREY, "width": 3}},
@@ -52,18 +62,20 @@ def control_map(
     *,
     operations: Sequence[str],
     on: str | None = None,
-    sides: Sequence[str] | None = None,
     span: tuple[str | None, str | None] = (None, None),
+    colours: Colours | None = None,
 ) -> go.Figure:
     """Places (`operation_places` rows) coloured by who held them on a day (`operation_control`
     rows), with a slider over the operation's days (`span`: its first and last).
 
-    Held: filled in the side's colour; contested (fighting reported): the side's colour in a
-    black ring; uncertain (a fuzzy date): a grey ring; no record: small and light grey. `on`:
-    the day shown first (default: the last day). Hover names the event control rests on.
+    Held: filled in the side's colour (hollow, a ring in it, when the period rests on a weak
+    claim); contested (fighting reported): in a black ring; uncertain (a fuzzy date): a grey
+    ring; no record: small and light grey. `on`: the day shown first (default: the last day).
+    Hover names the event control rests on, and how it stands.
     """
     go = graph_objects()
-    colours = side_colours(sides or sorted({p["side"] for p in control}))
+    sides = sorted({p["side"] for p in control})
+    palette = {side: colour_of(side, colours) for side in sides}
     by_place: dict[str, Rows] = defaultdict(list)
     for period in control:
         by_place[period["place"]].append(period)
@@ -77,14 +89,14 @@ def control_map(
         _locator(fig, places, view)
     else:
         _borders(fig, view, "x", "y")
-    for side in [s for s in colours if any(p["side"] == s for p in control)]:
+    for side in sides:
         fig.add_scatter(
             x=[None], y=[None], mode="markers", name=escape(side),
-            marker={"size": 14, "color": colours[side], "line": {"color": "white", "width": 1}},
+            marker={"size": 14, "color": palette[side], "line": {"color": "white", "width": 1}},
         )  # fmt: skip
     for name, marker in STATES.items():
         fig.add_scatter(x=[None], y=[None], mode="markers", name=name, marker=marker)
-    states = {day: _state(places, by_place, day, colours) for day in days}
+    states = {day: _state(places, by_place, day, palette) for day in days}
     labels = label_positions(places, view)
     fig.add_scatter(
         x=[p["lon"] for p in places], y=[p["lat"] for p in places], mode="markers+text",
@@ -95,23 +107,28 @@ def control_map(
         hovertemplate="%{hovertext}<extra></extra>", **states[shown],
     )  # fmt: skip
     _slider(fig, days, shown, states, len(fig.data) - 1, 0.7 if inset else 1.0)
-    no_data(fig, not places, "No located place is recorded.")
     layout(fig, title("Control of places", operations), height=760)
     _axes(fig, view, inset, places)
+    if not places:
+        fig.layout.annotations = ()
+        fig.layout.shapes = ()
+        fig.data = ()
+        no_data(fig, True, "No located place is recorded.")
     return fig
 
 
 def _days(control: Rows, on: str | None, span: tuple[str | None, str | None]) -> list[str]:
-    """The slider's days: from the day before the operation's first day (`span`; else its
-    first control event) to the day after its last, every day when there are at most
-    `MAX_STEPS`, else every week, fortnight or month; `on` is always one of them."""
+    """The slider's days: from the day before the operation's likely first day (`span`; else
+    its first control event) to the day after its likely last, a week at least, every day
+    when there are at most `MAX_STEPS`, else every week, fortnight or month; `on` is always
+    one of them."""
     keys = ("start_earliest", "start_latest", "end_earliest", "end_latest", "contested_from")
     known = [d for d in span if d] or [p[key] for p in control for key in keys if p[key]]
     known += [on] if on else []
     if not known:
         return [date.today().isoformat()]
-    first = date.fromisoformat(min(known)) - timedelta(1)
-    last = date.fromisoformat(max(known)) + timedelta(1)
+    start, end = day_range(known)
+    first, last = date.fromisoformat(str(start)), date.fromisoformat(str(end))
     count = (last - first).days + 1
     step = next((n for n in (1, 7, 14, 30, 91, 365) if count / n <= MAX_STEPS), 365)
     days = {(first + timedelta(n)).isoformat() for n in range(0, count, step)}
@@ -122,29 +139,36 @@ def _state(
     places: Rows, by_place: dict[str, Rows], day: str, colours: dict[str, str]
 ) -> dict[str, Any]:
     """The places' markers and hover texts on one day."""
-    fill, ring, width, size, texts = [], [], [], [], []
+    colours_of, ring, width, size, texts = [], [], [], [], []
     for place in places:
-        answer = holder_on(place["place"], by_place.get(place["place"], []), day)
+        periods = by_place.get(place["place"], [])
+        answer = holder_on(place["place"], periods, day)
         kind = answer["answer"]
         side = colours.get(answer["side"] or "", GREY)
-        fill.append({"held": side, "contested": side, "uncertain": "white"}.get(kind, LIGHT))
-        ring.append({"contested": "black", "uncertain": GREY, "no record": GREY}.get(kind, "white"))
-        width.append(3 if kind in ("contested", "uncertain") else 1)
+        period = next((p for p in periods if p["start_event"] == answer.get("since")), {})
+        mark = claim_of(period, "start_") if period else claim(None)
+        held = fill(side, mark)
+        colours_of.append({"held": held, "contested": held, "uncertain": "white"}.get(
+            kind, LIGHT))  # fmt: skip
+        ring.append({"contested": "black", "uncertain": GREY, "no record": GREY}.get(
+            kind, edge(side, mark)))  # fmt: skip
+        width.append(3 if kind in ("contested", "uncertain") or mark.weak or mark.fair else 1)
         size.append(10 if kind == "no record" else 17)
-        texts.append(_holder_text(place, answer))
+        texts.append(_holder_text(place, answer, mark.words if period else ""))
     return {
         "hovertext": texts,
-        "marker": {"color": fill, "size": size, "line": {"color": ring, "width": width}},
+        "marker": {"color": colours_of, "size": size, "line": {"color": ring, "width": width}},
     }
 
 
-def _holder_text(place: dict[str, Any], answer: dict[str, Any]) -> str:
+def _holder_text(place: dict[str, Any], answer: dict[str, Any], words: str = "") -> str:
     head = f"<b>{escape(place['place'])}</b> ({escape(place['kind'])}), {say(answer['on'])}"
     kind = answer["answer"]
     if kind in ("held", "contested"):
         state = f"held by {escape(answer['side'])}"
         state += ", fighting reported" if kind == "contested" else ""
         state += f"<br>since: {escape(answer['since'])}"
+        state += f"<br><i>{words}</i>" if words else ""
     elif kind == "uncertain":
         state = "uncertain: " + " or ".join(escape(side) for side in answer["candidates"])
     else:

@@ -1,301 +1,92 @@
-"""Figures of operation progress: rows from `projections.queries` in, a Plotly figure out.
+"""Figures of operations: rows from `projections.queries` in, a Plotly figure out.
 
-Pure functions, no SQL: `progress` (places held over time per side), `timeline` (events by
-place and date) and `forces` (strength per force by role); the fourth, the control map, is in
-`charts.control_map`. Each works for one operation or several. Text from events is
-escaped before Plotly sees it, so a name holding `<b>` shows as written.
-
-Dates are days (ISO text), as the read models keep them. A fuzzy date is a range of days:
-the figures draw the range, and a place counts as surely held only from the last possible
-day of its capture, as `timeline control --on` answers.
+Pure functions, no SQL: `timeline` (events by place and date) and `forces` (strength per force
+by role) here; `control` (who held what when) in `charts.control_chart`, `progress` (places
+held over time per side) in `charts.progress`, the map in `charts.control_map`, `activity`
+(events and casualties per week or month) in `charts.activity`. Each works for one operation or
+several. Text from events is escaped before Plotly sees it, so a name holding `<b>` shows as
+written. Every figure colours a side as `charts.colours` says, and marks a claim as
+`charts.figure_style.Claim` says.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 from charts.figure_style import (
     GREY,
-    LAST,
-    PALETTE,
-    UNKNOWN,
+    Colours,
     Rows,
-    alpha,
+    claim_of,
+    colour_of,
+    contested_marks,
     day_axis,
+    day_range,
+    edge,
     escape,
+    fill,
     graph_objects,
     layout,
-    middle,
+    mark_keys,
     no_data,
     say,
-    shift,
-    side_colours,
+    shown_days,
+    symbol,
     title,
 )
-from timeline.vocabulary import PASSES_CONTROL, triple_text, type_words
+from timeline.vocabulary import OPERATION_LAUNCHED, triple_text, type_words
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-KINDS = ("progress", "timeline", "map", "forces")
+KINDS = ("control", "progress", "timeline", "map", "forces", "activity")
 SYMBOLS = {
     "operation_launched": "star",
     "forces_committed": "square",
-    "air_support_provided": "triangle-down",
+    "air_support_provided": "triangle-up",
     "crossing_captured": "diamond",
     "place_entered": "triangle-right",
     "place_captured": "circle",
     "place_liberated": "circle",
-    "place_lost": "x",
+    "place_lost": "triangle-down",
     "casualties_reported": "cross",
     "operation_concluded": "star-square",
-    "forces_clashed": "hexagram",
-    "place_struck": "star-triangle-down",
-    "civilians_attacked": "hourglass",
-    "place_handed_over": "circle-open",
-    "protest_held": "square-open",
-    "riot_broke_out": "bowtie",
-    "development_reported": "diamond-open",
+    "forces_clashed": "hourglass",
+    "place_struck": "star-diamond",
+    "civilians_attacked": "hexagram",
+    "place_handed_over": "diamond-wide",
+    "protest_held": "pentagon",
+    "riot_broke_out": "octagon",
+    "development_reported": "hexagon",
     "places_identified": "asterisk-open",
 }
-RELIABILITY = {"A": 1.0, "B": 0.9, "C": 0.75, "D": 0.6, "E": 0.45, "F": 0.5}
-CREDIBILITY = {"1": 1.0, "2": 0.9, "3": 0.8, "4": 0.65, "5": 0.5, "6": 0.6}
-
-
-def grade_opacity(grade: str | None) -> float:
-    """How strongly to draw a claim graded this (best source): A1 1.0, D3 0.48, E5 0.25."""
-    if not grade:
-        return 0.3
-    return max(0.25, RELIABILITY.get(grade[0], 0.5) * CREDIBILITY.get(grade[1:], 0.6))
-
-
-# Operation progress
-
-
-def progress(
-    control: Rows,
-    *,
-    operations: Sequence[str],
-    sides: Sequence[str] | None = None,
-    span: tuple[str | None, str | None] = (None, None),
-) -> go.Figure:
-    """Places held over time per side, from `operation_control` rows: the places each side
-    took in these operations (captured, liberated, or lost to it), as a step line.
-
-    The solid line counts places surely held on each day; where a date is fuzzy a shaded band
-    above it reaches the places possibly held, and a bar at the new level spans the possible
-    days. A dashed line counts places a side has entered where fighting is reported but
-    control has not changed. Each step's marker names its places, events, sources and grades
-    (on hover, and its places beside it). `span`: the operation's first and last days.
-    """
-    taken = [
-        p for p in control
-        if p["start_type"] in PASSES_CONTROL and p["start_operation"] in operations
-        and p["side"] != UNKNOWN
-    ]  # fmt: skip
-    entered = [
-        p for p in control
-        if p["contested_by"] and p["contested_operation"] in operations
-        and p["contested_by"] != p["side"]
-    ]  # fmt: skip
-    keys = sorted({(p["start_operation"], p["side"]) for p in taken}
-                  | {(p["contested_operation"], p["contested_by"]) for p in entered})  # fmt: skip
-    colours = side_colours(sides or sorted({side for _, side in keys}))
-    several = len(operations) > 1
-    days = [d for p in taken + entered for d in _period_days(p)] + [d for d in span if d]
-    first, last = (shift(min(days), -1), shift(max(days), 1)) if days else (None, None)
-    fig = _subplots(operations if several else [""])
-    top = 1
-    for operation, side in keys:
-        name = f"{operation} · {side}" if several else side
-        cell = {"row": list(operations).index(operation) + 1, "col": 1}
-        colour = colours.get(side, GREY)
-        held = [p for p in taken if (p["start_operation"], p["side"]) == (operation, side)]
-        fighting = [
-            p for p in entered if (p["contested_operation"], p["contested_by"]) == (operation, side)
-        ]
-        if held:
-            top = max(top, _held_lines(fig, held, name, colour, (first, last), cell))
-        if fighting:
-            top = max(top, _entered_line(fig, fighting, name, colour, (first, last), cell))
-    no_data(fig, not keys, "No place taken, captured, liberated or entered is recorded.")
-    layout(fig, title("Operation progress: places held", operations),
-            height=520 if not several else 160 + 300 * len(operations))  # fmt: skip
-    day_axis(fig, first, last)
-    for row in range(1, len(operations)):  # the time axis is titled once, at the bottom
-        fig.update_xaxes(title_text="", row=row, col=1)
-    fig.update_yaxes(title="places (count)", range=[-0.1, top * 1.06 + 0.9], zeroline=False)
-    if top <= 12:
-        fig.update_yaxes(dtick=1)
-    return fig
-
-
-def _subplots(titles: Sequence[str]) -> go.Figure:
-    """One panel per operation, sharing the time axis."""
-    from plotly.subplots import make_subplots
-
-    return make_subplots(
-        rows=len(titles), cols=1, shared_xaxes=True, vertical_spacing=0.1,
-        subplot_titles=[escape(name) for name in titles] if any(titles) else None,
-    )  # fmt: skip
-
-
-def _held_lines(
-    fig: go.Figure, periods: Rows, name: str, colour: str, ends: tuple[str | None, str | None],
-    cell: dict[str, int],
-) -> int:  # fmt: skip
-    steps = sorted({d for d in (*ends, *(d for p in periods for d in _period_days(p))) if d})
-    surely = [_held(periods, day, surely=True) for day in steps]
-    possibly = [_held(periods, day, surely=False) for day in steps]
-    fig.add_scatter(
-        x=steps, y=surely, name=f"{escape(name)}: places held", mode="lines",
-        line={"shape": "hv", "color": colour, "width": 3}, legendgroup=name, hoverinfo="skip",
-        **cell,
-    )  # fmt: skip
-    if possibly != surely:
-        fig.add_scatter(
-            x=steps, y=possibly, name=f"{escape(name)}: possibly held (date uncertain)",
-            mode="lines", line={"shape": "hv", "color": colour, "width": 0},
-            fill="tonexty", fillcolor=alpha(colour, 0.2), legendgroup=name, hoverinfo="skip",
-            **cell,
-        )  # fmt: skip
-    for change in ("start", "end"):
-        _step_markers(fig, periods, change, name, colour, cell)
-    return max(possibly, default=0)
-
-
-def _entered_line(
-    fig: go.Figure, periods: Rows, name: str, colour: str, ends: tuple[str | None, str | None],
-    cell: dict[str, int],
-) -> int:  # fmt: skip
-    def fighting(day: str) -> int:
-        return sum(
-            p["contested_from"] <= day and (p["end_earliest"] is None or day < p["end_earliest"])
-            for p in periods
-        )
-
-    steps = sorted({*ends, *(p["contested_from"] for p in periods)} - {None})
-    counts = [fighting(day) for day in steps]
-    fig.add_scatter(
-        x=steps, y=counts, name=f"{escape(name)}: places entered, fighting reported",
-        mode="lines", line={"shape": "hv", "color": colour, "width": 2, "dash": "dash"},
-        legendgroup=f"{name} entered", hoverinfo="skip", **cell,
-    )  # fmt: skip
-    groups: dict[str, Rows] = defaultdict(list)
-    for p in periods:
-        groups[p["contested_from"]].append(p)
-    xs = sorted(groups)
-    fig.add_scatter(
-        x=xs, y=[fighting(day) for day in xs], mode="markers+text",
-        name=f"{escape(name)}: entered", legendgroup=f"{name} entered", showlegend=False,
-        text=[_places_label("entered", groups[day]) for day in xs] if len(xs) <= LABELLED else None,
-        textposition=_alternating(len(xs), "bottom right"),
-        textfont={"size": 12, "color": colour},
-        hovertext=[_step_text("entered", groups[day], "contested") for day in xs],
-        hovertemplate="%{hovertext}<extra></extra>",
-        marker={"symbol": "triangle-right", "size": 13, "color": "white",
-                "line": {"color": colour, "width": 2}}, **cell,
-    )  # fmt: skip
-    return max(counts, default=0)
-
-
-def _step_markers(
-    fig: go.Figure, periods: Rows, change: str, name: str, colour: str, cell: dict[str, int]
-) -> None:
-    """A marker at each step up (`start`: taken) or down (`end`: lost), its events on hover,
-    its places beside it; a bar over the possible days of a fuzzy date."""
-    groups: dict[tuple[str, str], Rows] = defaultdict(list)
-    for p in periods:
-        if p[f"{change}_event"] is not None and p[f"{change}_earliest"] is not None:
-            groups[p[f"{change}_earliest"], p[f"{change}_latest"] or LAST].append(p)
-    verb = "taken" if change == "start" else "lost"
-    xs, ys, texts, labels, bar_x, bar_y = [], [], [], [], [], []
-    for (earliest, latest), found in sorted(groups.items()):
-        level = _held(periods, min(latest, LAST_SHOWN), surely=True)
-        xs.append(middle(earliest, latest))
-        ys.append(level)
-        texts.append(_step_text(verb, found, change))
-        labels.append(_places_label(verb, found))
-        if earliest != latest:
-            bar_x += [earliest, min(latest, LAST_SHOWN), None]
-            bar_y += [level, level, None]
-    if bar_x:
-        fig.add_scatter(
-            x=bar_x, y=bar_y, mode="lines", line={"color": alpha(colour, 0.5), "width": 8},
-            legendgroup=name, showlegend=False, hoverinfo="skip", **cell,
-        )  # fmt: skip
-    if xs:
-        fig.add_scatter(
-            x=xs, y=ys, mode="markers+text", name=f"{escape(name)}: {verb}", legendgroup=name,
-            showlegend=False, text=labels if len(xs) <= LABELLED else None,
-            textposition=_alternating(len(xs), "top right"),
-            textfont={"size": 12, "color": colour}, hovertext=texts,
-            hovertemplate="%{hovertext}<extra></extra>",
-            marker={"color": colour, "size": 12, "line": {"color": "white", "width": 1.5},
-                    "symbol": "circle" if change == "start" else "triangle-down"}, **cell,
-        )  # fmt: skip
-
-
-def _alternating(count: int, first: str) -> list[str]:
-    """Labels of successive steps above and below in turn, so that close steps do not collide."""
-    other = {"top right": "bottom right", "bottom right": "top right"}[first]
-    return [first if n % 2 == 0 else other for n in range(count)]
-
-
-def _places_label(verb: str, periods: Rows) -> str:
-    sign = {"taken": "+", "lost": "−"}.get(verb, "")
-    names = ", ".join(p["place"] for p in periods)
-    names = names if len(names) <= 64 else names[:63] + "…"
-    return f"{sign}{len(periods)} {verb}: {escape(names)}"
-
-
-def _step_text(verb: str, periods: Rows, prefix: str) -> str:
-    lines = [f"<b>{len(periods)} place{'s' * (len(periods) != 1)} {verb}</b>"]
-    for p in periods:
-        kind = "place_entered" if prefix == "contested" else p[f"{prefix}_type"]
-        lines.append(
-            f"{escape(p['place'])}: {escape(type_words(kind))}, {escape(p[f'{prefix}_occurred'])}"
-            f" ({escape('; '.join(p[f'{prefix}_outlets']))},"
-            f" {escape(', '.join(p[f'{prefix}_grades']))})"
-        )
-    return "<br>".join(lines)
-
-
-def _held(periods: Rows, day: str | None, *, surely: bool) -> int:
-    if day is None:
-        return 0
-    if surely:
-        return sum(
-            p["start_latest"] is not None
-            and p["start_latest"] <= day
-            and (p["end_earliest"] is None or day < p["end_earliest"])
-            for p in periods
-        )
-    return sum(
-        (p["start_earliest"] is None or p["start_earliest"] <= day)
-        and (p["end_latest"] is None or day < p["end_latest"])
-        for p in periods
-    )
-
-
-def _period_days(period: dict[str, Any]) -> list[str]:
-    keys = ("start_earliest", "start_latest", "end_earliest", "end_latest", "contested_from")
-    return [period[key] for key in keys if period.get(key)]
-
-
-LABELLED = 12  # steps of one line named beside their markers; beyond, on hover only
 LAST_SHOWN = "9999-12-30"
+
+
+def acting_side(event: dict[str, Any]) -> str | None:
+    """The side an event is drawn in: its first attacker, else supporter, else defender, else
+    party (a side that took part, the source not saying how)."""
+    for key in ("attackers", "supporters", "defenders", "parties"):
+        if event.get(key):
+            return str(event[key][0])
+    return None
 
 
 # Event timeline
 
 
-def timeline(events: Rows, *, operations: Sequence[str]) -> go.Figure:
+def timeline(
+    events: Rows, *, operations: Sequence[str], colours: Colours | None = None,
+    launch_contested: Collection[str] = (),
+) -> go.Figure:  # fmt: skip
     """Events by place (rows, in order of first event) over time, from `show` rows: a symbol
-    per type, fainter for weaker grades, a bar over the possible days of a fuzzy date. Events
-    on the same day at the same place are spread out so none hides another."""
+    per type in the colour of the side acting, filled for a claim graded C3 or better, hollow
+    for a weaker one, dotted for a single weak source, crossed where sources dispute it (the
+    launch of an operation in `launch_contested`, or a row flagged `contested`); a bar over
+    the possible days of a fuzzy date. Events on the same day at the same place are spread
+    out so none hides another."""
     go = graph_objects()
     places = list(dict.fromkeys(e["place"] or "(no place)" for e in events))
     row_of = {place: n for n, place in enumerate(places)}
@@ -303,10 +94,27 @@ def timeline(events: Rows, *, operations: Sequence[str]) -> go.Figure:
     spread = _spread(events, row_of)
     fig = go.Figure()
     types = list(dict.fromkeys(e["type"] for e in events))
-    for n, kind in enumerate(types):
+    sides = sorted({side for e in events if (side := acting_side(e))})
+    for kind in types:  # the legend: a grey symbol per type, a square per side
+        fig.add_scatter(
+            x=[None], y=[None], mode="markers", name=escape(type_words(kind)), legendgroup=kind,
+            marker={"symbol": SYMBOLS.get(kind, "circle"), "size": 13, "color": GREY},
+        )  # fmt: skip
+    for side in sides:
+        fig.add_scatter(
+            x=[None], y=[None], mode="markers", name=f"by {escape(side)}", legendgroup=side,
+            marker={"symbol": "square", "size": 13, "color": colour_of(side, colours)},
+        )  # fmt: skip
+    every_mark = []
+    for kind in types:
         found = [(e, spread[e["id"]]) for e in events if e["type"] == kind]
-        colour = PALETTE[n % len(PALETTE)]
-        bar_x, bar_y = [], []
+        tint = [colour_of(acting_side(e) or "unknown", colours) for e, _ in found]
+        marks = [claim_of({**e, "contested": e.get("contested") or (
+            e["type"] == OPERATION_LAUNCHED and e["operation"] in launch_contested)})
+            for e, _ in found]  # fmt: skip
+        every_mark += marks
+        bar_x: list[str | None] = []
+        bar_y: list[float | None] = []
         for event, y in found:
             if event["occurred_earliest"] != event["occurred_latest"]:
                 bar_x += [event["occurred_earliest"], event["occurred_latest"] or LAST_SHOWN, None]
@@ -314,28 +122,37 @@ def timeline(events: Rows, *, operations: Sequence[str]) -> go.Figure:
         if bar_x:
             fig.add_scatter(
                 x=bar_x, y=bar_y, mode="lines", legendgroup=kind, showlegend=False,
-                line={"color": alpha(colour, 0.35), "width": 9}, hoverinfo="skip",
+                name=f"{escape(type_words(kind))}: possible days",
+                line={"color": "rgba(120, 120, 120, 0.25)", "width": 9}, hoverinfo="skip",
             )  # fmt: skip
         fig.add_scatter(
             x=[e["occurred_mid"] for e, _ in found], y=[y for _, y in found], mode="markers+text",
-            name=escape(type_words(kind)), legendgroup=kind,
+            name=f"events: {escape(type_words(kind))}", legendgroup=kind, showlegend=False,
             text=[escape(e["best_grade"]) for e, _ in found] if len(events) <= 80 else None,
             textposition="middle right",
             textfont={"size": 11, "color": "#555"},
-            hovertext=[_event_text(e, several) for e, _ in found],
+            customdata=[e["id"] for e, _ in found],
+            hovertext=[_event_text(e, several, m) for (e, _), m in zip(found, marks, strict=True)],
             hovertemplate="%{hovertext}<extra></extra>",
-            marker={"symbol": SYMBOLS.get(kind, "circle-dot"), "size": 15, "color": colour,
-                    "opacity": [grade_opacity(e["best_grade"]) for e, _ in found],
-                    "line": {"color": "#333", "width": 1}},
+            marker={"symbol": [symbol(SYMBOLS.get(kind, "circle"), m) for m in marks],
+                    "size": 15,
+                    "color": [c if m.weak else fill(c, m) for c, m in zip(tint, marks,
+                                                                          strict=True)],
+                    "line": {"color": [edge(c, m, "#333") for c, m in zip(tint, marks,
+                                                                          strict=True)],
+                             "width": [2.5 if m.weak or m.fair else 1 for m in marks]}},
         )  # fmt: skip
-    no_data(fig, not events, "No events recorded.")
+        contested_marks(fig, [(e["occurred_mid"], y) for (e, y), m in zip(found, marks,
+                                                                           strict=True)
+                              if m.contested], size=24)  # fmt: skip
+    mark_keys(fig, every_mark)
     per_place = 70 if len(places) <= 12 else 30
     layout(
         fig, title("Events by place", operations), height=max(420, 150 + per_place * len(places))
     )
-    fig.update_layout(legend_title_text="event type (fainter: weaker grade)")
-    days = [d for e in events for d in (e["occurred_earliest"], e["occurred_latest"]) if d]
-    first, last = (shift(min(days), -1), shift(max(days), 2)) if days else (None, None)
+    fig.update_layout(legend_title_text="symbol: type · colour: side acting")
+    first, last = day_range([d for e in events if e["occurred_mid"] for d in shown_days(
+        e["occurred_earliest"], e["occurred_latest"])])
     day_axis(fig, first, last, "bars: the possible days of a fuzzy date")
     fig.update_yaxes(
         title="place", tickvals=list(range(len(places))), ticktext=[escape(p) for p in places],
@@ -346,6 +163,7 @@ def timeline(events: Rows, *, operations: Sequence[str]) -> go.Figure:
          "line": {"color": "#eee", "width": 1}, "layer": "below"}
         for n in range(len(places) - 1)
     ])  # fmt: skip
+    no_data(fig, not events, "No events recorded.")
     return fig
 
 
@@ -362,10 +180,12 @@ def _spread(events: Rows, row_of: dict[str, int]) -> dict[str, float]:
     return spread
 
 
-def _event_text(event: dict[str, Any], several: bool) -> str:
+def _event_text(event: dict[str, Any], several: bool, mark: Any) -> str:
     place = escape(event["place"] or "(no place)")
     form = f" ({escape(event['form'])})" if event.get("form") else ""
     lines = [f"<b>{escape(type_words(event['type']))}</b>{form}: {place}"]
+    if mark.words:
+        lines.append(f"<i>{mark.words}</i>")
     if several:
         lines.append(f"operation: {escape(event['operation'])}")
     lines.append(f"occurred: {escape(event['occurred'])}{_range_words(event)}")
@@ -396,14 +216,14 @@ def _range_words(event: dict[str, Any]) -> str:
 # Force summary
 
 
-def forces(forces_rows: Rows, *, operations: Sequence[str], sides: Sequence[str] | None = None,
-           ) -> go.Figure:  # fmt: skip
+def forces(
+    forces_rows: Rows, *, operations: Sequence[str], colours: Colours | None = None
+) -> go.Figure:
     """Strength per force from `forces` rows: a bar at the best estimate with low–high error
     bars, grouped by role and coloured by side. Forces whose one strength figure covers them
     together (as "about 40,000 troops" of two forces) get one bar, so nothing is counted
     twice; forces with no figure are named, with no bar."""
     go = graph_objects()
-    colours = side_colours(sides or sorted({f["side"] for f in forces_rows}))
     several = len(operations) > 1
     bars = _force_bars(forces_rows, several)
     fig = go.Figure()
@@ -412,7 +232,7 @@ def forces(forces_rows: Rows, *, operations: Sequence[str], sides: Sequence[str]
         if not mine:
             continue
         fig.add_bar(
-            orientation="h", name=escape(side), marker_color=colours.get(side, GREY),
+            orientation="h", name=escape(side), marker_color=colour_of(side, colours),
             y=[[b["role"] for b in mine], [b["label"] for b in mine]],
             x=[b["best"] for b in mine],
             error_x={"type": "data", "symmetric": False, "color": "#333", "thickness": 2,
@@ -436,15 +256,22 @@ def forces(forces_rows: Rows, *, operations: Sequence[str], sides: Sequence[str]
             textfont={"color": "#555"}, hovertext=[b["text"] for b in unknown],
             hovertemplate="%{hovertext}<extra></extra>",
         )  # fmt: skip
-    no_data(fig, not bars, "No forces recorded.")
-    layout(
-        fig, title("Forces: strength by role", operations), height=max(380, 140 + 52 * len(bars))
-    )
+    figures = any(b["best"] is not None for b in bars)
+    rows = sum(max(52, 20 * (b["label"].count("<br>") + 1)) for b in bars)
+    layout(fig, title("Forces: strength by role", operations),
+           height=max(380, 140 + rows) if figures else 380)  # fmt: skip
     fig.update_layout(legend_title_text="side", barmode="overlay")
     highest = max((b["high"] or b["best"] or 0 for b in bars), default=0)
     fig.update_xaxes(title="troops (best estimate; whiskers: low–high)", tickformat=",d",
                      range=[0, highest * 1.45 or 1], separatethousands=True)  # fmt: skip
     fig.update_yaxes(title="role · force", autorange="reversed")
+    if not figures:
+        named = ", ".join(escape(row["force"]) for row in forces_rows)
+        named = named if len(named) <= 90 else named[:89] + "…"
+        words = "No strength figures reported." if forces_rows else "No forces recorded."
+        if named:
+            words += f"<br><span style='font-size:13px'>Forces recorded: {named}</span>"
+        no_data(fig, True, words)
     return fig
 
 

@@ -1,4 +1,5 @@
-"""Figures to files: `.html` (plotly.js inlined, opens with no network), `.png` and `.svg`.
+"""Figures to files: `.html` (plotly.js inlined, opens with no network; or written once beside
+the page, `plotlyjs="directory"`), `.png` and `.svg`.
 
 Static images are drawn by kaleido in a headless Chromium (Debian's `chromium` package, or
 any Chrome kaleido finds; `BROWSER_PATH` names another). One browser serves every image a
@@ -19,12 +20,14 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from timeline.errors import TimelineError
+from timeline.errors import InvalidInput, TimelineError
 
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
 FORMATS = (".html", ".png", ".svg")
+PLOTLYJS = ("inline", "directory")  # plotly.js inside each page, or once beside the pages
+PLOTLY_FILE = "plotly.min.js"
 NOWHERE = "127.0.0.1:9"  # the browser's proxy: a figure is drawn from local files or not at all
 WIDTH, HEIGHT = 1200, 600
 TIMEOUT = 120  # seconds for one image, the browser's start included
@@ -42,9 +45,11 @@ class ImagesUnavailable(TimelineError):
 
 
 def write(
-    figure: go.Figure, path: str | Path, *, width: int | None = None, height: int | None = None
-) -> Path:
-    """Write a figure to PATH, its format named by the suffix; WIDTH x HEIGHT in pixels."""
+    figure: go.Figure, path: str | Path, *, width: int | None = None, height: int | None = None,
+    plotlyjs: str = "inline",
+) -> Path:  # fmt: skip
+    """Write a figure to PATH, its format named by the suffix; WIDTH x HEIGHT in pixels.
+    An HTML page holds plotly.js (`inline`), or loads it from beside it (`directory`)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
@@ -54,7 +59,10 @@ def write(
     if suffix == ".html":
         if width or height:
             figure = sized(figure, width, height)
-        data = figure.to_html(include_plotlyjs=True, full_html=True, config=CONFIG).encode()
+        inline = plotly_script(path, plotlyjs) is None
+        data = figure.to_html(
+            include_plotlyjs=True if inline else PLOTLY_FILE, full_html=True, config=CONFIG
+        ).encode()
     else:
         figure = sized(figure, width, height)
         data = draw(figure, suffix[1:])
@@ -63,6 +71,30 @@ def write(
     except OSError as error:
         raise TimelineError(f"cannot write {path}: {error.strerror}") from None
     return path
+
+
+def plotly_script(page: Path, how: str) -> str | None:
+    """Where the page at PAGE finds plotly.js: None, inside it (`inline`); or `directory`:
+    plotly.min.js beside it, written there if it is not there already (or is another
+    version), so a folder of pages holds one copy. Its address, relative to the page."""
+    if how not in PLOTLYJS:
+        raise InvalidInput("plotlyjs", f"'{how}': one of {', '.join(PLOTLYJS)}")
+    if how == "inline":
+        return None
+    from plotly.offline import get_plotlyjs
+
+    script = get_plotlyjs().encode()
+    beside = page.parent / PLOTLY_FILE
+    try:
+        if not beside.is_file() or beside.stat().st_size != len(script) or (
+            beside.read_bytes() != script
+        ):  # fmt: skip
+            partial = beside.with_name(f".{PLOTLY_FILE}.partial")
+            partial.write_bytes(script)
+            partial.replace(beside)
+    except OSError as error:
+        raise TimelineError(f"cannot write {beside}: {error.strerror}") from None
+    return PLOTLY_FILE
 
 
 def draw(figure: go.Figure, form: str) -> bytes:

@@ -1,20 +1,26 @@
 """The offline report: one HTML page about an operation, readable with no network.
 
-Rows from `projections.queries` and figures from `charts.figures` in, the page's text out.
-plotly.js is inlined once, in the head; the styles are inline; nothing is fetched. Every text
-that comes from events (names, notes, quotes, outlets, ids) goes through `html.escape`: a note
-holding `<script>` shows as text. A source's address becomes a link only when it is http(s).
+Rows from `projections.queries` and figures from `charts` in, the page's text out. plotly.js
+is inlined once, in the head (or loaded from `plotly.min.js` beside the page, written there
+once for a folder of reports); the styles are inline; nothing is fetched. Every text that comes
+from events (names, notes, quotes, outlets, ids) goes through `html.escape`: a note holding
+`<script>` shows as text. A source's address becomes a link only when it is http(s).
+
+The header says what the page counts: as recorded by when, known by when, which grades, and
+when it was made; a page drawn from a snapshot says so before anything else.
 """
 
 from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from timeline.vocabulary import (
     CREDIBILITY,
+    MARKS_CONTESTED,
     RELIABILITY,
     grade_words,
     is_weak,
@@ -46,11 +52,37 @@ td.note, td.quote { max-width: 420px; color: #444; }
 td.quote { font-style: italic; }
 code { font-size: 12.5px; color: #555; overflow-wrap: anywhere; }
 td.date { white-space: nowrap; }
+td.period { min-width: 220px; }
 .grade { font-weight: bold; white-space: nowrap; }
 .weak { color: #b03a00; }
 .legend { font-size: 13px; color: #555; }
+.snapshot { background: #f6f6f6; border-left: 4px solid #999; padding: 8px 14px;
+            margin: 10px 0 14px; }
+.snapshot.past { background: #fff4e5; border-left-color: #D55E00; }
+.snapshot dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 18px; margin: 0; }
+.snapshot dt { color: #666; } .snapshot dd { margin: 0; }
+tr.retracted td { text-decoration: line-through; color: #888; }
+tr.retracted td.status { text-decoration: none; color: #b03a00; font-weight: bold; }
+.swatch { display: inline-block; width: 11px; height: 11px; margin-right: 5px;
+          vertical-align: -1px; border-radius: 2px; }
 footer { margin-top: 40px; font-size: 12.5px; color: #777; }
 """
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a page counts: events appended by `as_recorded` (None: by the time it was made),
+    sources published by `known_by` (None: whenever), sources graded `min_grade` or better
+    (None: every grade)."""
+
+    as_recorded: datetime | None = None
+    known_by: date | None = None
+    min_grade: str | None = None
+
+    @property
+    def past(self) -> bool:
+        return any(value is not None for value in (self.as_recorded, self.known_by,
+                                                   self.min_grade))  # fmt: skip
 
 
 def parts(
@@ -60,42 +92,76 @@ def parts(
     sources: Rows,
     claims: Rows,
     figures: Sequence[go.Figure],
+    control: Rows | None = None,
+    withdrawn: Rows | None = None,
+    days: tuple[str | None, str | None] = (None, None),
+    snapshot: Snapshot | None = None,
+    plotlyjs: str | None = None,
+    colours: dict[str, str] | None = None,
     generated: datetime | None = None,
 ) -> Iterator[str]:
-    """The whole page, in pieces to write as they come: a summary, the figures, the timeline,
-    the claims in doubt, the sources. A large operation's page is tens of megabytes, and
-    holding it whole (with its tables' cells) took many times that."""
-    from plotly.offline import get_plotlyjs
-
+    """The whole page, in pieces to write as they come: the header (what it counts), a
+    summary, who held what when (the first figure and the periods of control), the other
+    figures, the timeline, the claims in doubt, the events withdrawn, the sources. A large
+    operation's page is tens of megabytes, and holding it whole (with its tables' cells) took
+    many times that. `plotlyjs`: where plotly.js is, beside the page (None: inlined)."""
     slug = _e(operation["operation"])
     generated = generated or datetime.now(UTC)
+    snapshot = snapshot or Snapshot()
+    if plotlyjs is None:
+        from plotly.offline import get_plotlyjs
+
+        script = f"<script>{get_plotlyjs()}</script>"
+    else:
+        script = f'<script src="{_e(plotlyjs)}"></script>'
+    first, *others = figures
+    struck = any(event["status"] == "retracted" for event in events)
     pieces = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{slug}: operation report</title>",
         f"<style>{STYLE}</style>",
-        f"<script>{get_plotlyjs()}</script>",
+        script,
         "</head><body>",
         f"<h1>Operation {slug}</h1>",
         '<p class="lede">What was recorded, on whose word, and how far to trust it. Every '
         "figure and row traces back to its event id and its sources.</p>",
-        _summary(operation),
-        '<nav><a href="#figures">Figures</a><a href="#timeline">Timeline</a>'
-        '<a href="#claims">Claims to weigh</a><a href="#sources">Sources and grades</a></nav>',
+        _snapshot(snapshot, generated),
+        _summary(operation, days),
+        '<nav><a href="#control">Who held what when</a><a href="#figures">Figures</a>'
+        '<a href="#timeline">Timeline</a><a href="#claims">Claims to weigh</a>'
+        '<a href="#withdrawn">Withdrawn</a><a href="#sources">Sources and grades</a></nav>',
+        '<h2 id="control">Who held what when</h2>',
+        '<p class="legend">A row per place, a bar per period of control in its holder\'s '
+        "colour. Lighter: the days a fuzzy date leaves open; hatched: fighting reported, the "
+        "holder unchanged; pale: the period rests on a fair claim (best grade C or 3: C3, B3, "
+        "C2); hollow: on a weak one (below C3); the mark at its start is the event that opened "
+        "it.</p>",
+        _figure(first, 0),
+        _control(control or [], colours, days),
         '<h2 id="figures">Figures</h2>',
         '<p class="legend">Hover over a point for its events, sources and grades; drag the map\'s '
-        "slider to see control on another day.</p>",
-        *(_figure(figure, n) for n, figure in enumerate(figures)),  # each drawn when written
+        "slider to see control on another day. Filled marks: claims graded B2 or better; "
+        "pale: fair (C or 3); hollow: weak (below C3); dotted: a single weak source; crossed: "
+        "contested by other sources."
+        "</p>",
+        *(_figure(figure, n) for n, figure in enumerate(others, start=1)),
         '<h2 id="timeline">Timeline</h2>',
         '<p class="legend">In order of occurrence; dates as written (EDTF: <code>~</code> about, '
-        "<code>?</code> uncertain), with their possible range when fuzzy.</p>",
+        "<code>?</code> uncertain), with their possible range when fuzzy."
+        + (" Retracted events are struck through." if struck else "") + "</p>",
         _timeline(events),
         '<h2 id="claims">Claims to weigh</h2>',
         '<p class="legend">A launch date sources dispute; events corrected since first '
         "recorded; events resting on a single source graded D, E or F, or of credibility "
-        "4 to 6.</p>",
+        "4 to 6. Events withdrawn are listed below.</p>",
         _claims(claims),
+        '<h2 id="withdrawn">Withdrawn</h2>',
+        '<p class="legend">Events retracted since they were recorded, as they last read, with '
+        "the retraction and the source it rests on. They count in no figure, table or total "
+        "above; the record keeps them.</p>",
+        _withdrawn(withdrawn or []),
         '<h2 id="sources">Sources and grades</h2>',
         _sources(sources),
         _grade_legend(),
@@ -111,21 +177,51 @@ def parts(
         yield "\n"
 
 
-def _summary(operation: dict[str, Any]) -> str:
+def _snapshot(snapshot: Snapshot, generated: datetime) -> str:
+    """What the page counts, and when it was made."""
+    if snapshot.as_recorded is None:
+        recorded = f"everything recorded by {generated:%Y-%m-%d %H:%M} UTC, when it was made"
+    else:
+        moment = snapshot.as_recorded.astimezone(UTC)
+        recorded = (f"<b>as recorded at {moment:%Y-%m-%d %H:%M:%S} UTC</b>: only what had "
+                    "been appended by then")  # fmt: skip
+    known = ("every source, whatever its publication date" if snapshot.known_by is None
+             else f"<b>known by {snapshot.known_by:%Y-%m-%d}</b>: only sources published by "
+             "then; events left with none are left out")  # fmt: skip
+    grades = ("every grade; claims are marked by their best grade: B2 or better filled, C or "
+              "3 pale, below C3 hollow"
+              if snapshot.min_grade is None
+              else f"<b>sources graded {_e(snapshot.min_grade.upper())} or better</b>: weaker "
+              "sources are left out, and events left with none")  # fmt: skip
+    rows = [("as recorded", recorded), ("known by", known), ("grades", grades),
+            ("made", f"{generated:%Y-%m-%d %H:%M} UTC")]  # fmt: skip
+    cells = "".join(f"<dt>{key}</dt><dd>{value}</dd>" for key, value in rows)
+    kind = "snapshot past" if snapshot.past else "snapshot"
+    return f'<div class="{kind}"><dl>{cells}</dl></div>'
+
+
+def _summary(operation: dict[str, Any], days: tuple[str | None, str | None]) -> str:
     launched, claims = _e(" | ".join(operation["launched"])), operation["launch_claims"]
     if operation["launch_contested"]:
         launched += f' <span class="weak">(contested: {claims} claims)</span>'
     elif launched:
         launched += f" ({claims} claim{'s' * (claims != 1)})"
+    first, last = days
+    occurring = f"{operation['events']}"
+    if first and last:
+        occurring += (f", occurring most likely on {_e(first)}" if first == last
+                      else f", occurring most likely {_e(first)} to {_e(last)}")  # fmt: skip
+        if (operation["first_occurred"], operation["last_occurred"]) != (first, last):
+            occurring += (f' <span class="legend">(possible dates {_e(operation["first_occurred"])}'
+                          f' to {_e(operation["last_occurred"] or "..")})</span>')  # fmt: skip
     rows = [
         ("status", _e(operation["status"])),
         ("launched", launched or "not recorded"),
         ("concluded", _e(operation["concluded"]) or "not recorded"),
-        ("events", f"{operation['events']}, occurring {_e(operation['first_occurred'])} to "
-                   f"{_e(operation['last_occurred'])}"),
+        ("events", occurring),
         ("places taken", _e(operation["places_taken"])),
         ("sides", _e(" + ".join(operation["sides"]))),
-    ]  # fmt: skip
+    ]
     cells = "".join(f"<dt>{key}</dt><dd>{value}</dd>" for key, value in rows)
     return f'<dl class="summary">{cells}</dl>'
 
@@ -145,6 +241,9 @@ def _timeline(events: Rows) -> Iterator[str]:
 
     def row(event: dict[str, Any]) -> list[Any]:
         by = " + ".join([*event["attackers"], *event["supporters"]] or event.get("parties") or [])
+        status = _e(event["status"])
+        if event["status"] == "retracted":
+            status += f"<br>by {_id(event['retracted_by'])}"
         return [
             ("date", _e(event["occurred"]) + _range(event)),
             _e(type_words(event["type"])),
@@ -153,12 +252,98 @@ def _timeline(events: Rows) -> Iterator[str]:
             _triple(event, "strength"),
             _triple(event, "casualties"),
             f"{_e('; '.join(event['outlets']))} {_grades(event['grades'])}",
-            _e(event["status"]),
+            ("status", status),
             ("note", _e(event["notes"])),
             _id(event["id"]),
         ]
 
-    return _table(head, map(row, events), "No events recorded.")
+    def classed(event: dict[str, Any]) -> tuple[str, list[Any]]:
+        return ("retracted" if event["status"] == "retracted" else "", row(event))
+
+    return _table(head, map(classed, events), "No events recorded.")
+
+
+def _control(
+    periods: Rows, colours: dict[str, str] | None, days: tuple[str | None, str | None]
+) -> Iterator[str]:
+    """The periods of control the chart shows (those that may overlap the operation's likely
+    days), as `timeline control PLACE` lists them, in the chart's order."""
+    from charts.colours import colour_of
+    from charts.control_chart import place_order
+
+    first, last = days
+    shown = [p for p in periods if not first or not last or (
+        (p["start_earliest"] or "") <= last and (p["end_latest"] or "9999") >= first)]  # fmt: skip
+    order = {place: n for n, place in enumerate(place_order(periods))}
+    shown.sort(key=lambda p: (order[p["place"]], p["period"]))
+    head = ("place", "held by", "from", "to", "contested", "events")
+
+    def end(period: dict[str, Any], change: str) -> str:
+        if period[f"{change}_event"] is None:
+            return "no later event: held at the last record"
+        kind = period[f"{change}_type"]
+        words = (f"held when {_e(period['contested_by'] or 'an enemy')} entered"
+                 if kind in MARKS_CONTESTED else _e(type_words(kind)))  # fmt: skip
+        said = f"{_e('; '.join(period[f'{change}_outlets']))} {_grades(period[f'{change}_grades'])}"
+        return (f"{_date_range(period, change)}, {words}<br>{said}<br>"
+                f"{_id(period[f'{change}_event'])}")  # fmt: skip
+
+    def row(period: dict[str, Any]) -> list[Any]:
+        colour = colour_of(period["side"], colours)
+        contested = ""
+        if period["contested_from"]:
+            contested = (f"from {_e(period['contested_from'])}, entered by "
+                         f"{_e(period['contested_by'] or 'an enemy')}<br>"
+                         f"{_id(period['contested_event'])}")  # fmt: skip
+        return [
+            _e(period["place"]),
+            f'<span class="swatch" style="background:{_e(colour)}"></span>{_e(period["side"])}',
+            ("period", end(period, "start")),
+            ("period", end(period, "end")),
+            ("period", contested),
+            _e(len(period["events"] or [])),
+        ]
+
+    yield from _table(head, map(row, shown), "No control of any place is recorded.")
+    if len(shown) < len(periods):
+        left = len(periods) - len(shown)
+        yield (f'<p class="legend">{left} other period{"s" * (left != 1)} of these places, '
+               "before or after the operation, are not listed: <code>timeline control "
+               "PLACE</code> lists every one.</p>")
+
+
+def _date_range(period: dict[str, Any], change: str) -> str:
+    earliest, latest = period[f"{change}_earliest"], period[f"{change}_latest"]
+    written = _e(period[f"{change}_occurred"])
+    if earliest == latest:
+        return written
+    return f'{written} <span class="legend">({_e(earliest or "..")} to {_e(latest or "..")})</span>'
+
+
+def _withdrawn(events: Rows) -> Iterator[str]:
+    head = ("occurred", "type", "place", "sources", "event", "retracted by", "recorded (UTC)",
+            "on whose word", "why")  # fmt: skip
+
+    def row(event: dict[str, Any]) -> list[Any]:
+        words = "<br>".join(
+            f"{_e(s.get('outlet'))} {_grades(s['grade'])}"
+            + (f", {_e(s['published'])}" if s.get("published") else "")
+            + (f'<br><span class="legend">“{_e(s["quote"])}”</span>' if s.get("quote") else "")
+            for s in event["retraction_sources"]
+        )
+        return [
+            ("date", _e(event["occurred"])),
+            _e(type_words(event["type"])),
+            _e(event["place"]),
+            f"{_e('; '.join(event['outlets']))} {_grades(event['grades'])}",
+            _id(event["id"]),
+            _id(event["retracted_by"]),
+            ("date", _e((event["retraction_recorded"] or "")[:16].replace("T", " "))),
+            ("quote", words),
+            ("note", _e(event["retraction_notes"])),
+        ]
+
+    return _table(head, map(row, events), "None: no event of this operation was retracted.")
 
 
 def _claims(claims: Rows) -> Iterator[str]:
@@ -217,15 +402,20 @@ def _grade_legend() -> str:
     )
 
 
-def _table(head: Sequence[str], rows: Iterable[list[Any]], empty: str) -> Iterator[str]:
-    """A table, a row at a time (a paragraph saying `empty` when there is none)."""
+def _table(
+    head: Sequence[str], rows: Iterable[list[Any] | tuple[str, list[Any]]], empty: str
+) -> Iterator[str]:
+    """A table, a row at a time (a paragraph saying `empty` when there is none); a row may
+    come with its class, `(class, cells)`."""
     header = "".join(f"<th>{h}</th>" for h in head)
     started = False
     for row in rows:
         if not started:
             yield f"<table><thead><tr>{header}</tr></thead><tbody>"
             started = True
-        yield "<tr>" + "".join(_cell(cell) for cell in row) + "</tr>"
+        kind, cells = row if isinstance(row, tuple) else ("", row)
+        opening = f'<tr class="{kind}">' if kind else "<tr>"
+        yield opening + "".join(_cell(cell) for cell in cells) + "</tr>"
     yield "</tbody></table>" if started else f'<p class="legend">{empty}</p>'
 
 

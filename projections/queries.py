@@ -10,6 +10,7 @@ import math
 import re
 import sqlite3
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 import orjson
@@ -126,6 +127,29 @@ def query(
     otherwise the events are walked in order, by the narrowest index there is (operation,
     place, type, or all of them), until the page is full.
     """
+    where, params = _filters(
+        db, operations=[] if operation is None else [operation], place=place, force=force,
+        side=side, type=type, between=between, text=text, min_grade=min_grade,
+        include_retracted=include_retracted,
+    )  # fmt: skip
+    return _page(db, where, params, limit, after)
+
+
+def _filters(
+    db: sqlite3.Connection,
+    *,
+    operations: Sequence[str],
+    place: str | None,
+    force: str | None,
+    side: str | None,
+    type: str | None,
+    between: tuple[str, str] | None,
+    text: str | None,
+    min_grade: str | None,
+    include_retracted: bool,
+) -> tuple[list[str], list[Any]]:
+    """The WHERE terms (over `events e`) and their parameters that choose the events `query`
+    chooses: of any of `operations` (none: of every one), matching every filter given."""
     where: list[str] = []
     params: list[Any] = []
     words = None if text is None else fts_words(text)
@@ -139,14 +163,17 @@ def query(
         "side": side is not None and _few_actors(db, "side", side),
     }
     unindexed = "+" if any(few.values()) else ""  # those few are read first: no index else
-    if operation is not None:
+    if len(operations) == 1:
         where.append(f"{unindexed}e.operation = ?")
-        params.append(find_operation(db, operation))
+        params.append(find_operation(db, operations[0]))
+    elif operations:
+        where.append(f"{unindexed}e.operation IN (SELECT value FROM json_each(?))")
+        params.append(orjson.dumps([find_operation(db, slug) for slug in operations]).decode())
     if place is not None:
         where.append(f"{unindexed}e.place = ?")
         params.append(find_place(db, place))
     if type is not None:  # by its own index unless an operation or a place narrows more
-        narrower = unindexed or operation is not None or place is not None
+        narrower = unindexed or bool(operations) or place is not None
         where.append("+e.type = ?" if narrower else "e.type = ?")
         params.append(type)
     for column, value in (("force", force), ("side", side)):
@@ -184,7 +211,7 @@ def query(
         params += [reliability, credibility]
     if not include_retracted:
         where.append("e.status != 'retracted'")
-    return _page(db, where, params, limit, after)
+    return where, params
 
 
 LARGEST_INTEGER = 2**63 - 1  # SQLite's: a larger limit or position cannot even be asked
@@ -436,14 +463,17 @@ def operation_control(db: sqlite3.Connection, operation: str | Sequence[str]) ->
                    c.start_earliest, c.start_latest, c.start_event,
                    s.operation AS start_operation, s.type AS start_type,
                    s.occurred AS start_occurred, s.grades AS start_grades,
-                   s.outlets AS start_outlets,
+                   s.outlets AS start_outlets, s.best_grade AS start_best_grade,
+                   s.source_count AS start_source_count,
                    c.end_earliest, c.end_latest, c.end_event, x.type AS end_type,
                    x.occurred AS end_occurred, x.grades AS end_grades,
-                   x.outlets AS end_outlets,
+                   x.outlets AS end_outlets, x.best_grade AS end_best_grade,
+                   x.source_count AS end_source_count,
                    c.contested_from, c.contested_event, k.operation AS contested_operation,
                    (SELECT group_concat(value, ' + ') FROM json_each(k.attackers))
                        AS contested_by, k.occurred AS contested_occurred,
                    k.grades AS contested_grades, k.outlets AS contested_outlets,
+                   k.best_grade AS contested_best_grade, k.source_count AS contested_source_count,
                    c.events
             FROM control c
             JOIN places p ON p.name = c.place
@@ -517,3 +547,118 @@ def claims_in_doubt(db: sqlite3.Connection, operation: str) -> list[Row]:
     for row in rows:
         del row["occurred_mid"], row["position"]
     return [{"claim": reasons[row.pop("reason")], **row} for row in rows]
+
+
+def operation_days(db: sqlite3.Connection, operations: Sequence[str]) -> tuple[Any, Any]:
+    """The likely first and last days of these operations: the earliest and latest middle
+    day of their events' possible dates (the conclusion is one of them), not the widest bound
+    a fuzzy date allows (one event dated only `2017-11` would stretch a three-day operation
+    to a month)."""
+    for slug in operations:
+        find_operation(db, slug)
+    first, last = db.execute(
+        "SELECT min(occurred_mid), max(occurred_mid) FROM events WHERE operation IN "
+        "(SELECT value FROM json_each(?)) AND status != 'retracted'",
+        (orjson.dumps(list(operations)).decode(),),
+    ).fetchone()
+    return first, last
+
+
+def withdrawn(db: sqlite3.Connection, operation: str) -> list[Row]:
+    """An operation's retracted events, in order of occurrence, each as it last read, with
+    the retraction that withdrew it: its id, when it was recorded, its notes and its sources
+    (outlet, grade, published, quote), from the history."""
+    find_operation(db, operation)
+    rows = _rows(
+        db.execute(
+            f"SELECT {EVENT_COLUMNS}, h.recorded AS retraction_recorded, "
+            "json_extract(h.state, '$.record.notes') AS retraction_notes, "
+            "json_extract(h.state, '$.record.sources') AS retraction_sources "
+            "FROM events e LEFT JOIN history h ON h.event_id = e.retracted_by "
+            f"WHERE e.operation = ? AND e.status = 'retracted' ORDER BY {BY_OCCURRENCE}",
+            (operation,),
+        )
+    )
+    for row in rows:
+        sources = orjson.loads(row["retraction_sources"] or "[]")
+        row["retraction_sources"] = [
+            {**source, "grade": f"{source['reliability']}{source['credibility']}"}
+            for source in sources
+        ]
+    return rows
+
+
+ACTIVITY_PERIODS = ("week", "month")
+
+
+def activity(
+    db: sqlite3.Connection,
+    *,
+    operations: Sequence[str] = (),
+    per: str | None = None,
+    place: str | None = None,
+    force: str | None = None,
+    side: str | None = None,
+    type: str | None = None,
+    between: tuple[str, str] | None = None,
+    text: str | None = None,
+    min_grade: str | None = None,
+) -> Row:
+    """Events, casualties and fatalities per week (from Monday) or month, by type and by side,
+    of the events `query` would choose (of any of `operations`, none: of every one), counted
+    in SQL: an answer of a few hundred rows however many events there are.
+
+    An event falls in the week or month of its likely day (the middle of its possible dates,
+    `occurred_mid`); events with no date are only counted (`undated`). By side, an event
+    counts once for each side that took part in it. Casualties are the best estimates of
+    `casualties_reported`; fatalities, where the read models hold them, those datasets
+    (ACLED, UCDP) code. `per`: week or month; None: weeks for up to two years, else months.
+    Every type of the vocabulary is counted, whatever it is.
+    """
+    if per is not None and per not in ACTIVITY_PERIODS:
+        raise InvalidInput("per", f"'{per}' is not a period: one of {', '.join(ACTIVITY_PERIODS)}")
+    where, params = _filters(
+        db, operations=operations, place=place, force=force, side=side, type=type,
+        between=between, text=text, min_grade=min_grade, include_retracted=False,
+    )  # fmt: skip
+    chosen = " AND ".join(where) or "1"
+    first, last, undated = db.execute(
+        f"SELECT min(e.occurred_mid), max(e.occurred_mid), "
+        f"sum(e.occurred_mid IS NULL) FROM events e WHERE {chosen}",
+        params,
+    ).fetchone()
+    if per is None:
+        long = first is not None and _days_between(first, last) > 2 * 366
+        per = "month" if long else "week"
+    bucket = (
+        "date(e.occurred_mid, '-' || ((CAST(strftime('%w', e.occurred_mid) AS INTEGER) + 6)"
+        " % 7) || ' days')" if per == "week" else "substr(e.occurred_mid, 1, 7) || '-01'"
+    )  # fmt: skip
+    columns = {row[1] for row in db.execute("PRAGMA table_info(events)")}
+    fatalities = "e.fatalities" if "fatalities" in columns else "NULL"
+    by_type = _rows(
+        db.execute(
+            f"SELECT {bucket} AS period, e.type, count(*) AS events, "
+            f"sum(e.casualties_best) AS casualties, sum({fatalities}) AS fatalities "
+            f"FROM events e WHERE {chosen} AND e.occurred_mid IS NOT NULL "
+            "GROUP BY period, e.type ORDER BY period, e.type",
+            params,
+        )
+    )
+    by_side = _rows(
+        db.execute(
+            f"SELECT period, side, count(*) AS events, sum(casualties) AS casualties, "
+            f"sum(fatalities) AS fatalities FROM (SELECT DISTINCT e.id, {bucket} AS period, "
+            f"a.side, e.casualties_best AS casualties, {fatalities} AS fatalities "
+            f"FROM events e JOIN actors a ON a.event_id = e.id "
+            f"WHERE {chosen} AND e.occurred_mid IS NOT NULL) "
+            "GROUP BY period, side ORDER BY period, side",
+            params,
+        )
+    )
+    return {"per": per, "first": first, "last": last, "undated": undated or 0,
+            "by_type": by_type, "by_side": by_side}  # fmt: skip
+
+
+def _days_between(first: str, last: str) -> int:
+    return (date.fromisoformat(last) - date.fromisoformat(first)).days

@@ -213,6 +213,7 @@ class Views:
         *,
         recorded: datetime | None = None,
         known_by: date | None = None,
+        min_grade: tuple[str, str] | None = None,
         operation: str | None = None,
         place: str | None = None,
         text: bool = True,
@@ -221,7 +222,9 @@ class Views:
 
         `recorded`: only events appended by then. `known_by`: only sources published by then
         (a source counts once its latest possible publication day has passed; a source with no
-        publication date does not count); an event left with no source is left out.
+        publication date does not count); `min_grade` (reliability, credibility): only
+        sources graded that well or better count (`("C", "3")`: C3, B2, A1 ... but not D2 or
+        B4); an event left with no source is left out.
         `operation`: replay only that operation's events (and every place); `place`: only that
         place and the events that are or ever were at it (with their corrections and
         retractions). For questions about one operation or one place, much faster on a large
@@ -239,6 +242,10 @@ class Views:
                 state = orjson.loads(data)
                 if known_by is not None and topic == RECORDED:
                     state = _known_by(state, known_by)
+                    if state is None:
+                        continue
+                if min_grade is not None and topic == RECORDED:
+                    state = _graded(state, min_grade)
                     if state is None:
                         continue
                 projector.apply(position, topic, state)
@@ -291,6 +298,20 @@ def _known_by(state: dict[str, Any], day: date) -> dict[str, Any] | None:
         for source in record["sources"]
         if (latest := bounds(source.get("published"))[1]) is not None and latest <= cutoff
     ]
+    if not sources:
+        return None
+    return {**state, "record": {**record, "sources": sources}}
+
+
+def _graded(state: dict[str, Any], grade: tuple[str, str]) -> dict[str, Any] | None:
+    """The record with only its sources graded `grade` or better; None when none is (so a
+    correction or a retraction on weaker sources does not count either, as `known_by`)."""
+    record = state["record"]
+    reliability, credibility = grade
+    sources = [
+        source for source in record["sources"]
+        if source["reliability"] <= reliability and source["credibility"] <= credibility
+    ]  # fmt: skip
     if not sources:
         return None
     return {**state, "record": {**record, "sources": sources}}

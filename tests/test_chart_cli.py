@@ -112,7 +112,7 @@ def test_chart_of_an_unknown_kind_lists_the_kinds(al_qaim: Cli) -> None:
     result = al_qaim("chart", "pie", "al-qaim-2017", "-o", "x.png")
 
     assert result.exit_code == 2
-    assert "'progress', 'timeline', 'map', 'forces'" in result.output
+    assert "'control', 'progress', 'timeline', 'map', 'forces', 'activity'" in result.output
 
 
 def test_chart_without_a_browser_says_what_to_install(
@@ -168,3 +168,48 @@ def test_every_output_command_has_a_summary_and_an_example(command: click.Comman
     assert command.get_short_help_str(limit=200)
     assert "Example:" in text
     assert "timeline " in text.split("Example:")[1]
+
+
+def test_chart_takes_a_colours_file(al_qaim: Cli, tmp_path: Path) -> None:
+    (tmp_path / "colours.json").write_text('{"ISIS": "#000000"}', "utf-8")
+
+    colours = str(tmp_path / "colours.json")
+    result = al_qaim("chart", "control", "al-qaim-2017", "--colours", colours,
+                     "-o", str(tmp_path / "c.html"))  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert '"legendgroup":"ISIS","marker":{"color":"#000000"' in (tmp_path / "c.html").read_text()
+
+
+def test_chart_refuses_a_colours_file_that_names_no_colour(al_qaim: Cli, tmp_path: Path) -> None:
+    (tmp_path / "colours.json").write_text('{"ISIS": "black"}', "utf-8")
+
+    colours = str(tmp_path / "colours.json")
+    result = al_qaim("chart", "control", "al-qaim-2017", "--colours", colours,
+                     "-o", str(tmp_path / "c.html"))  # fmt: skip
+
+    assert result.exit_code == 1
+    assert "Error: --colours:" in result.output
+    assert "not a #rrggbb colour: ISIS: 'black'" in result.output
+    assert not (tmp_path / "c.html").exists()
+
+
+def test_report_writes_plotly_js_once_beside_its_pages(al_qaim: Cli, tmp_path: Path) -> None:
+    for name in ("one.html", "two.html"):
+        result = al_qaim("report", "al-qaim-2017", "--plotlyjs", "directory",
+                         "-o", str(tmp_path / name))  # fmt: skip
+        assert result.exit_code == 0, result.output
+
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix in (".html", ".js")) == [
+        "one.html", "plotly.min.js", "two.html"]  # fmt: skip
+    assert (tmp_path / "one.html").stat().st_size < 400_000
+
+
+def test_report_with_an_as_recorded_moment_says_so_in_its_header(
+    al_qaim: Cli, tmp_path: Path
+) -> None:
+    result = al_qaim("report", "al-qaim-2017", "--as-recorded", "2099-01-01T00:00:00Z",
+                     "-o", str(tmp_path / "r.html"))  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert "as recorded at 2099-01-01 00:00:00 UTC" in (tmp_path / "r.html").read_text("utf-8")

@@ -191,7 +191,7 @@ def test_a_known_town_named_in_another_script_at_its_own_coordinates_is_one_plac
     operation = "acled-syria-deir-ez-zor-2017"
     timeline = ops.figure("timeline", operation)
     assert timeline.layout.yaxis.ticktext == ("Abu Kamal",)
-    assert {y for trace in timeline.data for y in trace.y} == {0}
+    assert {y for trace in timeline.data for y in trace.y if y is not None} == {0}
     places = [t for t in ops.figure("map", operation).data if t.name == "places"]
     assert (places[0].x, places[0].y) == ((40.918,), (34.453,))
 

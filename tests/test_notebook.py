@@ -35,7 +35,8 @@ def test_the_operation_progress_notebook_runs_and_draws_every_figure(
     outputs = [out for cell in notebook.cells if cell.cell_type == "code" for out in cell.outputs]
     assert not [out for out in outputs if out.output_type == "error"]
     figures = [json.dumps(out["data"][PLOTLY]) for out in outputs if PLOTLY in out.get("data", {})]
-    titles = ("Operation progress", "Events by place", "Control of places", "Forces")
+    titles = ("Who held what when", "Operation progress", "Events by place", "Control of places",
+              "Forces", "Activity per week")  # fmt: skip
     assert len(figures) == len(titles)
     for figure, title in zip(figures, titles, strict=True):
         assert title in figure
@@ -71,5 +72,5 @@ def test_the_executed_notebook_rendered_statically_draws_every_figure_offline(
 
     dom = render(page.as_uri())
 
-    assert dom.count('class="plot-container plotly"') == 4  # plotly.js inlined, drawn offline
-    assert html.count("Plotly.newPlot") >= 4
+    assert dom.count('class="plot-container plotly"') == 6  # plotly.js inlined, drawn offline
+    assert html.count("Plotly.newPlot") >= 6

@@ -546,10 +546,11 @@ def test_an_answer_about_one_operation_as_of_a_moment_equals_replaying_everythin
         assert forces == queries.forces(known, operation), operation
 
 
-def test_taking_means_the_same_in_forces_operations_control_and_the_progress_figure(
+def test_taking_means_the_same_in_forces_operations_control_and_the_figures(
     ops: OpsTimeline,
 ) -> None:
-    ops.record(event("captured", "place_captured", "2017-11-09", place=RAWA, actors=IRAQ))
+    ops.record(event("entered", "place_entered", "2017-11-08", place=RAWA, actors=IRAQ))
+    ops.record(event("captured", "place_captured", "2017-11-09", place="Rawa", actors=IRAQ))
     ops.record(event("lost", "place_lost", "2017-11-11", place="Rawa", actors=ISIS))
     ops.record(event("retaken", "place_liberated", "2017-11-19", place="Rawa", actors=IRAQ))
 
@@ -560,11 +561,19 @@ def test_taking_means_the_same_in_forces_operations_control_and_the_progress_fig
     stepped_up = {
         trace.name.split(":")[0] for trace in progress.data if trace.name.endswith(": taken")
     }
+    bars = [t for t in ops.figure("control", "op").data if t.name.endswith(": periods")]
 
-    assert takers == ["Iraq", "ISIS", "Iraq"]
+    assert takers == ["ISIS", "Iraq", "ISIS", "Iraq"]  # ISIS held it when Iraq entered
     assert forces == {"Iraq": 1, "ISIS": 1}
     assert operation["places_taken"] == 1
     assert stepped_up == {"Iraq", "ISIS"}
+    assert sorted(d[1] for t in bars for d in t.customdata) == [1, 2, 3, 4]
+    for day in (date(2017, 11, 7) + timedelta(n) for n in range(14)):
+        holder = ops.control("Rawa", on=day.isoformat())[0]["side"]
+        for side in ("Iraq", "ISIS"):
+            held = next(t for t in progress.data if t.name == f"{side}: places held")
+            level = [y for x, y in zip(held.x, held.y, strict=True) if x <= day.isoformat()]
+            assert (level[-1] if level else 0) == int(holder == side), (day, side)
 
 
 def test_an_insert_names_every_column_of_its_table_or_is_refused_at_once() -> None:

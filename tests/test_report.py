@@ -13,7 +13,10 @@ from typing import Any
 import pytest
 
 from charts import images, report
-from tests.conftest import AL_QAIM
+from charts.colours import KNOWN
+from charts.figures import KINDS
+from tests.browser import render
+from tests.conftest import AL_QAIM, IRAQ, RAWA
 from tests.test_figures import OPERATION, event
 from timeline.api import OpsTimeline
 
@@ -43,9 +46,20 @@ def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
                        changes={"notes": "Checked against imagery."})  # fmt: skip
     del correction["occurred"]
     ops.record(correction)
+    ops.record(event("rawa", "place_captured", "2017-11-09", place=RAWA, actors=IRAQ))
+    ops.record(retraction("rawa-retracted", "rawa", notes="Rawa was not taken until 2018."))
     path = ops.report(OPERATION, tmp_path_factory.mktemp("out") / "report.html")
     ops.close()
     return path
+
+
+def retraction(event_id: str, target: str, **keys: Any) -> dict[str, Any]:
+    source = {"outlet": "Reuters", "reliability": "B", "credibility": "2",
+              "published": "2017-11-12", "quote": "Rawa remains in militant hands"}  # fmt: skip
+    found = event(event_id, "report_retracted", "2017-11-12", retracts=f"{OPERATION}/{target}",
+                  sources=[source], **keys)  # fmt: skip
+    del found["occurred"]
+    return found
 
 
 def fetched(html: str) -> list[str]:
@@ -65,7 +79,7 @@ def test_the_report_inlines_plotly_js_once(page: Path) -> None:
     html = page.read_text("utf-8")
 
     assert html.count("* plotly.js v") == 1
-    assert html.count('class="plotly-graph-div"') == 4
+    assert html.count('class="plotly-graph-div"') == len(KINDS)
 
 
 def test_text_from_events_shows_as_text_and_is_never_run(page: Path) -> None:
@@ -79,7 +93,7 @@ def test_text_from_events_shows_as_text_and_is_never_run(page: Path) -> None:
     assert "&lt;b&gt;Bold Outlet&lt;/b&gt;" in html
     assert "<script>x()</script>" not in html
     assert 'href="https://example.org/?q=&quot;&gt;&lt;script&gt;x()&lt;/script&gt;"' in html
-    assert html.count("<script") == 1 + 4  # plotly.js, then one per figure
+    assert html.count("<script") == 1 + len(KINDS)  # plotly.js, then one per figure
 
 
 def test_the_report_holds_the_timeline_the_sources_and_the_claims_to_weigh(page: Path) -> None:
@@ -111,8 +125,8 @@ def test_the_report_renders_in_chromium_with_the_network_off(page: Path) -> None
         capture_output=True, text=True, timeout=120, check=True,
     ).stdout  # fmt: skip
 
-    assert dom.count('class="plot-container plotly"') == 4  # every figure drawn
-    assert dom.count('class="main-svg"') >= 4
+    assert dom.count('class="plot-container plotly"') == len(KINDS)  # every figure drawn
+    assert dom.count('class="main-svg"') >= len(KINDS)
 
 
 def test_a_report_that_fails_half_written_leaves_the_last_whole_one_in_place(
@@ -135,4 +149,166 @@ def test_a_report_that_fails_half_written_leaves_the_last_whole_one_in_place(
         ops.report(OPERATION, path)
     assert path.read_bytes() == whole
     assert sorted(p.name for p in tmp_path.iterdir() if "report" in p.name) == ["report.html"]
+    ops.close()
+
+
+def test_a_retracted_event_appears_in_the_withdrawn_section_with_its_retraction(
+    page: Path,
+) -> None:
+    html = page.read_text("utf-8")
+
+    withdrawn = html.split('<h2 id="withdrawn">')[1].split("<h2 ")[0]
+    before = html.split('<h2 id="withdrawn">')[0]
+    assert f"<code>{OPERATION}/<wbr>rawa</code>" in withdrawn
+    assert f"<code>{OPERATION}/<wbr>rawa-retracted</code>" in withdrawn
+    assert "Reuters" in withdrawn
+    assert ">B2<" in withdrawn
+    assert "Rawa remains in militant hands" in withdrawn
+    assert "Rawa was not taken until 2018." in withdrawn
+    assert f"{OPERATION}/<wbr>rawa</code>" not in before  # in no figure, table or total above
+
+
+def test_the_report_can_list_retracted_events_in_its_timeline_struck_through(
+    tmp_path: Path,
+) -> None:
+    ops = OpsTimeline(str(tmp_path / "timeline.db"))
+    ops.import_file(AL_QAIM)
+    ops.record(event("rawa", "place_captured", "2017-11-09", place=RAWA, actors=IRAQ))
+    ops.record(retraction("rawa-retracted", "rawa"))
+
+    html = ops.report(OPERATION, tmp_path / "r.html", include_retracted=True).read_text("utf-8")
+
+    timeline = html.split('<h2 id="timeline">')[1].split("<h2 ")[0]
+    row = next(r for r in timeline.split("<tr") if f"{OPERATION}/<wbr>rawa</code>" in r)
+    assert row.startswith(' class="retracted"')
+    assert "Retracted events are struck through." in timeline
+    assert "tr.retracted td { text-decoration: line-through;" in html
+    ops.close()
+
+
+def test_the_header_carries_the_as_recorded_moment_the_grades_and_the_day_made(
+    tmp_path: Path,
+) -> None:
+    ops = OpsTimeline(str(tmp_path / "timeline.db"))
+    ops.import_file(AL_QAIM)
+
+    html = ops.report(OPERATION, tmp_path / "r.html", as_recorded="2099-01-02T03:04:05+01:00",
+                      known_by="2017-11-07", min_grade="d3").read_text("utf-8")  # fmt: skip
+
+    header = html.split('<dl class="summary">')[0]
+    assert "as recorded at 2099-01-02 02:04:05 UTC" in header
+    assert "known by 2017-11-07" in header
+    assert "sources graded D3 or better" in header
+    assert re.search(r"<dt>made</dt><dd>\d{4}-\d\d-\d\d \d\d:\d\d UTC</dd>", header)
+    ops.close()
+
+
+def test_a_report_of_every_grade_and_moment_says_so(page: Path) -> None:
+    header = page.read_text("utf-8").split('<dl class="summary">')[0]
+
+    assert "everything recorded by" in header
+    assert "every source, whatever its publication date" in header
+    assert "every grade; claims are marked by their best grade" in header
+
+
+def test_the_operations_days_are_its_events_likely_days_not_their_widest_bounds(
+    tmp_path: Path,
+) -> None:
+    ops = OpsTimeline(str(tmp_path / "timeline.db"))
+    ops.import_file(AL_QAIM)
+    ops.record(event("rawa", "place_captured", "2017-11", place=RAWA, actors=IRAQ))
+    ops.record(event("concluded", "operation_concluded", "2017-11-06"))
+
+    html = ops.report(OPERATION, tmp_path / "r.html").read_text("utf-8")
+
+    assert "occurring most likely 2017-11-03 to 2017-11-15" in html  # 2017-11: mid-month
+    assert "(possible dates 2017-10-31 to 2017-11-30)" in html
+    ops.close()
+
+
+def test_the_report_opens_on_who_held_what_when_with_the_periods_of_control(page: Path) -> None:
+    html = page.read_text("utf-8")
+
+    control = html.split('<h2 id="control">')[1].split("<h2 ")[0]
+    assert 'id="figure-0"' in control  # the first figure
+    assert "Who held what when: control of places" in control
+    rows = control.split("<tbody>")[1].split("</tbody>")[0].split("<tr>")[1:]
+    assert len(rows) == 5  # the fixture's five places, a period each
+    crossing = next(row for row in rows if "al-Qaim border crossing" in row)
+    assert f'background:{KNOWN["Iraq"]}"></span>Iraq' in crossing
+    assert "held at the last record" in crossing
+
+
+def test_a_side_has_the_same_colour_in_two_reports_of_two_stores(tmp_path: Path) -> None:
+    wagner = [{"force": "Wagner Group", "side": "Wagner Group", "role": "attacker"},
+              {"force": "Islamic State", "side": "ISIS", "role": "defender"}]  # fmt: skip
+    first = OpsTimeline(str(tmp_path / "one.db"))
+    first.import_file(AL_QAIM)
+    first.record(event("rawa", "place_captured", "2017-11-05", place=RAWA, actors=wagner))
+    second = OpsTimeline(str(tmp_path / "two.db"))  # other sides, met in another order
+    second.record({**event("launched", "operation_launched", "2017-11-01"), "id": "b/launched",
+                   "operation": "b"})  # fmt: skip
+    for n, actors in enumerate((wagner, [{"force": "Islamic State", "side": "ISIS",
+                                          "role": "attacker"}])):  # fmt: skip
+        second.record({**event(f"c{n}", "place_captured", f"2017-11-0{n + 2}", actors=actors,
+                               place={**RAWA, "name": f"Rawa {n}"}),
+                       "id": f"b/c{n}", "operation": "b"})  # fmt: skip
+
+    one = first.report(OPERATION, tmp_path / "one.html").read_text("utf-8")
+    two = second.report("b", tmp_path / "two.html").read_text("utf-8")
+
+    for side in ("ISIS", "Wagner Group"):
+        legend = re.compile(rf'"legendgroup":"{side}","marker":\{{"color":"(#\w+)"')
+        assert len(set(legend.findall(one))) == 1, side
+        assert set(legend.findall(one)) == set(legend.findall(two)), side
+    assert set(legend.findall(one)) != {KNOWN["ISIS"]}  # a colour of its own, by its name
+    first.close()
+    second.close()
+
+
+def test_a_colours_file_overrides_the_palette(tmp_path: Path) -> None:
+    ops = OpsTimeline(str(tmp_path / "timeline.db"))
+    ops.import_file(AL_QAIM)
+    colours = tmp_path / "colours.json"
+    colours.write_text('{"ISIS": "#000000"}', "utf-8")
+
+    fig = ops.figure("control", OPERATION, colours=colours)
+
+    assert next(t for t in fig.data if t.name == "ISIS").marker.color == "#000000"
+    assert next(t for t in fig.data if t.name == "Iraq").marker.color == KNOWN["Iraq"]
+    ops.close()
+
+
+def test_with_plotlyjs_beside_it_a_report_is_small_and_still_draws_offline(
+    tmp_path: Path,
+) -> None:
+    ops = OpsTimeline(str(tmp_path / "timeline.db"))
+    ops.import_file(AL_QAIM)
+    (tmp_path / "reports").mkdir()
+
+    one = ops.report(OPERATION, tmp_path / "reports" / "one.html", plotlyjs="directory")
+    two = ops.report(OPERATION, tmp_path / "reports" / "two.html", plotlyjs="directory")
+
+    html = one.read_text("utf-8")
+    assert one.stat().st_size < 400_000
+    assert '<script src="plotly.min.js"></script>' in html
+    assert "* plotly.js v" not in html
+    assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == [
+        "one.html", "plotly.min.js", "two.html"]
+    assert not [a for a in fetched(html) if a != "plotly.min.js"]
+    dom = render(two.as_uri())
+    assert dom.count('class="plot-container plotly"') == len(KINDS)
+    ops.close()
+
+
+def test_with_a_grade_filter_only_sources_that_good_count(tmp_path: Path) -> None:
+    ops = OpsTimeline(str(tmp_path / "timeline.db"))
+    ops.import_file(AL_QAIM)
+
+    html = ops.report(OPERATION, tmp_path / "r.html", min_grade="D2").read_text("utf-8")
+
+    timeline = html.split('<h2 id="timeline">')[1].split("<h2 ")[0]
+    assert f"{OPERATION}/<wbr>crossing-captured</code>" in timeline  # D2
+    assert f"{OPERATION}/<wbr>karablah-liberated</code>" not in timeline  # D3
+    assert "sources graded D2 or better" in html
     ops.close()

@@ -51,6 +51,16 @@ def test_a_grade_is_weak_when_its_source_or_its_claim_is() -> None:
     ]
 
 
+def test_a_grade_is_strong_from_a_reliable_source_probably_true_and_fair_between() -> None:
+    grades = ("A1", "B2", "B3", "C2", "C3", "D3", "A4")
+
+    strong = [g for g in grades if vocabulary.is_strong(g)]
+    fair = [g for g in grades if not vocabulary.is_strong(g) and not vocabulary.is_weak(g)]
+
+    assert strong == ["A1", "B2"]
+    assert fair == ["B3", "C2", "C3"]
+
+
 def test_a_triple_reads_as_a_reader_says_it() -> None:
     assert vocabulary.triple_text(40000, 35000, 45000) == "40,000 (35,000–45,000)"
     assert vocabulary.triple_text(12) == "12"

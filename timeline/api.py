@@ -43,6 +43,7 @@ T = TypeVar("T")
 NEEDS_A_ZONE = "needs a time zone: Z or an offset (+03:00)"
 Moment = datetime | str | None
 Day = date | str | None
+Colours = str | Path | Mapping[str, str] | None  # a colours file, or side -> #rrggbb
 
 
 class NoStore(TimelineError):
@@ -276,23 +277,26 @@ class OpsTimeline:
     @contextmanager
     def _read(
         self, as_recorded: Moment, known_by: Day, operation: str | None = None, *,
-        place: str | None = None, text: bool = True,
+        place: str | None = None, text: bool = True, min_grade: str | None = None,
     ) -> Iterator[sqlite3.Connection]:  # fmt: skip
-        """The read models now; or as of a past moment, replaying only the operation's or the
-        place's events where the question is about one (and the full-text index only where a
-        question searches text)."""
-        if as_recorded is None and known_by is None:
+        """The read models now; or as of a past moment, or with only the sources graded
+        `min_grade` or better, replaying only the operation's or the place's events where the
+        question is about one (and the full-text index only where a question searches
+        text)."""
+        if as_recorded is None and known_by is None and min_grade is None:
             with self.views.reading() as db:
                 yield db
             return
         moment = _moment(as_recorded)
         day = _day(known_by)
+        grade = None if min_grade is None else queries.parse_grade(min_grade)
         if place is not None:
             with self.views.reading() as db:
                 place = queries.find_place(db, place)
         replayed = self.views.as_of(
-            recorded=moment, known_by=day, operation=operation, place=place, text=text
-        )
+            recorded=moment, known_by=day, min_grade=grade, operation=operation, place=place,
+            text=text,
+        )  # fmt: skip
         with closing(replayed) as db:
             yield db
 
@@ -375,55 +379,111 @@ class OpsTimeline:
     # figures, charts and the report (plotly is imported on first use, not at start-up)
 
     def figure(
-        self, kind: str, operations: str | Sequence[str], *, on: Day = None,
-        as_recorded: Moment = None, known_by: Day = None,
+        self, kind: str, operations: str | Sequence[str] = (), *, on: Day = None,
+        as_recorded: Moment = None, known_by: Day = None, min_grade: str | None = None,
+        colours: Colours = None, per: str | None = None, **filters: Any,
     ) -> go.Figure:  # fmt: skip
-        """A Plotly figure of one operation or several (a slug or a list of slugs): `progress`
-        (places held over time per side), `timeline` (events by place and date), `map` (who
-        held each place `on` a day, by default the last, with a day slider) or `forces`
-        (strength per force by role)."""
+        """A Plotly figure of one operation or several (a slug or a list of slugs): `control`
+        (who held each place when), `progress` (places held over time per side), `timeline`
+        (events by place and date), `map` (who held each place `on` a day, by default the
+        last, with a day slider), `forces` (strength per force by role) or `activity` (events
+        and casualties `per` week or month, by type and side: of the operations, or of every
+        event matching the filters of `query`: place, force, side, type, between, text).
+
+        `min_grade`: only sources graded that well or better count (events left with none
+        drop out), as `known_by` counts only sources published by then. `colours`: a colours
+        file (JSON: side to #rrggbb) or a mapping, over the fixed palette."""
         slugs = [operations] if isinstance(operations, str) else list(operations)
-        with self._read(as_recorded, known_by) as db:
-            return self._figure(db, kind, slugs, on)
+        palette = _colours(colours)
+        if kind == "activity":
+            with self._read(as_recorded, known_by, slugs[0] if len(slugs) == 1 else None,
+                            text=filters.get("text") is not None) as db:  # fmt: skip
+                return self._activity(db, slugs, per, palette, min_grade, filters)
+        if filters or per is not None:
+            given = ", ".join(sorted({*filters, *(["per"] if per is not None else [])}))
+            raise InvalidInput(next(iter(filters), "per"), f"is for activity ({given})")
+        if not slugs:
+            raise TimelineError(f"a {kind} figure needs an operation or more")
+        with self._read(as_recorded, known_by, slugs[0] if len(slugs) == 1 else None,
+                        min_grade=min_grade, text=False) as db:  # fmt: skip
+            return self._figure(db, kind, slugs, on, palette)
+
+    def activity(
+        self, operations: str | Sequence[str] = (), *, per: str | None = None,
+        as_recorded: Moment = None, known_by: Day = None, **filters: Any,
+    ) -> dict[str, Any]:  # fmt: skip
+        """Events, casualties and fatalities per week or month (`per`; None: weeks up to two
+        years, else months), by type and by side, counted in SQL: of these operations (none:
+        every one) and of the events the filters of `query` choose. What `figure("activity")`
+        draws: `by_type` and `by_side` rows, `per`, `first`, `last`, `undated`."""
+        slugs = [operations] if isinstance(operations, str) else list(operations)
+        with self._read(as_recorded, known_by, slugs[0] if len(slugs) == 1 else None,
+                        text=filters.get("text") is not None) as db:  # fmt: skip
+            return queries.activity(db, operations=slugs, per=per, **filters)
 
     def chart(
         self, kind: str, operations: str | Sequence[str], path: str | Path, *,
-        width: int | None = None, height: int | None = None, on: Day = None,
-        as_recorded: Moment = None, known_by: Day = None,
+        width: int | None = None, height: int | None = None, plotlyjs: str = "inline",
+        **options: Any,
     ) -> Path:  # fmt: skip
-        """Write a figure to PATH: `.html` (plotly.js inlined, opens with no network), `.png`
-        or `.svg` (through kaleido and Chromium: one browser serves every image a process
-        writes); WIDTH and HEIGHT in pixels."""
+        """Write a figure to PATH: `.html` (plotly.js inlined, opens with no network; with
+        `plotlyjs="directory"`, written once beside it as plotly.min.js), `.png` or `.svg`
+        (through kaleido and Chromium: one browser serves every image a process writes);
+        WIDTH and HEIGHT in pixels. OPTIONS: those of `figure`."""
         from charts import images
 
-        figure = self.figure(kind, operations, on=on, as_recorded=as_recorded, known_by=known_by)
-        return images.write(figure, path, width=width, height=height)
+        figure = self.figure(kind, operations, **options)
+        return images.write(figure, path, width=width, height=height, plotlyjs=plotlyjs)
 
     def report(
         self, operation: str, path: str | Path, *,
-        as_recorded: Moment = None, known_by: Day = None,
+        as_recorded: Moment = None, known_by: Day = None, min_grade: str | None = None,
+        colours: Colours = None, include_retracted: bool = False, plotlyjs: str = "inline",
     ) -> Path:  # fmt: skip
-        """Write one self-contained HTML page about an operation: every figure, its timeline,
-        its sources with their grades, and the claims in doubt. It opens with no network; text
-        from events is escaped: shown, never run."""
-        from charts import figures, report
+        """Write one HTML page about an operation: who held what when (the control chart and
+        its periods), every other figure, its timeline (with the retracted events struck
+        through, if `include_retracted`), the claims to weigh, the events withdrawn with their
+        retractions, its sources with their grades. Its header says as of what moment, what
+        sources and grades it counts, and when it was made. It opens with no network:
+        plotly.js inlined, or with `plotlyjs="directory"` written once beside the page
+        (plotly.min.js), for a folder of many reports. Text from events is escaped."""
+        from charts import figures, images, report
 
-        with self._read(as_recorded, known_by) as db:
+        palette = _colours(colours)
+        snapshot = report.Snapshot(
+            as_recorded=None if as_recorded is None else _moment(as_recorded),
+            known_by=_day(known_by), min_grade=min_grade,
+        )  # fmt: skip
+        path = Path(path)
+        with self._read(as_recorded, known_by, operation, min_grade=min_grade,
+                        text=False) as db:  # fmt: skip
             slug = queries.find_operation(db, operation)
             pieces = report.parts(
                 operation=next(o for o in queries.operations(db) if o["operation"] == slug),
-                events=queries.show(db, slug),
+                days=queries.operation_days(db, [slug]),
+                events=queries.show(db, slug, include_retracted=include_retracted, limit=None),
+                control=queries.operation_control(db, slug),
                 sources=queries.operation_sources(db, slug),
                 claims=queries.claims_in_doubt(db, slug),
-                figures=[self._figure(db, kind, [slug], None) for kind in figures.KINDS],
+                withdrawn=queries.withdrawn(db, slug),
+                figures=[
+                    self._activity(db, [slug], None, palette, None, {}) if kind == "activity"
+                    else self._figure(db, kind, [slug], None, palette)
+                    for kind in figures.KINDS
+                ],
+                snapshot=snapshot,
+                colours=palette,
+                plotlyjs=images.plotly_script(path, plotlyjs),
             )
-        path = Path(path)
-        _write(path, pieces)  # as it is made, into a file that takes the page's name once whole
+            _write(path, pieces)  # as it is made, into a file that takes its name once whole
         return path
 
-    def _figure(self, db: sqlite3.Connection, kind: str, slugs: list[str], on: Day) -> go.Figure:
+    def _figure(
+        self, db: sqlite3.Connection, kind: str, slugs: list[str], on: Day,
+        colours: dict[str, str] | None,
+    ) -> go.Figure:  # fmt: skip
         """Ask the questions a figure needs of each operation, then draw it."""
-        from charts import control_map, figures
+        from charts import control_chart, control_map, figures, progress
 
         if kind not in figures.KINDS:
             raise InvalidInput("kind", f"no figure '{kind}': one of {', '.join(figures.KINDS)}")
@@ -433,7 +493,6 @@ class OpsTimeline:
             raise InvalidInput("on", f"{shown(str(on))} is not a day (2017-11-03)") from None
         known = {row["operation"]: row for row in queries.operations(db)}
         chosen = [known[queries.find_operation(db, slug)] for slug in slugs]
-        sides = sorted({side for op in chosen for side in op["sides"]})
 
         def each(question: Callable[[sqlite3.Connection, str], Rows]) -> Rows:
             """The rows of every operation; a place two operations name, listed once."""
@@ -444,21 +503,45 @@ class OpsTimeline:
                     found.setdefault(key if key != (None, None, None) else (n, len(found)), row)
             return list(found.values())
 
-        first = [op["first_occurred"] for op in chosen if op["first_occurred"]]
-        last = [op["last_occurred"] for op in chosen if op["last_occurred"]]
-        span = (min(first, default=None), max(last, default=None))
+        span = queries.operation_days(db, slugs)
+        if kind == "control":
+            control = queries.operation_control(db, slugs)
+            return control_chart.control_chart(
+                control, operations=slugs, span=span, colours=colours
+            )
         if kind == "progress":
             control = queries.operation_control(db, slugs)
-            return figures.progress(control, operations=slugs, sides=sides, span=span)
+            return progress.progress(control, operations=slugs, span=span, colours=colours)
         if kind == "timeline":
             events = sorted(each(queries.show), key=lambda e: e["occurred_mid"] or "9999")
-            return figures.timeline(events, operations=slugs)
+            disputed = {op["operation"] for op in chosen if op["launch_contested"]}
+            return figures.timeline(
+                events, operations=slugs, colours=colours, launch_contested=disputed
+            )
         if kind == "map":
             places, control = each(queries.operation_places), queries.operation_control(db, slugs)
             return control_map.control_map(
-                places, control, operations=slugs, on=day, sides=sides, span=span
+                places, control, operations=slugs, on=day, span=span, colours=colours
             )
-        return figures.forces(each(queries.forces), operations=slugs, sides=sides)
+        if kind == "forces":
+            return figures.forces(each(queries.forces), operations=slugs, colours=colours)
+        raise InvalidInput("kind", f"the {kind} figure is drawn by figure(), not here")
+
+    def _activity(
+        self, db: sqlite3.Connection, slugs: list[str], per: str | None,
+        colours: dict[str, str] | None, min_grade: str | None, filters: dict[str, Any],
+    ) -> go.Figure:  # fmt: skip
+        from charts import activity
+
+        filters = {key: value for key, value in filters.items() if value is not None}
+        counts = queries.activity(db, operations=slugs, per=per, min_grade=min_grade, **filters)
+        words = [", ".join(slugs) if slugs else "every operation"]
+        for key, value in sorted(filters.items()):
+            given = " to ".join(value) if isinstance(value, tuple | list) else value
+            words.append(f"{key.replace('_', ' ')} {given}")
+        if min_grade is not None:
+            words.append(f"sources {min_grade.upper()} or better")
+        return activity.activity(counts, chosen="; ".join(words), colours=colours)
 
 
 class _Counted(Generic[T]):
@@ -548,6 +631,17 @@ def _without_password(url: str) -> str:
         return url
     host = parts.netloc.rsplit("@", 1)[-1]
     return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
+def _colours(colours: Colours) -> dict[str, str] | None:
+    """Side colours over the fixed palette: read from a colours file, or given."""
+    if colours is None:
+        return None
+    if isinstance(colours, str | Path):
+        from charts.colours import load
+
+        return load(colours)
+    return dict(colours)
 
 
 def _moment(value: Moment) -> datetime | None:

@@ -133,6 +133,17 @@ def is_weak(grade: str) -> bool:
     return grade[:1] in WEAK_RELIABILITY or grade[1:] in WEAK_CREDIBILITY
 
 
+STRONG_RELIABILITY: Final = ("A", "B")
+STRONG_CREDIBILITY: Final = ("1", "2")
+
+
+def is_strong(grade: str) -> bool:
+    """A claim graded this rests on a source completely or usually reliable (A, B) and is
+    confirmed or probably true (1, 2): B2 or better. Between strong and weak lies "fair": C3,
+    B3, C2 (a fairly reliable source, or a claim possibly true), marked apart from both."""
+    return grade[:1] in STRONG_RELIABILITY and grade[1:] in STRONG_CREDIBILITY
+
+
 def grade_words(grade: str) -> str:
     """D3 -> "not usually reliable; possibly true"."""
     return f"{RELIABILITY.get(grade[:1], '?')}; {CREDIBILITY.get(grade[1:], '?')}"
