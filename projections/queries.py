@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from projections.control import holder_on
-from projections.projector import bounds
+from projections.projector import Stored, bounds, stored_states
 from timeline.errors import InvalidInput, TimelineError
 from timeline.names import did_you_mean, name_key
 from timeline.terminal import shown
@@ -412,8 +412,9 @@ def operations(db: sqlite3.Connection) -> list[Row]:
     return _rows(db.execute("SELECT * FROM operations ORDER BY launched_earliest, operation"))
 
 
-def history(db: sqlite3.Connection, event_id: str) -> list[Row]:
-    """An event as first recorded, then each correction or retraction of it, in order."""
+def history(db: sqlite3.Connection, event_id: str, stored: Stored | None = None) -> list[Row]:
+    """An event as first recorded, then each correction or retraction of it, in order
+    (`stored`: the store's events by position, which the history keeps no copy of)."""
     found = _rows(
         db.execute(
             "SELECT position, recorded, event_id, type, target, state FROM history "
@@ -423,8 +424,9 @@ def history(db: sqlite3.Connection, event_id: str) -> list[Row]:
     )
     if not found:
         raise NotFound(f"no event {shown(event_id)}")
-    for row in found:
-        row["record"] = orjson.loads(row.pop("state"))["record"]
+    states = stored_states(((row["position"], row.pop("state")) for row in found), stored)
+    for row, (_, state) in zip(found, states, strict=True):
+        row["record"] = orjson.loads(state)["record"]
     return found
 
 

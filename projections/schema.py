@@ -211,8 +211,9 @@ FTS_COLUMNS = ["place", "notes", "quotes", "outlets"]  # events_fts; aliases: pl
 # disposable), and the next catch-up projects every event into them. 2: every list column a
 # JSON array, history.state TEXT, events_fts reading the words of events_text. 3: what
 # datasets code (events: parties, place_precision, fatalities, form, dataset, dataset_id,
-# coded; places: precision).
-VERSION = 3
+# coded; places: precision). 4: history keeps no copy of a new event (state NULL: the store
+# holds it), only of corrections, retractions and places' events.
+VERSION = 4
 APPLICATION_ID = 0x4F54_5657  # "OTVW": ops-timeline read models (the store's is "OTST")
 
 # What full-text search reads for each event: its place's name and aliases, its notes, its

@@ -23,7 +23,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
 from projections import derived, schema
-from projections.projector import Projector
+from projections.projector import Projector, Stored
 from timeline.bulk import no_cycle_collection
 from timeline.errors import TimelineError
 from timeline.stores.recorder import TimelineRecorder
@@ -43,11 +43,17 @@ class ViewsRecorder(SQLiteTrackingRecorder):
         self.gazetteer: dict[str, dict[str, Any] | None] = {}  # places looked up, kept
 
     def write(
-        self, tracking: Tracking, apply: Callable[[Projector], None], *, bulk: bool = False
+        self,
+        tracking: Tracking,
+        apply: Callable[[Projector], None],
+        *,
+        bulk: bool = False,
+        stored: Stored | None = None,
     ) -> None:
         """Apply one page and record its position, in one transaction. `bulk`: the page is
         part of a bulk catch-up (the first such page drops the deferred indexes, in its own
-        transaction; the full-text index is not kept row by row)."""
+        transaction; the full-text index is not kept row by row). `stored`: the store's
+        events by position (the history then keeps no copy of a new event)."""
         with self.datastore.get_connection(commit=True) as connection:
             # WAL with synchronous=NORMAL: a power cut may lose the last pages, never the
             # agreement between rows and position; the next catch-up projects them again.
@@ -58,7 +64,9 @@ class ViewsRecorder(SQLiteTrackingRecorder):
                 with connection.transaction(commit=True) as cursor:
                     if bulk:
                         _defer_indexes(cursor.sqlite_cursor)
-                    projector = Projector(cursor.sqlite_cursor, self.gazetteer, fts=not bulk)
+                    projector = Projector(
+                        cursor.sqlite_cursor, self.gazetteer, fts=not bulk, stored=stored
+                    )
                     apply(projector)
                     projector.finish()
                     self._insert_tracking(cursor, tracking)
@@ -216,6 +224,7 @@ def catch_up(
                 Tracking(name, position),
                 partial(Projector.apply_all, notifications=page),
                 bulk=bulk,
+                stored=source.read_positions,
             )
             done += len(page)
             if progress is not None:

@@ -33,9 +33,11 @@ if TYPE_CHECKING:  # the write side is imported when first used: questions start
     from collections.abc import Sequence
 
     import plotly.graph_objects as go
+    from eventsourcing.persistence import InfrastructureFactory
 
     from timeline.application import Imported, LoggedEvent, Timeline
     from timeline.events import Event
+    from timeline.stores.recorder import TimelineRecorder
 
 Rows = list[dict[str, Any]]
 Given = str | Path | Mapping[str, str] | None  # a CSV file of pairs, or the pairs themselves
@@ -78,6 +80,8 @@ class OpsTimeline:
         self._views_path = views or views_path(self.db)
         self._views: Views | None = None
         self._app: Timeline | None = None
+        self._recorder: TimelineRecorder | None = None  # the store's, for questions alone
+        self._factory: InfrastructureFactory[Any] | None = None  # which made it
 
     @property
     def views(self) -> Views:
@@ -106,18 +110,52 @@ class OpsTimeline:
         if self._app is None:
             from timeline.application import Timeline
 
-            try:
+            with self._opening_store():
                 self._app = Timeline(db=self.db)
-            except TimelineError:
-                raise
-            except Exception as error:
-                if not environmental(error):
-                    raise
-                where = self.db if "://" not in self.db else _without_password(self.db)
-                raise StoreUnavailable(
-                    f"cannot open the store {where}: {reason(error, self.db)}"
-                ) from None
         return self._app
+
+    @contextmanager
+    def _opening_store(self) -> Iterator[None]:
+        """The machine's errors opening (or reading) the store, said in one line."""
+        try:
+            yield
+        except TimelineError:
+            raise
+        except Exception as error:
+            if not environmental(error):
+                raise
+            where = self.db if "://" not in self.db else _without_password(self.db)
+            raise StoreUnavailable(
+                f"cannot open the store {where}: {reason(error, self.db)}"
+            ) from None
+
+    def _stored(self, positions: Sequence[int]) -> list[tuple[int, str, bytes]]:
+        """The stored events at these positions of the store's log: the read models' history
+        keeps no copy of a new event. An SQLite store is read with sqlite3 alone (a question
+        imports neither eventsourcing nor the application); PostgreSQL through its recorder."""
+        if self._app is not None:
+            return self._app.recorder.read_positions(positions)
+        with self._opening_store():
+            if "://" not in self.db:
+                from timeline.stores import plain
+
+                with closing(sqlite3.connect(self.db)) as store:
+                    return plain.read_positions(store, positions)
+            if self._recorder is None:
+                from eventsourcing.persistence import InfrastructureFactory
+                from eventsourcing.utils import Environment
+
+                from timeline.store import settings
+                from timeline.stores.recorder import TimelineRecorder
+
+                factory = InfrastructureFactory.construct(
+                    Environment("Timeline", settings(self.db))
+                )
+                self._factory = factory
+                recorder = factory.application_recorder()
+                assert isinstance(recorder, TimelineRecorder)
+                self._recorder = recorder
+            return self._recorder.read_positions(positions)
 
     # writing
 
@@ -257,7 +295,7 @@ class OpsTimeline:
 
     def history(self, event_id: str) -> Rows:
         with self._read(None, None) as db:
-            return queries.history(db, event_id)
+            return queries.history(db, event_id, self._stored)
 
     def places(
         self, *, name: str | None = None, near: tuple[float, float] | None = None,
@@ -295,7 +333,7 @@ class OpsTimeline:
                 place = queries.find_place(db, place)
         replayed = self.views.as_of(
             recorded=moment, known_by=day, min_grade=grade, operation=operation, place=place,
-            text=text,
+            text=text, stored=self._stored,
         )  # fmt: skip
         with closing(replayed) as db:
             yield db
@@ -306,6 +344,9 @@ class OpsTimeline:
         if self._app is not None:
             self._app.close()
             self._app = None
+        if self._factory is not None:
+            self._factory.close()
+            self._factory = self._recorder = None
 
     # data out
 

@@ -66,3 +66,8 @@ class TimelineRecorder(ApplicationRecorder):
         """(position, topic, state) of the next `limit` stored events of these topics after
         position `after`, in order: what `select_notifications` gives, without making a
         Notification and a UUID of every row."""
+
+    @abstractmethod
+    def read_positions(self, positions: Sequence[int]) -> Page:
+        """(position, topic, state) of the stored events at these positions in the log, in
+        order: what the read models read instead of keeping a copy of every stored event."""

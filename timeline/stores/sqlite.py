@@ -18,6 +18,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteConnection, SQ
 
 from timeline.encoding import Row
 from timeline.errors import NotAStore
+from timeline.stores import plain
 from timeline.stores.recorder import (
     LOOK_UP_CHUNK,
     STORE_APPLICATION_ID,
@@ -131,6 +132,12 @@ class SQLiteTimelineRecorder(TimelineRecorder, SQLiteApplicationRecorder):
             sql.row_factory = None  # plain tuples
             page: Page = sql.execute(statement, (after, *topics, limit)).fetchall()
             return page
+
+    def read_positions(self, positions: Sequence[int]) -> Page:
+        with self.datastore.transaction(commit=False) as cursor:
+            sql = cursor.sqlite_cursor
+            sql.row_factory = None  # plain tuples
+            return plain.read_positions(sql, positions, self.events_table_name)
 
 
 @contextmanager
