@@ -29,7 +29,7 @@ from timeline.names import name_key
 from timeline.vocabulary import RECORDED, REPORT_CORRECTED
 
 if TYPE_CHECKING:  # eventsourcing is needed to project, not to answer questions
-    from projections.tracking import ViewsRecorder
+    from projections.tracking import Given, ViewsRecorder
     from timeline.stores.recorder import TimelineRecorder
 
 
@@ -180,13 +180,16 @@ class Views:
         *,
         page_size: int | None = None,
         bulk_from: int | None = None,
+        given: Given | None = None,
     ) -> int:
+        """Project what the store holds after the tracked position (`given`: the rows a writer
+        appended from a position on, as it holds them: projected without reading them back)."""
         from projections.tracking import catch_up
 
         with self.writing(), self._trouble("write"):
             return catch_up(
                 source, name, self.recorder, progress=progress, page_size=page_size,
-                bulk_from=bulk_from,
+                bulk_from=bulk_from, given=given,
             )  # fmt: skip
 
     def rebuild(

@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # the write side is imported when first used: questions start
     from eventsourcing.persistence import InfrastructureFactory
 
     from timeline.application import Imported, LoggedEvent, Timeline
+    from timeline.encoding import Row
     from timeline.events import Event
     from timeline.stores.recorder import TimelineRecorder
 
@@ -217,13 +218,17 @@ class OpsTimeline:
             if source is None:
                 raise InvalidInput("source", "a file to import is required")
         store = self.app  # a file that is not a store refuses first, then read models that
+        inline = None
         if project:  # cannot take the events
-            self.ready_to_project()
+            inline = _Inline(self.ready_to_project(), store)
         result = store.import_file(
-            source, unlaunched=unlaunched, progress=progress, reader=reader, deleted=deleted
-        )
-        if project:
-            self._project_after(f"the events are stored ({result})")
+            source, unlaunched=unlaunched, progress=progress, reader=reader, deleted=deleted,
+            appended=inline,
+        )  # fmt: skip
+        if inline is not None:
+            if inline.failed is not None:
+                raise ReadModelsBehind(f"the events are stored ({result})", inline.failed)
+            self._project_after(f"the events are stored ({result})")  # other writers'
         return result
 
     def _project_after(self, stored: str) -> None:
@@ -652,6 +657,24 @@ def _write(out: str | Path | TextIO, pieces: Iterable[str]) -> None:
         partial.replace(path)
     except OSError as error:
         raise TimelineError(f"cannot write {path}: {reason(error, str(path))}") from None
+
+
+class _Inline:
+    """The inline projection of an import: once the store has committed, the rows the import
+    holds are projected from its hands (nothing read back from the store), each page with
+    its tracking position, after the store's events the read models had not caught up with.
+    A failure then (or a crash) leaves the read models behind the store, where the next
+    catch-up resumes."""
+
+    def __init__(self, views: Views, app: Timeline) -> None:
+        self.views, self.app = views, app
+        self.failed: str | None = None  # why the read models could not take the rows
+
+    def __call__(self, first: int, batches: Iterable[Sequence[Row]]) -> None:
+        try:
+            self.views.catch_up(self.app.recorder, self.app.name, given=(first, batches))
+        except ReadModelsUnavailable as error:
+            self.failed = str(error)
 
 
 def _is_sqlite(path: Path) -> bool:

@@ -58,6 +58,9 @@ MAX_REPORTED_ERRORS = 50
 NOTES_SHOWN = 20  # new names found to be known places', said in an import's summary
 INVALID = InvalidRecord.__name__  # the rule of a line refused for its shape
 SNAPSHOT_EVERY = 1_000
+# Told, once an import's transaction has committed, where its rows begin in the store's log
+# and given them again, in order: how the application layer projects them inline.
+Appended = Callable[[int, Iterable[Sequence[Row]]], None]
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,7 @@ class Timeline(Application[Any]):
         progress: Callable[[int], None] | None = None,
         reader: Reader = JSON_LINES,
         deleted: str | Path | None = None,
+        appended: Appended | None = None,
     ) -> Imported:
         """Append every event of a file ("-": standard input), all or nothing: JSON Lines, or
         what another `reader` reads (a dataset's export, `timeline.readers`).
@@ -152,6 +156,10 @@ class Timeline(Application[Any]):
         is its newer reading, recorded as a correction of what changed. `deleted`: the
         dataset's deleted-events file, whose ids the store holds are retracted (`source`
         None: that file alone).
+
+        `appended`: told, after the store's transaction has committed, the position of the
+        first row appended and the rows again, in order (not told when another writer's rows
+        may lie among them, or when nothing was appended).
         """
         name = label(source) if source is not None else ""
         dataset = reader if isinstance(reader, DatasetReader) else None
@@ -226,8 +234,11 @@ class Timeline(Application[Any]):
                     spool.add(rows)
             if total_errors:
                 raise ImportFailed(errors, total_errors)
-            self._append_rows(spool.batches(), rows=spool.rows)
-        self._take_snapshots_of(unit)
+            before = self.recorder.max_notification_id() or 0
+            self._append_rows(spool.batches(keep=appended is not None), rows=spool.rows)
+            self._take_snapshots_of(unit)
+            if appended is not None and spool.rows and self._appended_at(before + 1, spool):
+                appended(before + 1, spool.batches())
         return Imported(
             new - unit.corrected, already, unit.corrected, retracted, not_found,
             tuple(unit.notes),
@@ -269,6 +280,15 @@ class Timeline(Application[Any]):
                 f"cannot write the store {where}: {reason(error, self.env.get('SQLITE_DBNAME'))}"
                 "; nothing was stored"
             ) from None
+
+    def _appended_at(self, first: int, spool: Spool) -> bool:
+        """Whether the spool's rows are the store's from position `first` on: its first and
+        last rows are there (one transaction's rows follow one another in the log)."""
+        if spool.first is None or spool.last is None:
+            return False
+        found = self.recorder.read_positions([first, first + spool.rows - 1])
+        ours = [(spool.first[2], spool.first[3]), (spool.last[2], spool.last[3])]
+        return [(topic, bytes(state)) for _, topic, state in found] == ours
 
     def _take_snapshots_of(self, unit: UnitOfWork) -> None:
         """Snapshot each aggregate SNAPSHOT_EVERY events or more past its last snapshot:
@@ -346,6 +366,8 @@ class Spool:
         self.kept_bytes = 0
         self.rows = 0
         self.file: IO[bytes] | None = None
+        self.first: Row | None = None  # the first row and the last
+        self.last: Row | None = None
 
     def __enter__(self) -> Spool:
         return self
@@ -356,7 +378,11 @@ class Spool:
             self.file.close()
 
     def add(self, rows: list[Row]) -> None:
+        if not rows:
+            return
         self.rows += len(rows)
+        self.first = self.first or rows[0]
+        self.last = rows[-1]
         if self.file is None:
             self.kept_bytes += sum(len(row[3]) for row in rows)
             if self.kept_bytes <= self.keep_bytes:
@@ -365,10 +391,14 @@ class Spool:
             self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by __exit__
         pickle.dump(rows, self.file, protocol=pickle.HIGHEST_PROTOCOL)
 
-    def batches(self) -> Iterator[list[Row]]:
-        self.kept.reverse()
-        while self.kept:
-            yield self.kept.pop()
+    def batches(self, *, keep: bool = False) -> Iterator[list[Row]]:
+        """The rows, in order; freed as they go, unless they are to be read again (`keep`)."""
+        if keep:
+            yield from self.kept
+        else:
+            self.kept.reverse()
+            while self.kept:
+                yield self.kept.pop()
         if self.file is None:
             return
         self.file.seek(0)
