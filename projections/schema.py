@@ -111,7 +111,8 @@ TABLES: dict[str, Table] = {
         },
         "pk": "position",
         # (operation, position): one operation's history, for an answer as of a past moment
-        "indexes": [["event_id"], ["target"], ["recorded"], ["operation", "position"]],
+        # (an answer about every operation reads it all, in order: no index of `recorded`)
+        "indexes": [["event_id"], ["target"], ["operation", "position"]],
         "foreign_keys": [("event_id", "events", "id")],
     },
     "places": {
@@ -212,7 +213,7 @@ FTS_COLUMNS = ["place", "notes", "quotes", "outlets"]  # events_fts; aliases: pl
 # JSON array, history.state TEXT, events_fts reading the words of events_text. 3: what
 # datasets code (events: parties, place_precision, fatalities, form, dataset, dataset_id,
 # coded; places: precision). 4: history keeps no copy of a new event (state NULL: the store
-# holds it), only of corrections, retractions and places' events.
+# holds it), only of corrections, retractions and places' events; no index of its `recorded`.
 VERSION = 4
 APPLICATION_ID = 0x4F54_5657  # "OTVW": ops-timeline read models (the store's is "OTST")
 
