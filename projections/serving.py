@@ -122,7 +122,8 @@ TABLES: dict[str, dict[str, Any]] = {
             "operation": "the operation's slug (none for a place's)",
             "event_id": "the record's id", "type": "the record's type",
             "target": "what a correction or retraction is of; a place's name for a place's",
-            "state": "the stored event, JSON",
+            "state": "the stored event, JSON: kept for corrections, retractions and places' "
+            "events; empty for a new event (the store holds it, at its position)",
         },
         "facets": ["type"],
         "sort_desc": "position",
