@@ -130,13 +130,15 @@ class OpsTimeline:
         return self._views
 
     def record(
-        self, record: Event | dict[str, Any], *, unlaunched: bool = False, project: bool = True
-    ) -> bool:
-        """Append one event, then bring the read models up to date (unless told not to)."""
+        self, record: Event | dict[str, Any], *, unlaunched: bool = False, project: bool = True,
+        analyst: str | None = None,
+    ) -> bool:  # fmt: skip
+        """Append one event, then bring the read models up to date (unless told not to).
+        `analyst`: who records it (default: the user's login name)."""
         store = self.app  # a file that is not a store refuses first, then read models that
         if project:  # cannot take the event
             self.ready_to_project()
-        new = store.record(record, unlaunched=unlaunched)
+        new = store.record(record, unlaunched=unlaunched, analyst=analyst)
         if project:
             self._project_after("the event is stored" if new else "the event was stored")
         return new
@@ -153,6 +155,7 @@ class OpsTimeline:
         grades: Given = None,
         sides: Given = None,
         deleted: str | Path | None = None,
+        analyst: str | None = None,
     ) -> Imported:
         """Import a file, then bring the read models up to date (unless told not to: for a
         large load, `project()` once at the end).
@@ -162,7 +165,8 @@ class OpsTimeline:
         (else the grouping key); `grades` (a CSV file `outlet,grade`, or a mapping; outlet
         `*` the default) grades the outlets, F6 otherwise; `sides` (a CSV file `actor,side`,
         or a mapping) overrides the sides rule; `deleted`: ACLED's deleted-events file, each
-        id the store holds retracted (`source` None: that file alone)."""
+        id the store holds retracted (`source` None: that file alone). `analyst`: who imports
+        (default: the user's login name), kept with each new event."""
         from timeline.intake import JSON_LINES, Reader
 
         reader: Reader = JSON_LINES
@@ -182,8 +186,9 @@ class OpsTimeline:
         if project:  # cannot take the events
             self.ready_to_project()
         result = store.import_file(
-            source, unlaunched=unlaunched, progress=progress, reader=reader, deleted=deleted
-        )
+            source, unlaunched=unlaunched, progress=progress, reader=reader, deleted=deleted,
+            analyst=analyst,
+        )  # fmt: skip
         if project:
             self._project_after(f"the events are stored ({result})")
         return result
