@@ -698,8 +698,8 @@ def sources(db: sqlite3.Connection, operation: str | None = None) -> list[Row]:
         "SELECT event_id, source, reliability, reason FROM downgrades"
     ))}  # fmt: skip
     for row in rows:
-        row["event_ids"] = orjson.loads(row["event_ids"])
-        by = sorted(row.pop("downgraded_by").split(",")) if row["downgraded_by"] else []
+        named = row.pop("downgraded_by")
+        by = sorted(named.split(",")) if named else []
         row["downgraded"] = bool(by)
         row["downgrades"] = [found[event_id] for event_id in by if event_id in found]
     return rows

@@ -26,7 +26,13 @@ from timeline.environment import environmental, reason, unwritable
 from timeline.errors import TimelineError
 from timeline.names import name_key
 from timeline.readings import Downgrades
-from timeline.vocabulary import RECORDED, REPORT_CORRECTED, SOURCE_DOWNGRADED
+from timeline.vocabulary import (
+    NOT_EVENTS,
+    RECORDED,
+    REPORT_CORRECTED,
+    SOURCE_DOWNGRADED,
+    SOURCES_ADDED,
+)
 
 if TYPE_CHECKING:  # eventsourcing is needed to project, not to answer questions
     from projections.tracking import ViewsRecorder
@@ -245,14 +251,23 @@ class Views:
                     state = _filtered(orjson.loads(data), known_by, min_grade, Downgrades())
                     if state is not None:
                         downgrades.add_record(state["record"])
+            unsourced: set[str] = set()  # events left with no source, unless corroborated
             for position, topic, data in rows:
                 state = orjson.loads(data)
                 if topic == RECORDED:
-                    state = _filtered(state, known_by, min_grade, downgrades)
-                    if state is None:
+                    record = state["record"]
+                    found = _filtered(state, known_by, min_grade, downgrades)
+                    if found is None and record["type"] not in NOT_EVENTS:
+                        found = {**state, "record": {**record, "sources": []}}
+                        unsourced.add(record["id"])  # kept while a corroboration may count
+                    if found is None:
                         continue
+                    if record["type"] == SOURCES_ADDED:
+                        unsourced.discard(record["corroborates"])
+                    state = found
                 projector.apply(position, topic, state)
             projector.finish()
+            _leave_out(memory, unsourced)
             for statement in indexes:  # built once, after the rows: faster than row by row
                 memory.execute(statement)
             derived.refresh_stale(memory.cursor())
@@ -290,6 +305,17 @@ def _check_file(connection: sqlite3.Connection, path: str, *, remake: bool) -> N
         raise ReadModelsUnavailable(
             f"{path} is an SQLite database but not read models (its tables: {listed}): "
             "nothing was written to it; name another file with --views"
+        )
+
+
+def _leave_out(memory: sqlite3.Connection, event_ids: set[str]) -> None:
+    """Take out the events no source counts for (before the derived models are made)."""
+    if not event_ids:
+        return
+    ids = orjson.dumps(sorted(event_ids)).decode()
+    for table, column in (("actors", "event_id"), ("sources", "event_id"), ("events", "id")):
+        memory.execute(
+            f"DELETE FROM {table} WHERE {column} IN (SELECT value FROM json_each(?))", (ids,)
         )
 
 
