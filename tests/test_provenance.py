@@ -283,7 +283,8 @@ def test_timeline_record_takes_an_analyst_a_corroboration_and_a_downgrade(
                    "SOUTH FRONT", "--reliability", "F", "--reason", "again",
                    "--source", "Field team:B2")  # fmt: skip
 
-    assert added.exit_code == 0 and lowered.exit_code == 0, added.output + lowered.output
+    assert added.exit_code == 0, added.output
+    assert lowered.exit_code == 0, lowered.output
     assert twice.exit_code == 1
     assert "downgraded once" in twice.output
     (source,) = [r for r in ops.sources(OPERATION) if r["outlet"] == "Reuters"]
