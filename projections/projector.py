@@ -429,7 +429,8 @@ class Projector:
         event_id, operation = record["id"], record["operation"]
         place = self.resolve(record.get("place"))
         actors = record.get("actors") or ()
-        sources = with_added(record, entry["added"])["sources"]
+        added = entry.get("added") or ()  # corroborations (none for a new event)
+        sources = with_added(record, added)["sources"]
         downgrades = self.downgrades
         downgraded = 0
         strength = record.get("strength") or {}
@@ -488,7 +489,7 @@ class Projector:
             entry["corrected"], entry["retracted_by"], parties, precision,
             record.get("fatalities"), record.get("form"), dataset.get("name"), dataset.get("id"),
             orjson.dumps(dataset).decode() if dataset else None, entry.get("analyst"),
-            json_list([added["id"] for added in entry["added"]]), downgraded,
+            json_list([corroboration["id"] for corroboration in added]), downgraded,
         ))  # fmt: skip
         if self.fts:
             rows["fts"].append(position)
