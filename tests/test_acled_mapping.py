@@ -68,7 +68,7 @@ def test_time_precision_becomes_the_day_the_week_around_it_or_the_month(
      ("Rioters", 5), ("Protesters", 6), ("Civilians", 7), ("External/Other forces", 8), ("", None)],
 )  # fmt: skip
 def test_inter_codes_are_read_as_numbers_and_as_their_words(written: str, code: int) -> None:
-    assert acled.inter(written) == code
+    assert acled_codes.inter(written) == code
 
 
 def test_a_state_s_forces_are_its_side_and_any_other_actor_a_side_of_its_own() -> None:

@@ -25,11 +25,11 @@ from timeline.readers.acled_codes import (
     CURRENT,
     DATASET,
     GEO_PRECISION,
-    INTER_WORDS,
     REQUIRED,
     SEPARATOR,
     SPELLINGS,
     WHOSE,
+    inter,
     occurred,
     taker,
 )
@@ -73,21 +73,6 @@ def event_date(text: str) -> datetime.date:
         except ValueError:
             continue
     raise ValueError(f"{shown(text)} is not a date (2017-11-03, 03 November 2017, 3-Nov-17)")
-
-
-@lru_cache(maxsize=1024)
-def inter(text: str) -> int | None:
-    """An inter code, given as 1-8 or as its words ("State forces"); None if empty."""
-    text = text.strip()
-    if not text:
-        return None
-    if re.fullmatch(r"[1-8](?:\.0)?", text):
-        return int(float(text))
-    words = text.casefold()
-    for word, code in INTER_WORDS:
-        if word in words:
-            return code
-    raise ValueError(f"{shown(text)} is not an inter code (1-8, or State forces, Rebel group...)")
 
 
 class Acled(DatasetReader):

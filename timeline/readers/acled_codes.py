@@ -1,16 +1,20 @@
 """ACLED's coding, both ways: the one home of every table the ACLED reader (`acled.Acled`,
 row -> record) and the ACLED export (`exports.acled`, event -> row) share.
 
-Pure, and importing nothing but the standard library: the read side imports it without the
-intake, pydantic or the reader. The README's mapping table says what `SUB_EVENTS` says.
+Pure, and light (the standard library, and `coding`'s way of quoting a value): the read side
+imports it without the intake, pydantic or the reader. The README's mapping table says what
+`SUB_EVENTS` says.
 """
 
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Final
+
+from timeline.readers.coding import shown
 
 DATASET: Final = "ACLED"
 SEPARATOR: Final = "; "  # joins outlets (`source`) and associated actors (`assoc_actor_N`)
@@ -113,6 +117,35 @@ INTER_WORDS = (
     ("other", 8),
 )  # fmt: skip
 STATE_FORCES: Final = 1
+
+
+@lru_cache(maxsize=1024)
+def inter(text: str) -> int | None:
+    """An inter code, given as 1-8 or as its words ("State forces"); None if empty."""
+    text = text.strip()
+    if not text:
+        return None
+    if re.fullmatch(r"[1-8](?:\.0)?", text):
+        return int(float(text))
+    words = text.casefold()
+    for word, code in INTER_WORDS:
+        if word in words:
+            return code
+    raise ValueError(f"{shown(text)} is not an inter code (1-8, or State forces, Rebel group...)")
+
+
+def interaction(text: str) -> list[int] | None:
+    """The inter codes an `interaction` says, in its order: `12` (two codes), `10` or `1`
+    (one actor), `State forces-Rebel group` (words); None if it says none that can be read."""
+    text = text.strip()
+    if re.fullmatch(r"[1-8]0?|[1-8]{2}", text):
+        return [int(digit) for digit in text if digit != "0"]
+    try:
+        codes = [inter(part) for part in text.split("-")]
+    except ValueError:
+        return None
+    found = [code for code in codes if code is not None]
+    return found if 1 <= len(found) <= 2 else None
 GEO_PRECISION = {1: "exact", 2: "near", 3: "region"}
 """geo_precision -> the place's precision; a wider precision than `region` is written 3."""
 WEEK = datetime.timedelta(days=3)  # time_precision 2: the day ACLED gives, three days each way
