@@ -57,7 +57,8 @@ BY_FORM = {(ours, form): sub for sub, (_, ours, form) in SUB_EVENTS.items() if f
 
 
 class LeftOut:
-    """The chosen events an ACLED file cannot hold, counted by why."""
+    """The chosen events an ACLED file cannot hold, counted by why: their type (ACLED has no
+    row for it), `no day` or `no place`."""
 
     def __init__(self) -> None:
         self.why: Counter[str] = Counter()
@@ -98,7 +99,7 @@ def acled_row(event: Row, record: Row, states: frozenset[str], left: LeftOut) ->
     coded = coded if coded.get("name") == DATASET else {}
     sub = _sub_event(record, coded)
     if sub is None:
-        left.why[f"{record['type']} (no ACLED type)"] += 1
+        left.why[record["type"]] += 1
         return None
     day = _day(event)
     if day is None:

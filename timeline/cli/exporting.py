@@ -63,5 +63,5 @@ def export(ctx: click.Context, /, form: str, output: str | None, type_: str | No
         what = "records"
     left = f"; {done.left_out} undated left out" if done.left_out else ""
     if form == "acled" and done.left_out:
-        left = f"; {done.left_out} left out: {done.why}"
+        left = f"; {done.left_out} left out, ACLED having no row for them: {done.why}"
     click.echo(f"wrote {output or 'standard output'}: {done.rows} {what}{left}", err=True)
