@@ -139,7 +139,12 @@ def acled_row(event: Row, record: Row, states: frozenset[str], left: LeftOut) ->
         if record["type"] == CIVILIANS_ATTACKED:
             row["civilian_targeting"] = "Civilian targeting"
         row["timestamp"] = _unix(event.get("corrected") or event.get("recorded"))
-    codes = _codes(groups, sub, coded, states)
+    codes, kept = _codes(groups, sub, coded, states)
+    if not kept and len(groups) == 1:  # two actors of one side, neither took the place
+        split = next((n for n, a in enumerate(groups[0]) if n and _own_side(a)), None)
+        if split is not None:
+            groups = [groups[0][:split], groups[0][split:]]
+            codes, kept = _codes(groups, sub, coded, states)
     for n, group in enumerate(groups[:2], start=1):
         row[f"actor{n}"] = group[0]["force"]
         row[f"assoc_actor_{n}"] = SEPARATOR.join(a["force"] for a in group[1:])
@@ -194,10 +199,10 @@ def _groups(actors: list[Row]) -> list[list[Row]]:
 
 def _codes(
     groups: list[list[Row]], sub: str, coded: Row, states: frozenset[str]
-) -> list[int | None]:
+) -> tuple[list[int | None], bool]:
     """actor1's and actor2's inter codes: the ones the event's ACLED interaction says (in the
     order that gives the roles back), else 1 for state forces (by name, or of a side in
-    `states`) and none for the rest; a capture by state forces is the government's."""
+    `states`) and none for the rest; and whether the import reads the roles back from them."""
     primary = [group[0] for group in groups[:2]]
     attackers = [n for n, actor in enumerate(primary) if actor["role"] == "attacker"]
     expected = attackers[0] if len(attackers) == 1 else None
@@ -209,11 +214,16 @@ def _codes(
     candidates += [by_name, [None] * len(primary)]
     whose = SUB_EVENTS[sub][2]
     if whose not in WHOSE:
-        return candidates[0]
+        return candidates[0], True
     for codes in candidates:
         if taker(whose, codes) == expected:
-            return codes
-    return by_name
+            return codes, True
+    return by_name, False
+
+
+def _own_side(actor: Row) -> bool:
+    """Whether the sides rule gives an actor, as actor2, the side it has."""
+    return bool((state_of(actor["force"]) or actor["force"]) == actor["side"])
 
 
 def _state(actor: Row, states: frozenset[str]) -> bool:

@@ -27,7 +27,8 @@ MESSY_NOTES = 'Shelled, "again", near\nthe silos, said "Ahmad"; 3 killed, 1,200 
 def messy_rows() -> list[dict[str, Any]]:
     """Abu Kamal's rows, with a week's and a month's date, a capture by a rebel group from the
     state, a place in Arabic with a note of commas, quotes, semicolons and a line break, a
-    protest, no fatalities said, and actors associated on both sides."""
+    protest, no fatalities said, actors associated on both sides, and territory regained
+    between two forces of one state (which says no one took it)."""
     return [
         *abu_kamal_rows(),
         acled_row("SYR5", time_precision="2", event_date="2017-11-12", location="الميادين",
@@ -45,6 +46,9 @@ def messy_rows() -> list[dict[str, Any]]:
                   actor1="Protesters (Syria)", inter1="6", actor2="", inter2="", interaction="60",
                   assoc_actor_1="Teachers (Syria)", disorder_type="Demonstrations",
                   source="Enab Baladi", fatalities="0", civilian_targeting=""),
+        acled_row("SYR8", sub_event_type="Government regains territory", location="Hajin",
+                  latitude="34.7", longitude="40.833", actor2="Police Forces of Syria (2000-)",
+                  inter2="1", interaction="11"),  # two of one side: neither is the taker
     ]  # fmt: skip
 
 
@@ -88,10 +92,10 @@ def test_acled_events_exported_and_imported_into_a_fresh_store_read_the_same(
 
     done = imported.export("acled", path)
 
-    assert (done.rows, done.left_out) == (8, 0)  # 9 rows, one deleted
+    assert (done.rows, done.left_out) == (9, 0)  # 10 rows, one deleted
     with closing(OpsTimeline(str(tmp_path / "fresh.db"))) as fresh:
         result = fresh.import_file(path, form="acled")
-        assert (result.new, result.corrected) == (8, 0)
+        assert (result.new, result.corrected) == (9, 0)
         assert readings(fresh) == readings(imported)
         assert events_model(fresh) == events_model(imported)
     assert "acled/SYR2" not in readings(imported)  # deleted: not exported
@@ -106,7 +110,7 @@ def test_the_same_export_imported_again_into_the_first_store_adds_nothing(
 
     result = imported.import_file(path, form="acled")
 
-    assert (result.new, result.already, result.corrected) == (0, 8, 0)
+    assert (result.new, result.already, result.corrected) == (0, 9, 0)
 
 
 def test_pandas_reads_the_export_with_acled_s_columns_in_order_and_their_types(
@@ -118,7 +122,7 @@ def test_pandas_reads_the_export_with_acled_s_columns_in_order_and_their_types(
     frame = pandas.read_csv(path, encoding="utf-8", parse_dates=["event_date"])
 
     assert list(frame.columns) == list(CURRENT)
-    assert len(frame) == 8
+    assert len(frame) == 9
     for column in ("year", "time_precision", "geo_precision", "timestamp"):
         assert frame[column].dtype == "int64", column
     for column in ("latitude", "longitude", "fatalities"):  # SYR5 says no toll: NaN
@@ -148,11 +152,15 @@ def test_a_capture_keeps_who_took_the_place_through_the_round_trip(
     with closing(OpsTimeline(str(tmp_path / "fresh.db"))) as fresh:
         fresh.import_file(path, form="acled")
 
-        hajin = fresh.query(place="Hajin", limit=None)[0]
+        regained, hajin = fresh.query(place="Hajin", limit=None)  # 3 Nov, then November
         assert (hajin["type"], hajin["attackers"], hajin["defenders"]) == (
             "place_captured", ["Islamic State (Syria)"], ["Syria"],
         )  # fmt: skip
         assert fresh.control("Hajin", on="2017-11-30")[0]["side"] == "Islamic State (Syria)"
+        assert (regained["type"], regained["parties"]) == ("place_captured", ["Syria"])
+        assert regained["forces"] == [
+            "Military Forces of Syria (2000-)", "Police Forces of Syria (2000-)",
+        ]  # fmt: skip
 
 
 def test_an_event_s_own_events_export_as_acled_rows_and_what_acled_has_no_row_for_is_counted(
