@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # the write side is imported when first used: questions start
     import plotly.graph_objects as go
     from eventsourcing.persistence import InfrastructureFactory
 
+    from projections.projector import Stored
     from timeline.application import Imported, LoggedEvent, Timeline
     from timeline.encoding import Row
     from timeline.events import Event
@@ -449,7 +450,8 @@ class OpsTimeline:
                 db, operations=slugs, include_retracted=include_retracted, **filters
             )
             return _export(
-                db, form, chosen, out, table=table, places=places, bom=bom, states=states
+                db, form, chosen, out, table=table, places=places, bom=bom, states=states,
+                stored=self._stored,
             )
 
     def serve(self, *, host: str = "127.0.0.1", port: int = 8001, tiles: str | None = None,
@@ -660,6 +662,7 @@ class _Counted(Generic[T]):
 def _export(
     db: sqlite3.Connection, form: str, chosen: tables.Selection, out: str | Path | TextIO, *,
     table: str, places: bool, bom: bool, states: Sequence[str] = (),
+    stored: Stored | None = None,
 ) -> Exported:  # fmt: skip
     """Read what the format needs of the selection, and write its document."""
     from exports import acled, geojson, spreadsheet, timelinejs, timemap
@@ -689,7 +692,9 @@ def _export(
         left_out = undated.count
     elif form == "acled":
         left = acled.LeftOut()
-        readings: _Counted[tuple[dict[str, Any], dict[str, Any]]] = _Counted(chosen.readings())
+        readings: _Counted[tuple[dict[str, Any], dict[str, Any]]] = _Counted(
+            chosen.readings(stored)
+        )
         _write(out, acled.document(readings, states=states, left_out=left))
         return Exported(readings.count - left.count, left.count, str(left))
     else:
