@@ -56,3 +56,29 @@ def init(ctx: click.Context, /, analyst_role: str, researcher_role: str, print_s
         click.echo("the store's tables are made")
         for line in create_roles(db, table, roles):
             click.echo(line)
+
+
+@main.command()
+@click.option("--from", "source", required=True, metavar="PATH|URL", help="The store to copy.")
+@click.option("--to", "destination", required=True, metavar="PATH|URL",
+              help="The store to copy into: new, or empty.")
+def copy(source: str, destination: str) -> None:
+    """Copy a whole store, SQLite or PostgreSQL either way, all or nothing.
+
+    Every stored event is copied as it is stored (its id, its stream and version, the time
+    it was recorded, its bytes), in the order it was recorded, with a progress bar on a
+    terminal. The copy's `log --json` is the original's. Read models are not copied:
+    `timeline project` makes them for the copy.
+
+    Example:
+
+        timeline copy --from al-qaim.db --to postgresql://analyst@db.example/ops?schema=iraq
+    """
+    from timeline.cli.writing import _progress
+    from timeline.copying import copy_store, stored_events
+
+    with user_errors():
+        total = stored_events(source)
+        with _progress(total, "copying", least=20_000) as advance:
+            copied = copy_store(source, destination, progress=advance)
+    click.echo(f"{copied} stored events copied")
