@@ -3,11 +3,14 @@ doctor."""
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from timeline.cli.base import main, user_errors
 from timeline.store import choose_db
 from timeline.stores.roles import ANALYST_ROLE, EVENTS_TABLE, RESEARCHER_ROLE, Roles
+from timeline.terminal import escape
 
 
 def _is_postgres(db: str) -> bool:
@@ -82,3 +85,28 @@ def copy(source: str, destination: str) -> None:
         with _progress(total, "copying", least=20_000) as advance:
             copied = copy_store(source, destination, progress=advance)
     click.echo(f"{copied} stored events copied")
+
+
+@main.command()
+@click.pass_context
+def doctor(ctx: click.Context) -> None:
+    """Check a store and its read models, and say what to do: one line a check.
+
+    Checks SQLite's integrity (the store's every page, the read models' quick check), the
+    store's version, whether the read models are of this store and up to date, marks left
+    by a catch-up cut short, and the space free on the disks. Each line says ok, warn or
+    fail, and what to do; exit code 1 if any check fails. Nothing is written.
+
+    Example:
+
+        timeline --db al-qaim.db doctor
+    """
+    from timeline.api import OpsTimeline
+
+    with user_errors():
+        ops = OpsTimeline(ctx.obj["db"], views=ctx.obj["views"])
+        findings = ops.doctor()
+    for finding in findings:
+        click.echo(escape(str(finding)))
+    if any(finding.status == "fail" for finding in findings):
+        sys.exit(1)
