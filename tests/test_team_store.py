@@ -20,6 +20,7 @@ from tests.test_projection_tracking import every_table
 from timeline.api import OpsTimeline
 from timeline.application import Timeline
 from timeline.errors import ReadOnlyRole
+from timeline.stores.roles import EVENTS_TABLE, Roles, roles_sql
 
 pytestmark = pytest.mark.postgres
 
@@ -113,3 +114,24 @@ def test_a_role_that_may_not_make_tables_is_told_to_run_init_where_there_is_no_s
     assert b"Traceback" not in shown.stderr
     assert shown.stderr.decode().startswith(f"Error: there is no store in schema {empty}")
     assert b"run `timeline init`" in shown.stderr
+
+
+def test_the_readmes_sql_for_the_roles_is_what_init_runs() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+
+    assert roles_sql("iraq", EVENTS_TABLE, Roles()) in readme
+
+
+def test_init_makes_the_schema_where_there_is_none(pg_url: str, team: tuple[str, str]) -> None:
+    import psycopg
+
+    fresh = pg_url + "_new"
+    try:
+        init(fresh, team)
+        assert str(Timeline(db=role_url(fresh, team[0])).import_file(AL_QAIM)).startswith("8 new")
+    finally:
+        with psycopg.connect(POSTGRES, autocommit=True) as connection:
+            schema = fresh.rpartition("schema=")[2]
+            for role in team:
+                connection.execute(f'DROP OWNED BY "{role}"')
+            connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

@@ -42,7 +42,7 @@ def init(ctx: click.Context, /, analyst_role: str, researcher_role: str, print_s
     roles = Roles(analyst_role, researcher_role)
     with user_errors():
         from timeline.application import Timeline
-        from timeline.stores.roles import create_roles, roles_sql, schema_of
+        from timeline.stores.roles import create_roles, create_schema, roles_sql, schema_of
 
         if not _is_postgres(db):
             if (analyst_role, researcher_role) != (ANALYST_ROLE, RESEARCHER_ROLE) or print_sql:
@@ -53,6 +53,7 @@ def init(ctx: click.Context, /, analyst_role: str, researcher_role: str, print_s
         if print_sql:
             click.echo(roles_sql(schema_of(db), EVENTS_TABLE, roles), nl=False)
             return
+        create_schema(db)
         app = Timeline(db=db)
         table = app.recorder.events_table_name  # type: ignore[attr-defined]
         app.close()

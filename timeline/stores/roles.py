@@ -48,6 +48,22 @@ def schema_of(url: str) -> str:
     return settings(url)["POSTGRES_SCHEMA"] or "public"
 
 
+def create_schema(url: str) -> None:
+    """The store's schema, made if it is not there (eventsourcing makes tables, not schemas)."""
+    try:
+        with connect(url) as connection:
+            connection.execute(
+                SQL("CREATE SCHEMA IF NOT EXISTS {0}").format(Identifier(schema_of(url)))
+            )
+    except psycopg.errors.InsufficientPrivilege as error:
+        raise StoreUnavailable(
+            f"cannot make the schema {schema_of(url)}: {error.diag.message_primary} (run "
+            "`timeline init` as the database's owner)"
+        ) from None
+    except psycopg.errors.UniqueViolation:
+        pass  # another init made it meanwhile
+
+
 def create_role_statement(role: str) -> Composed:
     return SQL("CREATE ROLE {0} LOGIN").format(Identifier(role))
 
