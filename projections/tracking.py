@@ -181,6 +181,12 @@ def open_recorder(path: str) -> ViewsRecorder:
     return recorder
 
 
+def fingerprint(source: TimelineRecorder) -> str | None:
+    """What read models remember of the store they are projected from: a hash of its first
+    event (None while it has none)."""
+    first = source.select_notifications(None, limit=1)
+    return hashlib.blake2b(first[0].state, digest_size=16).hexdigest() if first else None
+
 # Rows a writer appended, as it holds them, from this position on (one after another):
 # (first position, batches of (stream id hex, version, topic, state)).
 Given = tuple[int, Iterable[Sequence[tuple[str, int, str, bytes]]]]
@@ -247,8 +253,7 @@ def catch_up(
     import); they must be the store's own, as committed (the writer checks that).
     """
     position = recorder.max_tracking_id(name) or 0
-    first = source.select_notifications(None, limit=1)
-    identity = hashlib.blake2b(first[0].state, digest_size=16).hexdigest() if first else None
+    identity = fingerprint(source)
     last = source.max_notification_id() or 0
     recorder.check_source(identity, position, last)
     backlog, least = last - position, BULK_FROM if bulk_from is None else bulk_from
