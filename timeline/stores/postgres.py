@@ -1,8 +1,9 @@
 """The PostgreSQL store: eventsourcing's PostgreSQL application recorder, with the timeline's
 methods.
 
-Selected by `PERSISTENCE_MODULE=timeline.stores.postgres`; the tables are eventsourcing's own.
-Importing this module needs psycopg (`pip install ".[postgres]"`).
+Selected by `PERSISTENCE_MODULE=timeline.stores.postgres`; the events' tables are
+eventsourcing's own, beside them the table of event ids (`timeline_event_ids`). Importing
+this module needs psycopg (`pip install ".[postgres]"`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from uuid import UUID
 
 import psycopg
 from eventsourcing import postgres as eventsourcing_postgres
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.postgres import (
     PostgresAggregateRecorder,
     PostgresApplicationRecorder,
@@ -24,14 +25,17 @@ from psycopg import Connection, Cursor
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
-from timeline.encoding import Row
+from timeline.encoding import Batch, IdRow, Row
 from timeline.stores.recorder import (
     LOOK_UP_CHUNK,
     STORE_VERSION,
+    EventIdsTaken,
     Page,
     TimelineRecorder,
     check_version,
+    taken_ids,
 )
+from timeline.vocabulary import CLAIMED
 
 META_TABLE = "timeline_meta"  # (key, value): the store's version, as 'store_version'
 
@@ -58,28 +62,70 @@ def creating_tables(datastore: PostgresDatastore) -> Iterator[Connection[DictRow
 class PostgresTimelineRecorder(TimelineRecorder, PostgresApplicationRecorder):
     """eventsourcing's PostgreSQL application recorder, with the timeline's methods."""
 
+    event_ids_table = "timeline_event_ids"
+
+    def __init__(
+        self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
+    ) -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        self.sql_create_statements.append(SQL(
+            "CREATE TABLE IF NOT EXISTS {schema}.{table} (event_id text PRIMARY KEY, "
+            "digest text NOT NULL, operation text NOT NULL)"
+        ).format(schema=Identifier(datastore.schema), table=Identifier(self.event_ids_table)))
+
     def create_table(self) -> None:
-        """eventsourcing's tables, made by one process at a time (`creating_tables`), in a
-        schema that holds a store this version reads: a new store records STORE_VERSION in
-        the timeline_meta table; one made before versions were recorded is version 1."""
+        """eventsourcing's tables and the timeline's, made by one process at a time
+        (`creating_tables`), in a schema that holds a store this version reads: a new store
+        records STORE_VERSION in the timeline_meta table; one of an earlier version (or made
+        before versions were recorded: version 1) is migrated (`migrate`)."""
         with creating_tables(self.datastore) as connection:
             found = self._store_version(connection)
+            if found is None and self._exists(connection, self.events_table_name):
+                found = 1
             if found is not None:
                 check_version(found, self._where(connection))
             super().create_table()
             if found is None:
                 self._record_version(connection)
+            elif found < STORE_VERSION:
+                self.migrate(connection)
+
+    def migrate(self, connection: Connection[DictRow]) -> None:
+        """A store of version 1 made a store of this version, in one transaction: the table
+        of event ids filled from version 1's claims (each id's `Claimed` event, whose stream
+        stays but is read no more), and the version recorded. Idempotent: ids already in the
+        table are kept."""
+        names = {
+            "schema": Identifier(self.datastore.schema),
+            "ids": Identifier(self.event_ids_table),
+            "events": Identifier(self.events_table_name),
+        }
+        try:
+            with connection.transaction():
+                connection.execute(SQL(
+                    "INSERT INTO {schema}.{ids} (event_id, digest, operation) "
+                    "SELECT claim ->> 'event_id', claim ->> 'digest', claim ->> 'operation' "
+                    "FROM (SELECT convert_from(state, 'UTF8')::jsonb AS claim "
+                    "FROM {schema}.{events} WHERE topic = %s ORDER BY notification_id) AS c "
+                    "ON CONFLICT (event_id) DO NOTHING"
+                ).format(**names), (CLAIMED,))  # fmt: skip
+                self._record_version(connection, replace=True)
+        except psycopg.errors.InsufficientPrivilege:
+            pass  # a role that may only read: the store is read as it is, refused any write
+
+    def _exists(self, connection: Connection[DictRow], table: str) -> bool:
+        row = connection.execute(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = %s "
+            "AND table_name = %s", (self.datastore.schema, table),
+        ).fetchone()  # fmt: skip
+        return row is not None
 
     def _where(self, connection: Connection[DictRow]) -> str:
         info = connection.info
         return f"in schema {self.datastore.schema} of {info.dbname} on {info.host}"
 
     def _store_version(self, connection: Connection[DictRow]) -> int | None:
-        row = connection.execute(
-            "SELECT 1 FROM information_schema.tables WHERE table_schema = %s "
-            "AND table_name = %s", (self.datastore.schema, META_TABLE),
-        ).fetchone()  # fmt: skip
-        if row is None:
+        if not self._exists(connection, META_TABLE):
             return None
         statement = SQL("SELECT value FROM {schema}.{table} WHERE key = 'store_version'").format(
             schema=Identifier(self.datastore.schema), table=Identifier(META_TABLE)
@@ -87,8 +133,10 @@ class PostgresTimelineRecorder(TimelineRecorder, PostgresApplicationRecorder):
         found = connection.execute(statement).fetchone()
         return None if found is None else int(next(iter(found.values())))
 
-    def _record_version(self, connection: Connection[DictRow]) -> None:
+    def _record_version(self, connection: Connection[DictRow], *, replace: bool = False) -> None:
+        """STORE_VERSION in timeline_meta: of a new store, or (`replace`) of one migrated."""
         table = {"schema": Identifier(self.datastore.schema), "table": Identifier(META_TABLE)}
+        conflict = "DO UPDATE SET value = EXCLUDED.value" if replace else "DO NOTHING"
         try:
             connection.execute(SQL(
                 "CREATE TABLE IF NOT EXISTS {schema}.{table} "
@@ -96,65 +144,81 @@ class PostgresTimelineRecorder(TimelineRecorder, PostgresApplicationRecorder):
             ).format(**table))  # fmt: skip
             connection.execute(SQL(
                 "INSERT INTO {schema}.{table} VALUES ('store_version', %s) "
-                "ON CONFLICT (key) DO NOTHING"
-            ).format(**table), (str(STORE_VERSION),))  # fmt: skip
+                "ON CONFLICT (key) {conflict}"
+            ).format(**table, conflict=SQL(conflict)), (str(STORE_VERSION),))  # fmt: skip
         except psycopg.errors.InsufficientPrivilege:
-            pass  # a role that may only read: the store is read as version 1
+            if replace:
+                raise
+            # a role that may only read: the store is read as version 1
 
-    def append_rows(self, batches: Iterable[Sequence[Row]], *, count: int = 0) -> int:
+    def append_rows(self, batches: Iterable[Batch], *, count: int = 0) -> int:
         """Every batch inserted in one transaction (`count` makes no difference here)."""
         total = 0
         with self.datastore.transaction(commit=True) as cursor:
             for batch in batches:
-                self._insert_events(cursor, (), rows=batch)
-                total += len(batch)
+                self._insert_events(cursor, (), rows=batch.rows, ids=batch.ids)
+                total += len(batch.rows)
         return total
 
     def _insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
         """eventsourcing's hook for what a transaction inserts beside the stored events
-        (which it inserts next), extended as its examples extend it. `rows`: events given as
-        rows, inserted here, with the table locked and the channel notified first, as
-        eventsourcing does before it inserts stored events (so that notification ids are
-        committed in order: a reader never passes over a gap filled later)."""
+        (which it inserts next), extended as its examples extend it. The table is locked and
+        the channel notified first, as eventsourcing does before it inserts stored events
+        (so that notification ids are committed in order: a reader never passes over a gap
+        filled later; and so that two writers' ids are checked one writer after the other).
+        `ids`: rows of the table of event ids, inserted first (an id another writer stored
+        meanwhile is said as such); `rows`: events given as rows."""
         super()._insert_events(curs, stored_events, **kwargs)
         rows: Sequence[Row] = kwargs.get("rows", ())
-        if not rows:
+        ids: Sequence[IdRow] = kwargs.get("ids", ())
+        if not rows and not ids:
             return
         for statement in self.lock_table_statements:
             curs.execute(statement, prepare=True)
         curs.execute(SQL("NOTIFY {0}").format(Identifier(self.channel_name)))
+        self._insert_event_ids(curs, ids)
+        if not rows:
+            return
         pg_stored_events = [
             self.construct_pg_stored_event(UUID(hex_id), version, topic, state)
             for hex_id, version, topic, state in rows
         ]
         curs.execute(self.insert_events_statement, (pg_stored_events,))
 
-    def select_first_events(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
-        rows = self._first_rows(
-            [str(i) for i in originator_ids], "originator_id, originator_version, topic, state"
-        )
-        return [StoredEvent(row[0], row[1], row[2], bytes(row[3])) for row in rows]
-
-    def select_first_states(self, originator_ids: Sequence[str]) -> list[bytes]:
-        return [bytes(row[0]) for row in self._first_rows(originator_ids, "state")]
-
-    def _first_rows(self, originator_ids: Sequence[str], columns: str) -> list[tuple[Any, ...]]:
-        """These columns of the first stored event of each stream (ids as text)."""
+    def _insert_event_ids(self, curs: Cursor[DictRow], ids: Sequence[IdRow]) -> None:
+        """Each id's row, unless the id is stored: then EventIdsTaken, naming them, and the
+        transaction is rolled back (an insert that skips taken ids, counted, then a look at
+        those stored: the transaction is still usable, as it is not after a failed insert)."""
+        if not ids:
+            return
         statement = SQL(
-            "SELECT {columns} FROM {schema}.{table} "
-            "WHERE originator_version = 1 AND originator_id = ANY(%s::{id_type}[])"
-        ).format(
-            columns=SQL(columns),
-            schema=Identifier(self.datastore.schema),
-            table=Identifier(self.events_table_name),
-            id_type=Identifier(self.datastore.originator_id_type),
-        )
-        found: list[tuple[Any, ...]] = []
-        for start in range(0, len(originator_ids), LOOK_UP_CHUNK):
-            chunk = list(originator_ids[start : start + LOOK_UP_CHUNK])
-            found += self._select(statement, (chunk,))
+            "INSERT INTO {schema}.{table} (event_id, digest, operation) "
+            "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[]) "
+            "ON CONFLICT (event_id) DO NOTHING RETURNING 1"
+        ).format(schema=Identifier(self.datastore.schema), table=Identifier(self.event_ids_table))
+        event_ids = [row[0] for row in ids]
+        curs.execute(statement, (event_ids, [r[1] for r in ids], [r[2] for r in ids]))
+        if len(curs.fetchall()) == len(ids):  # (fetched, not rowcount: in eventsourcing's
+            return  # pipeline, a result is there once fetched)
+        with curs.connection.cursor(row_factory=tuple_row) as plain:
+            plain.execute(self._select_ids_statement(), (event_ids,))
+            taken = taken_ids(ids, plain.fetchall())
+        if taken:
+            raise EventIdsTaken(taken)
+        raise IntegrityError("the same events were stored meanwhile by another writer")
+
+    def _select_ids_statement(self) -> Composed:
+        return SQL(
+            "SELECT event_id, digest, operation FROM {schema}.{table} WHERE event_id = ANY(%s)"
+        ).format(schema=Identifier(self.datastore.schema), table=Identifier(self.event_ids_table))
+
+    def select_event_ids(self, event_ids: Sequence[str]) -> list[IdRow]:
+        found: list[IdRow] = []
+        for start in range(0, len(event_ids), LOOK_UP_CHUNK):
+            chunk = list(event_ids[start : start + LOOK_UP_CHUNK])
+            found += self._select(self._select_ids_statement(), (chunk,))
         return found
 
     def read_page(self, after: int, limit: int, topics: Sequence[str]) -> Page:
