@@ -48,6 +48,7 @@ from timeline.operation import Operation
 from timeline.readers.dataset import DatasetReader
 from timeline.readings import Data, current
 from timeline.store import settings
+from timeline.stores.chain import Broken, Checker, Heads
 from timeline.stores.mapper import PydanticMapper
 from timeline.stores.recorder import EventIdsTaken, TimelineRecorder
 from timeline.terminal import shown
@@ -255,6 +256,41 @@ class Timeline(Application[Any]):
                 return
             position = page[-1].id
 
+    def verify(self, against: Heads | None = None) -> Verified:
+        """Every stream's chain of hashes computed again from the stored events
+        (timeline.stores.chain): the first event whose row was edited, removed or moved
+        within its stream, if any (`broken`). `against`: chain heads a copy was made with
+        (`log --json`, a jsonl export): each must be a version of this store's chains."""
+        checker = Checker(against)
+        position = 0
+        while True:
+            page = self.recorder.read_chained(position, VERIFY_PAGE)
+            if not checker.check([row for _, row in page]) or len(page) < VERIFY_PAGE:
+                break
+            position = page[-1][0]
+        broken = checker.broken
+        if broken is None:
+            orphans = self.recorder.hashes_without_events(1)
+            if orphans:
+                broken = Broken(*orphans[0], "removed")
+        if broken is not None and broken.how == "removed":
+            broken = Broken(broken.stream, broken.version, "removed",
+                            operation=self._operation_of(broken.stream))  # fmt: skip
+        unmatched = [] if broken is not None else checker.unmatched(against or {})
+        return Verified(checker.events, len(checker.last), broken, unmatched)
+
+    def chain_heads(self) -> Heads:
+        """Each stream's last stored hash (what `log --json` and a jsonl export end with)."""
+        return self.recorder.chain_heads()
+
+    def _operation_of(self, stream: str) -> str | None:
+        """The operation whose stream this is, if a Recorded event of it is still stored."""
+        for stored in self.recorder.select_events(UUID(stream), limit=50):
+            if stored.topic == RECORDED:
+                with contextlib.suppress(orjson.JSONDecodeError, KeyError, TypeError):
+                    return str(orjson.loads(stored.state)["record"]["operation"])
+        return None
+
     def _append(self, batches: Iterable[Batch], rows: int = 0) -> None:
         """Append in one transaction; a conflict or a locked store becomes a user's error."""
         try:
@@ -316,6 +352,31 @@ class Timeline(Application[Any]):
             event_id: (fingerprint, operation)
             for event_id, fingerprint, operation in self.recorder.select_event_ids(event_ids)
         }
+
+
+VERIFY_PAGE = 5_000  # stored events a page of `verify` reads
+
+
+@dataclass(frozen=True)
+class Verified:
+    """What `verify` found: how many events and streams it checked, the first broken link of
+    a chain (None: every chain whole), and the heads of a copy this store does not hold."""
+
+    events: int
+    streams: int
+    broken: Broken | None
+    unmatched: list[str]
+
+    def __str__(self) -> str:
+        if self.broken is not None:
+            return f"the chain of hashes is broken at {self.broken}"
+        if self.unmatched:
+            more = f" (and {len(self.unmatched) - 1} more)" if len(self.unmatched) > 1 else ""
+            return f"the copy does not match this store: {self.unmatched[0]}{more}"
+        return (
+            f"verified: {self.events:,} stored events in {self.streams:,} streams, every "
+            "chain of hashes whole"
+        )
 
 
 def _taken(taken: list[tuple[IdRow, IdRow]]) -> TimelineError:

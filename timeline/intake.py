@@ -39,6 +39,7 @@ from timeline.jsonl import (
     too_long_message,
 )
 from timeline.registry import digest, record_json
+from timeline.stores.chain import is_heads_line
 from timeline.validation import parse_record, repeated_keys
 
 CHUNK_BYTES = 1 << 21  # lines parsed, sent, looked up and spooled together: about 2,500
@@ -100,6 +101,8 @@ class JsonLines:
 
     def records(self, name: str, block: bytes, first: int) -> list[Numbered | Refused]:
         numbered = numbered_lines(name, block, first)
+        if numbered and is_heads_line(numbered[-1][1]):  # what `log --json` ends with
+            numbered = numbered[:-1]
         cut = too_long(numbered, block)
         if not cut:
             return list(numbered)

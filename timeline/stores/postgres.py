@@ -2,8 +2,9 @@
 methods.
 
 Selected by `PERSISTENCE_MODULE=timeline.stores.postgres`; the events' tables are
-eventsourcing's own, beside them the table of event ids (`timeline_event_ids`). Importing
-this module needs psycopg (`pip install ".[postgres]"`).
+eventsourcing's own, beside them the table of event ids (`timeline_event_ids`) and the
+events' hashes (`timeline_event_hashes`, timeline.stores.chain). Importing this module needs
+psycopg (`pip install ".[postgres]"`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from psycopg import Connection, Cursor
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
+from timeline import encoding
 from timeline.encoding import Batch, IdRow, Row
+from timeline.stores.chain import ChainedRow, Heads, first_versions, links
 from timeline.stores.recorder import (
     LOOK_UP_CHUNK,
     STORE_VERSION,
@@ -63,6 +66,7 @@ class PostgresTimelineRecorder(TimelineRecorder, PostgresApplicationRecorder):
     """eventsourcing's PostgreSQL application recorder, with the timeline's methods."""
 
     event_ids_table = "timeline_event_ids"
+    hashes_table = "timeline_event_hashes"
 
     def __init__(
         self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
@@ -72,6 +76,14 @@ class PostgresTimelineRecorder(TimelineRecorder, PostgresApplicationRecorder):
             "CREATE TABLE IF NOT EXISTS {schema}.{table} (event_id text PRIMARY KEY, "
             "digest text NOT NULL, operation text NOT NULL)"
         ).format(schema=Identifier(datastore.schema), table=Identifier(self.event_ids_table)))
+        self.sql_create_statements.append(SQL(
+            "CREATE TABLE IF NOT EXISTS {schema}.{table} (originator_id {id_type}, "
+            "originator_version bigint, hash bytea NOT NULL, "
+            "PRIMARY KEY (originator_id, originator_version))"
+        ).format(
+            schema=Identifier(datastore.schema), table=Identifier(self.hashes_table),
+            id_type=Identifier(datastore.originator_id_type),
+        ))  # fmt: skip
 
     def create_table(self) -> None:
         """eventsourcing's tables and the timeline's, made by one process at a time
@@ -93,12 +105,13 @@ class PostgresTimelineRecorder(TimelineRecorder, PostgresApplicationRecorder):
     def migrate(self, connection: Connection[DictRow]) -> None:
         """A store of version 1 made a store of this version, in one transaction: the table
         of event ids filled from version 1's claims (each id's `Claimed` event, whose stream
-        stays but is read no more), and the version recorded. Idempotent: ids already in the
-        table are kept."""
+        stays but is read no more), every stored event's hash chained, and the version
+        recorded. Idempotent: ids and hashes already in the tables are kept."""
         names = {
             "schema": Identifier(self.datastore.schema),
             "ids": Identifier(self.event_ids_table),
             "events": Identifier(self.events_table_name),
+            "hashes": Identifier(self.hashes_table),
         }
         try:
             with connection.transaction():
@@ -109,6 +122,18 @@ class PostgresTimelineRecorder(TimelineRecorder, PostgresApplicationRecorder):
                     "FROM {schema}.{events} WHERE topic = %s ORDER BY notification_id) AS c "
                     "ON CONFLICT (event_id) DO NOTHING"
                 ).format(**names), (CLAIMED,))  # fmt: skip
+                with connection.cursor(row_factory=tuple_row) as cursor:
+                    every = [
+                        (UUID(str(stream)).hex, version, topic, bytes(state))
+                        for stream, version, topic, state in cursor.execute(SQL(
+                            "SELECT originator_id, originator_version, topic, state FROM "
+                            "{schema}.{events} ORDER BY originator_id, originator_version"
+                        ).format(**names)).fetchall()
+                    ]  # fmt: skip
+                    cursor.executemany(SQL(
+                        "INSERT INTO {schema}.{hashes} VALUES (%s::uuid, %s, %s) "
+                        "ON CONFLICT DO NOTHING"
+                    ).format(**names), list(links(every, {})))  # fmt: skip
                 self._record_version(connection, replace=True)
         except psycopg.errors.InsufficientPrivilege:
             pass  # a role that may only read: the store is read as it is, refused any write
@@ -179,6 +204,7 @@ class PostgresTimelineRecorder(TimelineRecorder, PostgresApplicationRecorder):
             curs.execute(statement, prepare=True)
         curs.execute(SQL("NOTIFY {0}").format(Identifier(self.channel_name)))
         self._insert_event_ids(curs, ids)
+        self._insert_hashes(curs, [*map(encoding.row, stored_events), *rows])
         if not rows:
             return
         pg_stored_events = [
@@ -186,6 +212,32 @@ class PostgresTimelineRecorder(TimelineRecorder, PostgresApplicationRecorder):
             for hex_id, version, topic, state in rows
         ]
         curs.execute(self.insert_events_statement, (pg_stored_events,))
+
+    def _insert_hashes(self, curs: Cursor[DictRow], events: Sequence[Row]) -> None:
+        """Each event's hash, chained to the last stored hash of its stream
+        (timeline.stores.chain), in the same transaction as the events (stored events given
+        to eventsourcing's insert_events are inserted by it after this hook, still in it)."""
+        if not events:
+            return
+        table = self._names()
+        last: dict[str, tuple[int, bytes]] = {}
+        wanted = first_versions(events)
+        if wanted:
+            with curs.connection.cursor(row_factory=tuple_row) as plain:
+                plain.execute(SQL(
+                    "SELECT h.originator_id, h.originator_version, h.hash "
+                    "FROM {schema}.{hashes} AS h JOIN unnest(%s::uuid[], %s::bigint[]) "
+                    "AS w (s, v) ON h.originator_id = w.s AND h.originator_version = w.v"
+                ).format(**table), ([s for s, _ in wanted], [v - 1 for _, v in wanted]))
+                for stream, version, digest in plain.fetchall():
+                    last[UUID(str(stream)).hex] = (version, bytes(digest))
+        found = list(links(events, last))
+        curs.execute(SQL(
+            "INSERT INTO {schema}.{hashes} SELECT * FROM unnest(%s::uuid[], %s::bigint[], "
+            "%s::bytea[])"
+        ).format(**table), (
+            [s for s, _, _ in found], [v for _, v, _ in found], [h for _, _, h in found],
+        ))  # fmt: skip
 
     def _insert_event_ids(self, curs: Cursor[DictRow], ids: Sequence[IdRow]) -> None:
         """Each id's row, unless the id is stored: then EventIdsTaken, naming them, and the
@@ -220,6 +272,46 @@ class PostgresTimelineRecorder(TimelineRecorder, PostgresApplicationRecorder):
             chunk = list(event_ids[start : start + LOOK_UP_CHUNK])
             found += self._select(self._select_ids_statement(), (chunk,))
         return found
+
+    def read_chained(self, after: int, limit: int) -> list[tuple[int, ChainedRow]]:
+        statement = SQL(
+            "SELECT e.notification_id, e.originator_id, e.originator_version, e.topic, "
+            "e.state, h.hash FROM {schema}.{events} AS e LEFT JOIN {schema}.{hashes} AS h "
+            "ON h.originator_id = e.originator_id "
+            "AND h.originator_version = e.originator_version "
+            "WHERE e.notification_id > %s ORDER BY e.notification_id LIMIT %s"
+        ).format(**self._names())
+        return [
+            (position, (UUID(str(stream)).hex, version, topic, bytes(state),
+                        None if digest is None else bytes(digest)))
+            for position, stream, version, topic, state, digest in self._select(
+                statement, (after, limit)
+            )
+        ]  # fmt: skip
+
+    def hashes_without_events(self, limit: int) -> list[tuple[str, int]]:
+        statement = SQL(
+            "SELECT originator_id, originator_version FROM {schema}.{hashes} AS h "
+            "WHERE NOT EXISTS (SELECT 1 FROM {schema}.{events} AS e "
+            "WHERE e.originator_id = h.originator_id "
+            "AND e.originator_version = h.originator_version) "
+            "ORDER BY originator_id, originator_version LIMIT %s"
+        ).format(**self._names())
+        return [(UUID(str(s)).hex, v) for s, v in self._select(statement, (limit,))]
+
+    def chain_heads(self) -> Heads:
+        statement = SQL(
+            "SELECT DISTINCT ON (originator_id) originator_id, originator_version, hash "
+            "FROM {schema}.{hashes} ORDER BY originator_id, originator_version DESC"
+        ).format(**self._names())
+        return {UUID(str(s)).hex: (v, bytes(h).hex()) for s, v, h in self._select(statement, ())}
+
+    def _names(self) -> dict[str, Identifier]:
+        return {
+            "schema": Identifier(self.datastore.schema),
+            "events": Identifier(self.events_table_name),
+            "hashes": Identifier(self.hashes_table),
+        }
 
     def read_page(self, after: int, limit: int, topics: Sequence[str]) -> Page:
         statement = SQL(

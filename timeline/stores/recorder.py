@@ -12,6 +12,7 @@ from timeline.errors import NewerStore
 
 if TYPE_CHECKING:
     from timeline.encoding import Batch, IdRow
+    from timeline.stores.chain import ChainedRow, Heads
 
 Page = list[tuple[int, str, bytes]]  # (position in the log, topic, state) of stored events
 
@@ -55,7 +56,8 @@ class TimelineRecorder(ApplicationRecorder):
     Each store's subclass writes in eventsourcing's `_insert_events`, the hook its own
     examples override to write beside the events in the same transaction (as
     `searchabletimestamps` writes its table of timestamps there): the events given as rows
-    (`rows=`), and the rows of the table of event ids (`ids=`).
+    (`rows=`), the rows of the table of event ids (`ids=`), and each event's hash chained to
+    its stream's previous one (timeline.stores.chain; its own method, `_insert_hashes`).
 
     Why the application passes the ids' rows rather than the recorder reading them off the
     `Recorded` events: the unit of work has the record's id, operation and digest in hand when
@@ -67,6 +69,7 @@ class TimelineRecorder(ApplicationRecorder):
     """
 
     event_ids_table = "event_ids"  # (event_id PRIMARY KEY, digest, operation)
+    hashes_table = "event_hashes"  # (originator_id, originator_version) PRIMARY KEY, hash
 
     @abstractmethod
     def append_rows(self, batches: Iterable[Batch], *, count: int = 0) -> int:
@@ -79,6 +82,19 @@ class TimelineRecorder(ApplicationRecorder):
     def select_event_ids(self, event_ids: Sequence[str]) -> list[IdRow]:
         """The stored rows of those of these ids the store holds, in a few queries, in no
         particular order."""
+
+    @abstractmethod
+    def read_chained(self, after: int, limit: int) -> list[tuple[int, ChainedRow]]:
+        """The next `limit` stored events after position `after`, in log order, each with its
+        position and its stored hash (None if it has none): what `timeline verify` walks."""
+
+    @abstractmethod
+    def hashes_without_events(self, limit: int) -> list[tuple[str, int]]:
+        """(stream, version) of hashes whose event is not stored, in stream order."""
+
+    @abstractmethod
+    def chain_heads(self) -> Heads:
+        """Each stream's last stored hash: stream id hex -> (version, hash as hex)."""
 
     @abstractmethod
     def read_page(self, after: int, limit: int, topics: Sequence[str]) -> Page:

@@ -1,7 +1,8 @@
 """The SQLite store: eventsourcing's SQLite application recorder, with the timeline's methods.
 
 Selected by `PERSISTENCE_MODULE=timeline.stores.sqlite`; the events' tables are
-eventsourcing's own, beside them the table of event ids (`event_ids`).
+eventsourcing's own, beside them the table of event ids (`event_ids`) and the events' hashes
+(`event_hashes`, timeline.stores.chain).
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from eventsourcing import sqlite as eventsourcing_sqlite
 from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteConnection, SQLiteCursor
 
+from timeline import encoding
 from timeline.encoding import Batch, IdRow, Row
 from timeline.errors import NotAStore
+from timeline.stores.chain import ChainedRow, Heads, first_versions, links
 from timeline.stores.recorder import (
     LOOK_UP_CHUNK,
     STORE_APPLICATION_ID,
@@ -42,6 +45,9 @@ class SQLiteTimelineRecorder(TimelineRecorder, SQLiteApplicationRecorder):
             *super().construct_create_table_statements(),
             f"CREATE TABLE IF NOT EXISTS {self.event_ids_table} (event_id TEXT PRIMARY KEY, "
             "digest TEXT NOT NULL, operation TEXT NOT NULL) WITHOUT ROWID",
+            f"CREATE TABLE IF NOT EXISTS {self.hashes_table} (originator_id TEXT, "
+            "originator_version INTEGER, hash BLOB NOT NULL, "
+            "PRIMARY KEY (originator_id, originator_version)) WITHOUT ROWID",
         ]
 
     def create_table(self) -> None:
@@ -80,7 +86,8 @@ class SQLiteTimelineRecorder(TimelineRecorder, SQLiteApplicationRecorder):
     def migrate(self) -> None:
         """A store of version 1 made a store of this version, in one transaction: the table
         of event ids made and filled from version 1's claims (each id's `Claimed` event, whose
-        stream stays but is read no more). Idempotent: ids already in the table are kept."""
+        stream stays but is read no more), and every stored event's hash chained. Idempotent:
+        ids and hashes already in the tables are kept."""
         super().create_table()  # the new tables, empty
         with self.datastore.transaction(commit=True) as cursor:
             cursor.execute(
@@ -89,6 +96,16 @@ class SQLiteTimelineRecorder(TimelineRecorder, SQLiteApplicationRecorder):
                 "json_extract(claim, '$.operation') FROM (SELECT CAST(state AS TEXT) AS claim "
                 f"FROM {self.events_table_name} WHERE topic = ? ORDER BY rowid)",
                 (CLAIMED,),
+            )
+            reader = cursor.sqlite_cursor.connection.cursor()
+            reader.row_factory = None
+            every = reader.execute(
+                "SELECT originator_id, originator_version, topic, state FROM "
+                f"{self.events_table_name} ORDER BY originator_id, originator_version"
+            )  # each stream in order, read as it is chained: one stream's last hash in memory
+            cursor.sqlite_cursor.executemany(
+                f"INSERT OR IGNORE INTO {self.hashes_table} VALUES (?, ?, ?)",
+                links(every, _OneStream()),
             )
             self._mark(cursor)
 
@@ -133,7 +150,27 @@ class SQLiteTimelineRecorder(TimelineRecorder, SQLiteApplicationRecorder):
         rows: Sequence[Row] = kwargs.get("rows", ())
         if rows:
             c.executemany(self.insert_events_statement, rows)
+        self._insert_hashes(c, [*map(encoding.row, stored_events), *rows])
         return notification_ids
+
+    def _insert_hashes(self, c: SQLiteCursor, events: Sequence[Row]) -> None:
+        """Each event's hash, chained to the last stored hash of its stream
+        (timeline.stores.chain), in the same transaction as the events."""
+        if not events:
+            return
+        sql = c.sqlite_cursor
+        sql.row_factory = None
+        last: dict[str, tuple[int, bytes]] = {}
+        for stream, version in first_versions(events):
+            found = sql.execute(
+                f"SELECT hash FROM {self.hashes_table} WHERE originator_id = ? "
+                "AND originator_version = ?", (stream, version - 1),
+            ).fetchone()  # fmt: skip
+            if found is not None:
+                last[stream] = (version - 1, found[0])
+        sql.executemany(
+            f"INSERT INTO {self.hashes_table} VALUES (?, ?, ?)", links(events, last)
+        )
 
     def _insert_event_ids(self, c: SQLiteCursor, ids: Sequence[IdRow]) -> None:
         """Each id's row, unless the id is stored: then EventIdsTaken, naming them, and the
@@ -171,6 +208,40 @@ class SQLiteTimelineRecorder(TimelineRecorder, SQLiteApplicationRecorder):
         sql.row_factory = None  # plain tuples
         rows: list[IdRow] = sql.execute(statement, event_ids).fetchall()
         return rows
+
+    def read_chained(self, after: int, limit: int) -> list[tuple[int, ChainedRow]]:
+        statement = (
+            f"SELECT e.rowid, e.originator_id, e.originator_version, e.topic, e.state, h.hash "
+            f"FROM {self.events_table_name} AS e LEFT JOIN {self.hashes_table} AS h "
+            "ON h.originator_id = e.originator_id "
+            "AND h.originator_version = e.originator_version "
+            "WHERE e.rowid > ? ORDER BY e.rowid LIMIT ?"
+        )
+        rows = self._plain(statement, (after, limit))
+        return [(row[0], tuple(row[1:])) for row in rows]
+
+    def hashes_without_events(self, limit: int) -> list[tuple[str, int]]:
+        return self._plain(
+            f"SELECT originator_id, originator_version FROM {self.hashes_table} AS h "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {self.events_table_name} AS e "
+            "WHERE e.originator_id = h.originator_id "
+            "AND e.originator_version = h.originator_version) "
+            "ORDER BY originator_id, originator_version LIMIT ?", (limit,),
+        )  # fmt: skip
+
+    def chain_heads(self) -> Heads:
+        # SQLite: the bare column `hash` is that of the row holding the max
+        rows = self._plain(
+            f"SELECT originator_id, max(originator_version), hash FROM {self.hashes_table} "
+            "GROUP BY originator_id ORDER BY originator_id", (),
+        )  # fmt: skip
+        return {stream: (version, bytes(digest).hex()) for stream, version, digest in rows}
+
+    def _plain(self, statement: str, params: Sequence[Any]) -> list[Any]:
+        with self.datastore.transaction(commit=False) as cursor:
+            sql = cursor.sqlite_cursor
+            sql.row_factory = None  # plain tuples
+            return sql.execute(statement, params).fetchall()
 
     def read_page(self, after: int, limit: int, topics: Sequence[str]) -> Page:
         statement = (
@@ -253,6 +324,15 @@ def _not_a_store(where: str, tables: set[str]) -> str:
         f"{where} is an SQLite database but not an ops-timeline store (its tables: {listed}): "
         "nothing was written to it; name the store with --db"
     )
+
+
+class _OneStream(dict[str, tuple[int, bytes]]):
+    """`links`' last hashes when the events come stream after stream: only the current
+    stream's is kept (a migration of millions of events keeps one)."""
+
+    def __setitem__(self, stream: str, value: tuple[int, bytes]) -> None:
+        self.clear()
+        super().__setitem__(stream, value)
 
 
 class Factory(eventsourcing_sqlite.Factory):
