@@ -66,10 +66,12 @@ class ReadModelsBehind(ReadModelsUnavailable):
 
 class Exported(NamedTuple):
     """What an export wrote: how many rows (events, places, ...), and how many chosen events
-    it had to leave out (TimelineJS places no event without a known day)."""
+    it had to leave out (TimelineJS places no event without a known day; ACLED has no row for
+    an operation launched), and why, in words."""
 
     rows: int
     left_out: int = 0
+    why: str = ""
 
 
 class OpsTimeline:
@@ -132,13 +134,15 @@ class OpsTimeline:
         return self._views
 
     def record(
-        self, record: Event | dict[str, Any], *, unlaunched: bool = False, project: bool = True
-    ) -> bool:
-        """Append one event, then bring the read models up to date (unless told not to)."""
+        self, record: Event | dict[str, Any], *, unlaunched: bool = False, project: bool = True,
+        analyst: str | None = None,
+    ) -> bool:  # fmt: skip
+        """Append one event, then bring the read models up to date (unless told not to).
+        `analyst`: who records it (default: the user's login name)."""
         store = self.app  # a file that is not a store refuses first, then read models that
         if project:  # cannot take the event
             self.ready_to_project()
-        new = store.record(record, unlaunched=unlaunched)
+        new = store.record(record, unlaunched=unlaunched, analyst=analyst)
         if project:
             self._project_after("the event is stored" if new else "the event was stored")
         return new
@@ -155,6 +159,7 @@ class OpsTimeline:
         grades: Given = None,
         sides: Given = None,
         deleted: str | Path | None = None,
+        analyst: str | None = None,
     ) -> Imported:
         """Import a file, then bring the read models up to date (unless told not to: for a
         large load, `project()` once at the end).
@@ -164,7 +169,8 @@ class OpsTimeline:
         (else the grouping key); `grades` (a CSV file `outlet,grade`, or a mapping; outlet
         `*` the default) grades the outlets, F6 otherwise; `sides` (a CSV file `actor,side`,
         or a mapping) overrides the sides rule; `deleted`: ACLED's deleted-events file, each
-        id the store holds retracted (`source` None: that file alone)."""
+        id the store holds retracted (`source` None: that file alone). `analyst`: who imports
+        (default: the user's login name), kept with each new event."""
         from timeline.intake import JSON_LINES, Reader
 
         reader: Reader = JSON_LINES
@@ -184,8 +190,9 @@ class OpsTimeline:
         if project:  # cannot take the events
             self.ready_to_project()
         result = store.import_file(
-            source, unlaunched=unlaunched, progress=progress, reader=reader, deleted=deleted
-        )
+            source, unlaunched=unlaunched, progress=progress, reader=reader, deleted=deleted,
+            analyst=analyst,
+        )  # fmt: skip
         if project:
             self._project_after(f"the events are stored ({result})")
         return result
@@ -240,13 +247,16 @@ class OpsTimeline:
     def show(
         self, operation: str, *, include_retracted: bool = False, limit: int | None = PAGE,
         after: str | None = None, as_recorded: Moment = None, known_by: Day = None,
+        min_grade: str | None = None,
     ) -> Page:  # fmt: skip
         """An operation's events in order of occurrence: a first page of `limit` (None: all),
-        whose `next`, given as `after`, asks for the page after it."""
+        whose `next`, given as `after`, asks for the page after it. `min_grade`: the events
+        with a source graded that well or better (once downgraded), as `query` chooses."""
         with self._read(as_recorded, known_by, operation, text=False) as db:
             return queries.show(
-                db, operation, include_retracted=include_retracted, limit=limit, after=after
-            )
+                db, operation, include_retracted=include_retracted, limit=limit, after=after,
+                min_grade=min_grade,
+            )  # fmt: skip
 
     def query(
         self, *, limit: int | None = PAGE, after: str | None = None,
@@ -262,18 +272,51 @@ class OpsTimeline:
 
     def control(
         self, place: str, *, on: str | date | None = None,
-        as_recorded: Moment = None, known_by: Day = None,
+        as_recorded: Moment = None, known_by: Day = None, min_grade: str | None = None,
     ) -> Rows:  # fmt: skip
-        with self._read(as_recorded, known_by, place=place, text=False) as db:
+        """`min_grade` (here and in `forces`, `operations`): only sources graded that well or
+        better count, once downgraded; events left with none drop out."""
+        with self._read(as_recorded, known_by, place=place, text=False,
+                        min_grade=min_grade) as db:  # fmt: skip
             return queries.control(db, place, on=None if on is None else str(on))
 
-    def forces(self, operation: str, *, as_recorded: Moment = None, known_by: Day = None) -> Rows:
-        with self._read(as_recorded, known_by, operation, text=False) as db:
+    def forces(
+        self, operation: str, *, as_recorded: Moment = None, known_by: Day = None,
+        min_grade: str | None = None,
+    ) -> Rows:  # fmt: skip
+        with self._read(as_recorded, known_by, operation, text=False, min_grade=min_grade) as db:
             return queries.forces(db, operation)
 
-    def operations(self, *, as_recorded: Moment = None, known_by: Day = None) -> Rows:
-        with self._read(as_recorded, known_by) as db:
+    def operations(
+        self, *, as_recorded: Moment = None, known_by: Day = None, min_grade: str | None = None
+    ) -> Rows:
+        with self._read(as_recorded, known_by, min_grade=min_grade) as db:
             return queries.operations(db)
+
+    def sources(
+        self, operation: str | None = None, *, as_recorded: Moment = None, known_by: Day = None,
+        min_grade: str | None = None,
+    ) -> Rows:  # fmt: skip
+        """Every source (an outlet, or an outlet's article where a downgrade names its url)
+        with the events resting on it: how many, their ids, the best and worst grade it gives
+        them, whether it is downgraded (by which event, to what, why); of one operation, or
+        of every one."""
+        with self._read(as_recorded, known_by, operation, text=False, min_grade=min_grade) as db:
+            return queries.sources(db, operation)
+
+    def diff(
+        self, since: Moment, until: Moment = None, operation: str | None = None
+    ) -> dict[str, Rows]:
+        """What changed in the record between two record times (`since` excluded, `until`
+        included; None: now): the events `added` (as first recorded), `corrected` (each key
+        changed, before and after), `corroborated` (the sources added), `retracted` and the
+        sources `downgraded`; of one operation, or of every one."""
+        start = _moment(since, "since")
+        end = _moment(until, "until")
+        if start is None:
+            raise InvalidInput("since", "is required: a record time (2017-11-05T12:00:00Z)")
+        with self._read(None, None) as db:
+            return queries.diff(db, start, end, operation)
 
     def history(self, event_id: str) -> Rows:
         with self._read(None, None) as db:
@@ -333,13 +376,15 @@ class OpsTimeline:
         self, form: str, out: str | Path | TextIO, *, table: str = "events",
         places: bool = False, operations: str | Sequence[str] = (), bom: bool = False,
         include_retracted: bool = False, as_recorded: Moment = None, known_by: Day = None,
-        **filters: Any,
+        states: Sequence[str] = (), **filters: Any,
     ) -> Exported:  # fmt: skip
         """Write the chosen events (or a table cut to them) in a format researchers' tools
         open: `csv` (`table`: events, sources, actors, places, control, forces or operations;
         `bom` for Excel), `jsonl` (the record format, as stored, ending with the store's chain
         heads, `{"chain_heads": ...}`, which an import skips), `geojson` (one feature per
-        event, or per place with `places`), `timelinejs` or `timemap`. OUT is a path (written
+        event, or per place with `places`), `timelinejs`, `timemap` or `acled` (ACLED's 31
+        columns, each event as it reads now; `states`: sides whose forces are ACLED's State
+        forces, beside those named so). OUT is a path (written
         whole or not at all) or an open text stream. The events are those of `operations`
         (none: every one) matching the filters of `query` (place, force, side, type, between,
         text, min_grade)."""
@@ -351,6 +396,14 @@ class OpsTimeline:
             raise InvalidInput("table", f"is for csv; {form} writes events")
         if places and form != "geojson":
             raise InvalidInput("places", "is for geojson")
+        if states and form != "acled":
+            raise InvalidInput("states", "is for acled")
+        if form == "acled" and include_retracted:
+            raise InvalidInput("include_retracted", "acled writes events as they read now: a "
+                               "retracted event is not exported")  # fmt: skip
+        if form == "acled" and known_by is not None:
+            raise InvalidInput("known_by", "cuts sources out of events: acled writes each "
+                               "event with every source it reads with")  # fmt: skip
         slugs = [operations] if isinstance(operations, str) else list(operations)
         one = slugs[0] if len(slugs) == 1 else None  # as of a past moment: replay only it
         filters = {key: value for key, value in filters.items() if value is not None}
@@ -372,7 +425,9 @@ class OpsTimeline:
             chosen = tables.choose(
                 db, operations=slugs, include_retracted=include_retracted, **filters
             )
-            return _export(db, form, chosen, out, table=table, places=places, bom=bom)
+            return _export(
+                db, form, chosen, out, table=table, places=places, bom=bom, states=states
+            )
 
     def serve(self, *, host: str = "127.0.0.1", port: int = 8001, tiles: str | None = None,
               ready: Callable[[str], Any] | None = None) -> None:  # fmt: skip
@@ -581,10 +636,10 @@ class _Counted(Generic[T]):
 
 def _export(
     db: sqlite3.Connection, form: str, chosen: tables.Selection, out: str | Path | TextIO, *,
-    table: str, places: bool, bom: bool,
+    table: str, places: bool, bom: bool, states: Sequence[str] = (),
 ) -> Exported:  # fmt: skip
     """Read what the format needs of the selection, and write its document."""
-    from exports import geojson, spreadsheet, timelinejs, timemap
+    from exports import acled, geojson, spreadsheet, timelinejs, timemap
 
     def rows(name: str) -> Iterator[dict[str, Any]]:
         return (tables.decode(name, row) for row in chosen.rows(name))
@@ -609,6 +664,11 @@ def _export(
             "mean. Each event names its sources and their Admiralty grades.",
         ))  # fmt: skip
         left_out = undated.count
+    elif form == "acled":
+        left = acled.LeftOut()
+        readings: _Counted[tuple[dict[str, Any], dict[str, Any]]] = _Counted(chosen.readings())
+        _write(out, acled.document(readings, states=states, left_out=left))
+        return Exported(readings.count - left.count, left.count, str(left))
     else:
         counted = _Counted(rows("events"))
         _write(out, timemap.document(counted, rows("sources"), rows("places")))
@@ -666,7 +726,7 @@ def _colours(colours: Colours) -> dict[str, str] | None:
     return dict(colours)
 
 
-def _moment(value: Moment) -> datetime | None:
+def _moment(value: Moment, field: str = "as_recorded") -> datetime | None:
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -676,16 +736,16 @@ def _moment(value: Moment) -> datetime | None:
             moment = datetime.fromisoformat(value)
         except ValueError:
             raise InvalidInput(
-                "as_recorded",
+                field,
                 f"{shown(value)} is not an ISO 8601 date and time (2017-11-05T12:00:00Z)",
             ) from None
     if moment.tzinfo is None:
-        raise InvalidInput("as_recorded", NEEDS_A_ZONE)
+        raise InvalidInput(field, NEEDS_A_ZONE)
     try:
         moment.astimezone(UTC)  # what the read models compare it as
     except OverflowError:
         raise InvalidInput(
-            "as_recorded", f"{shown(str(value))} is outside years 0001 to 9999 in UTC"
+            field, f"{shown(str(value))} is outside years 0001 to 9999 in UTC"
         ) from None
     return moment
 
