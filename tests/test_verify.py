@@ -163,3 +163,20 @@ def test_a_copy_is_checked_against_its_origin_by_its_chain_heads(
     sql(store, f"UPDATE events SET state = blob(replace(text(state), 'al-Qaim', 'Qaim')"
                f"_BLOB_END WHERE {of(GAZA)}")  # fmt: skip
     assert run("verify", "--against", str(export)).exit_code == 1
+
+
+def test_a_row_edited_into_text_by_sqlite_is_named_as_edited(db: str, tmp_path: Path) -> None:
+    """SQLite's replace() on a BLOB gives TEXT: an edit made so is an edit like any other."""
+    app = Timeline(db=db)
+    app.import_file(AL_QAIM)
+    app.close()
+    with closing(sqlite3.connect(db)) as connection, connection:
+        connection.execute(
+            "UPDATE stored_events SET state = replace(state, 'Iraqi', 'Iraqy') "
+            "WHERE CAST(state AS TEXT) LIKE ?", (f'%"record":{{"id":"{CROSSING}"%',)
+        )
+
+    said = CliRunner().invoke(main, ["--db", db, "--views", str(tmp_path / "v.db"), "verify"])
+
+    assert said.exit_code == 1, said.output
+    assert f"the chain of hashes is broken at event '{CROSSING}'" in said.output

@@ -110,8 +110,10 @@ class Checker:
     def check(self, page: Sequence[ChainedRow]) -> bool:
         """The events of one page: (stream, version, topic, state, stored hash or None).
         False once a broken link is found (`broken`)."""
-        for stream, version, topic, state, stored in page:
+        for stream, version, topic, given, stored in page:
             self.events += 1
+            retyped = not isinstance(given, bytes | bytearray | memoryview)  # SQL left TEXT
+            state = str(given).encode() if retyped else bytes(given)
             known = self.last.get(stream)
             expected = 1 if known is None else known[0] + 1
             if version != expected:  # the event(s) before it are gone
@@ -121,7 +123,7 @@ class Checker:
             if stored is None:
                 self.broken = Broken(stream, version, "unchained", topic, state)
                 return False
-            if bytes(stored) != digest:
+            if bytes(stored) != digest or retyped:
                 self.broken = Broken(stream, version, "edited", topic, state)
                 return False
             self.last[stream] = (version, digest)
@@ -169,3 +171,4 @@ def is_heads_line(line: bytes) -> bool:
     """Whether a line of a JSON Lines file is the chain heads' object (which an import skips:
     a copy made with `log --json | import` has chains of its own)."""
     return line.lstrip().startswith(b'{"' + HEADS_KEY.encode() + b'"')
+
