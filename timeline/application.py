@@ -5,12 +5,14 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import random
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 from uuid import UUID
 
 import orjson
@@ -25,7 +27,7 @@ from eventsourcing.persistence import (
     StoredEvent,
 )
 
-from timeline import encoding, intake
+from timeline import encoding, intake, place_streams
 from timeline.bulk import no_cycle_collection
 from timeline.encoding import Row
 from timeline.environment import reason
@@ -40,6 +42,7 @@ from timeline.errors import (
     StoreUnavailable,
 )
 from timeline.events import Event
+from timeline.gazetteer import Gazetteer
 from timeline.identity import with_id
 from timeline.intake import JSON_LINES, Parsed, Reader, Refused
 from timeline.jsonl import label, opened
@@ -54,10 +57,20 @@ from timeline.unit_of_work import UnitOfWork
 from timeline.validation import parse_record
 from timeline.vocabulary import RECORDED
 
+T = TypeVar("T")
+
 MAX_REPORTED_ERRORS = 50
 NOTES_SHOWN = 20  # new names found to be known places', said in an import's summary
 INVALID = InvalidRecord.__name__  # the rule of a line refused for its shape
 SNAPSHOT_EVERY = 1_000
+TRIES = 8  # a write that meets another writer's is checked and tried again, this many times
+BACKOFF_SECONDS = 0.02  # before the nth retry, a random wait of up to this times 2**(n-1)
+BACKOFF_MOST_SECONDS = 2.0
+
+
+class Conflict(Exception):
+    """Another writer stored into a stream this write was about to extend (an operation, a
+    place, an event id) after this write read it: nothing was stored; read and check again."""
 
 
 @dataclass(frozen=True)
@@ -125,12 +138,17 @@ class Timeline(Application[Any]):
         (`timeline.identity.with_id`), so that recording it again is a no-op."""
         if not isinstance(record, Event):
             record = parse_record(with_id(record))
-        unit = self._unit_of_work(unlaunched)
-        stored = unit.add(record)
-        if stored:
-            self._append([stored])
-            self._take_snapshots_of(unit)
-        return bool(stored)
+        checked = record
+
+        def attempt() -> bool:
+            unit = self._unit_of_work(unlaunched)
+            stored = unit.add(checked)
+            if stored:
+                self._append([stored])
+                self._take_snapshots_of(unit)
+            return bool(stored)
+
+        return self._retrying(attempt)
 
     def import_file(
         self,
@@ -146,17 +164,37 @@ class Timeline(Application[Any]):
 
         The whole file is checked first; the new events wait in a temporary file meanwhile,
         then go into the store in one transaction. Raises ImportFailed listing the first
-        errors as FILE:LINE: field: message, having stored nothing.
+        errors as FILE:LINE: field: message, having stored nothing. If another writer
+        stored into the same operation or places meanwhile, the file is checked anew and
+        appended again (up to TRIES times; once for standard input, which is read once).
 
         A dataset's rows need no launch, and a row whose event is stored with other content
         is its newer reading, recorded as a correction of what changed. `deleted`: the
         dataset's deleted-events file, whose ids the store holds are retracted (`source`
         None: that file alone).
         """
-        name = label(source) if source is not None else ""
         dataset = reader if isinstance(reader, DatasetReader) else None
         if deleted is not None and dataset is None:
             raise InvalidInput("deleted", "is a dataset's deleted-events file, read with its rows")
+
+        def attempt() -> Imported:
+            return self._import(source, unlaunched, progress, reader, deleted)
+
+        once = source is not None and str(source) == "-"  # standard input is read only once
+        return self._retrying(attempt, tries=1 if once else TRIES)
+
+    def _import(
+        self,
+        source: str | Path | None,
+        unlaunched: bool,
+        progress: Callable[[int], None] | None,
+        reader: Reader,
+        deleted: str | Path | None,
+    ) -> Imported:
+        """One attempt of `import_file`: the whole file checked against the store as it is
+        now, then appended (Conflict if another writer got there first)."""
+        name = label(source) if source is not None else ""
+        dataset = reader if isinstance(reader, DatasetReader) else None
         unit = self._unit_of_work(unlaunched or dataset is not None, dataset)
         errors: list[LineError] = []
         total_errors = new = already = retracted = not_found = 0
@@ -233,6 +271,10 @@ class Timeline(Application[Any]):
             tuple(unit.notes),
         )  # fmt: skip
 
+    def gazetteer(self) -> Gazetteer:
+        """The places as the store holds them now, as a writer checks against them."""
+        return place_streams.read(self.recorder, self.snapshots).gazetteer
+
     def log(  # type: ignore[override]  # eventsourcing's log is its notification log: unused
         self, operation: str | None = None
     ) -> Iterator[LoggedEvent]:
@@ -251,18 +293,40 @@ class Timeline(Application[Any]):
                 return
             position = page[-1].id
 
+    def _retrying(self, attempt: Callable[[], T], tries: int = TRIES) -> T:
+        """`attempt()`, again while it meets another writer's write (Conflict): each time
+        after a random wait, growing exponentially (so that writers who met part), checking
+        every record anew against the store as it now is. A record that another writer's
+        now makes wrong (its id taken by another event, a rule broken) is refused as such
+        by the check. After `tries`, ConcurrentWrite."""
+        for tried in range(1, tries + 1):
+            try:
+                return attempt()
+            except Conflict:
+                if tried == tries:
+                    break
+                wait = min(BACKOFF_MOST_SECONDS, BACKOFF_SECONDS * 2 ** (tried - 1))
+                time.sleep(random.uniform(0, wait))
+        again = (
+            "standard input cannot be read twice: import a file to have it retried"
+            if tries == 1
+            else "run the command again"
+        )
+        raise ConcurrentWrite(
+            f"other writers recorded into the same operation or places meanwhile, {tries} "
+            f"time{'s' if tries > 1 else ''} in a row; nothing was stored: {again}"
+        )
+
     def _append(self, batches: Iterable[Sequence[StoredEvent]]) -> None:
-        """Append in one transaction; a conflict or a locked store becomes a user's error."""
+        """Append in one transaction; a locked store becomes a user's error, a conflict a
+        Conflict (to be checked and tried again)."""
         self._append_rows([encoding.row(stored) for stored in batch] for batch in batches)
 
     def _append_rows(self, batches: Iterable[Sequence[Row]], rows: int = 0) -> None:
         try:
             self.recorder.append_rows(batches, count=rows)
         except IntegrityError:
-            raise ConcurrentWrite(
-                "another writer recorded into the same operation (or the same event id) "
-                "meanwhile; nothing was stored: run the command again"
-            ) from None
+            raise Conflict from None
         except (OperationalError, InterfaceError) as error:
             where = self.env.get("SQLITE_DBNAME") or "the store"
             raise StoreUnavailable(
@@ -290,6 +354,7 @@ class Timeline(Application[Any]):
             stored_claims=self.recorder.select_first_states,
             readings=self._readings if dataset is not None else None,
             revise=dataset.revision if dataset is not None else None,
+            places=place_streams.read(self.recorder, self.snapshots),
         )  # fmt: skip
 
     def _readings(self, operation: str) -> dict[str, Data]:

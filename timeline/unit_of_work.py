@@ -39,6 +39,7 @@ from timeline.events import Event, Place, Submitted
 from timeline.gazetteer import Gazetteer
 from timeline.intake import Parsed
 from timeline.operation import Operation
+from timeline.place_streams import Places
 from timeline.readings import Data, changes_between, corrected
 from timeline.registry import EventIdClaim, digest, record_json
 from timeline.terminal import shown
@@ -77,9 +78,11 @@ class UnitOfWork:
         stored_claims: StoredClaims | None = None,
         readings: StoredReadings | None = None,
         revise: Revise | None = None,
+        places: Places | None = None,
     ) -> None:
         """`revise` (with `readings`): an id stored with other content is not an error but
-        the event's newer reading, corrected by what `revise` makes of the change."""
+        the event's newer reading, corrected by what `revise` makes of the change. `places`:
+        the gazetteer as read from the store (`timeline.place_streams.read`), else none."""
         self.repository = repository
         self.mapper = mapper
         self.claimed = claimed
@@ -94,7 +97,8 @@ class UnitOfWork:
         self.streams: dict[str, encoding.Stream] = {}
         self.places_applied: dict[Place, Place] = {}  # places given in full -> as known
         self.names_resolved: set[str] = set()  # places named, found in the gazetteer
-        self.gazetteer = self._get(Gazetteer, Gazetteer.create_id()) or Gazetteer()
+        self.places = places if places is not None else Places(Gazetteer(), {})
+        self.gazetteer = self.places.gazetteer
         self.claims: dict[str, int] = {}  # ids claimed so far: id -> _claim(digest, line)
         self.looked_up: set[str] = set()
         self.known: dict[str, tuple[str, str]] = {}  # stored claims: id -> (digest, operation)
@@ -126,7 +130,7 @@ class UnitOfWork:
         operation.record(record, unlaunched=self.unlaunched)
         self._learn(submitted, places, fingerprint, line)
         claim = EventIdClaim(record.id, record.operation, fingerprint)
-        pending = [*self.gazetteer.collect_events(), *operation.collect_events()]
+        pending: list[Any] = [*self.places.collect(), *operation.collect_events()]
         return [self.mapper.to_stored_event(e) for e in (*pending, *claim.collect_events())]
 
     def look_up(self, chunk: Sequence[Parsed]) -> None:
@@ -158,7 +162,7 @@ class UnitOfWork:
         self._learn(record, places, parsed.digest, parsed.line)
         rows = []
         if self.gazetteer.pending_events or operation.pending_events:
-            pending = [*self.gazetteer.collect_events(), *operation.collect_events()]
+            pending: list[Any] = [*self.places.collect(), *operation.collect_events()]
             rows = [encoding.row(self.mapper.to_stored_event(event)) for event in pending]
         operation.apply_record(record)  # what the Recorded event's mutate() does
         version = operation.version + 1
@@ -320,8 +324,9 @@ class UnitOfWork:
         return aggregate
 
     def touched(self) -> list[Aggregate]:
-        """The operations and the gazetteer this unit of work loaded or made."""
-        return [self.gazetteer, *self.operations.values()]
+        """The operations this unit of work loaded or made (the gazetteer as read is
+        snapshotted when it is read: `timeline.place_streams.read`)."""
+        return list(self.operations.values())
 
 
 def _as_known(record: Event, places: list[Mention]) -> Event:
