@@ -128,6 +128,13 @@ def pg_url() -> Iterator[str]:
         connection.close()
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_db(request: pytest.FixtureRequest, db: str) -> str:
+    """A new store's --db: an SQLite file, then a PostgreSQL schema of its own."""
+    url: str = request.getfixturevalue("pg_url") if request.param == "postgres" else db
+    return url
+
+
 @pytest.fixture(params=WAYS, ids=[way.name for way in WAYS])
 def way(request: pytest.FixtureRequest, app: Timeline, tmp_path: Path) -> Way:
     """Each way into the store in turn: every rule test runs through all of them."""

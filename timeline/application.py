@@ -70,7 +70,12 @@ BACKOFF_MOST_SECONDS = 2.0
 
 class Conflict(Exception):
     """Another writer stored into a stream this write was about to extend (an operation, a
-    place, an event id) after this write read it: nothing was stored; read and check again."""
+    place, an event id) after this write read it: nothing was stored; read and check again,
+    taking turns with the writers of these operations."""
+
+    def __init__(self, operations: Sequence[str] = ()) -> None:
+        super().__init__(operations)
+        self.operations = operations
 
 
 @dataclass(frozen=True)
@@ -140,12 +145,13 @@ class Timeline(Application[Any]):
             record = parse_record(with_id(record))
         checked = record
 
-        def attempt() -> bool:
-            unit = self._unit_of_work(unlaunched)
-            stored = unit.add(checked)
-            if stored:
-                self._append([stored])
-                self._take_snapshots_of(unit)
+        def attempt(_: Sequence[str]) -> bool:
+            with self.recorder.taking_turns([checked.operation]):
+                unit = self._unit_of_work(unlaunched)
+                stored = unit.add(checked)
+                if stored:
+                    self._append([stored])
+            self._take_snapshots_of(unit)
             return bool(stored)
 
         return self._retrying(attempt)
@@ -177,8 +183,9 @@ class Timeline(Application[Any]):
         if deleted is not None and dataset is None:
             raise InvalidInput("deleted", "is a dataset's deleted-events file, read with its rows")
 
-        def attempt() -> Imported:
-            return self._import(source, unlaunched, progress, reader, deleted)
+        def attempt(operations: Sequence[str]) -> Imported:
+            with self.recorder.taking_turns(operations):
+                return self._import(source, unlaunched, progress, reader, deleted)
 
         once = source is not None and str(source) == "-"  # standard input is read only once
         return self._retrying(attempt, tries=1 if once else TRIES)
@@ -264,7 +271,10 @@ class Timeline(Application[Any]):
                     spool.add(rows)
             if total_errors:
                 raise ImportFailed(errors, total_errors)
-            self._append_rows(spool.batches(), rows=spool.rows)
+            try:
+                self._append_rows(spool.batches(), rows=spool.rows)
+            except Conflict:  # the next attempt takes turns with the writers of these
+                raise Conflict(sorted(unit.operations)) from None
         self._take_snapshots_of(unit)
         return Imported(
             new - unit.corrected, already, unit.corrected, retracted, not_found,
@@ -293,16 +303,19 @@ class Timeline(Application[Any]):
                 return
             position = page[-1].id
 
-    def _retrying(self, attempt: Callable[[], T], tries: int = TRIES) -> T:
-        """`attempt()`, again while it meets another writer's write (Conflict): each time
-        after a random wait, growing exponentially (so that writers who met part), checking
-        every record anew against the store as it now is. A record that another writer's
-        now makes wrong (its id taken by another event, a rule broken) is refused as such
-        by the check. After `tries`, ConcurrentWrite."""
+    def _retrying(self, attempt: Callable[[Sequence[str]], T], tries: int = TRIES) -> T:
+        """`attempt(operations)`, again while it meets another writer's write (Conflict):
+        each time after a random wait, growing exponentially (so that writers who met part),
+        checking every record anew against the store as it now is, taking its turn with the
+        other writers of the operations it met them in (`operations`). A record that
+        another writer's now makes wrong (its id taken by another event, a rule broken) is
+        refused as such by the check. After `tries`, ConcurrentWrite."""
+        operations: Sequence[str] = ()
         for tried in range(1, tries + 1):
             try:
-                return attempt()
-            except Conflict:
+                return attempt(operations)
+            except Conflict as conflict:
+                operations = conflict.operations
                 if tried == tries:
                     break
                 wait = min(BACKOFF_MOST_SECONDS, BACKOFF_SECONDS * 2 ** (tried - 1))
