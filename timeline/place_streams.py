@@ -50,7 +50,7 @@ GUARDED = get_topic(Guarded)
 PLACE_TOPICS = (PLACE_REGISTERED, ALIASES_ADDED, PLACES_MERGED, GUARDED)
 AS_READ = stable_id("gazetteer", "as read")  # the snapshots of the gazetteer as read
 PAGE = 5_000
-SNAPSHOT_AFTER_EVENTS = 1_000  # gazetteer events read past the last snapshot
+SNAPSHOT_AFTER_EVENTS = 200  # gazetteer events read past the last snapshot
 SNAPSHOT_AFTER_POSITIONS = 20_000  # stored events looked through past the last snapshot
 _KM_A_DEGREE = geo.distance_km(0, 0, 1, 0)
 
