@@ -122,13 +122,13 @@ class PostgresTimelineRecorder(TimelineRecorder, PostgresApplicationRecorder):
         rows: Sequence[Row] = kwargs.get("rows", ())
         if not rows:
             return
-        for statement in self.lock_table_statements:
-            curs.execute(statement, prepare=True)
-        curs.execute(SQL("NOTIFY {0}").format(Identifier(self.channel_name)))
-        pg_stored_events = [
+        pg_stored_events = [  # made before the table is locked: others wait less
             self.construct_pg_stored_event(UUID(hex_id), version, topic, state)
             for hex_id, version, topic, state in rows
         ]
+        for statement in self.lock_table_statements:
+            curs.execute(statement, prepare=True)
+        curs.execute(SQL("NOTIFY {0}").format(Identifier(self.channel_name)))
         curs.execute(self.insert_events_statement, (pg_stored_events,))
 
     @contextmanager
@@ -136,6 +136,9 @@ class PostgresTimelineRecorder(TimelineRecorder, PostgresApplicationRecorder):
         """A session advisory lock per key (named for the schema and the key), on a
         connection of its own while held."""
         names = sorted({f"ops-timeline: writers of {self.datastore.schema}/{key}" for key in keys})
+        if not names:
+            yield
+            return
         with self.datastore.get_connection() as connection:
             taken = []
             try:
