@@ -1,7 +1,7 @@
 """Concurrent writers on one store: writers into different operations do not meet, writers into
 one operation meet and are checked again and retried, and what cannot be resolved (a real
 duplicate id, a rule now broken) is refused as what it is. Real processes, on SQLite and on
-PostgreSQL (the `store_db` fixture); in-process tests for what only a forced meeting shows."""
+PostgreSQL (the `store_url` fixture); in-process tests for what only a forced meeting shows."""
 
 from __future__ import annotations
 
@@ -123,50 +123,50 @@ WAYS: dict[str, Writer] = {"imports": importing, "records": recording}
 
 @pytest.mark.parametrize("way", WAYS, ids=list(WAYS))
 def test_writers_into_different_operations_all_store_every_event(
-    store_db: str, tmp_path: Path, way: str
+    store_url: str, tmp_path: Path, way: str
 ) -> None:
-    Timeline(db=store_db).close()  # the store made
+    Timeline(db=store_url).close()  # the store made
     count = EVENTS[way]
     files = [write_jsonl(tmp_path / f"w{n}.jsonl", events_of(n, f"op-{n}", count))
              for n in range(WRITERS)]  # fmt: skip
 
-    run_all([WAYS[way](store_db, path) for path in files])
+    run_all([WAYS[way](store_url, path) for path in files])
 
     ids = {f"w{n}/{i}" for n in range(WRITERS) for i in range(count)}
-    with closing(assert_whole(store_db, ids)) as app:
+    with closing(assert_whole(store_url, ids)) as app:
         assert_one_place_per_place(app, count)
 
 
 @pytest.mark.parametrize("way", WAYS, ids=list(WAYS))
 def test_writers_into_one_operation_meet_retry_and_all_store_every_event(
-    store_db: str, tmp_path: Path, way: str
+    store_url: str, tmp_path: Path, way: str
 ) -> None:
-    with closing(Timeline(db=store_db)) as app:
+    with closing(Timeline(db=store_url)) as app:
         app.record(launched("op-1"))
     count = EVENTS[way]
     files = [write_jsonl(tmp_path / f"w{n}.jsonl", events_of(n, "op-1", count))
              for n in range(WRITERS)]  # fmt: skip
 
-    outputs = run_all([WAYS[way](store_db, path) for path in files])
+    outputs = run_all([WAYS[way](store_url, path) for path in files])
 
     if way == "records":
         assert outputs == [f"{count}\n"] * WRITERS
     ids = {f"w{n}/{i}" for n in range(WRITERS) for i in range(count)} | {"op-1/launched"}
-    with closing(assert_whole(store_db, ids)) as app:
+    with closing(assert_whole(store_url, ids)) as app:
         assert_one_place_per_place(app, count)
 
 
 def test_two_writers_of_one_id_with_different_events_store_one_and_refuse_the_other_by_id(
-    store_db: str, tmp_path: Path
+    store_url: str, tmp_path: Path
 ) -> None:
-    with closing(Timeline(db=store_db)) as app:
+    with closing(Timeline(db=store_url)) as app:
         app.record(launched("op-1"))
     files = [
         write_jsonl(tmp_path / f"w{n}.jsonl", [captured("op-1/same", notes=f"writer {n}")])
         for n in range(2)
     ]
 
-    processes = [importing(store_db, path) for path in files]
+    processes = [importing(store_url, path) for path in files]
     done = [(p.wait(timeout=600), *p.communicate()) for p in processes]
 
     assert sorted(code for code, _, _ in done) == [0, 1]
@@ -176,7 +176,7 @@ def test_two_writers_of_one_id_with_different_events_store_one_and_refuse_the_ot
         "different content; record a report_corrected to change it\n"
         "nothing was imported (1 error)\n"
     )
-    with closing(Timeline(db=store_db)) as app:
+    with closing(Timeline(db=store_url)) as app:
         assert [e.record.id for e in app.log()] == ["op-1/launched", "op-1/same"]
 
 

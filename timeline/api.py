@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # the write side is imported when first used: questions start
     import plotly.graph_objects as go
 
     from timeline.application import Imported, LoggedEvent, Timeline
+    from timeline.doctor import Finding
     from timeline.events import Event
 
 Rows = list[dict[str, Any]]
@@ -209,6 +210,23 @@ class OpsTimeline:
     def project(self, progress: Callable[[int], Any] | None = None) -> int:
         """Catch the read models up with the store; return how many events were projected."""
         return self.ready_to_project().catch_up(self.app.recorder, self.app.name, progress)
+
+    def doctor(self) -> list[Finding]:
+        """Check the store and its read models: a finding (ok, warn or fail, with what to do)
+        for each check. Neither is written to, nor made if not there."""
+        from projections.health import check_read_models
+        from timeline.doctor import check_store
+
+        found, app = check_store(self.db)
+        try:
+            name = app.name if app is not None else "Timeline"
+            failed = any(finding.status == "fail" for finding in found)
+            recorder = app.recorder if app is not None and not failed else None
+            found += check_read_models(self._views_path, recorder, name)
+        finally:
+            if app is not None:
+                app.close()
+        return found
 
     def backlog(self, *, rebuild: bool = False) -> int:
         """How many stored events a catch-up (or a rebuild) would read, at most."""
