@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import AL_QAIM, captured, launched, write_jsonl
 from timeline import intake
 from timeline.application import Spool, Timeline
-from timeline.encoding import Row
+from timeline.encoding import Batch, Row
 from timeline.errors import ImportFailed, UnreadableFile
 
 
@@ -261,8 +261,8 @@ def test_an_import_that_meets_another_writers_event_of_its_id_refuses_it_by_name
         app.import_file(path)
 
     assert str(refused.value.errors[0]) == (
-        f"{path}:1: id: 'op-1/launched' is already recorded (operation 'op-1') with different "
-        "content; record a report_corrected to change it"
+        f"{path}:1: id: 'op-1/launched' was recorded meanwhile by another writer (operation "
+        "'op-1') with different content; nothing was stored"
     )
     assert [e.record.notes for e in app.log()] == ["another"]
     other.close()
@@ -287,7 +287,7 @@ def test_a_spool_gives_its_rows_back_in_order_from_memory_then_from_its_file(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(Spool, "MEMORY_BYTES", 100)
-    batches: list[list[Row]] = [[("a" * 32, n, "topic", b"x" * 40)] for n in range(5)]
+    batches = [Batch([("a" * 32, n, "topic", b"x" * 40)], [(f"e{n}", "d", "op")]) for n in range(5)]
 
     with Spool(source_bytes=50) as spool:
         for batch in batches:
@@ -302,6 +302,6 @@ def test_a_large_file_or_standard_input_is_spooled_to_a_file_from_the_first_row(
 
     for source_bytes in (Spool.MEMORY_BYTES, None):
         with Spool(source_bytes) as spool:
-            spool.add(rows)
+            spool.add(Batch(rows))
 
             assert (spool.kept, spool.file is not None) == ([], True)
