@@ -16,7 +16,13 @@ resident memory:
 6. peak RSS of each step;
 7. ceilings (benchmarks/ceilings.py): validation alone, the import's stored rows written
    alone, an events table alone and the events read model alone, which no import or
-   catch-up of these models can beat.
+   catch-up of these models can beat;
+8. file to first answer: `timeline import` as a user runs it (projecting), into a store of
+   its own, against what a Datasette user does instead to get a searchable table:
+   `sqlite-utils insert --nl --alter` (a later line may add keys) of the same file, then
+   `sqlite-utils enable-fts` (median of three). The ratio is the baseline's time over
+   ours: 1.0 or more, we are as fast;
+9. the size on disk of the store and of the read models, per event and per input byte.
 
 Prints one table and appends it, with the machine and the command, to benchmarks/RESULTS.md.
 """
@@ -102,6 +108,55 @@ def median_of(runs: int, run_one: Callable[[Path], Step], work: Path, name: str)
     return Step(f"{middle.name} (median of {runs}: {seconds} s)", *astuple(middle)[1:])
 
 
+FTS_COLUMNS = ("notes", "place", "sources")  # the searchable text a JSON Lines event holds
+
+
+def sqlite_utils_baseline(file: Path, db: Path, events: int) -> Step:
+    """`sqlite-utils insert DB events FILE --nl`, then `sqlite-utils enable-fts` on the
+    notes, places and sources: a searchable table, as a Datasette user makes it."""
+    command = str(Path(sys.executable).parent / "sqlite-utils")
+    loaded, _ = measure(
+        "sqlite-utils insert --nl",
+        [command, "insert", str(db), "events", str(file), "--nl", "--alter"],
+        events,
+    )
+    indexed, _ = measure(
+        "sqlite-utils enable-fts", [command, "enable-fts", str(db), "events", *FTS_COLUMNS],
+        events,
+    )
+    return Step(
+        "baseline: sqlite-utils insert --nl + enable-fts", events,
+        loaded.seconds + indexed.seconds, max(loaded.peak_rss_mib, indexed.peak_rss_mib),
+    )  # fmt: skip
+
+
+def projecting_import_step(file: Path, store: Path, events: int) -> Step:
+    """`timeline import FILE` as a user runs it: the read models brought up to date too."""
+    name = "timeline import, projecting (CLI): file to first answer"
+    argv = [timeline_command(), "--db", str(store), "import", str(file)]
+    step, out = measure(name, argv, events)
+    if f"{events} new" not in out:
+        raise StepFailed(f"{name}: {out!r}")
+    return step
+
+
+def sizes(file: Path, store: Path, events: int) -> list[str]:
+    """The store's and the read models' bytes on disk, and the input's."""
+    views = store.with_name(f"{store.stem}.views{store.suffix}")
+    given = file.stat().st_size
+    lines = ["", "| file | MB | KB per event | times the input |", "|---|---:|---:|---:|"]
+    for label, path in (("input (JSON Lines)", file), ("store", store), ("read models", views)):
+        size = sum(
+            part.stat().st_size
+            for part in (path, path.with_name(path.name + "-wal"))
+            if part.exists()
+        )
+        lines.append(
+            f"| {label} | {size / 1e6:.1f} | {size / events / 1e3:.2f} | {size / given:.2f} |"
+        )
+    return lines
+
+
 def project_step(store: Path) -> Step:
     name = "timeline project: every read model (CLI)"
     step, out = measure(name, [timeline_command(), "--db", str(store), "project"], 0)
@@ -131,6 +186,10 @@ def run(events: int, seed: int, calls: int, cli_calls: int, work: Path) -> str:
     model_alone = ceilings.events_model(store, work / "store.views.db", work / "model.db")
     # Before the questions asked in this process: a child's peak RSS, as Linux reports it,
     # is at least this process's own at the fork (1M: 877 MiB for the report, not its 309).
+    baseline = median_of(
+        FLOOR_RUNS, lambda db: sqlite_utils_baseline(file, db, events), work, "sqlite-utils"
+    )
+    first_answer = projecting_import_step(file, work / "projecting.db", events)
     report, largest = figure_step(store, "report", work / "report.html")
     drawn, places = figure_step(store, "map", work / "map.html")
     args = read_bench.arguments(str(work / "store.views.db"), random.Random(seed), calls)
@@ -158,6 +217,18 @@ def run(events: int, seed: int, calls: int, cli_calls: int, work: Path) -> str:
         f"| {drawn.name} ({places:,} places) | | {drawn.seconds:.2f} | | | "
         f"{drawn.peak_rss_mib:.0f} |"
     )
+    for step in (baseline, first_answer):
+        lines.append(
+            f"| {step.name} | {step.events:,} | {step.seconds:.2f} | {step.rate:,.0f} | "
+            f"{baseline.seconds / step.seconds:.3f} | {step.peak_rss_mib:.0f} |"
+        )
+    lines += [
+        "",
+        f"File to first answer: {first_answer.seconds:.2f} s against {baseline.seconds:.2f} s "
+        f"for sqlite-utils, a ratio of {baseline.seconds / first_answer.seconds:.2f} (goal: "
+        "1.0 or more).",
+    ]
+    lines += sizes(file, work / "projecting.db", events)
     lines += ["", *read_bench.latency_table(latencies)]
     return "\n".join(lines) + "\n"
 

@@ -10,7 +10,7 @@ full-text index is kept by hand (no triggers), keyed by the event's position in 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
@@ -24,6 +24,7 @@ from timeline.names import name_key
 from timeline.readings import Downgrades, corrected, reading, with_added
 from timeline.vocabulary import (
     ALIASES_ADDED,
+    NOT_EVENTS,
     PLACE_REGISTERED,
     PLACES_MERGED,
     RECORDED,
@@ -116,6 +117,26 @@ def _dates(text: str) -> tuple[str | None, str | None, str | None]:
     return earliest, latest, midpoint(earliest, latest)
 
 
+# The stored events at these positions in the store's log, as (position, topic, state), in
+# order (TimelineRecorder.read_positions): where the history's copies are not kept.
+Stored = Callable[[Sequence[int]], list[tuple[int, str, bytes]]]
+
+
+def stored_states(
+    rows: Iterable[tuple[int, str | bytes | None]], stored: Stored | None
+) -> list[tuple[int, str | bytes]]:
+    """(position, state) of history rows, each state as kept or, where the history keeps none
+    (a new event's, the store holds it), read from the store, in one query per call."""
+    rows = list(rows)
+    missing = [position for position, state in rows if state is None]
+    found: dict[int, str | bytes] = {}
+    if missing:
+        if stored is None:
+            raise ValueError("the history keeps no copy of these events: read the store")
+        found = {position: state for position, _, state in stored(missing)}
+    return [(position, found[position] if state is None else state) for position, state in rows]
+
+
 _ROLES = {role: n for n, role in enumerate(ROLES)}
 
 
@@ -137,12 +158,17 @@ class Projector:
         gazetteer: dict[str, dict[str, Any] | None] | None = None,
         *,
         fts: bool = True,
+        stored: Stored | None = None,
     ) -> None:
         """`gazetteer`: places already looked up, by name key; it may outlive the projector
         (the catch-up keeps one across pages, and drops it if a page fails). `fts`: keep the
-        full-text index row by row; a bulk catch-up leaves it and rebuilds it at the end."""
+        full-text index row by row; a bulk catch-up leaves it and rebuilds it at the end.
+        `stored`: how to read stored events from the store by position; given, the history
+        keeps no copy of a new event (the store holds it), only of the corrections,
+        retractions and places' events that questions read from it (few, and small)."""
         self.cursor = cursor
         self.fts = fts
+        self._stored = stored
         self.places: set[str] = set()
         self.operations: set[str] = set()
         self._places = {} if gazetteer is None else gazetteer
@@ -165,10 +191,11 @@ class Projector:
             self.places_merged(state["name"], state["other"])
         else:
             return
+        keys = _history_keys(state)
+        kept = self._stored is None or keys[2] is None or keys[2] in NOT_EVENTS  # not new
+        text = (data if data is not None else orjson.dumps(state)).decode() if kept else None
         self._history.append((
-            position, state["timestamp"], topic, *_history_keys(state),
-            (data if data is not None else orjson.dumps(state)).decode(),  # TEXT: JSON
-            state.get("analyst"),
+            position, state["timestamp"], topic, *keys, text, state.get("analyst"),
         ))  # fmt: skip
 
     def apply_all(self, notifications: Iterable[tuple[int, str, bytes]]) -> None:
@@ -406,13 +433,13 @@ class Projector:
     def _reading(self, event_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """An event as it reads now: as first recorded, then each correction, from the
         history; and the corroborations of it, in recording order."""
+        rows = self.cursor.execute(
+            "SELECT position, state FROM history "
+            "WHERE event_id = ? OR (target = ? AND type IN (?, ?)) ORDER BY position",
+            (event_id, event_id, REPORT_CORRECTED, SOURCES_ADDED),
+        )
         first, *reports = [
-            orjson.loads(data)["record"]
-            for (data,) in self.cursor.execute(
-                "SELECT state FROM history WHERE event_id = ? OR (target = ? AND type IN (?, ?))"
-                " ORDER BY position",
-                (event_id, event_id, REPORT_CORRECTED, SOURCES_ADDED),
-            )
+            orjson.loads(data)["record"] for _, data in stored_states(rows, self._stored)
         ]
         corrections = [report["changes"] for report in reports if "changes" in report]
         added = [report for report in reports if report["type"] == SOURCES_ADDED]

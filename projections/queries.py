@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 
 from projections.control import holder_on
-from projections.projector import bounds
+from projections.projector import Stored, bounds, stored_states
 from timeline.errors import InvalidInput, TimelineError
 from timeline.names import did_you_mean, name_key
 from timeline.terminal import shown
@@ -416,10 +416,11 @@ def operations(db: sqlite3.Connection) -> list[Row]:
     return _rows(db.execute("SELECT * FROM operations ORDER BY launched_earliest, operation"))
 
 
-def history(db: sqlite3.Connection, event_id: str) -> list[Row]:
+def history(db: sqlite3.Connection, event_id: str, stored: Stored | None = None) -> list[Row]:
     """An event as first recorded, then each correction, retraction or corroboration of it,
     in order, each with when it was recorded and by whom (`analyst`; None before analysts
-    were kept)."""
+    were kept). `stored`: the store's events by position, which the history keeps no copy
+    of."""
     found = _rows(
         db.execute(
             "SELECT position, recorded, analyst, event_id, type, target, state FROM history "
@@ -429,8 +430,9 @@ def history(db: sqlite3.Connection, event_id: str) -> list[Row]:
     )
     if not found:
         raise NotFound(f"no event {shown(event_id)}")
-    for row in found:
-        row["record"] = orjson.loads(row.pop("state"))["record"]
+    states = stored_states(((row["position"], row.pop("state")) for row in found), stored)
+    for row, (_, state) in zip(found, states, strict=True):
+        row["record"] = orjson.loads(state)["record"]
     return found
 
 
@@ -707,13 +709,14 @@ def sources(db: sqlite3.Connection, operation: str | None = None) -> list[Row]:
 
 def diff(
     db: sqlite3.Connection, since: datetime, until: datetime | None = None,
-    operation: str | None = None,
+    operation: str | None = None, stored: Stored | None = None,
 ) -> dict[str, list[Row]]:  # fmt: skip
     """What changed in the record between two record times, `since` excluded and `until`
     included (None: everything after `since`): the events `added` (as first recorded), the
     events `corrected` (each key a correction in between changed, its value before the first
     and after the last), the events `corroborated` (the sources added), the events
-    `retracted`, and the sources `downgraded`; each with when it was recorded and by whom."""
+    `retracted`, and the sources `downgraded`; each with when it was recorded and by whom.
+    `stored`: the store's events by position, which the history keeps no copy of."""
     from projections.projector import utc_text
     from timeline.readings import corrected, reading
     from timeline.vocabulary import (
@@ -737,10 +740,14 @@ def diff(
         "added": [], "corrected": [], "corroborated": [], "retracted": [], "downgraded": [],
     }  # fmt: skip
     corrections: dict[str, list[tuple[int, Row]]] = {}
-    for position, recorded, analyst, kind, target, state in db.execute(
+    rows = db.execute(
         "SELECT position, recorded, analyst, type, target, state FROM history "
         f"WHERE {' AND '.join(where)} ORDER BY position",
         params,
+    ).fetchall()
+    states = stored_states(((row[0], row[5]) for row in rows), stored)
+    for (position, recorded, analyst, kind, target, _), (_, state) in zip(
+        rows, states, strict=True
     ):
         record = orjson.loads(state)["record"]
         said = {"position": position, "recorded": recorded, "analyst": analyst}
@@ -767,15 +774,13 @@ def diff(
             })  # fmt: skip
     for target, made in corrections.items():
         first_at = made[0][0]
-        stored = [
-            orjson.loads(state)["record"]
-            for (state,) in db.execute(
-                "SELECT state FROM history WHERE (event_id = ? AND type != ?) OR "
-                "(target = ? AND type = ? AND position < ?) ORDER BY position",
-                (target, REPORT_CORRECTED, target, REPORT_CORRECTED, first_at),
-            )
-        ]
-        before = reading(stored[0], (c["changes"] for c in stored[1:])) if stored else {}
+        earlier = db.execute(
+            "SELECT position, state FROM history WHERE (event_id = ? AND type != ?) OR "
+            "(target = ? AND type = ? AND position < ?) ORDER BY position",
+            (target, REPORT_CORRECTED, target, REPORT_CORRECTED, first_at),
+        )
+        read = [orjson.loads(state)["record"] for _, state in stored_states(earlier, stored)]
+        before = reading(read[0], (c["changes"] for c in read[1:])) if read else {}
         after = before
         for _, correction in made:
             after = corrected(after, correction["changes"])

@@ -239,8 +239,10 @@ FTS_COLUMNS = ["place", "notes", "quotes", "outlets"]  # events_fts; aliases: pl
 # datasets code (events: parties, place_precision, fatalities, form, dataset, dataset_id,
 # coded; places: precision). 4: provenance (events: analyst, corroborated_by,
 # downgraded_sources; sources: archive_url, sha256, retrieved, outlet_key, given_grade,
-# downgraded_by, added_by; history: analyst; downgrades).
-VERSION = 4
+# downgraded_by, added_by; history: analyst; downgrades). 5: history keeps no copy of a new
+# event (state NULL: the store holds it), only of the reports about events (corrections,
+# retractions, corroborations, downgrades) and places' events.
+VERSION = 5
 APPLICATION_ID = 0x4F54_5657  # "OTVW": ops-timeline read models (the store's is "OTST")
 
 # What full-text search reads for each event: its place's name and aliases, its notes, its

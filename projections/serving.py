@@ -134,7 +134,9 @@ TABLES: dict[str, dict[str, Any]] = {
             "operation": "the operation's slug (none for a place's)",
             "event_id": "the record's id", "type": "the record's type",
             "target": "what a correction or retraction is of; a place's name for a place's",
-            "state": "the stored event, JSON",
+            "state": "the stored event, JSON: kept for corrections, retractions, corroborations, "
+            "downgrades and places' events; empty for a new event (the store holds it, at its "
+            "position)",
             "analyst": "who recorded it (none before analysts were kept)",
         },
         "facets": ["type"],

@@ -12,13 +12,15 @@ List columns hold one encoding, read back by `decode` (and only there).
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import orjson
 
 from projections import queries
+from projections.projector import Stored, stored_states
 from timeline.errors import InvalidInput
 from timeline.readings import reading
 from timeline.vocabulary import REPORT_CORRECTED
@@ -75,15 +77,16 @@ class Selection:
             return None
         return {event_id for (event_id,) in self.db.execute("SELECT id FROM temp.chosen")}
 
-    def readings(self) -> Iterator[tuple[Row, Row]]:
+    def readings(self, stored: Stored | None = None) -> Iterator[tuple[Row, Row]]:
         """Each chosen event's row (decoded) with its record as it reads now: as first
-        recorded, then each correction of it (`timeline.readings`), from the history. The
-        chosen events only: a selection of every event is read as one of every operation."""
+        recorded, then each correction of it (`timeline.readings`), from the history (and
+        `stored`, the store's events by position, which it keeps no copy of). The chosen
+        events only: a selection of every event is read as one of every operation."""
         if self.whole:
             raise InvalidInput("include_retracted", "a reading is of an event that is chosen")
         events = self.db.execute(_CHOSEN_EVENTS)
         names = [column[0] for column in events.description]
-        states = self.db.execute(_READINGS)
+        states = _with_states(self.db.execute(_READINGS), stored)
         pending = next(states, None)
         for n, *values in events:
             row = dict(zip(names[1:], values, strict=True))
@@ -97,6 +100,20 @@ class Selection:
     def count(self) -> int:
         table = "events" if self.whole else "temp.chosen"
         return int(self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+READ_AT_ONCE = 5_000  # history rows whose stored events are read from the store at once
+
+
+def _with_states(
+    rows: Iterable[tuple[int, str | None, int]], stored: Stored | None
+) -> Iterator[tuple[int, str | bytes]]:
+    """(n, state) of each (n, state or NULL, position): the state kept, or the store's."""
+    remaining = iter(rows)
+    while chunk := list(itertools.islice(remaining, READ_AT_ONCE)):
+        states = stored_states(((position, state) for _, state, position in chunk), stored)
+        for (n, _, _), (_, state) in zip(chunk, states, strict=True):
+            yield n, state
 
 
 def choose(

@@ -14,7 +14,7 @@ import contextlib
 import hashlib
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
 from functools import partial
 from typing import Any
@@ -23,10 +23,10 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
 from projections import derived, schema
-from projections.projector import Projector
+from projections.projector import Projector, Stored
 from timeline.bulk import no_cycle_collection
 from timeline.errors import TimelineError
-from timeline.stores.recorder import TimelineRecorder
+from timeline.stores.recorder import Page, TimelineRecorder
 from timeline.vocabulary import PROJECTED_TOPICS as TOPICS
 
 PAGE_SIZE = 5_000  # events a page (and a transaction) of a catch-up
@@ -43,11 +43,17 @@ class ViewsRecorder(SQLiteTrackingRecorder):
         self.gazetteer: dict[str, dict[str, Any] | None] = {}  # places looked up, kept
 
     def write(
-        self, tracking: Tracking, apply: Callable[[Projector], None], *, bulk: bool = False
+        self,
+        tracking: Tracking,
+        apply: Callable[[Projector], None],
+        *,
+        bulk: bool = False,
+        stored: Stored | None = None,
     ) -> None:
         """Apply one page and record its position, in one transaction. `bulk`: the page is
         part of a bulk catch-up (the first such page drops the deferred indexes, in its own
-        transaction; the full-text index is not kept row by row)."""
+        transaction; the full-text index is not kept row by row). `stored`: the store's
+        events by position (the history then keeps no copy of a new event)."""
         with self.datastore.get_connection(commit=True) as connection:
             # WAL with synchronous=NORMAL: a power cut may lose the last pages, never the
             # agreement between rows and position; the next catch-up projects them again.
@@ -58,7 +64,9 @@ class ViewsRecorder(SQLiteTrackingRecorder):
                 with connection.transaction(commit=True) as cursor:
                     if bulk:
                         _defer_indexes(cursor.sqlite_cursor)
-                    projector = Projector(cursor.sqlite_cursor, self.gazetteer, fts=not bulk)
+                    projector = Projector(
+                        cursor.sqlite_cursor, self.gazetteer, fts=not bulk, stored=stored
+                    )
                     apply(projector)
                     projector.finish()
                     self._insert_tracking(cursor, tracking)
@@ -179,6 +187,43 @@ def fingerprint(source: TimelineRecorder) -> str | None:
     first = source.select_notifications(None, limit=1)
     return hashlib.blake2b(first[0].state, digest_size=16).hexdigest() if first else None
 
+# Rows a writer appended, as it holds them, from this position on (one after another):
+# (first position, batches of (stream id hex, version, topic, state)).
+Given = tuple[int, Iterable[Sequence[tuple[str, int, str, bytes]]]]
+
+
+def _pages(
+    source: TimelineRecorder, position: int, page_size: int, given: Given | None
+) -> Iterator[Page]:
+    """The pages to project after `position`: read from the store; or, where a writer gives
+    the rows it appended, the store's up to them, then those rows (read from nowhere), then
+    the store's after them (another writer's)."""
+    if given is not None:
+        first, batches = given
+        while (before := min(page_size, first - 1 - position)) > 0:  # at most, before first
+            read = source.read_page(position, before, TOPICS)
+            page = [row for row in read if row[0] < first]
+            if page:
+                yield page
+                position = page[-1][0]
+            if len(page) < len(read) or len(read) < before:  # reached the given rows
+                break
+        at, pending = first, []
+        for batch in batches:
+            for _, _, topic, state in batch:
+                if at > position and topic in TOPICS:  # not projected by another already
+                    pending.append((at, topic, state))
+                at += 1
+            if len(pending) >= page_size:
+                yield pending
+                pending = []
+        if pending:
+            yield pending
+        position = max(position, at - 1)
+    while page := source.read_page(position, page_size, TOPICS):
+        yield page
+        position = page[-1][0]
+
 
 def catch_up(
     source: TimelineRecorder,
@@ -188,6 +233,7 @@ def catch_up(
     page_size: int | None = None,
     progress: Callable[[int], Any] | None = None,
     bulk_from: int | None = None,
+    given: Given | None = None,
 ) -> int:
     """Project every event recorded after the tracked position; return how many.
 
@@ -202,6 +248,9 @@ def catch_up(
     `page_size`: events a page (and a transaction); by default more in bulk than not.
     `progress` is told how far each page moved the position in the store's log (which also
     holds events the read models skip), so that it adds up to the backlog it started from.
+    `given`: the rows a writer appended and holds, from a position on, projected from its
+    hands instead of read back from the store and decoded (the inline projection of an
+    import); they must be the store's own, as committed (the writer checks that).
     """
     position = recorder.max_tracking_id(name) or 0
     identity = fingerprint(source)
@@ -213,15 +262,13 @@ def catch_up(
         page_size = BULK_PAGE_SIZE if bulk else PAGE_SIZE
     done = 0
     with no_cycle_collection():
-        while True:
-            page = source.read_page(position, page_size, TOPICS)
-            if not page:
-                break
+        for page in _pages(source, position, page_size, given):
             start, position = position, page[-1][0]
             recorder.write(
                 Tracking(name, position),
                 partial(Projector.apply_all, notifications=page),
                 bulk=bulk,
+                stored=source.read_positions,
             )
             done += len(page)
             if progress is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import heapq
+import itertools
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from projections import derived, schema
-from projections.projector import Projector, bounds, utc_text
+from projections.projector import Projector, Stored, bounds, stored_states, utc_text
 from timeline.environment import environmental, reason, unwritable
 from timeline.errors import TimelineError
 from timeline.names import name_key
@@ -35,7 +36,7 @@ from timeline.vocabulary import (
 )
 
 if TYPE_CHECKING:  # eventsourcing is needed to project, not to answer questions
-    from projections.tracking import ViewsRecorder
+    from projections.tracking import Given, ViewsRecorder
     from timeline.stores.recorder import TimelineRecorder
 
 
@@ -186,13 +187,16 @@ class Views:
         *,
         page_size: int | None = None,
         bulk_from: int | None = None,
+        given: Given | None = None,
     ) -> int:
+        """Project what the store holds after the tracked position (`given`: the rows a writer
+        appended from a position on, as it holds them: projected without reading them back)."""
         from projections.tracking import catch_up
 
         with self.writing(), self._trouble("write"):
             return catch_up(
                 source, name, self.recorder, progress=progress, page_size=page_size,
-                bulk_from=bulk_from,
+                bulk_from=bulk_from, given=given,
             )  # fmt: skip
 
     def rebuild(
@@ -224,6 +228,7 @@ class Views:
         operation: str | None = None,
         place: str | None = None,
         text: bool = True,
+        stored: Stored | None = None,
     ) -> sqlite3.Connection:
         """The read models as they would have read at a past moment, in memory.
 
@@ -236,19 +241,20 @@ class Views:
         place and the events that are or ever were at it (with their corrections and
         retractions). For questions about one operation or one place, much faster on a large
         store. `text=False`: leave the full-text index empty (no --text question is asked).
+        `stored`: the store's events by position, which the history keeps no copy of.
         """
         memory = connect(":memory:")
         with self.reading() as connection:
             tables, indexes = _schema(connection)
             for statement in tables:
                 memory.execute(statement)
-            rows = _history(connection, recorded, operation, place)
+            rows = _replayed(_history(connection, recorded, operation, place, stored), stored)
             memory.execute("BEGIN")
             projector = Projector(memory.cursor(), fts=text)
             downgrades = Downgrades()  # those that count, for the grade filter
             if min_grade is not None:
-                for _, _, data in _downgrades(connection, recorded):
-                    state = _filtered(orjson.loads(data), known_by, min_grade, Downgrades())
+                for _, _, downgrade in _downgrades(connection, recorded):
+                    state = _filtered(orjson.loads(downgrade), known_by, min_grade, Downgrades())
                     if state is not None:
                         downgrades.add_record(state["record"])
             unsourced: set[str] = set()  # events left with no source, unless corroborated
@@ -386,10 +392,24 @@ def _schema(connection: sqlite3.Connection) -> tuple[list[str], list[str]]:
     return [*tables, *triggers, *first], later
 
 
+REPLAYED_CHUNK = 5_000  # history rows whose stored events are read from the store at once
+
+
+def _replayed(
+    rows: Iterable[tuple[int, str, str | None]], stored: Stored | None
+) -> Iterator[tuple[int, str, str | bytes]]:
+    """The history's rows with their stored events: kept, or read from the store."""
+    remaining = iter(rows)
+    while chunk := list(itertools.islice(remaining, REPLAYED_CHUNK)):
+        states = stored_states(((position, state) for position, _, state in chunk), stored)
+        for (_, topic, _), (position, state) in zip(chunk, states, strict=True):
+            yield position, topic, state
+
+
 def _history(
     connection: sqlite3.Connection, recorded: datetime | None, operation: str | None,
-    place: str | None,
-) -> Iterable[tuple[int, str, bytes]]:  # fmt: skip
+    place: str | None, stored: Stored | None = None,
+) -> Iterable[tuple[int, str, str | None]]:  # fmt: skip
     """The stored events to replay, in order: every one; or every place's and one operation's;
     or one place's own and those of the events ever at it."""
     before = ("recorded <= ?", [utc_text(recorded)]) if recorded is not None else ("1", [])
@@ -413,7 +433,7 @@ def _history(
             f"(SELECT name FROM place_names WHERE place = ?) AND {before[0]} ORDER BY position",
             [place, *before[1]],
         )
-        ids = orjson.dumps(sorted(_events_of_place(connection, str(place)))).decode()
+        ids = orjson.dumps(sorted(_events_of_place(connection, str(place), stored))).decode()
         chosen = connection.execute(
             f"{columns} (event_id IN (SELECT value FROM json_each(?1)) "
             f"OR target IN (SELECT value FROM json_each(?1))) AND {before[0].replace('?', '?2')} "
@@ -437,7 +457,9 @@ def _downgrades(
     ).fetchall()
 
 
-def _events_of_place(connection: sqlite3.Connection, place: str) -> set[str]:
+def _events_of_place(
+    connection: sqlite3.Connection, place: str, stored: Stored | None = None
+) -> set[str]:
     """The ids of the events at this place now, and of those a correction ever moved to or
     from it (named by any of its names): every event that was at it at any moment."""
     keys = {key for (key,) in connection.execute(
@@ -456,11 +478,13 @@ def _events_of_place(connection: sqlite3.Connection, place: str) -> set[str]:
         if "place" in changes:
             moved.setdefault(target, []).append(changes["place"])
     if moved:
-        for event_id, data in connection.execute(
-            "SELECT event_id, state FROM history WHERE event_id IN "
-            "(SELECT value FROM json_each(?)) AND type != ?",
+        rows = connection.execute(
+            "SELECT event_id, position, state FROM history WHERE event_id IN "
+            "(SELECT value FROM json_each(?)) AND type != ? ORDER BY position",
             (orjson.dumps(list(moved)).decode(), REPORT_CORRECTED),
-        ):
+        ).fetchall()
+        states = stored_states(((position, state) for _, position, state in rows), stored)
+        for (event_id, _, _), (_, data) in zip(rows, states, strict=True):
             moved[event_id].append(orjson.loads(data)["record"].get("place"))
     for event_id, named in moved.items():
         names = [name if isinstance(name, str) else name["name"] for name in named if name]

@@ -209,8 +209,14 @@ def test_the_scale_run_measures_every_step_and_question(tmp_path: Path) -> None:
         "query --between FROM TO, every row (Python)",
         "timeline show, a table (process)",
         "timeline query --between, a table (process)",
+        "baseline: sqlite-utils insert --nl + enable-fts",
+        "timeline import, projecting (CLI): file to first answer",
     ):
         assert step in steps or f"{step} (median of 3" in table, step
+    assert "File to first answer: " in table
+    assert ", a ratio of " in table
+    sized = {line.split(" | ")[0].lstrip("| "): line for line in table.splitlines()}
+    assert {"input (JSON Lines)", "store", "read models"} <= sized.keys()
     assert any(s.startswith("report of the largest operation (") for s in steps)
     assert any(s.startswith("control map, every place (") for s in steps)
     assert (tmp_path / "report.html").stat().st_size > 0

@@ -96,8 +96,8 @@ store.ROLLBACK_JOURNAL_FROM = 1
 store.APPEND_CACHE_KIB = 16  # pages spill into the database file before the commit
 real = application.Spool.batches
 
-def crash_after_the_first_batches(self):
-    for n, batch in enumerate(real(self)):
+def crash_after_the_first_batches(self, **keep):
+    for n, batch in enumerate(real(self, **keep)):
         if n == 3:
             os._exit(9)  # no rollback, no cleanup: as if the power went
         yield batch

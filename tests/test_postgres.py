@@ -49,3 +49,25 @@ def test_postgresql_and_sqlite_stores_read_the_same(pg_url: str, db: str) -> Non
     assert [e.record for e in on_postgres.log()] == [e.record for e in on_sqlite.log()]
     on_postgres.close()
     on_sqlite.close()
+
+
+def test_history_and_an_answer_as_of_a_moment_read_a_postgresql_store(
+    pg_url: str, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from timeline.api import OpsTimeline
+
+    views = str(tmp_path / "pg.views.db")
+    writer = OpsTimeline(pg_url, views=views)
+    writer.import_file(AL_QAIM)
+    moment = datetime.now(UTC).isoformat()
+    writer.close()
+    asked = OpsTimeline(pg_url, views=views)  # questions alone: the store read by position
+
+    history = asked.history("al-qaim-2017/launched")
+    shown = asked.show("al-qaim-2017", as_recorded=moment, limit=None)
+
+    assert history[0]["record"]["type"] == "operation_launched"
+    assert [row["id"] for row in shown] == [row["id"] for row in asked.show("al-qaim-2017")]
+    asked.close()

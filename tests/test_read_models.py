@@ -161,6 +161,31 @@ def test_a_corrected_event_reads_corrected_everywhere_with_its_history_kept(
     assert history[0]["record"]["strength"] == {"best": 40000}
 
 
+def test_the_history_keeps_no_copy_of_a_new_event_and_reads_it_from_the_store(
+    ops: OpsTimeline, db: str
+) -> None:
+    ops.record(event("captured", "place_captured", "2017-11-03", place=RAWA, actors=IRAQ))
+    moment = datetime.now(UTC).isoformat()
+    ops.record(correction("fix-1", "captured", occurred="2017-11-06"))
+    asked = OpsTimeline(db)  # another process's questions: the store is read, not replayed
+
+    with closing(ops.views.connection()) as views:
+        kept = views.execute(
+            "SELECT type, target, state IS NOT NULL FROM history ORDER BY position"
+        ).fetchall()
+    history = asked.history("op/captured")
+    [before] = asked.control("Rawa", as_recorded=moment)
+    assert [tuple(row) for row in kept] == [
+        ("operation_launched", None, 0), (None, "Rawa", 1),  # the place's: kept
+        ("place_captured", None, 0), ("report_corrected", "op/captured", 1),
+    ]  # fmt: skip
+    assert history[0]["record"]["occurred"] == "2017-11-03"
+    assert history[1]["record"]["changes"] == {"occurred": "2017-11-06"}
+    assert before["start_earliest"] == "2017-11-03"
+    assert asked.control("Rawa")[0]["start_earliest"] == "2017-11-06"
+    asked.close()
+
+
 def test_a_retracted_event_leaves_the_default_views_and_stays_in_the_history(
     ops: OpsTimeline,
 ) -> None:
@@ -517,7 +542,9 @@ def test_an_answer_about_one_place_as_of_a_moment_equals_replaying_everything(
     assert len(moved) >= 3  # events moved between places by corrections, at those places
 
     for moment in moments:
-        with closing(generated.views.as_of(recorded=datetime.fromisoformat(moment))) as whole:
+        with closing(generated.views.as_of(
+            recorded=datetime.fromisoformat(moment), stored=generated.app.recorder.read_positions
+        )) as whole:
             for place in places:
                 try:
                     expected = queries.control(whole, place)
@@ -537,8 +564,9 @@ def test_an_answer_about_one_operation_as_of_a_moment_equals_replaying_everythin
         moment = db.execute(
             "SELECT recorded FROM history WHERE position >= 2000 ORDER BY position LIMIT 1"
         ).fetchone()[0]
-    whole = generated.views.as_of(recorded=datetime.fromisoformat(moment))
-    known = generated.views.as_of(known_by=date(2016, 6, 1))
+    stored = generated.app.recorder.read_positions
+    whole = generated.views.as_of(recorded=datetime.fromisoformat(moment), stored=stored)
+    known = generated.views.as_of(known_by=date(2016, 6, 1), stored=stored)
 
     for operation in [row["operation"] for row in queries.operations(whole)]:
         shown = generated.show(operation, as_recorded=moment, limit=None)

@@ -35,10 +35,14 @@ if TYPE_CHECKING:  # the write side is imported when first used: questions start
     from collections.abc import Sequence
 
     import plotly.graph_objects as go
+    from eventsourcing.persistence import InfrastructureFactory
 
+    from projections.projector import Stored
     from timeline.application import Imported, LoggedEvent, Timeline, Verified
     from timeline.doctor import Finding
+    from timeline.encoding import Row
     from timeline.events import Event
+    from timeline.stores.recorder import TimelineRecorder
 
 Rows = list[dict[str, Any]]
 Given = str | Path | Mapping[str, str] | None  # a CSV file of pairs, or the pairs themselves
@@ -83,6 +87,8 @@ class OpsTimeline:
         self._views_path = views or views_path(self.db)
         self._views: Views | None = None
         self._app: Timeline | None = None
+        self._recorder: TimelineRecorder | None = None  # the store's, for questions alone
+        self._factory: InfrastructureFactory[Any] | None = None  # which made it
 
     @property
     def views(self) -> Views:
@@ -111,18 +117,52 @@ class OpsTimeline:
         if self._app is None:
             from timeline.application import Timeline
 
-            try:
+            with self._opening_store():
                 self._app = Timeline(db=self.db)
-            except TimelineError:
-                raise
-            except Exception as error:
-                if not environmental(error):
-                    raise
-                where = self.db if "://" not in self.db else _without_password(self.db)
-                raise StoreUnavailable(
-                    f"cannot open the store {where}: {reason(error, self.db)}"
-                ) from None
         return self._app
+
+    @contextmanager
+    def _opening_store(self) -> Iterator[None]:
+        """The machine's errors opening (or reading) the store, said in one line."""
+        try:
+            yield
+        except TimelineError:
+            raise
+        except Exception as error:
+            if not environmental(error):
+                raise
+            where = self.db if "://" not in self.db else _without_password(self.db)
+            raise StoreUnavailable(
+                f"cannot open the store {where}: {reason(error, self.db)}"
+            ) from None
+
+    def _stored(self, positions: Sequence[int]) -> list[tuple[int, str, bytes]]:
+        """The stored events at these positions of the store's log: the read models' history
+        keeps no copy of a new event. An SQLite store is read with sqlite3 alone (a question
+        imports neither eventsourcing nor the application); PostgreSQL through its recorder."""
+        if self._app is not None:
+            return self._app.recorder.read_positions(positions)
+        with self._opening_store():
+            if "://" not in self.db:
+                from timeline.stores import plain
+
+                with closing(sqlite3.connect(self.db)) as store:
+                    return plain.read_positions(store, positions)
+            if self._recorder is None:
+                from eventsourcing.persistence import InfrastructureFactory
+                from eventsourcing.utils import Environment
+
+                from timeline.store import settings
+                from timeline.stores.recorder import TimelineRecorder
+
+                factory = InfrastructureFactory.construct(
+                    Environment("Timeline", settings(self.db))
+                )
+                self._factory = factory
+                recorder = factory.application_recorder()
+                assert isinstance(recorder, TimelineRecorder)
+                self._recorder = recorder
+            return self._recorder.read_positions(positions)
 
     # writing
 
@@ -188,14 +228,17 @@ class OpsTimeline:
             if source is None:
                 raise InvalidInput("source", "a file to import is required")
         store = self.app  # a file that is not a store refuses first, then read models that
+        inline = None
         if project:  # cannot take the events
-            self.ready_to_project()
+            inline = _Inline(self.ready_to_project(), store)
         result = store.import_file(
             source, unlaunched=unlaunched, progress=progress, reader=reader, deleted=deleted,
-            analyst=analyst,
+            analyst=analyst, appended=inline,
         )  # fmt: skip
-        if project:
-            self._project_after(f"the events are stored ({result})")
+        if inline is not None:
+            if inline.failed is not None:
+                raise ReadModelsBehind(f"the events are stored ({result})", inline.failed)
+            self._project_after(f"the events are stored ({result})")  # other writers'
         return result
 
     def _project_after(self, stored: str) -> None:
@@ -334,11 +377,11 @@ class OpsTimeline:
         if start is None:
             raise InvalidInput("since", "is required: a record time (2017-11-05T12:00:00Z)")
         with self._read(None, None) as db:
-            return queries.diff(db, start, end, operation)
+            return queries.diff(db, start, end, operation, self._stored)
 
     def history(self, event_id: str) -> Rows:
         with self._read(None, None) as db:
-            return queries.history(db, event_id)
+            return queries.history(db, event_id, self._stored)
 
     def places(
         self, *, name: str | None = None, near: tuple[float, float] | None = None,
@@ -376,7 +419,7 @@ class OpsTimeline:
                 place = queries.find_place(db, place)
         replayed = self.views.as_of(
             recorded=moment, known_by=day, min_grade=grade, operation=operation, place=place,
-            text=text,
+            text=text, stored=self._stored,
         )  # fmt: skip
         with closing(replayed) as db:
             yield db
@@ -387,6 +430,9 @@ class OpsTimeline:
         if self._app is not None:
             self._app.close()
             self._app = None
+        if self._factory is not None:
+            self._factory.close()
+            self._factory = self._recorder = None
 
     # data out
 
@@ -444,7 +490,8 @@ class OpsTimeline:
                 db, operations=slugs, include_retracted=include_retracted, **filters
             )
             return _export(
-                db, form, chosen, out, table=table, places=places, bom=bom, states=states
+                db, form, chosen, out, table=table, places=places, bom=bom, states=states,
+                stored=self._stored,
             )
 
     def serve(self, *, host: str = "127.0.0.1", port: int = 8001, tiles: str | None = None,
@@ -655,6 +702,7 @@ class _Counted(Generic[T]):
 def _export(
     db: sqlite3.Connection, form: str, chosen: tables.Selection, out: str | Path | TextIO, *,
     table: str, places: bool, bom: bool, states: Sequence[str] = (),
+    stored: Stored | None = None,
 ) -> Exported:  # fmt: skip
     """Read what the format needs of the selection, and write its document."""
     from exports import acled, geojson, spreadsheet, timelinejs, timemap
@@ -684,7 +732,9 @@ def _export(
         left_out = undated.count
     elif form == "acled":
         left = acled.LeftOut()
-        readings: _Counted[tuple[dict[str, Any], dict[str, Any]]] = _Counted(chosen.readings())
+        readings: _Counted[tuple[dict[str, Any], dict[str, Any]]] = _Counted(
+            chosen.readings(stored)
+        )
         _write(out, acled.document(readings, states=states, left_out=left))
         return Exported(readings.count - left.count, left.count, str(left))
     else:
@@ -711,6 +761,24 @@ def _write(out: str | Path | TextIO, pieces: Iterable[str]) -> None:
         partial.replace(path)
     except OSError as error:
         raise TimelineError(f"cannot write {path}: {reason(error, str(path))}") from None
+
+
+class _Inline:
+    """The inline projection of an import: once the store has committed, the rows the import
+    holds are projected from its hands (nothing read back from the store), each page with
+    its tracking position, after the store's events the read models had not caught up with.
+    A failure then (or a crash) leaves the read models behind the store, where the next
+    catch-up resumes."""
+
+    def __init__(self, views: Views, app: Timeline) -> None:
+        self.views, self.app = views, app
+        self.failed: str | None = None  # why the read models could not take the rows
+
+    def __call__(self, first: int, batches: Iterable[Sequence[Row]]) -> None:
+        try:
+            self.views.catch_up(self.app.recorder, self.app.name, given=(first, batches))
+        except ReadModelsUnavailable as error:
+            self.failed = str(error)
 
 
 def _is_sqlite(path: Path) -> bool:

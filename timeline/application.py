@@ -30,7 +30,7 @@ from eventsourcing.persistence import (
 
 from timeline import intake, place_streams
 from timeline.bulk import no_cycle_collection
-from timeline.encoding import Batch, IdRow
+from timeline.encoding import Batch, IdRow, Row
 from timeline.environment import reason
 from timeline.errors import (
     ConcurrentWrite,
@@ -70,6 +70,9 @@ SNAPSHOT_EVERY = 200
 TRIES = 8  # a write that meets another writer's is checked and tried again, this many times
 BACKOFF_SECONDS = 0.02  # before the nth retry, a random wait of up to this times 2**(n-1)
 BACKOFF_MOST_SECONDS = 2.0
+# Told, once an import's transaction has committed, where its rows begin in the store's log
+# and given them again, in order: how the application layer projects them inline.
+Appended = Callable[[int, Iterable[Sequence[Row]]], None]
 
 
 class Conflict(Exception):
@@ -195,6 +198,7 @@ class Timeline(Application[Any]):
         reader: Reader = JSON_LINES,
         deleted: str | Path | None = None,
         analyst: str | None = None,
+        appended: Appended | None = None,
     ) -> Imported:
         """Append every event of a file ("-": standard input), all or nothing: JSON Lines, or
         what another `reader` reads (a dataset's export, `timeline.readers`).
@@ -210,6 +214,10 @@ class Timeline(Application[Any]):
         dataset's deleted-events file, whose ids the store holds are retracted (`source`
         None: that file alone). `analyst`: who imports (default: the user's login name),
         kept with each new event.
+
+        `appended`: told, after the store's transaction has committed, the position of the
+        first row appended and the rows again, in order (not told when another writer's rows
+        may lie among them, or when nothing was appended).
         """
         who = analyst_of(analyst)
         dataset = reader if isinstance(reader, DatasetReader) else None
@@ -218,7 +226,7 @@ class Timeline(Application[Any]):
 
         def attempt(operations: Sequence[str]) -> Imported:
             with self.recorder.taking_turns(operations):
-                return self._import(source, unlaunched, progress, reader, deleted, who)
+                return self._import(source, unlaunched, progress, reader, deleted, who, appended)
 
         once = source is not None and str(source) == "-"  # standard input is read only once
         return self._retrying(attempt, tries=1 if once else TRIES)
@@ -231,9 +239,11 @@ class Timeline(Application[Any]):
         reader: Reader,
         deleted: str | Path | None,
         who: str,
+        appended: Appended | None = None,
     ) -> Imported:
         """One attempt of `import_file`: the whole file checked against the store as it is
-        now, then appended (Conflict if another writer got there first)."""
+        now, then appended (Conflict if another writer got there first); then `appended`
+        told of the rows, if given."""
         name = label(source) if source is not None else ""
         dataset = reader if isinstance(reader, DatasetReader) else None
         unit = self._unit_of_work(unlaunched or dataset is not None, dataset, analyst=who)
@@ -303,15 +313,18 @@ class Timeline(Application[Any]):
                     spool.add(batch)
             if total_errors:
                 raise ImportFailed(errors, total_errors)
+            before = self.recorder.max_notification_id() or 0
             try:
-                self._append(spool.batches(), rows=spool.rows)
+                self._append(spool.batches(keep=appended is not None), rows=spool.rows)
             except IdTakenMeanwhile as error:
                 first = min((unit.line_of(i) or 0 for i in error.event_ids), default=0)
                 failed = [LineError(name, first, "id", error.message, type(error).__name__)]
                 raise ImportFailed(failed, 1) from None
             except Conflict:  # the next attempt takes turns with the writers of these
                 raise Conflict(sorted(unit.operations)) from None
-        self._take_snapshots_of(unit)
+            self._take_snapshots_of(unit)
+            if appended is not None and spool.rows and self._appended_at(before + 1, spool):
+                appended(before + 1, (batch.rows for batch in spool.batches()))
         return Imported(
             new - unit.corrected, already, unit.corrected, retracted, not_found,
             tuple(unit.notes),
@@ -421,6 +434,15 @@ class Timeline(Application[Any]):
                 f"cannot write the store {where}: {reason(error, self.env.get('SQLITE_DBNAME'))}"
                 "; nothing was stored"
             ) from None
+
+    def _appended_at(self, first: int, spool: Spool) -> bool:
+        """Whether the spool's rows are the store's from position `first` on: its first and
+        last rows are there (one transaction's rows follow one another in the log)."""
+        if spool.first is None or spool.last is None:
+            return False
+        found = self.recorder.read_positions([first, first + spool.rows - 1])
+        ours = [(spool.first[2], spool.first[3]), (spool.last[2], spool.last[3])]
+        return [(topic, bytes(state)) for _, topic, state in found] == ours
 
     def _take_snapshots_of(self, unit: UnitOfWork) -> None:
         """Snapshot each aggregate SNAPSHOT_EVERY events or more past its last snapshot:
@@ -541,6 +563,8 @@ class Spool:
         self.kept_bytes = 0
         self.rows = 0
         self.file: IO[bytes] | None = None
+        self.first: Row | None = None  # the first row and the last
+        self.last: Row | None = None
 
     def __enter__(self) -> Spool:
         return self
@@ -552,6 +576,9 @@ class Spool:
 
     def add(self, batch: Batch) -> None:
         self.rows += len(batch.rows)
+        if batch.rows:
+            self.first = self.first or batch.rows[0]
+            self.last = batch.rows[-1]
         if self.file is None:
             self.kept_bytes += sum(len(row[3]) for row in batch.rows)
             if self.kept_bytes <= self.keep_bytes:
@@ -560,10 +587,15 @@ class Spool:
             self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by __exit__
         pickle.dump((batch.rows, batch.ids), self.file, protocol=pickle.HIGHEST_PROTOCOL)
 
-    def batches(self) -> Iterator[Batch]:
-        self.kept.reverse()
-        while self.kept:
-            yield self.kept.pop()
+    def batches(self, *, keep: bool = False) -> Iterator[Batch]:
+        """The batches, in order; freed as they go, unless they are to be read again
+        (`keep`)."""
+        if keep:
+            yield from self.kept
+        else:
+            self.kept.reverse()
+            while self.kept:
+                yield self.kept.pop()
         if self.file is None:
             return
         self.file.seek(0)

@@ -93,15 +93,12 @@ def import_(
     with user_errors():
         if not no_project:  # read models that cannot take the import refuse first
             ops.ready_to_project()
-        with _progress(size) as advance:
+        with _progress(size) as advance:  # the read models projected inline, after it
             result = ops.import_file(
-                file, unlaunched=unlaunched, progress=advance, project=False, form=form,
-                operation=operation, grades=given, sides=sides, deleted=deleted,
+                file, unlaunched=unlaunched, progress=advance, project=not no_project,
+                form=form, operation=operation, grades=given, sides=sides, deleted=deleted,
                 analyst=analyst,
             )  # fmt: skip
-    if not no_project:
-        with user_errors():
-            _projected(ops, stored=f"the events are stored ({result})")
     click.echo(str(result))
 
 

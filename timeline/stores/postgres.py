@@ -386,6 +386,14 @@ class PostgresTimelineRecorder(TimelineRecorder, PostgresApplicationRecorder):
         rows = self._select(statement, (after, list(topics), limit))
         return [(position, topic, bytes(state)) for position, topic, state in rows]
 
+    def read_positions(self, positions: Sequence[int]) -> Page:
+        statement = SQL(
+            "SELECT notification_id, topic, state FROM {schema}.{table} "
+            "WHERE notification_id = ANY(%s::bigint[]) ORDER BY notification_id"
+        ).format(schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name))
+        rows = self._select(statement, (list(positions),))
+        return [(position, topic, bytes(state)) for position, topic, state in rows]
+
     def _select(self, statement: Composed, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         with (
             self.datastore.get_connection() as connection,

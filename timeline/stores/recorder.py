@@ -111,6 +111,11 @@ class TimelineRecorder(ApplicationRecorder):
         position `after`, in order: what `select_notifications` gives, without making a
         Notification and a UUID of every row."""
 
+    @abstractmethod
+    def read_positions(self, positions: Sequence[int]) -> Page:
+        """(position, topic, state) of the stored events at these positions in the log, in
+        order: what the read models read instead of keeping a copy of every stored event."""
+
 
 def taken_ids(wanted: Sequence[IdRow], stored: Iterable[IdRow]) -> list[tuple[IdRow, IdRow]]:
     """The ids of `wanted` whose stored row is another's (after an insert that skipped some):

@@ -23,6 +23,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteConnection, SQ
 from timeline import encoding
 from timeline.encoding import Batch, IdRow, Row
 from timeline.errors import NotAStore
+from timeline.stores import plain
 from timeline.stores.chain import ChainedRow, Heads, first_versions, links
 from timeline.stores.recorder import (
     LOOK_UP_CHUNK,
@@ -276,6 +277,12 @@ class SQLiteTimelineRecorder(TimelineRecorder, SQLiteApplicationRecorder):
             sql.row_factory = None  # plain tuples
             page: Page = sql.execute(statement, (after, *topics, limit)).fetchall()
             return page
+
+    def read_positions(self, positions: Sequence[int]) -> Page:
+        with self.datastore.transaction(commit=False) as cursor:
+            sql = cursor.sqlite_cursor
+            sql.row_factory = None  # plain tuples
+            return plain.read_positions(sql, positions, self.events_table_name)
 
 
 @contextmanager
