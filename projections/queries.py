@@ -47,7 +47,8 @@ class NotFound(TimelineError):
 # questions give them when they join one table's to another's: answered as lists.
 LISTS = frozenset({
     "attackers", "defenders", "supporters", "parties", "forces", "grades", "outlets", "quotes",
-    "aliases", "roles", "strength_shared_with", "launched", "sides", "events",
+    "aliases", "roles", "strength_shared_with", "launched", "sides", "events", "derived_from",
+    "events_a", "outlets_a", "grades_a", "events_b", "outlets_b", "grades_b",
     *(f"{end}_{column}" for end in ("start", "end", "contested")
       for column in ("grades", "outlets")),
 })  # fmt: skip

@@ -147,6 +147,7 @@ TABLES: dict[str, Table] = {
             "contested_from": str,
             "contested_event": str,
             "events": str,
+            "derived_from": str,
         },
         "pk": ("place", "period"),
         "indexes": [["side"], ["start_earliest"]],
@@ -168,6 +169,7 @@ TABLES: dict[str, Table] = {
             "last_occurred": str,
             "events": int,
             "places_taken": int,
+            "derived_from": str,
         },
         "pk": ("operation", "force"),
         "indexes": [["force"], ["side"]],
@@ -200,9 +202,33 @@ TABLES: dict[str, Table] = {
             "events": int,
             "places_taken": int,
             "sides": str,
+            "derived_from": str,
         },
         "pk": "operation",
         "indexes": [],
+    },
+    "contested": {  # where active events disagree (projections/contested.py), open or ended
+        "columns": {
+            "key": str,
+            "kind": str,
+            "operation": str,
+            "subject": str,
+            "side_a": str,
+            "events_a": str,
+            "outlets_a": str,
+            "grades_a": str,
+            "side_b": str,
+            "events_b": str,
+            "outlets_b": str,
+            "grades_b": str,
+            "occurred_from": str,
+            "occurred_to": str,
+            "since": str,
+            "ended_at": str,
+            "ended_by": str,
+        },
+        "pk": "key",
+        "indexes": [["operation"], ["subject"]],
     },
 }
 FTS_COLUMNS = ["place", "notes", "quotes", "outlets"]  # events_fts; aliases: place_names_fts
@@ -211,8 +237,9 @@ FTS_COLUMNS = ["place", "notes", "quotes", "outlets"]  # events_fts; aliases: pl
 # disposable), and the next catch-up projects every event into them. 2: every list column a
 # JSON array, history.state TEXT, events_fts reading the words of events_text. 3: what
 # datasets code (events: parties, place_precision, fatalities, form, dataset, dataset_id,
-# coded; places: precision).
-VERSION = 3
+# coded; places: precision). 4: the contested table; control, forces and operations each
+# list the events they derive from (derived_from).
+VERSION = 4
 APPLICATION_ID = 0x4F54_5657  # "OTVW": ops-timeline read models (the store's is "OTST")
 
 # What full-text search reads for each event: its place's name and aliases, its notes, its
