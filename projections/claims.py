@@ -141,10 +141,10 @@ def contested_rows(cursor: sqlite3.Cursor) -> list[Conflict]:
     )
     stale_places = {key for (key,) in cursor.execute(_STALE_PLACES)}
     found: list[Conflict] = []
-    by_place: dict[str, list[Claim]] = {}
+    by_place: dict[tuple[str, str], list[Claim]] = {}  # one operation's claims at a place
     for claim in at_places:
         if claim.place is not None and claim.place in stale_places:
-            by_place.setdefault(claim.place, []).append(claim)
+            by_place.setdefault((claim.place, claim.operation), []).append(claim)
     for place in sorted(by_place):
         found += conflicts_over_time(by_place[place], place_conflicts)
     of_operations = _claims(

@@ -1,7 +1,9 @@
 """Contested claims: where active events disagree. Pure functions of claims (an event as it
 read between two record times), shared by the derived `contested` model and its tests.
 
-Kinds of conflict, each between two sides of one subject:
+Kinds of conflict, each between two sides of one subject, among the events of one operation
+(so that an operation's answers as of a past moment, replayed from its events alone, see
+them all):
 
 - `control`: two events give one place to different sides on days that may be the same
   (their possible dates overlap), so each side's claim to hold it overlaps the other's;
@@ -125,7 +127,8 @@ def _dated_pairs(claims: Sequence[Claim]) -> Iterator[tuple[Claim, Claim]]:
 
 
 def place_conflicts(claims: Iterable[Claim]) -> list[Conflict]:
-    """The `control` and `reversal` conflicts among the claims about one place."""
+    """The `control` and `reversal` conflicts among the claims about one place (of one
+    operation)."""
     claims = list(claims)
     passes = [c for c in claims if c.type in PASSES_CONTROL]
     found = []
