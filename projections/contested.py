@@ -10,7 +10,8 @@ them all):
 - `launch`, `conclusion`: two claims of an operation's launch (or conclusion) whose possible
   dates do not overlap: they cannot both be true;
 - `strength`, `casualties`: two triples (low, best, high) for the same force (or forces
-  given together) on days that may be the same, whose ranges do not overlap;
+  given together; casualties at the same place too) on days that may be the same, whose
+  ranges do not overlap;
 - `reversal`: a capture reversed (control passes to another side) within REVERSAL_DAYS of
   it, while a source reports fighting at the place in between: the capture on one side, the
   fighting and the reversal on the other.
@@ -115,9 +116,14 @@ def _pair(kind: str, subject: str, a: Claim, b: Claim, side_a: str, side_b: str,
     return Conflict(kind, a.operation, subject, side_a, [a], side_b, [b], *span, (a.id, b.id))
 
 
+def _in_order(claim: Claim) -> tuple[str, str, str]:
+    """Claims in order of their possible dates, then of id: one order, however read."""
+    return str(claim.earliest), str(claim.latest), claim.id
+
+
 def _dated_pairs(claims: Sequence[Claim]) -> Iterator[tuple[Claim, Claim]]:
     """Pairs of claims whose possible dates overlap, by a sweep in order of earliest day."""
-    dated = sorted((c for c in claims if c.earliest and c.latest), key=lambda c: c.earliest or "")
+    dated = sorted((c for c in claims if c.earliest and c.latest), key=_in_order)
     open_: list[Claim] = []
     for claim in dated:
         open_ = [c for c in open_ if str(c.latest) >= str(claim.earliest)]
@@ -136,8 +142,9 @@ def place_conflicts(claims: Iterable[Claim]) -> list[Conflict]:
         if a.holder != b.holder:
             found.append(_pair("control", str(a.place), a, b, a.holder, b.holder, _overlap(a, b)
                                or (None, None)))  # fmt: skip
-    fighting = [c for c in claims if c.type in FIGHTING and c.earliest and c.latest]
-    dated = sorted((c for c in passes if c.earliest and c.latest), key=lambda c: str(c.earliest))
+    fighting = sorted((c for c in claims if c.type in FIGHTING and c.earliest and c.latest),
+                      key=_in_order)  # fmt: skip
+    dated = sorted((c for c in passes if c.earliest and c.latest), key=_in_order)
     for n, capture in enumerate(dated):
         for reversal in dated[n + 1 :]:
             gap = _days(str(capture.latest), str(reversal.earliest))
@@ -176,7 +183,8 @@ def operation_conflicts(claims: Iterable[Claim]) -> list[Conflict]:
     claims = list(claims)
     found = []
     for kind, of_type in (("launch", OPERATION_LAUNCHED), ("conclusion", OPERATION_CONCLUDED)):
-        dated = [c for c in claims if c.type == of_type and c.earliest and c.latest]
+        dated = sorted((c for c in claims if c.type == of_type and c.earliest and c.latest),
+                       key=_in_order)  # fmt: skip
         for a, b in itertools.combinations(dated, 2):
             if _overlap(a, b) is None:
                 found.append(_pair(kind, a.operation, a, b, _range_text(a), _range_text(b),
@@ -186,14 +194,20 @@ def operation_conflicts(claims: Iterable[Claim]) -> list[Conflict]:
         def triple(c: Claim, kind: str = kind) -> tuple[int, int] | None:
             return c.strength if kind == "strength" else c.casualties
 
+        def subject(c: Claim, kind: str = kind) -> str:
+            """A strength is a force's (or forces' together); a casualty count is of one
+            force at one place: counts at two places add up, they do not disagree."""
+            forces = " + ".join(c.forces)
+            return forces if kind == "strength" else f"{forces} at {c.place or '(no place)'}"
+
         with_triple = [c for c in claims if triple(c) is not None and c.forces
                        and (kind == "strength" or c.type == CASUALTIES_REPORTED)]  # fmt: skip
-        by_forces = sorted(with_triple, key=lambda c: c.forces)
-        for forces, same in itertools.groupby(by_forces, key=lambda c: c.forces):
+        by_subject = sorted(with_triple, key=lambda c: (subject(c), _in_order(c)))
+        for named, same in itertools.groupby(by_subject, key=subject):
             for a, b in _dated_pairs(list(same)):
                 (a_low, a_high), (b_low, b_high) = triple(a) or (0, 0), triple(b) or (0, 0)
                 if a_high < b_low or b_high < a_low:
-                    found.append(_pair(kind, " + ".join(forces), a, b,
+                    found.append(_pair(kind, named, a, b,
                                        _triple_text((a_low, a_high)),
                                        _triple_text((b_low, b_high)),
                                        _overlap(a, b) or (None, None)))  # fmt: skip
@@ -208,14 +222,20 @@ def conflicts_over_time(
     just before some reading ended, with the record time they ended and what ended them."""
     moments: list[str | None] = [None, *sorted({c.until for c in claims if c.until})]
     found: dict[str, Conflict] = {}
+    reach = REVERSAL_DAYS + max((_days(str(c.earliest), str(c.latest)) for c in claims
+                                 if c.earliest and c.latest), default=0)  # fmt: skip
     for moment in moments:
+        focus: list[Claim] = []
         if moment is None:
             held = [c for c in claims if c.until is None]
-        else:  # just before `moment`
-            held = [c for c in claims
-                    if c.since < moment and (c.until is None or c.until >= moment)]  # fmt: skip
+        else:  # just before `moment`: only what a claim ending then takes part in is new
+            focus = [c for c in claims if c.until == moment]
+            held = [c for c in claims if c.since < moment and (c.until is None or c.until >= moment)
+                    and _near(c, focus, reach)]  # fmt: skip
         for conflict in detect(held):
             every = [*conflict.claims_a, *conflict.claims_b]
+            if focus and not any(c in focus for c in every):
+                continue
             conflict.since = max(c.since for c in every)
             ends = [c for c in every if c.until is not None]
             if ends:
@@ -232,6 +252,26 @@ def conflicts_over_time(
             else:
                 known.since = min(conflict.since, known.since)
     return sorted(found.values(), key=lambda c: (c.occurred_from or "", c.key))
+
+
+def _near(claim: Claim, focus: Sequence[Claim], reach: int) -> bool:
+    """Whether a claim may take part in a conflict with one of these: a launch or conclusion
+    claim may with any other; else its possible days lie within `reach` days of one's (the
+    window of a reversal and the widest claim's span: no partner of a conflict lies
+    farther)."""
+    if claim in focus or claim.type in (OPERATION_LAUNCHED, OPERATION_CONCLUDED):
+        return True
+    if not (claim.earliest and claim.latest):
+        return False  # an undated claim takes part in no conflict
+    first, last = date.fromisoformat(claim.earliest), date.fromisoformat(claim.latest)
+    for other in focus:
+        if not (other.earliest and other.latest):
+            continue
+        if (first - date.fromisoformat(other.latest)).days <= reach and (
+            date.fromisoformat(other.earliest) - last
+        ).days <= reach:
+            return True
+    return False
 
 
 def holder(attackers: Sequence[str] | None) -> str:
