@@ -39,7 +39,8 @@ __all__ = ["GREY", "colour_of"]  # a figure takes its colours from here, with th
 # so a figure of types beside sides never gives a type a side's colour.
 TYPE_PALETTE = ("#004488", "#99DDFF", "#44BB99", "#997700", "#BBCC33", "#EE8866", "#CC6677",
                 "#994455", "#AA4499", "#6699CC", "#EE99AA", "#EECC66", "#AAAA00", "#44AA99",
-                "#88CCEE", "#FFAABB", "#EEDD88", "#77AADD", "#555555", "#B07AA1")  # fmt: skip
+                "#88CCEE", "#FFAABB", "#EEDD88", "#77AADD", "#555555", "#B07AA1", "#BBBBBB",
+                "#225555")  # fmt: skip
 
 
 def type_colour(kind: str) -> str:

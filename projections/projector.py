@@ -21,7 +21,7 @@ from projections import derived, schema
 from projections.derived import json_list
 from timeline.dates import DateError, parse_edtf
 from timeline.names import name_key
-from timeline.readings import corrected, reading
+from timeline.readings import Downgrades, corrected, reading, with_added
 from timeline.vocabulary import (
     ALIASES_ADDED,
     PLACE_REGISTERED,
@@ -30,6 +30,10 @@ from timeline.vocabulary import (
     REPORT_CORRECTED,
     REPORT_RETRACTED,
     ROLES,
+    SOURCE_DOWNGRADED,
+    SOURCES_ADDED,
+    outlet_key,
+    source_identity,
 )
 
 EVENT_COLUMNS = (
@@ -39,7 +43,8 @@ EVENT_COLUMNS = (
     "casualties_best", "casualties_low", "casualties_high", "source_count", "best_grade",
     "grades", "outlets", "published_earliest", "published_latest", "notes", "quotes",
     "recorded", "corrected_by", "corrected", "retracted_by", "parties", "place_precision",
-    "fatalities", "form", "dataset", "dataset_id", "coded",
+    "fatalities", "form", "dataset", "dataset_id", "coded", "analyst", "corroborated_by",
+    "downgraded_sources",
 )  # fmt: skip
 _INSERT_EVENT = schema.insert("events", EVENT_COLUMNS, rowid=True)
 _INSERT_ACTOR = schema.insert(
@@ -47,10 +52,16 @@ _INSERT_ACTOR = schema.insert(
 )
 _INSERT_SOURCE = schema.insert("sources", (
     "event_id", "n", "outlet", "reliability", "credibility", "grade", "url", "published",
-    "published_earliest", "published_latest", "quote",
+    "published_earliest", "published_latest", "quote", "archive_url", "sha256", "retrieved",
+    "outlet_key", "given_grade", "downgraded_by", "added_by",
 ))  # fmt: skip
 _INSERT_HISTORY = schema.insert("history", (
     "position", "recorded", "topic", "operation", "event_id", "type", "target", "state",
+    "analyst",
+), verb="INSERT OR REPLACE")  # fmt: skip
+_INSERT_DOWNGRADE = schema.insert("downgrades", (
+    "source", "outlet", "url", "reliability", "reason", "event_id", "operation", "recorded",
+    "analyst",
 ), verb="INSERT OR REPLACE")  # fmt: skip
 _INSERT_PLACE = schema.insert(
     "places", ("name", "key", "kind", "lat", "lon", "aliases", "recorded", "precision"),
@@ -137,6 +148,7 @@ class Projector:
         self._places = {} if gazetteer is None else gazetteer
         self._pending: dict[str, dict[str, Any]] = {}  # events to write, by id, as they read
         self._history: list[tuple[Any, ...]] = []
+        self._downgrades: Downgrades | None = None  # read from its table when first needed
 
     def apply(
         self, position: int, topic: str, state: dict[str, Any], data: bytes | None = None
@@ -156,6 +168,7 @@ class Projector:
         self._history.append((
             position, state["timestamp"], topic, *_history_keys(state),
             (data if data is not None else orjson.dumps(state)).decode(),  # TEXT: JSON
+            state.get("analyst"),
         ))  # fmt: skip
 
     def apply_all(self, notifications: Iterable[tuple[int, str, bytes]]) -> None:
@@ -293,13 +306,62 @@ class Projector:
             self.report_corrected(record, state["timestamp"])
         elif record["type"] == REPORT_RETRACTED:
             self.report_retracted(record)
+        elif record["type"] == SOURCES_ADDED:
+            self.sources_added(record)
+        elif record["type"] == SOURCE_DOWNGRADED:
+            self.source_downgraded(record, state)
         else:
             self._touch(record)
             self._pending[record["id"]] = {
                 "record": record, "status": "active", "recorded": state["timestamp"],
                 "position": position, "corrected_by": None, "corrected": None,
-                "retracted_by": None,
+                "retracted_by": None, "analyst": state.get("analyst"), "added": [],
             }  # fmt: skip
+
+    def sources_added(self, corroboration: dict[str, Any]) -> None:
+        """More sources for an event: counted with its own, the fact unchanged."""
+        entry = self._entry(corroboration["corroborates"])
+        if entry is None:
+            return
+        entry["added"].append(corroboration)
+        self._touch(entry["record"])
+
+    @property
+    def downgrades(self) -> Downgrades:
+        if self._downgrades is None:
+            self._downgrades = Downgrades()
+            for event_id, outlet, url, reliability in self.cursor.execute(
+                "SELECT event_id, outlet, url, reliability FROM downgrades ORDER BY recorded"
+            ):
+                self._downgrades.add(event_id, outlet, url, reliability)
+        return self._downgrades
+
+    def source_downgraded(self, downgrade: dict[str, Any], state: dict[str, Any]) -> None:
+        """A source found worse than graded: every event resting on it, in any operation,
+        is graded anew (the events written so far taken out and written again)."""
+        self.flush()
+        outlet, url = downgrade.get("outlet"), downgrade.get("url")
+        self.cursor.execute(_INSERT_DOWNGRADE, (
+            source_identity(outlet, url), outlet, url, downgrade["reliability"],
+            downgrade["reason"], downgrade["id"], downgrade["operation"], state["timestamp"],
+            state.get("analyst"),
+        ))  # fmt: skip
+        self.downgrades.add(downgrade["id"], outlet, url, downgrade["reliability"])
+        where, params = [], []
+        if outlet is not None:
+            where.append("outlet_key = ?")
+            params.append(outlet_key(outlet))
+        if url is not None:
+            where.append("url = ?")
+            params.append(url)
+        resting = [event_id for (event_id,) in self.cursor.execute(
+            f"SELECT DISTINCT event_id FROM sources WHERE {' AND '.join(where)}", params
+        ).fetchall()]  # fmt: skip
+        for event_id in resting:
+            entry = self._entry(event_id)
+            if entry is not None:
+                self.operations.add(entry["record"]["operation"])
+                self._touch(entry["record"])
 
     def report_corrected(self, correction: dict[str, Any], recorded: str) -> None:
         entry = self._entry(correction["corrects"])
@@ -322,7 +384,7 @@ class Projector:
         if event_id in self._pending:
             return self._pending[event_id]
         row = self.cursor.execute(
-            "SELECT status, recorded, position, corrected_by, corrected, retracted_by "
+            "SELECT status, recorded, position, corrected_by, corrected, retracted_by, analyst "
             "FROM events WHERE id = ?",
             (event_id,),
         ).fetchone()
@@ -334,22 +396,27 @@ class Projector:
         self.cursor.execute("DELETE FROM events WHERE id = ?", (event_id,))
         self.cursor.execute("DELETE FROM actors WHERE event_id = ?", (event_id,))
         self.cursor.execute("DELETE FROM sources WHERE event_id = ?", (event_id,))
-        keys = ("status", "recorded", "position", "corrected_by", "corrected", "retracted_by")
-        entry = {"record": self._reading(event_id), **dict(zip(keys, row, strict=True))}
+        keys = ("status", "recorded", "position", "corrected_by", "corrected", "retracted_by",
+                "analyst")  # fmt: skip
+        record, added = self._reading(event_id)
+        entry = {"record": record, "added": added, **dict(zip(keys, row, strict=True))}
         self._pending[event_id] = entry
         return entry
 
-    def _reading(self, event_id: str) -> dict[str, Any]:
-        """An event as it reads now: as first recorded, then each correction, from the history."""
-        first, *corrections = [
+    def _reading(self, event_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """An event as it reads now: as first recorded, then each correction, from the
+        history; and the corroborations of it, in recording order."""
+        first, *reports = [
             orjson.loads(data)["record"]
             for (data,) in self.cursor.execute(
-                "SELECT state FROM history WHERE event_id = ? OR (target = ? AND type = ?) "
-                "ORDER BY position",
-                (event_id, event_id, REPORT_CORRECTED),
+                "SELECT state FROM history WHERE event_id = ? OR (target = ? AND type IN (?, ?))"
+                " ORDER BY position",
+                (event_id, event_id, REPORT_CORRECTED, SOURCES_ADDED),
             )
         ]
-        return reading(first, (correction["changes"] for correction in corrections))
+        corrections = [report["changes"] for report in reports if "changes" in report]
+        added = [report for report in reports if report["type"] == SOURCES_ADDED]
+        return reading(first, corrections), added
 
     def _touch(self, record: dict[str, Any]) -> None:
         place = self.resolve(record.get("place"))
@@ -362,7 +429,10 @@ class Projector:
         event_id, operation = record["id"], record["operation"]
         place = self.resolve(record.get("place"))
         actors = record.get("actors") or ()
-        sources = record.get("sources") or ()
+        added = entry.get("added") or ()  # corroborations (none for a new event)
+        sources = with_added(record, added)["sources"]
+        downgrades = self.downgrades
+        downgraded = 0
         strength = record.get("strength") or {}
         casualties = record.get("casualties") or {}
         occurred = record.get("occurred")
@@ -370,7 +440,12 @@ class Projector:
         grades, first_out, surely_out, quotes = [], [], [], []
         source_rows = rows["sources"]
         for n, source in enumerate(sources):
-            grade = source["reliability"] + source["credibility"]
+            given = source["reliability"] + source["credibility"]
+            reliability, downgraded_by = (
+                downgrades.of(source) if downgrades else (source["reliability"], None)
+            )
+            downgraded += downgraded_by is not None
+            grade = reliability + source["credibility"]
             grades.append(grade)
             published = source.get("published")
             out_earliest, out_latest, _ = _dates(published) if published else (None, None, None)
@@ -382,8 +457,10 @@ class Projector:
             if quote:
                 quotes.append(quote)
             source_rows.append((
-                event_id, n, source["outlet"], source["reliability"], source["credibility"],
+                event_id, n, source["outlet"], reliability, source["credibility"],
                 grade, source.get("url"), published, out_earliest, out_latest, quote,
+                source.get("archive_url"), source.get("sha256"), source.get("retrieved"),
+                outlet_key(source["outlet"]), given, downgraded_by, source.get("added_by"),
             ))  # fmt: skip
         outlets = json_list(list(dict.fromkeys(source["outlet"] for source in sources)))
         notes = record.get("notes")
@@ -411,7 +488,8 @@ class Projector:
             notes, json_list(quotes), entry["recorded"], entry["corrected_by"],
             entry["corrected"], entry["retracted_by"], parties, precision,
             record.get("fatalities"), record.get("form"), dataset.get("name"), dataset.get("id"),
-            orjson.dumps(dataset).decode() if dataset else None,
+            orjson.dumps(dataset).decode() if dataset else None, entry.get("analyst"),
+            json_list([corroboration["id"] for corroboration in added]), downgraded,
         ))  # fmt: skip
         if self.fts:
             rows["fts"].append(position)
@@ -424,5 +502,5 @@ def _history_keys(state: dict[str, Any]) -> tuple[str | None, ...]:
     if record is None:
         place = state.get("place") or {}
         return None, None, None, place.get("name") or state.get("name")
-    target = record.get("corrects") or record.get("retracts")
+    target = record.get("corrects") or record.get("retracts") or record.get("corroborates")
     return record["operation"], record["id"], record["type"], target

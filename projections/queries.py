@@ -10,7 +10,7 @@ import math
 import re
 import sqlite3
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import orjson
@@ -33,7 +33,7 @@ EVENT_COLUMNS = (
     "e.casualties_best, e.casualties_low, e.casualties_high, "
     "e.source_count, e.best_grade, e.grades, e.outlets, e.status, e.corrected_by, "
     "e.retracted_by, e.notes, e.recorded, e.parties, e.place_precision, e.fatalities, e.form, "
-    "e.dataset, e.dataset_id"
+    "e.dataset, e.dataset_id, e.analyst, e.corroborated_by, e.downgraded_sources"
 )
 _GRADE = re.compile(r"^([A-F])([1-6])$")
 
@@ -47,7 +47,8 @@ class NotFound(TimelineError):
 # questions give them when they join one table's to another's: answered as lists.
 LISTS = frozenset({
     "attackers", "defenders", "supporters", "parties", "forces", "grades", "outlets", "quotes",
-    "aliases", "roles", "strength_shared_with", "launched", "sides", "events", "derived_from",
+    "aliases", "roles", "strength_shared_with", "launched", "sides", "events", "corroborated_by",
+    "event_ids", "changed_keys", "derived_from",
     "events_a", "outlets_a", "grades_a", "events_b", "outlets_b", "grades_b",
     *(f"{end}_{column}" for end in ("start", "end", "contested")
       for column in ("grades", "outlets")),
@@ -98,11 +99,14 @@ def show(
     include_retracted: bool = False,
     limit: int | None = None,
     after: str | None = None,
+    min_grade: str | None = None,
 ) -> Page:
-    """An operation's events in order of occurrence, as they currently read."""
+    """An operation's events in order of occurrence, as they currently read (`min_grade`:
+    those with a source graded that well or better, once downgraded)."""
     return query(
-        db, operation=operation, include_retracted=include_retracted, limit=limit, after=after
-    )
+        db, operation=operation, include_retracted=include_retracted, limit=limit, after=after,
+        min_grade=min_grade,
+    )  # fmt: skip
 
 
 def query(
@@ -432,10 +436,12 @@ def operations(db: sqlite3.Connection) -> list[Row]:
 
 
 def history(db: sqlite3.Connection, event_id: str) -> list[Row]:
-    """An event as first recorded, then each correction or retraction of it, in order."""
+    """An event as first recorded, then each correction, retraction or corroboration of it,
+    in order, each with when it was recorded and by whom (`analyst`; None before analysts
+    were kept)."""
     found = _rows(
         db.execute(
-            "SELECT position, recorded, event_id, type, target, state FROM history "
+            "SELECT position, recorded, analyst, event_id, type, target, state FROM history "
             "WHERE type IS NOT NULL AND (event_id = ? OR target = ?) ORDER BY position",
             (event_id, event_id),
         )
@@ -745,3 +751,125 @@ def activity(
 
 def _days_between(first: str, last: str) -> int:
     return (date.fromisoformat(last) - date.fromisoformat(first)).days
+
+
+def sources(db: sqlite3.Connection, operation: str | None = None) -> list[Row]:
+    """Every source (an outlet, its name compared ignoring case and runs of spaces) with the
+    events resting on it, most events first: how many (`events`), their ids (`event_ids`),
+    the best and worst grade it gives them (once downgraded), how many of its citations keep
+    an archived copy and a digest, and whether it is downgraded (`downgraded`; by which
+    events, to what reliability, why). Retracted events are left out; corroborations count."""
+    where, params = ["e.status != 'retracted'"], []
+    if operation is not None:
+        find_operation(db, operation)
+        where.append("e.operation = ?")
+        params.append(operation)
+    rows = _rows(
+        db.execute(
+            "SELECT min(s.outlet) AS outlet, count(DISTINCT s.event_id) AS events, "
+            "json_group_array(DISTINCT s.event_id) AS event_ids, min(s.grade) AS best_grade, "
+            "max(s.grade) AS worst_grade, count(s.archive_url) AS archived, "
+            "count(s.sha256) AS digests, count(s.added_by) AS corroborating, "
+            "group_concat(DISTINCT s.downgraded_by) AS downgraded_by "
+            "FROM sources s JOIN events e ON e.id = s.event_id "
+            f"WHERE {' AND '.join(where)} GROUP BY s.outlet_key "
+            "ORDER BY count(DISTINCT s.event_id) DESC, min(s.outlet)",
+            params,
+        )
+    )
+    found = {row["event_id"]: row for row in _rows(db.execute(
+        "SELECT event_id, source, reliability, reason FROM downgrades"
+    ))}  # fmt: skip
+    for row in rows:
+        named = row.pop("downgraded_by")
+        by = sorted(named.split(",")) if named else []
+        row["downgraded"] = bool(by)
+        row["downgrades"] = [found[event_id] for event_id in by if event_id in found]
+    return rows
+
+
+def diff(
+    db: sqlite3.Connection, since: datetime, until: datetime | None = None,
+    operation: str | None = None,
+) -> dict[str, list[Row]]:  # fmt: skip
+    """What changed in the record between two record times, `since` excluded and `until`
+    included (None: everything after `since`): the events `added` (as first recorded), the
+    events `corrected` (each key a correction in between changed, its value before the first
+    and after the last), the events `corroborated` (the sources added), the events
+    `retracted`, and the sources `downgraded`; each with when it was recorded and by whom."""
+    from projections.projector import utc_text
+    from timeline.readings import corrected, reading
+    from timeline.vocabulary import (
+        NOT_EVENTS,
+        REPORT_CORRECTED,
+        REPORT_RETRACTED,
+        SOURCE_DOWNGRADED,
+        SOURCES_ADDED,
+    )
+
+    where = ["type IS NOT NULL", "recorded > ?"]
+    params: list[Any] = [utc_text(since)]
+    if until is not None:
+        where.append("recorded <= ?")
+        params.append(utc_text(until))
+    if operation is not None:
+        find_operation(db, operation)
+        where.append("operation = ?")
+        params.append(operation)
+    changed: dict[str, list[Row]] = {
+        "added": [], "corrected": [], "corroborated": [], "retracted": [], "downgraded": [],
+    }  # fmt: skip
+    corrections: dict[str, list[tuple[int, Row]]] = {}
+    for position, recorded, analyst, kind, target, state in db.execute(
+        "SELECT position, recorded, analyst, type, target, state FROM history "
+        f"WHERE {' AND '.join(where)} ORDER BY position",
+        params,
+    ):
+        record = orjson.loads(state)["record"]
+        said = {"position": position, "recorded": recorded, "analyst": analyst}
+        if kind not in NOT_EVENTS:
+            changed["added"].append({**said, "id": record["id"], "type": kind,
+                                     "operation": record["operation"], "record": record})
+        elif kind == REPORT_CORRECTED:
+            corrections.setdefault(str(target), []).append((position, {**said, **record}))
+        elif kind == SOURCES_ADDED:
+            changed["corroborated"].append({
+                **said, "id": target, "by": record["id"], "operation": record["operation"],
+                "sources": record["sources"],
+            })  # fmt: skip
+        elif kind == REPORT_RETRACTED:
+            changed["retracted"].append({
+                **said, "id": target, "by": record["id"], "operation": record["operation"],
+                "notes": record.get("notes"),
+            })  # fmt: skip
+        elif kind == SOURCE_DOWNGRADED:
+            changed["downgraded"].append({
+                **said, "by": record["id"], "outlet": record.get("outlet"),
+                "url": record.get("url"), "reliability": record["reliability"],
+                "reason": record["reason"],
+            })  # fmt: skip
+    for target, made in corrections.items():
+        first_at = made[0][0]
+        stored = [
+            orjson.loads(state)["record"]
+            for (state,) in db.execute(
+                "SELECT state FROM history WHERE (event_id = ? AND type != ?) OR "
+                "(target = ? AND type = ? AND position < ?) ORDER BY position",
+                (target, REPORT_CORRECTED, target, REPORT_CORRECTED, first_at),
+            )
+        ]
+        before = reading(stored[0], (c["changes"] for c in stored[1:])) if stored else {}
+        after = before
+        for _, correction in made:
+            after = corrected(after, correction["changes"])
+        keys = sorted({key for _, c in made for key in c["changes"]})
+        last = made[-1][1]
+        changed["corrected"].append({
+            "position": last["position"], "recorded": last["recorded"],
+            "analyst": last["analyst"], "id": target, "operation": last["operation"],
+            "by": [c["id"] for _, c in made], "changed_keys": keys,
+            "before": {key: before.get(key) for key in keys},
+            "after": {key: after.get(key) for key in keys},
+        })  # fmt: skip
+    changed["corrected"].sort(key=lambda row: row["position"])
+    return changed

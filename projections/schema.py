@@ -62,6 +62,9 @@ TABLES: dict[str, Table] = {
             "dataset": str,
             "dataset_id": str,
             "coded": str,
+            "analyst": str,
+            "corroborated_by": str,
+            "downgraded_sources": int,
         },
         "pk": "id",
         # In order of occurrence (queries.py): by operation, by place, by type, and all of
@@ -93,9 +96,16 @@ TABLES: dict[str, Table] = {
             "published_earliest": str,
             "published_latest": str,
             "quote": str,
+            "archive_url": str,
+            "sha256": str,
+            "retrieved": str,
+            "outlet_key": str,
+            "given_grade": str,
+            "downgraded_by": str,
+            "added_by": str,
         },
         "pk": ("event_id", "n"),
-        "indexes": [],
+        "indexes": [["outlet_key"], ["url"]],
         "foreign_keys": [("event_id", "events", "id")],
     },
     "history": {
@@ -108,6 +118,7 @@ TABLES: dict[str, Table] = {
             "type": str,
             "target": str,
             "state": str,
+            "analyst": str,
         },
         "pk": "position",
         # (operation, position): one operation's history, for an answer as of a past moment
@@ -175,6 +186,21 @@ TABLES: dict[str, Table] = {
         "indexes": [["force"], ["side"]],
         "foreign_keys": [("operation", "operations", "operation")],
     },
+    "downgrades": {  # the sources found worse than graded, one row per source_downgraded
+        "columns": {
+            "source": str,
+            "outlet": str,
+            "url": str,
+            "reliability": str,
+            "reason": str,
+            "event_id": str,
+            "operation": str,
+            "recorded": str,
+            "analyst": str,
+        },
+        "pk": "source",
+        "indexes": [],
+    },
     "projected_from": {  # which store these read models were projected from
         "columns": {"key": str, "value": str},
         "pk": "key",
@@ -237,9 +263,11 @@ FTS_COLUMNS = ["place", "notes", "quotes", "outlets"]  # events_fts; aliases: pl
 # disposable), and the next catch-up projects every event into them. 2: every list column a
 # JSON array, history.state TEXT, events_fts reading the words of events_text. 3: what
 # datasets code (events: parties, place_precision, fatalities, form, dataset, dataset_id,
-# coded; places: precision). 4: the contested table; control, forces and operations each
-# list the events they derive from (derived_from).
-VERSION = 4
+# coded; places: precision). 4: provenance (events: analyst, corroborated_by,
+# downgraded_sources; sources: archive_url, sha256, retrieved, outlet_key, given_grade,
+# downgraded_by, added_by; history: analyst; downgrades). 5: the contested table; control,
+# forces and operations each list the events they derive from (derived_from).
+VERSION = 5
 APPLICATION_ID = 0x4F54_5657  # "OTVW": ops-timeline read models (the store's is "OTST")
 
 # What full-text search reads for each event: its place's name and aliases, its notes, its
@@ -262,6 +290,8 @@ EVENTS_FTS = (
 # tables written for every event, but for the two the projector itself reads through.
 DEFERRABLE = ("events", "actors", "sources", "history")
 NEEDED_WHILE_PROJECTING = {("history", ("event_id",)), ("history", ("target",))}
+# (sources' outlet_key and url indexes are deferred too: a downgrade met in a bulk catch-up
+# reads the sources whole, and downgrades are few.)
 
 
 def insert(table: str, columns: Sequence[str], *, verb: str = "INSERT", rowid: bool = False) -> str:

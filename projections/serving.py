@@ -77,6 +77,10 @@ TABLES: dict[str, dict[str, Any]] = {
             "coded": "everything the dataset coded that has no column of its own, JSON "
             "(event and sub-event type, timestamp, source scale, tags, precisions, deaths "
             "of each side)",
+            "analyst": "who first recorded it (the login name unless given)",
+            "corroborated_by": "the sources_added events whose sources are counted with its own",
+            "downgraded_sources": "how many of its sources are graded down by a "
+            "source_downgraded",
         },
         "units": {"lat": "degrees", "lon": "degrees"},
         "facets": ["operation", "type", {"array": "attackers"}, "best_grade", "status",
@@ -110,6 +114,14 @@ TABLES: dict[str, dict[str, Any]] = {
             "published_earliest": f"the first day it can have been published ({_DAY})",
             "published_latest": f"the last day it can have been published ({_DAY})",
             "quote": "what it said",
+            "archive_url": "where an archived copy of it is",
+            "sha256": "the SHA-256 of the content captured",
+            "retrieved": "when it was retrieved (ISO 8601, as written)",
+            "outlet_key": "the outlet as sources are told apart: case and runs of spaces "
+            "ignored",
+            "given_grade": "the grade as recorded, before any downgrade",
+            "downgraded_by": "the source_downgraded that lowered its reliability",
+            "added_by": "the sources_added that added it (none: the event's own source)",
         },
         "facets": ["grade", "outlet"],
     },
@@ -123,6 +135,7 @@ TABLES: dict[str, dict[str, Any]] = {
             "event_id": "the record's id", "type": "the record's type",
             "target": "what a correction or retraction is of; a place's name for a place's",
             "state": "the stored event, JSON",
+            "analyst": "who recorded it (none before analysts were kept)",
         },
         "facets": ["type"],
         "sort_desc": "position",
@@ -179,6 +192,17 @@ TABLES: dict[str, dict[str, Any]] = {
             "derived_from": "the events it derives from: every one that names it",
         },
         "facets": ["operation", "side"],
+    },
+    "downgrades": {
+        "description": "One row per source found worse than graded: every claim resting on "
+        "it is graded with this reliability where that is worse than its own.",
+        "columns": {
+            "source": "the source's identity: its outlet (ignoring case), its url, or both",
+            "outlet": "the outlet named", "url": "the article named",
+            "reliability": "its reliability from now on (A-F)", "reason": "why",
+            "event_id": "the source_downgraded event", "operation": "where it was recorded",
+            "recorded": "when it was appended (UTC)", "analyst": "who recorded it",
+        },
     },
     "operations": {
         "description": "One row per operation: every launch claim, conclusion, status, span, "

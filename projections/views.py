@@ -25,7 +25,14 @@ from projections.projector import Projector, bounds, utc_text
 from timeline.environment import environmental, reason, unwritable
 from timeline.errors import TimelineError
 from timeline.names import name_key
-from timeline.vocabulary import RECORDED, REPORT_CORRECTED
+from timeline.readings import Downgrades
+from timeline.vocabulary import (
+    NOT_EVENTS,
+    RECORDED,
+    REPORT_CORRECTED,
+    SOURCE_DOWNGRADED,
+    SOURCES_ADDED,
+)
 
 if TYPE_CHECKING:  # eventsourcing is needed to project, not to answer questions
     from projections.tracking import ViewsRecorder
@@ -238,18 +245,29 @@ class Views:
             rows = _history(connection, recorded, operation, place)
             memory.execute("BEGIN")
             projector = Projector(memory.cursor(), fts=text)
+            downgrades = Downgrades()  # those that count, for the grade filter
+            if min_grade is not None:
+                for _, _, data in _downgrades(connection, recorded):
+                    state = _filtered(orjson.loads(data), known_by, min_grade, Downgrades())
+                    if state is not None:
+                        downgrades.add_record(state["record"])
+            unsourced: set[str] = set()  # events left with no source, unless corroborated
             for position, topic, data in rows:
                 state = orjson.loads(data)
-                if known_by is not None and topic == RECORDED:
-                    state = _known_by(state, known_by)
-                    if state is None:
+                if topic == RECORDED:
+                    record = state["record"]
+                    found = _filtered(state, known_by, min_grade, downgrades)
+                    if found is None and record["type"] not in NOT_EVENTS:
+                        found = {**state, "record": {**record, "sources": []}}
+                        unsourced.add(record["id"])  # kept while a corroboration may count
+                    if found is None:
                         continue
-                if min_grade is not None and topic == RECORDED:
-                    state = _graded(state, min_grade)
-                    if state is None:
-                        continue
+                    if record["type"] == SOURCES_ADDED:
+                        unsourced.discard(record["corroborates"])
+                    state = found
                 projector.apply(position, topic, state)
             projector.finish()
+            _leave_out(memory, unsourced)
             for statement in indexes:  # built once, after the rows: faster than row by row
                 memory.execute(statement)
             derived.refresh_stale(memory.cursor())
@@ -290,6 +308,33 @@ def _check_file(connection: sqlite3.Connection, path: str, *, remake: bool) -> N
         )
 
 
+def _leave_out(memory: sqlite3.Connection, event_ids: set[str]) -> None:
+    """Take out the events no source counts for (before the derived models are made)."""
+    if not event_ids:
+        return
+    ids = orjson.dumps(sorted(event_ids)).decode()
+    for table, column in (("actors", "event_id"), ("sources", "event_id"), ("events", "id")):
+        memory.execute(
+            f"DELETE FROM {table} WHERE {column} IN (SELECT value FROM json_each(?))", (ids,)
+        )
+
+
+def _filtered(
+    state: dict[str, Any], known_by: date | None, min_grade: tuple[str, str] | None,
+    downgrades: Downgrades,
+) -> dict[str, Any] | None:  # fmt: skip
+    """A stored Recorded event with only the sources that count (published by `known_by`,
+    graded `min_grade` or better once `downgrades` are applied); None when none does."""
+    if known_by is not None:
+        found = _known_by(state, known_by)
+        if found is None:
+            return None
+        state = found
+    if min_grade is not None:
+        return _graded(state, min_grade, downgrades)
+    return state
+
+
 def _known_by(state: dict[str, Any], day: date) -> dict[str, Any] | None:
     cutoff = day.isoformat()
     record = state["record"]
@@ -303,14 +348,18 @@ def _known_by(state: dict[str, Any], day: date) -> dict[str, Any] | None:
     return {**state, "record": {**record, "sources": sources}}
 
 
-def _graded(state: dict[str, Any], grade: tuple[str, str]) -> dict[str, Any] | None:
-    """The record with only its sources graded `grade` or better; None when none is (so a
-    correction or a retraction on weaker sources does not count either, as `known_by`)."""
+def _graded(
+    state: dict[str, Any], grade: tuple[str, str], downgrades: Downgrades
+) -> dict[str, Any] | None:
+    """The record with only its sources graded `grade` or better, once downgraded; None when
+    none is (so a correction or a retraction on weaker sources does not count either, as
+    `known_by`)."""
     record = state["record"]
     reliability, credibility = grade
     sources = [
         source for source in record["sources"]
-        if source["reliability"] <= reliability and source["credibility"] <= credibility
+        if (downgrades.of(source)[0] if downgrades else source["reliability"]) <= reliability
+        and source["credibility"] <= credibility
     ]  # fmt: skip
     if not sources:
         return None
@@ -347,6 +396,10 @@ def _history(
     columns = "SELECT position, topic, state FROM history WHERE"
     if operation is None and place is None:
         return connection.execute(f"{columns} {before[0]} ORDER BY position", before[1])
+    downgrades = [  # they regrade events of every operation
+        row for row in _downgrades(connection, recorded)
+        if orjson.loads(row[2])["record"]["operation"] != operation
+    ]  # fmt: skip
     if operation is not None:  # every place, and the operation's events
         places = connection.execute(
             f"{columns} operation IS NULL AND {before[0]} ORDER BY position", before[1]
@@ -367,7 +420,21 @@ def _history(
             "ORDER BY position",
             [ids, *before[1]],
         )
-    return heapq.merge(places, chosen, key=lambda row: row[0])
+    return heapq.merge(places, chosen, downgrades, key=lambda row: row[0])
+
+
+def _downgrades(
+    connection: sqlite3.Connection, recorded: datetime | None
+) -> list[tuple[int, str, bytes]]:
+    """The stored source_downgraded events (appended by `recorded`), in order: found through
+    the downgrades table (few rows), read from the history by their ids."""
+    before = ("AND h.recorded <= ?", [utc_text(recorded)]) if recorded is not None else ("", [])
+    return connection.execute(
+        "SELECT h.position, h.topic, h.state FROM downgrades d "
+        f"JOIN history h ON h.event_id = d.event_id WHERE h.type = ? {before[0]} "
+        "ORDER BY h.position",
+        [SOURCE_DOWNGRADED, *before[1]],
+    ).fetchall()
 
 
 def _events_of_place(connection: sqlite3.Connection, place: str) -> set[str]:

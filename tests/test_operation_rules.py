@@ -20,6 +20,7 @@ from timeline.errors import (
     OperationNotLaunched,
     PlaceConflict,
     RecordRejected,
+    SourceAlreadyDowngraded,
     UnknownEvent,
     UnknownPlace,
 )
@@ -290,3 +291,93 @@ def test_a_finding_that_places_are_one_can_be_neither_corrected_nor_retracted(wa
 
     assert (refusal.error, refusal.field) == (RecordRejected, "retracts")
     assert "is a places_identified" in refusal.message
+
+
+REUTERS = {"outlet": "Reuters", "reliability": "B", "credibility": "2", "published": "2017-11-04"}
+
+
+def corroborated(
+    event_id: str, target: str, operation: str = "op-1", **extra: object
+) -> dict[str, object]:
+    return {
+        "id": event_id, "type": "sources_added", "operation": operation,
+        "corroborates": target, "sources": [REUTERS], **extra,
+    }  # fmt: skip
+
+
+def downgraded(event_id: str, operation: str = "op-1", **names: object) -> dict[str, object]:
+    return {
+        "id": event_id, "type": "source_downgraded", "operation": operation,
+        "reliability": "E", "reason": "its claims were contradicted", "sources": [REUTERS],
+        **(names or {"outlet": "South Front"}),
+    }  # fmt: skip
+
+
+def test_a_corroboration_names_an_event_of_its_operation_that_exists(way: Way) -> None:
+    way.given(launched(), launched("op-2"), captured("op-2/a", "op-2"))
+
+    refusal = way.refuses(corroborated("op-1/more", "op-2/a"))
+
+    assert refusal.error is UnknownEvent
+    assert refusal.field == "corroborates"
+    assert "no event 'op-2/a' in operation 'op-1'" in refusal.message
+
+
+def test_a_retracted_event_cannot_be_corroborated(way: Way) -> None:
+    way.given(launched(), captured("op-1/a"), retracted("op-1/gone", "op-1/a"))
+
+    refusal = way.refuses(corroborated("op-1/more", "op-1/a"))
+
+    assert refusal.error is EventAlreadyRetracted
+    assert refusal.field == "corroborates"
+
+
+def test_a_report_cannot_be_corroborated(way: Way) -> None:
+    way.given(launched(), captured("op-1/a"), corroborated("op-1/more", "op-1/a"))
+
+    refusal = way.refuses(corroborated("op-1/more2", "op-1/more"))
+
+    assert "is a sources_added; only reports of events can be corroborated" in refusal.message
+
+
+def test_a_corroboration_cannot_be_corrected(way: Way) -> None:
+    way.given(launched(), captured("op-1/a"), corroborated("op-1/more", "op-1/a"))
+
+    refusal = way.refuses(corrected("op-1/fix", "op-1/more", {"notes": "x"}))
+
+    assert "is a sources_added; only reports of events can be corrected" in refusal.message
+
+
+def test_a_corroboration_is_recorded_without_a_launch_of_its_own(way: Way) -> None:
+    way.given(launched(), captured("op-1/a"))
+
+    assert way.accepts(corroborated("op-1/more", "op-1/a"))
+
+
+def test_a_source_is_downgraded_once_whichever_operation_records_it(way: Way) -> None:
+    way.given(launched(), launched("op-2"), downgraded("op-1/sf-false"))
+
+    again = way.refuses(downgraded("op-2/sf-false", "op-2", outlet="SOUTH  front"))
+
+    assert again.error is SourceAlreadyDowngraded
+    assert again.field == "outlet"
+    assert "downgraded already by 'op-1/sf-false'" in again.message
+
+
+def test_an_article_and_its_outlet_are_downgraded_apart(way: Way) -> None:
+    way.given(launched(), downgraded("op-1/sf-false"))
+
+    assert way.accepts(downgraded("op-1/article", url="https://southfront.org/x"))
+
+
+def test_an_article_is_downgraded_once(way: Way) -> None:
+    way.given(launched(), downgraded("op-1/article", url="https://southfront.org/x"))
+
+    refusal = way.refuses(downgraded("op-1/article2", url="https://southfront.org/x"))
+
+    assert refusal.error is SourceAlreadyDowngraded
+    assert refusal.field == "url"
+
+
+def test_a_downgrade_needs_no_launch(way: Way) -> None:
+    assert way.accepts(downgraded("op-9/sf-false", "op-9"))

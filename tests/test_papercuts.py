@@ -84,7 +84,7 @@ def test_history_prints_each_record_whole_as_readable_json(al_qaim: Cli) -> None
 
     assert result.exit_code == 0
     head, *body = result.stdout.splitlines()
-    assert head.endswith("  operation_launched  al-qaim-2017/launched")
+    assert "  operation_launched  al-qaim-2017/launched  by " in head  # and who recorded it
     record = json.loads("\n".join(body))
     assert record["place"]["aliases"][-1] == "القائم"  # Arabic as it is, not \\u escapes
     assert "القائم" in result.stdout

@@ -89,6 +89,17 @@ VALID = {
         "report_corrected", corrects="op/x", changes={"occurred": "2017-11-04"}
     ),
     "report_retracted": base("report_retracted", retracts="op/x"),
+    "sources_added": base(
+        "sources_added", corroborates="op/x",
+        sources=[{"outlet": "Reuters", "reliability": "B", "credibility": "2",
+                  "url": "https://www.reuters.com/article/x", "published": "2017-11-04",
+                  "archive_url": "https://web.archive.org/web/2017/https://www.reuters.com/x",
+                  "sha256": "ab" * 32, "retrieved": "2017-11-04T09:30:00Z"}],
+    ),
+    "source_downgraded": base(
+        "source_downgraded", outlet="South Front", reliability="E",
+        reason="its capture claims were contradicted by three later reports",
+    ),
 }
 
 # (event type, keys to change (None removes the key), field named, words in the message)
@@ -180,6 +191,35 @@ BROKEN = [
     ("report_corrected", {"place": PLACE}, "place", "not a key of report_corrected"),
     ("report_retracted", {"retracts": None}, "retracts", "required by report_retracted"),
     ("report_retracted", {"changes": {"notes": "x"}}, "changes", "not a key"),
+    ("sources_added", {"corroborates": None}, "corroborates", "required by sources_added"),
+    ("sources_added", {"sources": []}, "sources", "at least 1"),
+    ("sources_added", {"occurred": "2017-11-03"}, "occurred", "not a key of sources_added"),
+    (
+        "sources_added",
+        {"sources": [{**SOURCE, "sha256": "abc"}]},
+        "sources.0.sha256",
+        "64 hexadecimal digits",
+    ),
+    (
+        "sources_added",
+        {"sources": [{**SOURCE, "retrieved": "2017-11-04T09:30"}]},
+        "sources.0.retrieved",
+        "needs a time zone",
+    ),
+    (
+        "sources_added",
+        {"sources": [{**SOURCE, "retrieved": "yesterday"}]},
+        "sources.0.retrieved",
+        "ISO 8601",
+    ),
+    ("sources_added", {"sources": [{**SOURCE, "archive_url": "x"}]}, "sources.0.archive_url",
+     "http"),
+    ("source_downgraded", {"outlet": None}, "record", "names no source"),
+    ("source_downgraded", {"reliability": "G"}, "reliability", "'A', 'B'"),
+    ("source_downgraded", {"reliability": None}, "reliability", "required"),
+    ("source_downgraded", {"reason": None}, "reason", "required by source_downgraded"),
+    ("source_downgraded", {"reason": ""}, "reason", "at least 1"),
+    ("source_downgraded", {"url": "ftp://x"}, "url", "http"),
 ]
 
 

@@ -130,13 +130,15 @@ class OpsTimeline:
         return self._views
 
     def record(
-        self, record: Event | dict[str, Any], *, unlaunched: bool = False, project: bool = True
-    ) -> bool:
-        """Append one event, then bring the read models up to date (unless told not to)."""
+        self, record: Event | dict[str, Any], *, unlaunched: bool = False, project: bool = True,
+        analyst: str | None = None,
+    ) -> bool:  # fmt: skip
+        """Append one event, then bring the read models up to date (unless told not to).
+        `analyst`: who records it (default: the user's login name)."""
         store = self.app  # a file that is not a store refuses first, then read models that
         if project:  # cannot take the event
             self.ready_to_project()
-        new = store.record(record, unlaunched=unlaunched)
+        new = store.record(record, unlaunched=unlaunched, analyst=analyst)
         if project:
             self._project_after("the event is stored" if new else "the event was stored")
         return new
@@ -153,6 +155,7 @@ class OpsTimeline:
         grades: Given = None,
         sides: Given = None,
         deleted: str | Path | None = None,
+        analyst: str | None = None,
     ) -> Imported:
         """Import a file, then bring the read models up to date (unless told not to: for a
         large load, `project()` once at the end).
@@ -162,7 +165,8 @@ class OpsTimeline:
         (else the grouping key); `grades` (a CSV file `outlet,grade`, or a mapping; outlet
         `*` the default) grades the outlets, F6 otherwise; `sides` (a CSV file `actor,side`,
         or a mapping) overrides the sides rule; `deleted`: ACLED's deleted-events file, each
-        id the store holds retracted (`source` None: that file alone)."""
+        id the store holds retracted (`source` None: that file alone). `analyst`: who imports
+        (default: the user's login name), kept with each new event."""
         from timeline.intake import JSON_LINES, Reader
 
         reader: Reader = JSON_LINES
@@ -182,8 +186,9 @@ class OpsTimeline:
         if project:  # cannot take the events
             self.ready_to_project()
         result = store.import_file(
-            source, unlaunched=unlaunched, progress=progress, reader=reader, deleted=deleted
-        )
+            source, unlaunched=unlaunched, progress=progress, reader=reader, deleted=deleted,
+            analyst=analyst,
+        )  # fmt: skip
         if project:
             self._project_after(f"the events are stored ({result})")
         return result
@@ -220,13 +225,16 @@ class OpsTimeline:
     def show(
         self, operation: str, *, include_retracted: bool = False, limit: int | None = PAGE,
         after: str | None = None, as_recorded: Moment = None, known_by: Day = None,
+        min_grade: str | None = None,
     ) -> Page:  # fmt: skip
         """An operation's events in order of occurrence: a first page of `limit` (None: all),
-        whose `next`, given as `after`, asks for the page after it."""
+        whose `next`, given as `after`, asks for the page after it. `min_grade`: the events
+        with a source graded that well or better (once downgraded), as `query` chooses."""
         with self._read(as_recorded, known_by, operation, text=False) as db:
             return queries.show(
-                db, operation, include_retracted=include_retracted, limit=limit, after=after
-            )
+                db, operation, include_retracted=include_retracted, limit=limit, after=after,
+                min_grade=min_grade,
+            )  # fmt: skip
 
     def query(
         self, *, limit: int | None = PAGE, after: str | None = None,
@@ -242,56 +250,93 @@ class OpsTimeline:
 
     def control(
         self, place: str, *, on: str | date | None = None,
-        as_recorded: Moment = None, known_by: Day = None,
+        as_recorded: Moment = None, known_by: Day = None, min_grade: str | None = None,
     ) -> Rows:  # fmt: skip
-        with self._read(as_recorded, known_by, place=place, text=False) as db:
+        """`min_grade` (here and in `forces`, `operations`): only sources graded that well or
+        better count, once downgraded; events left with none drop out."""
+        with self._read(as_recorded, known_by, place=place, text=False,
+                        min_grade=min_grade) as db:  # fmt: skip
             return queries.control(db, place, on=None if on is None else str(on))
 
-    def forces(self, operation: str, *, as_recorded: Moment = None, known_by: Day = None) -> Rows:
-        with self._read(as_recorded, known_by, operation, text=False) as db:
+    def forces(
+        self, operation: str, *, as_recorded: Moment = None, known_by: Day = None,
+        min_grade: str | None = None,
+    ) -> Rows:  # fmt: skip
+        with self._read(as_recorded, known_by, operation, text=False, min_grade=min_grade) as db:
             return queries.forces(db, operation)
 
-    def operations(self, *, as_recorded: Moment = None, known_by: Day = None) -> Rows:
-        with self._read(as_recorded, known_by) as db:
+    def operations(
+        self, *, as_recorded: Moment = None, known_by: Day = None, min_grade: str | None = None
+    ) -> Rows:
+        with self._read(as_recorded, known_by, min_grade=min_grade) as db:
             return queries.operations(db)
 
     def contested(
-        self, operation: str | None = None, *, as_recorded: Moment = None, known_by: Day = None
-    ) -> Rows:
+        self, operation: str | None = None, *, as_recorded: Moment = None, known_by: Day = None,
+        min_grade: str | None = None,
+    ) -> Rows:  # fmt: skip
         """Every conflict between events (of `operation`, or of every one): its kind,
         subject, both sides' events, outlets and grades, the days it concerns, since when it
         stands, and when and by what it ended if a correction or retraction removed a side."""
-        with self._read(as_recorded, known_by, operation, text=False) as db:
+        with self._read(as_recorded, known_by, operation, text=False, min_grade=min_grade) as db:
             return queries.contested(db, operation)
 
     def why_control(
         self, place: str, *, on: str | date | None = None,
-        as_recorded: Moment = None, known_by: Day = None,
+        as_recorded: Moment = None, known_by: Day = None, min_grade: str | None = None,
     ) -> Rows:  # fmt: skip
         """The events behind `control(place, on=...)`: occurred, published, recorded,
         sources."""
         from projections import why
 
-        with self._read(as_recorded, known_by, place=place, text=False) as db:
+        with self._read(as_recorded, known_by, place=place, text=False,
+                        min_grade=min_grade) as db:  # fmt: skip
             return why.why_control(db, place, on=None if on is None else str(on))
 
     def why_forces(
-        self, operation: str, force: str, *, as_recorded: Moment = None, known_by: Day = None
-    ) -> Rows:
+        self, operation: str, force: str, *, as_recorded: Moment = None, known_by: Day = None,
+        min_grade: str | None = None,
+    ) -> Rows:  # fmt: skip
         """The events behind a force's row of `forces(operation)`."""
         from projections import why
 
-        with self._read(as_recorded, known_by, operation, text=False) as db:
+        with self._read(as_recorded, known_by, operation, text=False, min_grade=min_grade) as db:
             return why.why_forces(db, operation, force)
 
     def why_operation(
-        self, operation: str, *, as_recorded: Moment = None, known_by: Day = None
-    ) -> Rows:
+        self, operation: str, *, as_recorded: Moment = None, known_by: Day = None,
+        min_grade: str | None = None,
+    ) -> Rows:  # fmt: skip
         """The events behind an operation's status and dates (its launch and conclusion)."""
         from projections import why
 
-        with self._read(as_recorded, known_by, operation, text=False) as db:
+        with self._read(as_recorded, known_by, operation, text=False, min_grade=min_grade) as db:
             return why.why_operation(db, operation)
+
+    def sources(
+        self, operation: str | None = None, *, as_recorded: Moment = None, known_by: Day = None,
+        min_grade: str | None = None,
+    ) -> Rows:  # fmt: skip
+        """Every source (an outlet, or an outlet's article where a downgrade names its url)
+        with the events resting on it: how many, their ids, the best and worst grade it gives
+        them, whether it is downgraded (by which event, to what, why); of one operation, or
+        of every one."""
+        with self._read(as_recorded, known_by, operation, text=False, min_grade=min_grade) as db:
+            return queries.sources(db, operation)
+
+    def diff(
+        self, since: Moment, until: Moment = None, operation: str | None = None
+    ) -> dict[str, Rows]:
+        """What changed in the record between two record times (`since` excluded, `until`
+        included; None: now): the events `added` (as first recorded), `corrected` (each key
+        changed, before and after), `corroborated` (the sources added), `retracted` and the
+        sources `downgraded`; of one operation, or of every one."""
+        start = _moment(since, "since")
+        end = _moment(until, "until")
+        if start is None:
+            raise InvalidInput("since", "is required: a record time (2017-11-05T12:00:00Z)")
+        with self._read(None, None) as db:
+            return queries.diff(db, start, end, operation)
 
     def history(self, event_id: str) -> Rows:
         with self._read(None, None) as db:
@@ -679,7 +724,7 @@ def _colours(colours: Colours) -> dict[str, str] | None:
     return dict(colours)
 
 
-def _moment(value: Moment) -> datetime | None:
+def _moment(value: Moment, field: str = "as_recorded") -> datetime | None:
     if value is None:
         return None
     if isinstance(value, datetime):
@@ -689,16 +734,16 @@ def _moment(value: Moment) -> datetime | None:
             moment = datetime.fromisoformat(value)
         except ValueError:
             raise InvalidInput(
-                "as_recorded",
+                field,
                 f"{shown(value)} is not an ISO 8601 date and time (2017-11-05T12:00:00Z)",
             ) from None
     if moment.tzinfo is None:
-        raise InvalidInput("as_recorded", NEEDS_A_ZONE)
+        raise InvalidInput(field, NEEDS_A_ZONE)
     try:
         moment.astimezone(UTC)  # what the read models compare it as
     except OverflowError:
         raise InvalidInput(
-            "as_recorded", f"{shown(str(value))} is outside years 0001 to 9999 in UTC"
+            field, f"{shown(str(value))} is outside years 0001 to 9999 in UTC"
         ) from None
     return moment
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import getpass
 import os
 import pickle
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -50,6 +52,7 @@ from timeline.registry import EventIdClaim
 from timeline.store import settings
 from timeline.stores.mapper import PydanticMapper
 from timeline.stores.recorder import TimelineRecorder
+from timeline.terminal import UNSAFE_CLASS
 from timeline.unit_of_work import UnitOfWork
 from timeline.validation import parse_record
 from timeline.vocabulary import RECORDED
@@ -84,11 +87,32 @@ class Imported:
 
 @dataclass(frozen=True)
 class LoggedEvent:
-    """An event as stored: its place in the log, when it was recorded, and the record."""
+    """An event as stored: its place in the log, when it was recorded, the record, and who
+    recorded it (None for an event stored before analysts were kept)."""
 
     position: int
     recorded: datetime
     record: Event
+    analyst: str | None = None
+
+
+def analyst_of(analyst: str | None) -> str:
+    """Who records: the name given, else the user's login name, else "unknown". A name is
+    one line of text, as an outlet's is."""
+    if analyst is None:
+        try:
+            analyst = getpass.getuser()
+        except Exception:  # no login name (no USER, LOGNAME, nor a passwd entry)
+            analyst = "unknown"
+        return analyst if _ANALYST.fullmatch(analyst) else "unknown"
+    if not _ANALYST.fullmatch(analyst):
+        raise InvalidInput(
+            "analyst", "must be 1 to 200 characters of one line, without control characters"
+        )
+    return analyst
+
+
+_ANALYST = re.compile(f"[^\\s{UNSAFE_CLASS}](?:[^{UNSAFE_CLASS}]{{0,198}}[^\\s{UNSAFE_CLASS}])?")
 
 
 class Timeline(Application[Any]):
@@ -118,14 +142,19 @@ class Timeline(Application[Any]):
             )
         return recorder
 
-    def record(self, record: Event | Mapping[str, Any], *, unlaunched: bool = False) -> bool:
+    def record(
+        self, record: Event | Mapping[str, Any], *, unlaunched: bool = False,
+        analyst: str | None = None,
+    ) -> bool:  # fmt: skip
         """Append one event; True if new, False if this very event was already recorded.
 
         A record given as data without an `id` gets one derived from its content
-        (`timeline.identity.with_id`), so that recording it again is a no-op."""
+        (`timeline.identity.with_id`), so that recording it again is a no-op. `analyst`: who
+        records it (default: the user's login name), kept beside the record."""
+        who = analyst_of(analyst)
         if not isinstance(record, Event):
             record = parse_record(with_id(record))
-        unit = self._unit_of_work(unlaunched)
+        unit = self._unit_of_work(unlaunched, analyst=who)
         stored = unit.add(record)
         if stored:
             self._append([stored])
@@ -140,6 +169,7 @@ class Timeline(Application[Any]):
         progress: Callable[[int], None] | None = None,
         reader: Reader = JSON_LINES,
         deleted: str | Path | None = None,
+        analyst: str | None = None,
     ) -> Imported:
         """Append every event of a file ("-": standard input), all or nothing: JSON Lines, or
         what another `reader` reads (a dataset's export, `timeline.readers`).
@@ -151,13 +181,15 @@ class Timeline(Application[Any]):
         A dataset's rows need no launch, and a row whose event is stored with other content
         is its newer reading, recorded as a correction of what changed. `deleted`: the
         dataset's deleted-events file, whose ids the store holds are retracted (`source`
-        None: that file alone).
+        None: that file alone). `analyst`: who imports (default: the user's login name),
+        kept with each new event.
         """
+        who = analyst_of(analyst)
         name = label(source) if source is not None else ""
         dataset = reader if isinstance(reader, DatasetReader) else None
         if deleted is not None and dataset is None:
             raise InvalidInput("deleted", "is a dataset's deleted-events file, read with its rows")
-        unit = self._unit_of_work(unlaunched or dataset is not None, dataset)
+        unit = self._unit_of_work(unlaunched or dataset is not None, dataset, analyst=who)
         errors: list[LineError] = []
         total_errors = new = already = retracted = not_found = 0
 
@@ -246,7 +278,9 @@ class Timeline(Application[Any]):
             for notification in page:
                 if wanted is None or notification.originator_id == wanted:
                     event: Any = self.mapper.to_domain_event(notification)
-                    yield LoggedEvent(notification.id, event.timestamp, event.record)
+                    yield LoggedEvent(
+                        notification.id, event.timestamp, event.record, event.analyst
+                    )
             if len(page) < 1000:
                 return
             position = page[-1].id
@@ -283,13 +317,14 @@ class Timeline(Application[Any]):
                     self.snapshots.put([aggregate.Snapshot.take(aggregate)])
 
     def _unit_of_work(
-        self, unlaunched: bool, dataset: DatasetReader | None = None
-    ) -> UnitOfWork:
+        self, unlaunched: bool, dataset: DatasetReader | None = None, *,
+        analyst: str | None = None,
+    ) -> UnitOfWork:  # fmt: skip
         return UnitOfWork(
             self.repository, self.mapper, self._claims, unlaunched=unlaunched,
             stored_claims=self.recorder.select_first_states,
             readings=self._readings if dataset is not None else None,
-            revise=dataset.revision if dataset is not None else None,
+            revise=dataset.revision if dataset is not None else None, analyst=analyst,
         )  # fmt: skip
 
     def _readings(self, operation: str) -> dict[str, Data]:

@@ -70,10 +70,18 @@ class Stream:
         self.json_id = str(operation_id).encode()
 
 
-def recorded(stream: Stream, version: int, timestamp: bytes, record: bytes) -> Row:
-    """The Operation's `Recorded` event; `record` is the record's own JSON (no nulls)."""
-    state = b'{"originator_id":"%s","originator_version":%d,"timestamp":%s,"record":%s}' % (
-        stream.json_id, version, timestamp, record,
+def analyst_json(analyst: str | None) -> bytes:
+    """The `analyst` key of a `Recorded` event as pydantic writes it (none for None)."""
+    return b',"analyst":' + orjson.dumps(analyst) if analyst is not None else b""
+
+
+def recorded(
+    stream: Stream, version: int, timestamp: bytes, record: bytes, analyst: bytes = b""
+) -> Row:
+    """The Operation's `Recorded` event; `record` is the record's own JSON (no nulls),
+    `analyst` what `analyst_json` makes of who recorded it."""
+    state = b'{"originator_id":"%s","originator_version":%d,"timestamp":%s,"record":%s%s}' % (
+        stream.json_id, version, timestamp, record, analyst,
     )  # fmt: skip
     return stream.hex, version, RECORDED, state
 

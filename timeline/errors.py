@@ -68,6 +68,10 @@ class EventAlreadyRetracted(RecordRejected):
     pass
 
 
+class SourceAlreadyDowngraded(RecordRejected):
+    """A source_downgraded names a source downgraded before (in any operation)."""
+
+
 class OperationNotLaunched(RecordRejected):
     field = "operation"
 

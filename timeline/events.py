@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Annotated, Any, Literal, TypeAlias, final, get_args
 
@@ -30,9 +31,22 @@ from pydantic_core import SchemaValidator
 
 from timeline.dates import DateError, parse_edtf
 from timeline.terminal import UNSAFE_CLASS
-from timeline.vocabulary import EVENT_TYPES
+from timeline.vocabulary import EVENT_TYPES, SOURCE_DOWNGRADED, source_identity
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
+def _moment(text: str) -> str:
+    """A date and time with its zone (ISO 8601, `2017-11-03T14:05:00Z`), kept as written."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(
+            "must be an ISO 8601 date and time with its zone (2017-11-03T14:05:00Z)"
+        ) from None
+    if moment.tzinfo is None:
+        raise ValueError("needs a time zone: Z or an offset (+03:00)")
+    return text
 
 
 def _edtf(text: str) -> str:
@@ -58,6 +72,9 @@ Slug = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=SL
 EDTF = Annotated[str, StringConstraints(min_length=1, max_length=100), AfterValidator(_edtf)]
 Url = Annotated[str, StringConstraints(max_length=2000, pattern=URL_PATTERN)]
 Notes = Annotated[str, StringConstraints(max_length=20_000)]
+SHA256_PATTERN = r"^[0-9a-fA-F]{64}$"
+Sha256 = Annotated[str, StringConstraints(pattern=SHA256_PATTERN)]
+Moment = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(_moment)]
 # SQLite's integers are 64-bit: a larger count could be stored as text but never read back as
 # the number it was (it came back as 1.2345678901234568e+29).
 LARGEST_COUNT = 2**63 - 1
@@ -116,7 +133,9 @@ class Triple(Frozen):
 
 
 class Source(Frozen):
-    """Who said it, when they published it, and the Admiralty grade of this claim."""
+    """Who said it, when they published it, and the Admiralty grade of this claim; and, as
+    evidence kept (the Berkeley Protocol's chain of custody), where an archived copy is, the
+    SHA-256 of the content captured, and when it was retrieved."""
 
     outlet: Name
     url: Url | None = None
@@ -124,6 +143,9 @@ class Source(Frozen):
     reliability: Reliability
     credibility: Credibility
     quote: Annotated[str, StringConstraints(max_length=5_000)] | None = None
+    archive_url: Url | None = None
+    sha256: Sha256 | None = None
+    retrieved: Moment | None = None
 
     @property
     def grade(self) -> str:
@@ -361,6 +383,32 @@ class ReportRetracted(Event):
     retracts: EventId
 
 
+class SourcesAdded(Event):
+    """A later source confirming an event already recorded: `sources` are the new ones. The
+    event's sources count them, its best grade may rise; the fact stays as it reads."""
+
+    type: Literal["sources_added"]
+    corroborates: EventId
+
+
+class SourceDowngraded(Event):
+    """A source found worse than it was graded: every claim resting on it (an `outlet`, by
+    its name in any case; an article, by its `url`; or that outlet's article) is graded with
+    `reliability` from now on, where that is worse than its own. `sources`: what shows it."""
+
+    type: Literal["source_downgraded"]
+    outlet: Name | None = None
+    url: Url | None = None
+    reliability: Reliability
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
+
+    @model_validator(mode="after")
+    def _names_a_source(self) -> SourceDowngraded:
+        if self.outlet is None and self.url is None:
+            raise ValueError("names no source: give its outlet, its url, or both")
+        return self
+
+
 Record: TypeAlias = Annotated[
     OperationLaunched
     | ForcesCommitted
@@ -381,7 +429,9 @@ Record: TypeAlias = Annotated[
     | DevelopmentReported
     | PlacesIdentified
     | ReportCorrected
-    | ReportRetracted,
+    | ReportRetracted
+    | SourcesAdded
+    | SourceDowngraded,
     Field(discriminator="type"),
 ]
 
@@ -414,17 +464,22 @@ class Submitted:
     type: str
     operation: str
     place: Place | str | None  # given in full, or named
-    target: str | None  # what a correction corrects or a retraction retracts
+    target: str | None  # what a correction corrects, a retraction retracts, a
+    # sources_added corroborates
     changes: dict[str, Any] | None  # a correction's changes, as given
     same_as: str | None = None  # the place a places_identified finds `place` to be
+    source: str | None = None  # the source a source_downgraded names (source_identity)
 
     @classmethod
     def of(cls, record: Event) -> Submitted:
         fields = record.__dict__  # a missing attribute costs pydantic a raised AttributeError
-        target = fields.get("corrects") or fields.get("retracts")
+        target = fields.get("corrects") or fields.get("retracts") or fields.get("corroborates")
+        source = None
+        if record.type == SOURCE_DOWNGRADED:
+            source = source_identity(fields.get("outlet"), fields.get("url"))
         return cls(
             record.id, record.type, record.operation, fields.get("place"), target,
-            fields.get("changes"), fields.get("same_as"),
+            fields.get("changes"), fields.get("same_as"), source,
         )  # fmt: skip
 
     def astuple(self) -> tuple[Any, ...]:
@@ -432,15 +487,18 @@ class Submitted:
         place: Any = self.place
         if isinstance(place, Place):
             place = tuple(getattr(place, key) for key in _PLACE_KEYS)
-        return (self.id, self.type, self.operation, place, self.target, self.changes, self.same_as)
+        return (
+            self.id, self.type, self.operation, place, self.target, self.changes, self.same_as,
+            self.source,
+        )  # fmt: skip
 
     @classmethod
     def fromtuple(cls, data: tuple[Any, ...]) -> Submitted:
         """`astuple()` read back: the place rebuilt without validating it again (it was)."""
-        event_id, event_type, operation, place, target, changes, same_as = data
+        event_id, event_type, operation, place, target, changes, same_as, source = data
         if isinstance(place, tuple):
             place = _place_of(place)
-        return cls(event_id, event_type, operation, place, target, changes, same_as)
+        return cls(event_id, event_type, operation, place, target, changes, same_as, source)
 
 
 _PLACE_KEYS = tuple(Place.model_fields)

@@ -21,11 +21,13 @@ from timeline.validation import validate_changes
 from timeline.vocabulary import (
     OPERATION_CONCLUDED,
     OPERATION_LAUNCHED,
-    REPORT_CORRECTED,
     REPORT_RETRACTED,
     REPORTS,
+    TARGET_FIELDS,
     UNDATED,
 )
+
+_VERBS = {"corrects": "corrected", "retracts": "retracted", "corroborates": "corroborated"}
 
 
 class Operation(Aggregate):
@@ -53,13 +55,16 @@ class Operation(Aggregate):
     def restore(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state, retracted=set(state["retracted"]))
 
-    def record(self, record: Event, *, unlaunched: bool = False) -> None:
+    def record(
+        self, record: Event, *, unlaunched: bool = False, analyst: str | None = None
+    ) -> None:
         """Append `record` to this operation, or raise the named error of the rule it breaks.
 
         `unlaunched=True` lets an analyst record into an operation whose launch nobody reported.
+        `analyst`: who recorded it, kept beside the record (not part of its content).
         """
         self.check(Submitted.of(record), unlaunched=unlaunched)
-        self._recorded(record=cast(Record, record))  # every Event is one of the union
+        self._recorded(record=cast(Record, record), analyst=analyst)  # Events: of the union
 
     def check(self, record: Submitted, *, unlaunched: bool = False) -> None:
         """Raise the named error of the first rule that recording `record` here would break."""
@@ -95,17 +100,17 @@ class Operation(Aggregate):
             raise OperationAlreadyConcluded(msg)
 
     def check_target(self, record: Submitted) -> str:
-        """The type of the event a correction or retraction names, once it may be named."""
-        field = "corrects" if record.type == REPORT_CORRECTED else "retracts"
+        """The type of the event a correction, retraction or corroboration (`sources_added`)
+        names, once it may be named: an event of this operation, not itself a report, not
+        retracted."""
+        field = TARGET_FIELDS[record.type]
         target = str(record.target)
         target_type = self.types.get(target)
         if target_type is None:
             raise UnknownEvent(f"no event {shown(target)} in operation '{self.operation}'", field)
         if target_type in UNDATED:
-            msg = (
-                f"{shown(target)} is a {target_type}; only reports of events can be "
-                f"{field[:-1]}ed"
-            )
+            verb = _VERBS[field]
+            msg = f"{shown(target)} is a {target_type}; only reports of events can be {verb}"
             raise RecordRejected(msg, field)
         if target in self.retracted:
             raise EventAlreadyRetracted(f"{shown(target)} was retracted", field)
@@ -114,7 +119,9 @@ class Operation(Aggregate):
         return target_type
 
     @event("Recorded")
-    def _recorded(self, record: Record) -> None:  # the union: how a stored Recorded is read
+    def _recorded(self, record: Record, analyst: str | None = None) -> None:
+        """`record` typed as the union: how a stored Recorded is read; `analyst`: who
+        recorded it (None in events stored before analysts were kept)."""
         self.apply_record(Submitted.of(record))
 
     def apply_record(self, record: Submitted) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from timeline.vocabulary import REPORT_CORRECTED, REPORT_RETRACTED
+from timeline.vocabulary import REPORT_CORRECTED, REPORT_RETRACTED, SOURCES_ADDED, outlet_key
 
 Data = dict[str, Any]
 
@@ -46,6 +46,8 @@ def current(records: Iterable[Mapping[str, Any]]) -> dict[str, Data]:
                 readings[target] = corrected(readings[target], record["changes"])
         elif kind == REPORT_RETRACTED:
             readings.pop(record["retracts"], None)
+        elif kind == SOURCES_ADDED:
+            continue  # the fact stays as it reads
         else:
             readings[record["id"]] = dict(record)
     return readings
@@ -62,3 +64,60 @@ def changes_between(reading: Mapping[str, Any], new: Mapping[str, Any]) -> Data:
     }
     changes.update({key: None for key in reading if key not in new and key not in UNCHANGEABLE})
     return changes
+
+
+def with_added(record: Mapping[str, Any], added: Iterable[Mapping[str, Any]]) -> Data:
+    """An event as it reads with the sources later added to it (`sources_added`, in
+    recording order), each marked `added_by` that event: after its own sources, whatever a
+    correction did to those. The fact stays as it reads."""
+    extra = [
+        {**source, "added_by": corroboration["id"]}
+        for corroboration in added
+        for source in corroboration["sources"]
+    ]
+    return {**record, "sources": [*record.get("sources", ()), *extra]} if extra else dict(record)
+
+
+RELIABILITY_ORDER = "ABCDEF"  # completely reliable first, cannot be judged last
+
+
+class Downgrades:
+    """The sources found worse than graded (`source_downgraded`), and how a source reads
+    once they are applied: its reliability the worst of its own and every downgrade naming
+    it (by its outlet, compared as `outlet_key`; by its exact url; or by both)."""
+
+    def __init__(self) -> None:
+        self.by_outlet: dict[str, list[tuple[str | None, str, str]]] = {}
+        self.by_url: dict[str, list[tuple[str, str]]] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.by_outlet or self.by_url)
+
+    def add(self, event_id: str, outlet: str | None, url: str | None, reliability: str) -> None:
+        if outlet is not None:
+            self.by_outlet.setdefault(outlet_key(outlet), []).append((url, reliability, event_id))
+        elif url is not None:
+            self.by_url.setdefault(url, []).append((reliability, event_id))
+
+    def add_record(self, record: Mapping[str, Any]) -> None:
+        self.add(record["id"], record.get("outlet"), record.get("url"), record["reliability"])
+
+    def of(self, source: Mapping[str, Any]) -> tuple[str, str | None]:
+        """(the source's reliability now, the id of the downgrade that made it so, or None)."""
+        reliability, by = source["reliability"], None
+        url = source.get("url")
+        found = [
+            (letter, event_id)
+            for named_url, letter, event_id in self.by_outlet.get(outlet_key(source["outlet"]), ())
+            if named_url is None or named_url == url
+        ]
+        if url is not None:
+            found += self.by_url.get(url, ())
+        for letter, event_id in found:
+            if RELIABILITY_ORDER.index(letter) > RELIABILITY_ORDER.index(reliability):
+                reliability, by = letter, event_id
+        return reliability, by
+
+    def regraded(self, sources: Iterable[Mapping[str, Any]]) -> list[Data]:
+        """The sources as they read once downgraded (their reliability only)."""
+        return [{**source, "reliability": self.of(source)[0]} for source in sources]

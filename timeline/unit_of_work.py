@@ -41,9 +41,10 @@ from timeline.intake import Parsed
 from timeline.operation import Operation
 from timeline.readings import Data, changes_between, corrected
 from timeline.registry import EventIdClaim, digest, record_json
+from timeline.sources import SourceRegister
 from timeline.terminal import shown
 from timeline.validation import parse_record, validate_changes
-from timeline.vocabulary import CLAIMED, PLACES_IDENTIFIED
+from timeline.vocabulary import CLAIMED, PLACES_IDENTIFIED, SOURCE_DOWNGRADED
 
 _LINE_BITS = 64
 _LINE_MASK = (1 << _LINE_BITS) - 1
@@ -77,9 +78,12 @@ class UnitOfWork:
         stored_claims: StoredClaims | None = None,
         readings: StoredReadings | None = None,
         revise: Revise | None = None,
+        analyst: str | None = None,
     ) -> None:
         """`revise` (with `readings`): an id stored with other content is not an error but
-        the event's newer reading, corrected by what `revise` makes of the change."""
+        the event's newer reading, corrected by what `revise` makes of the change.
+        `analyst`: who records, kept with each new event (not part of its content: the same
+        record imported again by another analyst is no new event)."""
         self.repository = repository
         self.mapper = mapper
         self.claimed = claimed
@@ -87,6 +91,9 @@ class UnitOfWork:
         self.unlaunched = unlaunched
         self.readings = readings
         self.revise = revise
+        self.analyst = analyst
+        self.analyst_json = encoding.analyst_json(analyst)
+        self._sources: SourceRegister | None = None  # loaded when a downgrade is met
         self.read: dict[str, dict[str, Data]] = {}  # the stored readings of operations read
         self.corrected = 0  # revisions recorded as corrections
         self.notes: list[str] = []  # what a user should hear: new names of known places
@@ -123,10 +130,12 @@ class UnitOfWork:
             return []
         operation, places = admitted
         record = _as_known(record, places)
-        operation.record(record, unlaunched=self.unlaunched)
+        operation.record(record, unlaunched=self.unlaunched, analyst=self.analyst)
         self._learn(submitted, places, fingerprint, line)
         claim = EventIdClaim(record.id, record.operation, fingerprint)
-        pending = [*self.gazetteer.collect_events(), *operation.collect_events()]
+        pending = [
+            *self.gazetteer.collect_events(), *self._source_events(), *operation.collect_events()
+        ]
         return [self.mapper.to_stored_event(e) for e in (*pending, *claim.collect_events())]
 
     def look_up(self, chunk: Sequence[Parsed]) -> None:
@@ -157,15 +166,18 @@ class UnitOfWork:
             content = _renamed(content, places)  # stored as add() stores it: as it is known
         self._learn(record, places, parsed.digest, parsed.line)
         rows = []
-        if self.gazetteer.pending_events or operation.pending_events:
-            pending = [*self.gazetteer.collect_events(), *operation.collect_events()]
+        sources = self._source_events()
+        if self.gazetteer.pending_events or operation.pending_events or sources:
+            pending = [*self.gazetteer.collect_events(), *sources, *operation.collect_events()]
             rows = [encoding.row(self.mapper.to_stored_event(event)) for event in pending]
         operation.apply_record(record)  # what the Recorded event's mutate() does
         version = operation.version + 1
         operation.version = version
         operation.modified_on = self.timestamp
         stream = self.streams[record.operation]
-        rows.append(encoding.recorded(stream, version, self.timestamp_json, content))
+        rows.append(encoding.recorded(
+            stream, version, self.timestamp_json, content, self.analyst_json
+        ))  # fmt: skip
         rows.append((parsed.claim, 1, CLAIMED, parsed.claimed))
         return rows
 
@@ -187,6 +199,8 @@ class UnitOfWork:
         ]  # fmt: skip
         if record.type == PLACES_IDENTIFIED:
             self.gazetteer.check_identify(str(record.place), str(record.same_as))
+        if record.type == SOURCE_DOWNGRADED:
+            self.sources.check_downgrade(record)
         return operation, mentions
 
     def _learn(
@@ -204,7 +218,20 @@ class UnitOfWork:
             self.gazetteer.identify(str(record.place), str(record.same_as))
             self.places_applied.clear()  # names and places learnt may now be another's
             self.names_resolved.clear()
+        if record.type == SOURCE_DOWNGRADED:
+            self.sources.downgrade(record)
         self.claims[record.id] = _claim(fingerprint, line)
+
+    @property
+    def sources(self) -> SourceRegister:
+        """The sources downgraded so far, loaded when a downgrade is first met."""
+        if self._sources is None:
+            stored = self._get(SourceRegister, SourceRegister.create_id())
+            self._sources = stored or SourceRegister()
+        return self._sources
+
+    def _source_events(self) -> list[Any]:
+        return list(self._sources.collect_events()) if self._sources is not None else []
 
     def _revised(self, event_id: str, fingerprint: str) -> bool:
         """Whether this id is stored (and not claimed earlier in this file) with other
@@ -320,8 +347,10 @@ class UnitOfWork:
         return aggregate
 
     def touched(self) -> list[Aggregate]:
-        """The operations and the gazetteer this unit of work loaded or made."""
-        return [self.gazetteer, *self.operations.values()]
+        """The operations, the gazetteer and the source register this unit of work loaded
+        or made."""
+        register = [self._sources] if self._sources is not None else []
+        return [self.gazetteer, *register, *self.operations.values()]
 
 
 def _as_known(record: Event, places: list[Mention]) -> Event:

@@ -14,6 +14,7 @@ from timeline.events import (
     ID_PATTERN,
     ONE_LINE,
     RECORD,
+    SHA256_PATTERN,
     TYPES,
     UNCHANGEABLE,
     URL_PATTERN,
@@ -73,6 +74,8 @@ def _message(detail: Any, event_type: str | None, key: str) -> str:
                 return "must be one line, without control characters or bidirectional " \
                     f"overrides{where}"  # fmt: skip
             return "must not start or end with white space"
+        if pattern == SHA256_PATTERN:
+            return "must be a SHA-256 digest: 64 hexadecimal digits"
         return _SLUG if key == "operation" else str(detail["msg"])
     if kind == "missing":
         return f"required by {event_type}" if event_type else "required"

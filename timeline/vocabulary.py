@@ -31,6 +31,9 @@ DEVELOPMENT_REPORTED: Final = "development_reported"
 PLACES_IDENTIFIED: Final = "places_identified"
 REPORT_CORRECTED: Final = "report_corrected"
 REPORT_RETRACTED: Final = "report_retracted"
+# Provenance: a later source confirming an event, a source found false.
+SOURCES_ADDED: Final = "sources_added"
+SOURCE_DOWNGRADED: Final = "source_downgraded"
 
 EVENT_TYPES: Final = (
     OPERATION_LAUNCHED,
@@ -53,15 +56,27 @@ EVENT_TYPES: Final = (
     PLACES_IDENTIFIED,
     REPORT_CORRECTED,
     REPORT_RETRACTED,
+    SOURCES_ADDED,
+    SOURCE_DOWNGRADED,
 )
 
 # What the types mean. Each set is used by every layer that asks the question.
-REPORTS: Final = frozenset({REPORT_CORRECTED, REPORT_RETRACTED})
-"""Reports about other events: they carry no `occurred` and change how their target reads."""
+REPORTS: Final = frozenset({REPORT_CORRECTED, REPORT_RETRACTED, SOURCES_ADDED})
+"""Reports about other events: they carry no `occurred` and change how their target reads
+(a `sources_added` only its sources: the fact stays as it reads)."""
 
-UNDATED: Final = frozenset({*REPORTS, PLACES_IDENTIFIED})
-"""The types that carry no `occurred` and need no launch: reports about events, and the
-finding that two places are one."""
+TARGET_FIELDS: Final = {
+    REPORT_CORRECTED: "corrects", REPORT_RETRACTED: "retracts", SOURCES_ADDED: "corroborates",
+}  # fmt: skip
+"""The key by which each report names the event it is about."""
+
+UNDATED: Final = frozenset({*REPORTS, PLACES_IDENTIFIED, SOURCE_DOWNGRADED})
+"""The types that carry no `occurred` and need no launch: reports about events, the
+finding that two places are one, and the finding that a source is worse than graded."""
+
+NOT_EVENTS: Final = frozenset({*REPORTS, SOURCE_DOWNGRADED})
+"""The types that are no event of the operation in the read models' `events`: what they
+say changes other events (their reading, their sources, their grades)."""
 
 PASSES_CONTROL: Final = (
     CROSSING_CAPTURED, PLACE_CAPTURED, PLACE_LIBERATED, PLACE_LOST, PLACE_HANDED_OVER,
@@ -125,6 +140,21 @@ CREDIBILITY: Final = {
 }
 WEAK_RELIABILITY: Final = ("D", "E", "F")
 WEAK_CREDIBILITY: Final = ("4", "5", "6")
+
+
+def outlet_key(outlet: str) -> str:
+    """An outlet's name as sources are told apart: case and runs of spaces ignored
+    (`South Front`, `south  front` and `SOUTH FRONT` are one outlet)."""
+    return " ".join(outlet.casefold().split())
+
+
+def source_identity(outlet: str | None, url: str | None) -> str:
+    """The source a `source_downgraded` names: an outlet (every source of it, by
+    `outlet_key`), an article (every source citing that exact URL), or both (that outlet's
+    sources citing that URL). One downgrade per identity."""
+    parts = [f"outlet {outlet_key(outlet)}" if outlet is not None else "",
+             f"url {url}" if url is not None else ""]  # fmt: skip
+    return " | ".join(part for part in parts if part)
 
 
 def is_weak(grade: str) -> bool:

@@ -74,6 +74,10 @@ def _span(earliest: str | None, latest: str | None) -> str | None:
     return f"{earliest or '..'}/{latest or '..'}"
 
 
+MIN_GRADE = click.option(
+    "--min-grade", metavar="GRADE",
+    help="Only sources graded this well or better count, once downgraded (B3).",
+)  # fmt: skip
 TABLE_LIMIT = 500
 LIMIT = click.option(
     "--limit", type=click.IntRange(min=0), metavar="N",
@@ -113,6 +117,7 @@ def _events(rows: Page, form: str, after: str | None) -> None:
 @main.command()
 @click.argument("operation")
 @click.option("--include-retracted", is_flag=True, help="Show retracted events too.")
+@MIN_GRADE
 @LIMIT
 @AFTER
 @question
@@ -186,6 +191,7 @@ def query(ctx: click.Context, /, form: str, as_recorded: str | None, known_by: s
 @main.command()
 @click.argument("place")
 @click.option("--on", metavar="DATE", help="Who held it on this day; 'uncertain' if unsure.")
+@MIN_GRADE
 @question
 @click.pass_context
 def control(ctx: click.Context, /, place: str, on: str | None, form: str, **when: Any) -> None:
@@ -217,6 +223,7 @@ def control(ctx: click.Context, /, place: str, on: str | None, form: str, **when
 
 @main.command()
 @click.argument("operation")
+@MIN_GRADE
 @question
 @click.pass_context
 def forces(ctx: click.Context, /, operation: str, form: str, **when: Any) -> None:
@@ -236,6 +243,7 @@ def forces(ctx: click.Context, /, operation: str, form: str, **when: Any) -> Non
 
 
 @main.command()
+@MIN_GRADE
 @question
 @click.pass_context
 def operations(ctx: click.Context, /, form: str, **when: Any) -> None:
@@ -253,6 +261,7 @@ def operations(ctx: click.Context, /, form: str, **when: Any) -> None:
 
 @main.command()
 @click.argument("operation", required=False)
+@MIN_GRADE
 @question
 @click.pass_context
 def contested(ctx: click.Context, /, operation: str | None, form: str, **when: Any) -> None:
@@ -310,6 +319,7 @@ def _why(rows: list[dict[str, Any]], form: str) -> None:
 @why.command("control")
 @click.argument("place")
 @click.option("--on", metavar="DATE", help="The answer on this day (else every period).")
+@MIN_GRADE
 @question
 @click.pass_context
 def why_control(ctx: click.Context, /, place: str, on: str | None, form: str,
@@ -331,6 +341,7 @@ def why_control(ctx: click.Context, /, place: str, on: str | None, form: str,
 @why.command("forces")
 @click.argument("operation")
 @click.argument("force")
+@MIN_GRADE
 @question
 @click.pass_context
 def why_forces(ctx: click.Context, /, operation: str, force: str, form: str,
@@ -349,6 +360,7 @@ def why_forces(ctx: click.Context, /, operation: str, force: str, form: str,
 
 @why.command("operation")
 @click.argument("operation")
+@MIN_GRADE
 @question
 @click.pass_context
 def why_operation(ctx: click.Context, /, operation: str, form: str, **when: Any) -> None:
@@ -369,7 +381,8 @@ def why_operation(ctx: click.Context, /, operation: str, form: str, **when: Any)
 @click.option("--format", "form", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.pass_context
 def history(ctx: click.Context, /, event_id: str, form: str) -> None:
-    """An event as first recorded, then every correction or retraction of it.
+    """An event as first recorded, then every correction, retraction or corroboration of
+    it, each with when it was recorded and by whom.
 
     Example:
 
@@ -383,9 +396,90 @@ def history(ctx: click.Context, /, event_id: str, form: str) -> None:
         return
     for row in rows:  # each record whole, as readable JSON: a table would cut it
         click.echo(escape(
-            f"#{row['position']}  {row['recorded']}  {row['type']}  {row['event_id']}"
+            f"#{row['position']}  {row['recorded']}  {row['type']}  {row['event_id']}  "
+            f"by {row['analyst'] or '(not kept)'}"
         ))  # fmt: skip
         click.echo(json_safe(json.dumps(row["record"], ensure_ascii=False, indent=2)))
+
+
+SOURCES_TABLE = [("outlet", "outlet"), ("events", "events"), ("best_grade", "best"),
+                 ("worst_grade", "worst"), ("downgraded", "downgraded"),
+                 ("archived", "archived"), ("event_ids", "events resting on it")]  # fmt: skip
+
+
+@main.command()
+@click.argument("operation", required=False)
+@MIN_GRADE
+@question
+@click.pass_context
+def sources(ctx: click.Context, /, operation: str | None, form: str, **when: Any) -> None:
+    """Every source (an outlet, in any case) with the events resting on it: how many, their
+    ids, the best and worst grade it gives them, whether it is downgraded; of OPERATION, or
+    of every operation.
+
+    Example:
+
+        timeline sources al-qaim-2017 --format csv
+    """
+    ops = open_timeline(ctx)
+    with user_errors():
+        rows = ops.sources(operation, **when)
+    if form == "table":
+        for row in rows:
+            row["downgraded"] = ", ".join(
+                f"to {d['reliability']} by {d['event_id']}" for d in row["downgrades"]
+            ) or "no"  # fmt: skip
+    click.echo(render(rows, form, SOURCES_TABLE), nl=False)
+
+
+@main.command()
+@click.argument("operation", required=False)
+@click.option("--from", "since", required=True, metavar="DATETIME",
+              help="After this record time (ISO 8601 with Z or an offset).")
+@click.option("--to", "until", metavar="DATETIME", help="Up to this record time (default: now).")
+@click.option("--json", "as_json", is_flag=True, help="Write the changes as one JSON object.")
+@click.pass_context
+def diff(
+    ctx: click.Context, /, operation: str | None, since: str, until: str | None, as_json: bool
+) -> None:
+    """What changed in the record between two record times: events added, corrected (the
+    keys changed, before and after), corroborated and retracted, sources downgraded; of
+    OPERATION, or of every operation.
+
+    Example:
+
+        timeline diff --from 2026-11-01T00:00:00Z --to 2026-11-08T00:00:00Z al-qaim-2017
+    """
+    ops = open_timeline(ctx)
+    with user_errors():
+        changed = ops.diff(since, until, operation)
+    if as_json:
+        click.echo(json_safe(json.dumps(changed, ensure_ascii=False)))
+        return
+    for row in changed["added"]:
+        click.echo(escape(f"+ added       {row['recorded']}  {row['id']}  {row['type']}  "
+                          f"by {row['analyst'] or '(not kept)'}"))  # fmt: skip
+    for row in changed["corrected"]:
+        who = row["analyst"] or "(not kept)"
+        click.echo(escape(f"~ corrected   {row['recorded']}  {row['id']}  by "
+                          f"{', '.join(row['by'])} ({who})"))  # fmt: skip
+        for key in row["changed_keys"]:
+            before = json.dumps(row["before"][key], ensure_ascii=False)
+            after = json.dumps(row["after"][key], ensure_ascii=False)
+            click.echo(json_safe(f"    {key}: {before} -> {after}"))
+    for row in changed["corroborated"]:
+        outlets = ", ".join(s["outlet"] + " " + s["reliability"] + s["credibility"]
+                            for s in row["sources"])  # fmt: skip
+        click.echo(escape(f"+ corroborated {row['recorded']}  {row['id']}  by {row['by']}: "
+                          f"{outlets}"))  # fmt: skip
+    for row in changed["retracted"]:
+        click.echo(escape(f"- retracted   {row['recorded']}  {row['id']}  by {row['by']}"))
+    for row in changed["downgraded"]:
+        named = " ".join(str(v) for v in (row["outlet"], row["url"]) if v)
+        click.echo(escape(f"v downgraded  {row['recorded']}  {named} to {row['reliability']}"
+                          f"  by {row['by']}: {row['reason']}"))  # fmt: skip
+    if not any(changed.values()):
+        click.echo("no change recorded between them")
 
 
 PLACES_TABLE = [("name", "place"), ("aliases", "aliases"), ("kind", "kind"), ("lat", "lat"),

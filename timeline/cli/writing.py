@@ -49,6 +49,7 @@ _DATE_LIKE = re.compile(r"^[0-9.][0-9X.\-~?%/]*$")
     help="ACLED/UCDP: a CSV of actor,side overriding the sides rule.",
 )  # fmt: skip
 @click.option("--unlaunched", is_flag=True, help="Allow events of operations with no launch.")
+@click.option("--analyst", help="Who imports, kept with each new event (default: your login).")
 @click.option(
     "--no-project", is_flag=True,
     help="Leave the read models for a later `timeline project` (large bulk loads).",
@@ -57,7 +58,7 @@ _DATE_LIKE = re.compile(r"^[0-9.][0-9X.\-~?%/]*$")
 def import_(
     ctx: click.Context, /, file: str | None, form: str, deleted: str | None,
     operation: str | None, grades: str | None, grade_options: tuple[str, ...],
-    sides: str | None, unlaunched: bool, no_project: bool,
+    sides: str | None, unlaunched: bool, analyst: str | None, no_project: bool,
 ) -> None:  # fmt: skip
     """Append every event of FILE ('-' for standard input), all or nothing.
 
@@ -96,6 +97,7 @@ def import_(
             result = ops.import_file(
                 file, unlaunched=unlaunched, progress=advance, project=False, form=form,
                 operation=operation, grades=given, sides=sides, deleted=deleted,
+                analyst=analyst,
             )  # fmt: skip
     if not no_project:
         with user_errors():
@@ -124,11 +126,27 @@ def import_(
     help="OUTLET:GRADE[:URL][:PUBLISHED], GRADE as in the Admiralty code (B2, D3).",
 )
 @click.option("--quote", multiple=True, help="What the source said (one per --source, in order).")
+@click.option(
+    "--archive", multiple=True, help="An archived copy's URL (one per --source, in order)."
+)  # fmt: skip
+@click.option(
+    "--sha256", multiple=True, help="The SHA-256 of the content captured (one per --source)."
+)  # fmt: skip
+@click.option(
+    "--retrieved", multiple=True,
+    help="When the source was retrieved, ISO 8601 with its zone (one per --source).",
+)  # fmt: skip
 @click.option("--notes", help="Free text: why this grade, what is uncertain.")
 @click.option("--corrects", help="For report_corrected: the id of the event it corrects.")
 @click.option("--change", multiple=True, help="For report_corrected: KEY=VALUE (VALUE as JSON).")
 @click.option("--retracts", help="For report_retracted: the id of the event it withdraws.")
+@click.option("--corroborates", help="For sources_added: the id of the event it confirms.")
+@click.option("--outlet", help="For source_downgraded: the outlet found worse than graded.")
+@click.option("--url", help="For source_downgraded: the article found worse than graded.")
+@click.option("--reliability", help="For source_downgraded: its reliability now, A-F.")
+@click.option("--reason", help="For source_downgraded: why it is downgraded.")
 @click.option("--unlaunched", is_flag=True, help="Allow an operation with no launch recorded.")
+@click.option("--analyst", help="Who records it, kept with the event (default: your login).")
 @click.pass_context
 def record(ctx: click.Context, /, type_: str, **options: Any) -> None:
     """Append one event of TYPE, checked exactly as an import checks it.
@@ -145,10 +163,11 @@ def record(ctx: click.Context, /, type_: str, **options: Any) -> None:
             --quote "liberated the train station, the neighborhood of al-Karablah"
     """
     unlaunched = options.pop("unlaunched")
+    analyst = options.pop("analyst")
     with user_errors():
         data = with_id(record_from_options(type_, options))
         ops = open_timeline(ctx)
-        new = ops.record(data, unlaunched=unlaunched)
+        new = ops.record(data, unlaunched=unlaunched, analyst=analyst)
     click.echo(f"{'recorded' if new else 'already recorded'}: {escape(data['id'])}")
 
 
@@ -184,7 +203,8 @@ def log(ctx: click.Context, /, operation: str | None, as_json: bool) -> None:
 def record_from_options(type_: str, options: dict[str, Any]) -> dict[str, Any]:
     """The record the options describe, in the record format."""
     data: dict[str, Any] = {"type": type_, "operation": options["operation"]}
-    for key in ("occurred", "notes", "corrects", "retracts", "form", "same_as", "fatalities"):
+    for key in ("occurred", "notes", "corrects", "retracts", "form", "same_as", "fatalities",
+                "corroborates", "outlet", "url", "reliability", "reason"):  # fmt: skip
         if options.get(key) is not None:
             data[key] = options[key]
     if options["place"]:
@@ -195,8 +215,12 @@ def record_from_options(type_: str, options: dict[str, Any]) -> dict[str, Any]:
         if options[key]:
             data[key] = _triple(options[key], key)
     data["sources"] = [_source(text) for text in options["sources"]]
-    for source, quote in zip(data["sources"], options["quote"], strict=False):
-        source["quote"] = quote
+    for key, option in (("quote", "quote"), ("archive_url", "archive"), ("sha256", "sha256"),
+                        ("retrieved", "retrieved")):  # fmt: skip
+        if len(options[option]) > len(data["sources"]):
+            _option_error(option, f"one per --source: {len(data['sources'])} given")
+        for source, value in zip(data["sources"], options[option], strict=False):
+            source[key] = value
     if options["change"]:
         data["changes"] = dict(_change(text) for text in options["change"])
     if options["id_"]:
