@@ -962,7 +962,7 @@ def acled_rows(n: int, seed: int) -> Iterator[list[str]]:
     """n rows of ACLED's current export (31 columns), the same for the same seed: a few
     thousand places in the provinces above, each spelled up to three ways; every sub-event
     type; several outlets a row; notes with commas, quotes and line breaks."""
-    from timeline.readers.acled import SUB_EVENTS
+    from timeline.readers.acled_codes import SUB_EVENTS
 
     rng = random.Random(seed)
     subs = sorted(SUB_EVENTS.items())
@@ -984,7 +984,7 @@ def acled_rows(n: int, seed: int) -> Iterator[list[str]]:
         (sub, (event_type, _, _)) = rng.choices(subs, weights)[0]
         day = datetime.date.fromordinal(first + rng.randrange(3 * 365))
         one, other = rng.sample(ACLED_ACTORS, 2)
-        alone = event_type in ("protests", "strategic developments") and rng.random() < 0.5
+        alone = event_type in ("Protests", "Strategic developments") and rng.random() < 0.5
         country = "Iraq" if lon > 41.0 else "Syria"
         outlets = "; ".join(rng.sample(ACLED_OUTLETS, rng.choice((1, 1, 2, 3))))
         note = f"On {day:%d %B}, {_text(rng, NOTES, names[0])}"
@@ -993,12 +993,9 @@ def acled_rows(n: int, seed: int) -> Iterator[list[str]]:
         yield [
             f"{country[:3].upper()}{k + 1}", day.isoformat(), str(day.year),
             str(rng.choice((1, 1, 1, 2, 3))),
-            "Strategic developments" if event_type == "strategic developments" else
-            "Demonstrations" if event_type in ("protests", "riots") else "Political violence",
-            event_type.title().replace("Remote Violence", "Remote violence")
-            .replace("Against Civilians", "against civilians")
-            .replace("Developments", "developments"),
-            sub[:1].upper() + sub[1:].replace("ied", "IED"), one[0], "", str(one[1]),
+            "Strategic developments" if event_type == "Strategic developments" else
+            "Demonstrations" if event_type in ("Protests", "Riots") else "Political violence",
+            event_type, sub, one[0], "", str(one[1]),
             "" if alone else other[0], "", "" if alone else str(other[1]),
             f"{min(one[1], other[1])}{max(one[1], other[1])}", "", "760", "Middle East",
             country, province, f"{province} district", "", rng.choice(names),
@@ -1012,7 +1009,7 @@ def write_acled(path: str | Path, n: int, seed: int) -> Path:
     """Write `acled_rows(n, seed)` as ACLED's export CSV, quoted only where needed."""
     import csv
 
-    from timeline.readers.acled import CURRENT
+    from timeline.readers.acled_codes import CURRENT
 
     path = Path(path)
     with path.open("w", encoding="utf-8", newline="", buffering=1 << 20) as file:

@@ -11,11 +11,11 @@ iterator of text pieces, written as they are made.
 | `geojson` | `geojson` | geopandas, QGIS (RFC 7946) |
 | `timelinejs` | `timelinejs` | Knight Lab's TimelineJS |
 | `timemap` | `timemap` | Forensic Architecture's timemap |
+| `acled` | `acled` | `timeline import --format acled`, ACLED's tools (acledR) |
 
-The hook for `acled` (ACLED's 31 columns, issue 14): a module `exports/acled.py` with
-`document(events, actors, sources) -> Iterator[str]`, whose rows `timeline import --format
-acled` reads back as the same events; then its name in FORMATS and a branch in
-`OpsTimeline.export` saying which tables it reads.
+`acled` reads each chosen event's record as it reads now (`projections.tables.Selection.
+readings`), not its row alone: the row has lost what ACLED's columns need (the place as the
+event names it, the area it lies within, the order of the actors).
 """
 
-FORMATS = ("csv", "jsonl", "geojson", "timelinejs", "timemap")
+FORMATS = ("csv", "jsonl", "geojson", "timelinejs", "timemap", "acled")

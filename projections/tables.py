@@ -20,6 +20,8 @@ import orjson
 
 from projections import queries
 from timeline.errors import InvalidInput
+from timeline.readings import reading
+from timeline.vocabulary import REPORT_CORRECTED
 
 Row = dict[str, Any]
 TABLES = ("events", "sources", "actors", "places", "control", "forces", "operations")
@@ -73,6 +75,25 @@ class Selection:
             return None
         return {event_id for (event_id,) in self.db.execute("SELECT id FROM temp.chosen")}
 
+    def readings(self) -> Iterator[tuple[Row, Row]]:
+        """Each chosen event's row (decoded) with its record as it reads now: as first
+        recorded, then each correction of it (`timeline.readings`), from the history. The
+        chosen events only: a selection of every event is read as one of every operation."""
+        if self.whole:
+            raise InvalidInput("include_retracted", "a reading is of an event that is chosen")
+        events = self.db.execute(_CHOSEN_EVENTS)
+        names = [column[0] for column in events.description]
+        states = self.db.execute(_READINGS)
+        pending = next(states, None)
+        for n, *values in events:
+            row = dict(zip(names[1:], values, strict=True))
+            records: list[Row] = []
+            while pending is not None and pending[0] == n:
+                records.append(orjson.loads(pending[1])["record"])
+                pending = next(states, None)
+            first, *corrections = records
+            yield decode("events", row), reading(first, (c["changes"] for c in corrections))
+
     def count(self) -> int:
         table = "events" if self.whole else "temp.chosen"
         return int(self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
@@ -118,6 +139,12 @@ def choose(
     return Selection(db, whole=False)
 
 
+_CHOSEN_EVENTS = "SELECT c.n, e.* FROM temp.chosen c JOIN events e ON e.id = c.id ORDER BY c.n"
+_READINGS = (  # a chosen event's record, then its corrections', in order
+    "SELECT c.n, h.state, h.position FROM temp.chosen c JOIN history h ON h.event_id = c.id "
+    f"UNION ALL SELECT c.n, h.state, h.position FROM temp.chosen c "
+    f"JOIN history h ON h.target = c.id AND h.type = '{REPORT_CORRECTED}' ORDER BY 1, 3"
+)
 _OPERATIONS_CHOSEN = (
     "SELECT DISTINCT e.operation FROM temp.chosen c JOIN events e ON e.id = c.id"
 )

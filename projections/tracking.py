@@ -173,6 +173,13 @@ def open_recorder(path: str) -> ViewsRecorder:
     return recorder
 
 
+def fingerprint(source: TimelineRecorder) -> str | None:
+    """What read models remember of the store they are projected from: a hash of its first
+    event (None while it has none)."""
+    first = source.select_notifications(None, limit=1)
+    return hashlib.blake2b(first[0].state, digest_size=16).hexdigest() if first else None
+
+
 def catch_up(
     source: TimelineRecorder,
     name: str,
@@ -197,8 +204,7 @@ def catch_up(
     holds events the read models skip), so that it adds up to the backlog it started from.
     """
     position = recorder.max_tracking_id(name) or 0
-    first = source.select_notifications(None, limit=1)
-    identity = hashlib.blake2b(first[0].state, digest_size=16).hexdigest() if first else None
+    identity = fingerprint(source)
     last = source.max_notification_id() or 0
     recorder.check_source(identity, position, last)
     backlog, least = last - position, BULK_FROM if bulk_from is None else bulk_from

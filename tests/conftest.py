@@ -128,6 +128,35 @@ def pg_url() -> Iterator[str]:
         connection.close()
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, db: str) -> str:
+    """A new store on SQLite, then on PostgreSQL (a schema of its own): what a store-level
+    test says holds of both."""
+    return str(request.getfixturevalue("pg_url")) if request.param == "postgres" else db
+
+
+def role_url(url: str, role: str) -> str:
+    """The same PostgreSQL store, connected to as another role (trust authentication)."""
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{role}@{rest.partition('@')[2]}"
+
+
+@pytest.fixture
+def team(pg_url: str) -> Iterator[tuple[str, str]]:
+    """Unique names for an analysts' and a researchers' role, dropped afterwards (roles are
+    the server's, not a schema's)."""
+    import psycopg
+
+    tag = uuid.uuid4().hex[:10]
+    roles = (f"analyst_{tag}", f"researcher_{tag}")
+    yield roles
+    with psycopg.connect(POSTGRES, autocommit=True) as connection:
+        for role in roles:
+            if connection.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
+                connection.execute(f'DROP OWNED BY "{role}"')
+                connection.execute(f'DROP ROLE "{role}"')
+
+
 @pytest.fixture(params=WAYS, ids=[way.name for way in WAYS])
 def way(request: pytest.FixtureRequest, app: Timeline, tmp_path: Path) -> Way:
     """Each way into the store in turn: every rule test runs through all of them."""

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from timeline.readers import acled, ucdp
+from timeline.readers import acled_codes, ucdp
 
 ABU_KAMAL = (34.4530, 40.9180)
 NOTES = 'On 3 November, "heavy" clashes, with artillery,\nreported near the silos; 5 killed.'
@@ -37,7 +37,7 @@ def write_acled(path: Path, rows: list[dict[str, Any]], *, quote_all: bool = Fal
     """ACLED's current layout, quoted only where needed (or throughout)."""
     out = io.StringIO()
     writer = csv.DictWriter(
-        out, fieldnames=acled.CURRENT, lineterminator="\r\n",
+        out, fieldnames=acled_codes.CURRENT, lineterminator="\r\n",
         quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL,
     )  # fmt: skip
     writer.writeheader()

@@ -1,4 +1,5 @@
-"""The same application on PostgreSQL, selected by configuration only.
+"""The same application on PostgreSQL, selected by configuration only (the first two tests on
+SQLite too, through conftest's `store_url`).
 
 Needs a server: TIMELINE_TEST_POSTGRES (default postgresql://postgres@127.0.0.1:5432/test).
 Outside CI the tests skip, saying so, when none answers; in CI (CI=true) they fail instead.
@@ -17,8 +18,8 @@ from timeline.errors import ImportFailed
 pytestmark = pytest.mark.postgres
 
 
-def test_the_fixture_imports_into_postgresql_and_reads_back_in_order(pg_url: str) -> None:
-    app = Timeline(db=pg_url)
+def test_the_fixture_imports_and_reads_back_in_order(store_url: str) -> None:
+    app = Timeline(db=store_url)
 
     result = app.import_file(AL_QAIM)
 
@@ -28,8 +29,8 @@ def test_the_fixture_imports_into_postgresql_and_reads_back_in_order(pg_url: str
     app.close()
 
 
-def test_a_bad_import_into_postgresql_stores_nothing(pg_url: str, tmp_path: Path) -> None:
-    app = Timeline(db=pg_url)
+def test_a_bad_import_stores_nothing(store_url: str, tmp_path: Path) -> None:
+    app = Timeline(db=store_url)
     app.import_file(AL_QAIM)
     records = [launched(), captured("op-1/a"), captured("op-1/b", place="Atlantis")]
 

@@ -149,9 +149,9 @@ def test_a_backlog_shorter_than_what_is_projected_goes_row_by_row(
 
 
 def test_a_bulk_catch_up_cut_short_is_finished_by_the_next_catch_up(
-    db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    store_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    ops = OpsTimeline(db)
+    ops = OpsTimeline(store_url, views=str(tmp_path / "views.db"))
     scenario(ops)
     views = Views(str(tmp_path / "crashing.views.db"))
 
@@ -166,9 +166,9 @@ def test_a_bulk_catch_up_cut_short_is_finished_by_the_next_catch_up(
 
 
 def test_each_event_is_projected_exactly_once_after_a_crash_between_two_pages(
-    db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    store_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    app = Timeline(db=db)
+    app = Timeline(db=store_url)
     app.import_file(AL_QAIM)
     views = Views(str(tmp_path / "crashing.views.db"))
 
@@ -185,16 +185,20 @@ def test_each_event_is_projected_exactly_once_after_a_crash_between_two_pages(
     assert len(positions) == len(set(positions)) == 13
 
 
-def test_catching_up_twice_projects_nothing_the_second_time(db: str) -> None:
-    ops = OpsTimeline(db)
+def test_catching_up_twice_projects_nothing_the_second_time(
+    store_url: str, tmp_path: Path
+) -> None:
+    ops = OpsTimeline(store_url, views=str(tmp_path / "views.db"))
     ops.import_file(AL_QAIM)
 
     assert ops.project() == 0
 
 
-def test_project_catches_up_with_events_another_writer_appended(db: str) -> None:
-    reader = OpsTimeline(db)
-    writer = Timeline(db=db)
+def test_project_catches_up_with_events_another_writer_appended(
+    store_url: str, tmp_path: Path
+) -> None:
+    reader = OpsTimeline(store_url, views=str(tmp_path / "views.db"))
+    writer = Timeline(db=store_url)
     writer.import_file(AL_QAIM)
 
     assert reader.operations() == []

@@ -33,11 +33,10 @@ from timeline.vocabulary import PROJECTED_TOPICS, RECORDED
 TOPIC = "tests.test_stores:Noted"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, db: str) -> Iterator[Timeline]:
-    """An empty store on SQLite, then on PostgreSQL."""
-    url = request.getfixturevalue("pg_url") if request.param == "postgres" else db
-    app = Timeline(db=url)
+@pytest.fixture
+def store(store_url: str) -> Iterator[Timeline]:
+    """An empty store on SQLite, then on PostgreSQL (conftest's `store_url`)."""
+    app = Timeline(db=store_url)
     yield app
     app.close()
 

@@ -26,7 +26,8 @@ from tests.datasets import acled_row, ucdp_event, write_acled, write_ucdp_csv
 from timeline import errors
 from timeline.application import Imported, Timeline
 from timeline.errors import ImportFailed, RecordRejected
-from timeline.readers.acled import SUB_EVENTS, WHOSE, Acled
+from timeline.readers.acled import Acled
+from timeline.readers.acled_codes import SUB_EVENTS, WHOSE
 from timeline.readers.dataset import DatasetReader
 from timeline.readers.ucdp import Ucdp
 
@@ -245,10 +246,7 @@ class AcledFile(DatasetFile):
         actors = record["actors"]
         row = acled_row(
             str(record["id"]), event_date=record["occurred"],
-            event_type=SUB_EVENTS[sub][0].title().replace("Remote Violence", "Remote violence")
-            .replace("Against Civilians", "against civilians")
-            .replace("Developments", "developments"),
-            sub_event_type=sub[:1].upper() + sub[1:].replace("ied", "IED"),
+            event_type=SUB_EVENTS[sub][0], sub_event_type=sub,
             actor1=actors[0]["force"], actor2=actors[1]["force"] if len(actors) > 1 else "",
             inter2="2" if len(actors) > 1 else "", location=place["name"],
             latitude=str(place["lat"]), longitude=str(place["lon"]), admin1=admin1,

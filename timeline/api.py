@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # the write side is imported when first used: questions start
     import plotly.graph_objects as go
 
     from timeline.application import Imported, LoggedEvent, Timeline
+    from timeline.doctor import Finding
     from timeline.events import Event
 
 Rows = list[dict[str, Any]]
@@ -64,10 +65,12 @@ class ReadModelsBehind(ReadModelsUnavailable):
 
 class Exported(NamedTuple):
     """What an export wrote: how many rows (events, places, ...), and how many chosen events
-    it had to leave out (TimelineJS places no event without a known day)."""
+    it had to leave out (TimelineJS places no event without a known day; ACLED has no row for
+    an operation launched), and why, in words."""
 
     rows: int
     left_out: int = 0
+    why: str = ""
 
 
 class OpsTimeline:
@@ -207,6 +210,23 @@ class OpsTimeline:
     def project(self, progress: Callable[[int], Any] | None = None) -> int:
         """Catch the read models up with the store; return how many events were projected."""
         return self.ready_to_project().catch_up(self.app.recorder, self.app.name, progress)
+
+    def doctor(self) -> list[Finding]:
+        """Check the store and its read models: a finding (ok, warn or fail, with what to do)
+        for each check. Neither is written to, nor made if not there."""
+        from projections.health import check_read_models
+        from timeline.doctor import check_store
+
+        found, app = check_store(self.db)
+        try:
+            name = app.name if app is not None else "Timeline"
+            failed = any(finding.status == "fail" for finding in found)
+            recorder = app.recorder if app is not None and not failed else None
+            found += check_read_models(self._views_path, recorder, name)
+        finally:
+            if app is not None:
+                app.close()
+        return found
 
     def backlog(self, *, rebuild: bool = False) -> int:
         """How many stored events a catch-up (or a rebuild) would read, at most."""
@@ -396,12 +416,14 @@ class OpsTimeline:
         self, form: str, out: str | Path | TextIO, *, table: str = "events",
         places: bool = False, operations: str | Sequence[str] = (), bom: bool = False,
         include_retracted: bool = False, as_recorded: Moment = None, known_by: Day = None,
-        **filters: Any,
+        states: Sequence[str] = (), **filters: Any,
     ) -> Exported:  # fmt: skip
         """Write the chosen events (or a table cut to them) in a format researchers' tools
         open: `csv` (`table`: events, sources, actors, places, control, forces or operations;
         `bom` for Excel), `jsonl` (the record format, as stored), `geojson` (one feature per
-        event, or per place with `places`), `timelinejs` or `timemap`. OUT is a path (written
+        event, or per place with `places`), `timelinejs`, `timemap` or `acled` (ACLED's 31
+        columns, each event as it reads now; `states`: sides whose forces are ACLED's State
+        forces, beside those named so). OUT is a path (written
         whole or not at all) or an open text stream. The events are those of `operations`
         (none: every one) matching the filters of `query` (place, force, side, type, between,
         text, min_grade)."""
@@ -413,6 +435,14 @@ class OpsTimeline:
             raise InvalidInput("table", f"is for csv; {form} writes events")
         if places and form != "geojson":
             raise InvalidInput("places", "is for geojson")
+        if states and form != "acled":
+            raise InvalidInput("states", "is for acled")
+        if form == "acled" and include_retracted:
+            raise InvalidInput("include_retracted", "acled writes events as they read now: a "
+                               "retracted event is not exported")  # fmt: skip
+        if form == "acled" and known_by is not None:
+            raise InvalidInput("known_by", "cuts sources out of events: acled writes each "
+                               "event with every source it reads with")  # fmt: skip
         slugs = [operations] if isinstance(operations, str) else list(operations)
         one = slugs[0] if len(slugs) == 1 else None  # as of a past moment: replay only it
         filters = {key: value for key, value in filters.items() if value is not None}
@@ -433,7 +463,9 @@ class OpsTimeline:
             chosen = tables.choose(
                 db, operations=slugs, include_retracted=include_retracted, **filters
             )
-            return _export(db, form, chosen, out, table=table, places=places, bom=bom)
+            return _export(
+                db, form, chosen, out, table=table, places=places, bom=bom, states=states
+            )
 
     def serve(self, *, host: str = "127.0.0.1", port: int = 8001, tiles: str | None = None,
               ready: Callable[[str], Any] | None = None) -> None:  # fmt: skip
@@ -639,10 +671,10 @@ class _Counted(Generic[T]):
 
 def _export(
     db: sqlite3.Connection, form: str, chosen: tables.Selection, out: str | Path | TextIO, *,
-    table: str, places: bool, bom: bool,
+    table: str, places: bool, bom: bool, states: Sequence[str] = (),
 ) -> Exported:  # fmt: skip
     """Read what the format needs of the selection, and write its document."""
-    from exports import geojson, spreadsheet, timelinejs, timemap
+    from exports import acled, geojson, spreadsheet, timelinejs, timemap
 
     def rows(name: str) -> Iterator[dict[str, Any]]:
         return (tables.decode(name, row) for row in chosen.rows(name))
@@ -667,6 +699,11 @@ def _export(
             "mean. Each event names its sources and their Admiralty grades.",
         ))  # fmt: skip
         left_out = undated.count
+    elif form == "acled":
+        left = acled.LeftOut()
+        readings: _Counted[tuple[dict[str, Any], dict[str, Any]]] = _Counted(chosen.readings())
+        _write(out, acled.document(readings, states=states, left_out=left))
+        return Exported(readings.count - left.count, left.count, str(left))
     else:
         counted = _Counted(rows("events"))
         _write(out, timemap.document(counted, rows("sources"), rows("places")))

@@ -136,3 +136,12 @@ class NotAStore(StoreUnavailable):
 class NewerStore(StoreUnavailable):
     """The store was written by a newer version of ops-timeline, in a layout this one could
     misread: it is neither read nor written."""
+
+
+class ReadOnlyRole(StoreUnavailable):
+    """A PostgreSQL role that may read the store (a researcher's) tried to append to it:
+    nothing was stored."""
+
+
+class NoStoreHere(StoreUnavailable):
+    """A PostgreSQL schema holds no store, and this role may not make one (`timeline init`)."""

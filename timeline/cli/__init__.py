@@ -2,6 +2,7 @@
 (`timeline.api.OpsTimeline`) and prints. Errors become messages once, in `base.user_errors`."""
 
 from timeline.cli import (  # noqa: F401 - they register commands
+    admin,
     exporting,
     outputs,
     questions,

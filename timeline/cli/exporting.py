@@ -15,7 +15,8 @@ from timeline.cli.questions import filters
 
 @main.command()
 @click.option("--format", "form", type=click.Choice(FORMATS), required=True,
-              help="csv, jsonl (the record format), geojson, timelinejs or timemap.")
+              help="csv, jsonl (the record format), geojson, timelinejs, timemap or acled "
+              "(ACLED's 31 columns).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
               help="The file to write (written whole or not at all). Default: standard output.")
 @click.option("--table", type=click.Choice(TABLES), default="events", show_default=True,
@@ -24,6 +25,9 @@ from timeline.cli.questions import filters
               "periods of control, instead of one per event.")
 @click.option("--bom", is_flag=True, help="For csv: begin with a byte order mark, so that "
               "Excel reads the file as UTF-8.")
+@click.option("--state", "states", multiple=True, metavar="SIDE",
+              help="For acled: a side whose forces are state forces (inter code 1), beside "
+              "those whose name says so, such as Military Forces of Iraq (2014-). Repeatable.")
 @click.option("--operation", "operations", multiple=True, metavar="SLUG",
               help="Only this operation's events (repeatable). Default: every operation.")
 @filters
@@ -44,6 +48,7 @@ def export(ctx: click.Context, /, form: str, output: str | None, type_: str | No
         timeline export --format csv --table sources -o sources.csv
         timeline export --format geojson --operation al-qaim-2017 -o events.geojson
         timeline export --format timelinejs --operation al-qaim-2017 -o timeline.json
+        timeline export --format acled --operation acled-syria-deir-ez-zor-2017 -o acled.csv
     """
     ops = open_timeline(ctx)
     if type_ is not None:
@@ -57,4 +62,6 @@ def export(ctx: click.Context, /, form: str, output: str | None, type_: str | No
     if form == "jsonl":
         what = "records"
     left = f"; {done.left_out} undated left out" if done.left_out else ""
+    if form == "acled" and done.left_out:
+        left = f"; {done.left_out} left out, ACLED having no row for them: {done.why}"
     click.echo(f"wrote {output or 'standard output'}: {done.rows} {what}{left}", err=True)

@@ -1,9 +1,10 @@
 """ACLED's export CSV: both layouts, its dates and inter codes, each row mapped to a record.
 
 `Acled.record_of(row)` is the mapping, a pure function of one row (a mapping by column
-name), run in intake's forked workers; the README's mapping table says what `SUB_EVENTS`
-says. A newer file's changed rows become corrections; ACLED's deleted-events file
-(`event_id_cnty, deleted_timestamp`) becomes retractions.
+name), run in intake's forked workers; ACLED's tables (`acled_codes`, shared with the
+export) say what the README's mapping table says. A newer file's changed rows become
+corrections; ACLED's deleted-events file (`event_id_cnty, deleted_timestamp`) becomes
+retractions.
 """
 
 from __future__ import annotations
@@ -17,89 +18,24 @@ from typing import Any, BinaryIO
 
 from timeline.intake import Refused
 from timeline.readers import csvfile
+from timeline.readers.acled_codes import (
+    ALIASES,
+    BEFORE_2023,
+    BY_KEY,
+    CURRENT,
+    DATASET,
+    GEO_PRECISION,
+    REQUIRED,
+    SEPARATOR,
+    SPELLINGS,
+    WHOSE,
+    inter,
+    occurred,
+    taker,
+)
 from timeline.readers.coding import Grades, Problems, Sides, shown, slug
 from timeline.readers.dataset import Data, DatasetReader, Deletion
 
-DATASET = "ACLED"
-
-# ACLED's current export (since March 2023) and the one before it, in order.
-CURRENT = (
-    "event_id_cnty", "event_date", "year", "time_precision", "disorder_type", "event_type",
-    "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2",
-    "interaction", "civilian_targeting", "iso", "region", "country", "admin1", "admin2",
-    "admin3", "location", "latitude", "longitude", "geo_precision", "source", "source_scale",
-    "notes", "fatalities", "tags", "timestamp",
-)  # fmt: skip
-BEFORE_2023 = (
-    "data_id", "iso", "event_id_cnty", "event_id_no_cnty", "event_date", "year",
-    "time_precision", "event_type", "sub_event_type", "actor1", "assoc_actor_1", "inter1",
-    "actor2", "assoc_actor_2", "inter2", "interaction", "region", "country", "admin1", "admin2",
-    "admin3", "location", "latitude", "longitude", "geo_precision", "source", "source_scale",
-    "notes", "fatalities", "timestamp", "iso3",
-)  # fmt: skip
-REQUIRED = (
-    "event_id_cnty", "event_date", "time_precision", "event_type", "sub_event_type", "actor1",
-    "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2", "country", "admin1",
-    "location", "latitude", "longitude", "geo_precision", "source", "notes", "fatalities",
-)  # fmt: skip
-ALIASES = {"ally_actor_1": "assoc_actor_1", "ally_actor_2": "assoc_actor_2"}  # older files
-
-# sub-event type -> (event type it belongs to, our type, its form or whose the place becomes)
-SUB_EVENTS: dict[str, tuple[str, str, str | None]] = {
-    "armed clash": ("battles", "forces_clashed", None),
-    "government regains territory": ("battles", "place_captured", "state"),
-    "non-state actor overtakes territory": ("battles", "place_captured", "non-state"),
-    "chemical weapon": ("explosions/remote violence", "place_struck", "chemical weapon"),
-    "air/drone strike": ("explosions/remote violence", "place_struck", "air or drone strike"),
-    "suicide bomb": ("explosions/remote violence", "place_struck", "suicide bomb"),
-    "shelling/artillery/missile attack": (
-        "explosions/remote violence", "place_struck", "shelling, artillery or missile attack",
-    ),
-    "remote explosive/landmine/ied": (
-        "explosions/remote violence", "place_struck", "remote explosive, landmine or IED",
-    ),
-    "grenade": ("explosions/remote violence", "place_struck", "grenade"),
-    "sexual violence": ("violence against civilians", "civilians_attacked", "sexual violence"),
-    "attack": ("violence against civilians", "civilians_attacked", "attack"),
-    "abduction/forced disappearance": (
-        "violence against civilians", "civilians_attacked", "abduction or forced disappearance",
-    ),
-    "peaceful protest": ("protests", "protest_held", "peaceful"),
-    "protest with intervention": ("protests", "protest_held", "with intervention"),
-    "excessive force against protesters": (
-        "protests", "protest_held", "excessive force against protesters",
-    ),
-    "violent demonstration": ("riots", "riot_broke_out", "violent demonstration"),
-    "mob violence": ("riots", "riot_broke_out", "mob violence"),
-    "agreement": ("strategic developments", "development_reported", "agreement"),
-    "arrests": ("strategic developments", "development_reported", "arrests"),
-    "change to group/activity": (
-        "strategic developments", "development_reported", "change to group or activity",
-    ),
-    "disrupted weapons use": (
-        "strategic developments", "development_reported", "disrupted weapons use",
-    ),
-    "headquarters or base established": (
-        "strategic developments", "development_reported", "headquarters or base established",
-    ),
-    "looting/property destruction": (
-        "strategic developments", "development_reported", "looting or property destruction",
-    ),
-    "non-violent transfer of territory": (
-        "strategic developments", "place_handed_over", "receiver",
-    ),
-    "other": ("strategic developments", "development_reported", "other"),
-}  # fmt: skip
-WHOSE = ("state", "non-state", "receiver")  # not a form: whose the place becomes
-SPELLINGS = {"excessive force against protestors": "excessive force against protesters"}
-
-# inter1/inter2: codes, or the words ACLED's API and acledR write for them
-INTER_WORDS = (
-    ("state", 1), ("rebel", 2), ("political", 3), ("identity", 4), ("communal", 4),
-    ("rioter", 5), ("protest", 6), ("civilian", 7), ("external", 8), ("foreign", 8),
-    ("other", 8),
-)  # fmt: skip
-GEO_PRECISION = {1: "exact", 2: "near", 3: "region"}
 DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d-%b-%y", "%d-%B-%Y", "%d-%b-%Y", "%d %b %Y")
 COLUMNS = {  # the column a record's field comes from, to locate what validation refuses
     "id": "event_id_cnty", "type": "sub_event_type", "occurred": "event_date",
@@ -137,32 +73,6 @@ def event_date(text: str) -> datetime.date:
         except ValueError:
             continue
     raise ValueError(f"{shown(text)} is not a date (2017-11-03, 03 November 2017, 3-Nov-17)")
-
-
-@lru_cache(maxsize=16384)
-def occurred(day: datetime.date, precision: int) -> str:
-    """time_precision as EDTF: 1 the day; 2 the week around it; 3 its month."""
-    if precision == 1:
-        return day.isoformat()
-    if precision == 2:
-        week = datetime.timedelta(days=3)
-        return f"{(day - week).isoformat()}/{(day + week).isoformat()}"
-    return f"{day.year:04d}-{day.month:02d}"
-
-
-@lru_cache(maxsize=1024)
-def inter(text: str) -> int | None:
-    """An inter code, given as 1-8 or as its words ("State forces"); None if empty."""
-    text = text.strip()
-    if not text:
-        return None
-    if re.fullmatch(r"[1-8](?:\.0)?", text):
-        return int(float(text))
-    words = text.casefold()
-    for word, code in INTER_WORDS:
-        if word in words:
-            return code
-    raise ValueError(f"{shown(text)} is not an inter code (1-8, or State forces, Rebel group...)")
 
 
 class Acled(DatasetReader):
@@ -227,14 +137,14 @@ class Acled(DatasetReader):
             fatalities = number("fatalities", 0, 10**9, whole=True)
         key = (row.get("sub_event_type") or "").strip().casefold()
         sub_event = SPELLINGS.get(key, key)
-        kind = SUB_EVENTS.get(sub_event)
+        kind = BY_KEY.get(sub_event)
         if kind is None:
             problems.append(("sub_event_type", f"unknown sub-event type {shown(sub_event)}"))
-        elif (row.get("event_type") or "").strip().casefold() != kind[0]:
+        elif (row.get("event_type") or "").strip().casefold() != kind[1].casefold():
             problems.append((
                 "event_type",
                 f"{shown(row.get('event_type'))}: '{row.get('sub_event_type')}' is a sub-event "
-                f"type of '{kind[0].capitalize()}'",
+                f"type of '{kind[1]}'",
             ))  # fmt: skip
         codes = []
         for column in ("inter1", "inter2"):
@@ -250,7 +160,7 @@ class Acled(DatasetReader):
             timestamp = number("timestamp", 0, 10**11, whole=True)
         if problems or kind is None or day is None:
             return problems
-        _, event_type, form = kind
+        _, _, event_type, form = kind
         record: Data = {
             "id": self.event_id(event_id),
             "type": event_type,
@@ -363,21 +273,15 @@ def _actors(
     the one non-state actor when one overtakes it, to the only actor when one receives it."""
     primary = [(row.get(f"actor{n}") or "").strip() for n in (1, 2)]
     present = [n for n in (0, 1) if primary[n]]
-    taker = None
-    if whose == "state" and [codes[n] == 1 for n in present].count(True) == 1:
-        taker = next(n for n in present if codes[n] == 1)
-    elif whose == "non-state":
-        takers = [n for n in present if codes[n] not in (None, 1)]
-        if len(takers) == 1 and all(codes[n] for n in present):
-            taker = takers[0]
-    elif whose == "receiver" and len(present) == 1:
-        taker = present[0]
+    found = taker(whose, [codes[n] for n in present])
+    took = None if found is None else present[found]
     actors: list[dict[str, str]] = []
     seen: set[tuple[str, str]] = set()
     for n in present:
-        role = "party" if taker is None else ("attacker" if n == taker else "defender")
+        role = "party" if took is None else ("attacker" if n == took else "defender")
         side = sides.of(primary[n])
-        associated = [a.strip() for a in (row.get(f"assoc_actor_{n + 1}") or "").split(";")]
+        associated = (row.get(f"assoc_actor_{n + 1}") or "").split(SEPARATOR.strip())
+        associated = [a.strip() for a in associated]
         for force in (primary[n], *(a for a in associated if a)):
             if (force, role) not in seen:
                 seen.add((force, role))
@@ -387,7 +291,9 @@ def _actors(
 
 def _sources(text: str, grades: Grades) -> list[dict[str, str]]:
     """Each outlet of `source` (several are joined by "; ") a source, graded."""
-    outlets = list(dict.fromkeys(o.strip() for o in text.split(";") if o.strip())) or [DATASET]
+    separator = SEPARATOR.strip()
+    outlets = list(dict.fromkeys(o.strip() for o in text.split(separator) if o.strip()))
+    outlets = outlets or [DATASET]
     sources = []
     for outlet in outlets:
         reliability, credibility = grades.of(outlet)

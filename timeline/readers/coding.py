@@ -70,6 +70,13 @@ _STATE = re.compile(
 )
 
 
+def state_of(actor: str) -> str | None:
+    """The state whose forces an actor's name says it is ("Military Forces of Syria (2000-)":
+    Syria), else None."""
+    match = _STATE.match(actor.strip())
+    return match.group("state").strip() if match else None
+
+
 @dataclass
 class Sides:
     """Which side each actor is on: the user's word first; else the rule: a state's forces
@@ -84,8 +91,7 @@ class Sides:
         if side is None:
             side = self.named.get(actor.strip().casefold())
             if side is None:
-                match = _STATE.match(actor.strip())
-                side = match.group("state").strip() if match else actor.strip()
+                side = state_of(actor) or actor.strip()
             if len(self.found) < 100_000:
                 self.found[actor] = side
         return side

@@ -14,7 +14,7 @@ from uuid import UUID
 
 import psycopg
 from eventsourcing import postgres as eventsourcing_postgres
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import ProgrammingError, StoredEvent
 from eventsourcing.postgres import (
     PostgresAggregateRecorder,
     PostgresApplicationRecorder,
@@ -25,6 +25,7 @@ from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
 from timeline.encoding import Row
+from timeline.errors import NoStoreHere, ReadOnlyRole
 from timeline.stores.recorder import (
     LOOK_UP_CHUNK,
     STORE_VERSION,
@@ -55,6 +56,42 @@ def creating_tables(datastore: PostgresDatastore) -> Iterator[Connection[DictRow
                 connection.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (key,))
 
 
+def may_create(connection: Connection[DictRow], schema: str) -> bool:
+    """Whether this session's role may make tables in the schema (an analyst's or a
+    researcher's, made by `timeline init`, may not: the store is made for them)."""
+    row = connection.execute(
+        "SELECT has_schema_privilege(current_user, %s, 'CREATE') AS may", (schema,)
+    ).fetchone()
+    return bool(row and row["may"])
+
+
+def table_exists(connection: Connection[DictRow], schema: str, table: str) -> bool:
+    row = connection.execute(
+        "SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = %s",
+        (schema, table),
+    ).fetchone()
+    return row is not None
+
+
+def use_made_tables(
+    datastore: PostgresDatastore, connection: Connection[DictRow], table: str
+) -> bool:
+    """For a role that may not make tables: True if the store's table is there (eventsourcing's
+    types are then registered as its create_table would), so that making it is skipped;
+    NoStoreHere if it is not."""
+    if may_create(connection, datastore.schema):
+        return False
+    if not table_exists(connection, datastore.schema, table):
+        info = connection.info
+        raise NoStoreHere(
+            f"there is no store in schema {datastore.schema} of {info.dbname} on {info.host}, "
+            f"and the role {info.user} may not make one: run `timeline init` with a role that "
+            "may (the database's owner)"
+        )
+    datastore.register_type_adapters()
+    return True
+
+
 class PostgresTimelineRecorder(TimelineRecorder, PostgresApplicationRecorder):
     """eventsourcing's PostgreSQL application recorder, with the timeline's methods."""
 
@@ -66,6 +103,8 @@ class PostgresTimelineRecorder(TimelineRecorder, PostgresApplicationRecorder):
             found = self._store_version(connection)
             if found is not None:
                 check_version(found, self._where(connection))
+            if use_made_tables(self.datastore, connection, self.events_table_name):
+                return
             super().create_table()
             if found is None:
                 self._record_version(connection)
@@ -104,10 +143,19 @@ class PostgresTimelineRecorder(TimelineRecorder, PostgresApplicationRecorder):
     def append_rows(self, batches: Iterable[Sequence[Row]], *, count: int = 0) -> int:
         """Every batch inserted in one transaction (`count` makes no difference here)."""
         total = 0
-        with self.datastore.transaction(commit=True) as cursor:
-            for batch in batches:
-                self._insert_events(cursor, (), rows=batch)
-                total += len(batch)
+        try:
+            with self.datastore.transaction(commit=True) as cursor:
+                for batch in batches:
+                    self._insert_events(cursor, (), rows=batch)
+                    total += len(batch)
+        except ProgrammingError as error:
+            if not isinstance(error.__cause__, psycopg.errors.InsufficientPrivilege):
+                raise
+            raise ReadOnlyRole(
+                "this role can read the store but not write to it: "
+                f"{error.__cause__.diag.message_primary}; nothing was stored (record with "
+                "an analyst's role: see the README, Stores)"
+            ) from None
         return total
 
     def _insert_events(
@@ -180,8 +228,9 @@ class PostgresSnapshotRecorder(PostgresAggregateRecorder):
     time as the events' are."""
 
     def create_table(self) -> None:
-        with creating_tables(self.datastore):
-            super().create_table()
+        with creating_tables(self.datastore) as connection:
+            if not use_made_tables(self.datastore, connection, self.events_table_name):
+                super().create_table()
 
 
 class Factory(eventsourcing_postgres.Factory):
