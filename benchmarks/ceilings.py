@@ -5,10 +5,10 @@ skip, and nothing else, so that a goal can be checked against what this machine 
 
 1. validation alone: every line through the record's pydantic validator, in two processes
    (one per core), with no rule, no canonical JSON and nothing written;
-2. the import's rows alone: the rows `timeline import` stored (two an event: the
-   operation's `Recorded`, the id's `Claimed`) copied with sqlite3 `executemany` into an
-   empty store of the same schema, one transaction, through a rollback journal as the import
-   writes them;
+2. the import's rows alone: the rows `timeline import` stored (one an event, the
+   operation's `Recorded`, and its id's row of `event_ids`) copied with sqlite3 `executemany`
+   into an empty store of the same schema, one transaction, through a rollback journal as
+   the import writes them;
 3. an events table alone: every stored event read in pages and parsed, and one row of four
    columns (position, id, operation, type) inserted for it, keyed by id as the read model's
    `events` is, with no other table, index, full-text index or derived model;
@@ -77,6 +77,13 @@ written = target.executemany(
         "ORDER BY rowid"
     ),
 ).rowcount
+target.execute(
+    "CREATE TABLE event_ids (event_id TEXT PRIMARY KEY, digest TEXT NOT NULL, "
+    "operation TEXT NOT NULL) WITHOUT ROWID"
+)
+target.executemany("INSERT INTO event_ids VALUES (?, ?, ?)", source.execute(
+    "SELECT event_id, digest, operation FROM event_ids"
+))
 target.execute("COMMIT")
 print(json.dumps({"count": written}))
 """

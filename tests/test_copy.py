@@ -64,6 +64,37 @@ def test_a_copy_sqlite_to_postgresql_to_sqlite_reads_as_the_original(
     copied.close()
 
 
+@pytest.mark.postgres
+def test_a_copy_holds_the_originals_event_ids_and_chains(
+    db: str, pg_url: str, tmp_path: Path
+) -> None:
+    a_store(db, tmp_path)
+    origin_log = tmp_path / "origin.jsonl"
+    origin_log.write_text(timeline("--db", db, "log", "--json").output, "utf-8")
+    ids = [line.split('"', 4)[3] for line in origin_log.read_text("utf-8").splitlines()[:-1]]
+
+    assert timeline("copy", "--from", db, "--to", pg_url).exit_code == 0
+
+    copy, original = Timeline(db=pg_url), Timeline(db=db)
+    assert sorted(copy.recorder.select_event_ids(ids)) == sorted(
+        original.recorder.select_event_ids(ids)
+    )
+    assert len(ids) == 11
+    copy.close()
+    original.close()
+    checked = timeline("--db", pg_url, "verify", "--against", str(origin_log))
+    assert checked.exit_code == 0, checked.output
+    other = {**captured("op-1/a"), "occurred": "2017-11-09"}  # an id the copy holds
+    refused = timeline("--db", pg_url, "import", "--no-project", str(
+        write_jsonl(tmp_path / "other.jsonl", [other])
+    ))  # fmt: skip
+    assert "'op-1/a' is already recorded (operation 'op-1') with different content" in (
+        refused.output
+    )
+
+
+
+
 def test_a_copy_sqlite_to_sqlite_is_every_stored_event_in_order(db: str, tmp_path: Path) -> None:
     a_store(db, tmp_path)
 

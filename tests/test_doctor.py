@@ -40,7 +40,8 @@ def test_a_healthy_store_and_its_read_models_pass_every_check(
     assert all(line.startswith("ok ") for line in result.output.splitlines()), result.output
     checked = set(lines(result))
     assert {"store version", "read models integrity", "read models layout", "stale marks",
-            "read models' store", "read models position", "read models disk"} <= checked
+            "read models' store", "read models position", "read models disk",
+            "chains of hashes"} <= checked
     if "://" not in store_url:
         assert {"store integrity", "store disk"} <= checked
 
@@ -117,3 +118,17 @@ def test_doctor_makes_no_store_and_no_read_models_where_there_are_none(tmp_path:
     assert lines(result)["store"] == f"fail store: no store at {tmp_path / 'none.db'} (name it " \
         "with --db)"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_stored_row_edited_behind_the_store_fails_the_chains(tmp_path: Path) -> None:
+    db, views = str(tmp_path / "t.db"), str(tmp_path / "views.db")
+    OpsTimeline(db, views=views).import_file(AL_QAIM)
+    with closing(sqlite3.connect(db)) as connection, connection:
+        connection.execute("UPDATE stored_events SET state = CAST(replace(CAST(state AS TEXT), "
+                           "'2017-11-03', '2017-11-01') AS BLOB)")  # fmt: skip
+
+    result = doctor(db, views)
+
+    assert result.exit_code == 1
+    assert lines(result)["chains of hashes"].startswith("fail chains of hashes: broken at ")
+    assert "run timeline verify" in result.output

@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import AL_QAIM, captured, launched, write_jsonl
 from timeline import intake
 from timeline.application import Spool, Timeline
-from timeline.encoding import Row
+from timeline.encoding import Batch, Row
 from timeline.errors import ConcurrentWrite, ImportFailed, UnreadableFile
 
 
@@ -258,7 +258,7 @@ def test_a_spool_gives_its_rows_back_in_order_from_memory_then_from_its_file(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(Spool, "MEMORY_BYTES", 100)
-    batches: list[list[Row]] = [[("a" * 32, n, "topic", b"x" * 40)] for n in range(5)]
+    batches = [Batch([("a" * 32, n, "topic", b"x" * 40)], [(f"e{n}", "d", "op")]) for n in range(5)]
 
     with Spool(source_bytes=50) as spool:
         for batch in batches:
@@ -273,6 +273,6 @@ def test_a_large_file_or_standard_input_is_spooled_to_a_file_from_the_first_row(
 
     for source_bytes in (Spool.MEMORY_BYTES, None):
         with Spool(source_bytes) as spool:
-            spool.add(rows)
+            spool.add(Batch(rows))
 
             assert (spool.kept, spool.file is not None) == ([], True)

@@ -111,7 +111,7 @@ def test_an_unreadable_file_is_reported_from_the_workers(
 def test_a_worker_that_fails_is_an_error_not_a_hang(
     workers: int, app: Timeline, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(line: int, raw: bytes, timestamp: bytes) -> intake.Parsed:
+    def broken(line: int, raw: bytes) -> intake.Parsed:
         raise ZeroDivisionError("a bug")
 
     monkeypatch.setattr(intake, "parse_line", broken)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 import sqlite3
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, cast
 from uuid import UUID, uuid4
 
@@ -23,11 +24,14 @@ from eventsourcing.sqlite import (
 )
 
 from projections.tracking import ViewsRecorder
-from tests.conftest import AL_QAIM
+from tests.conftest import AL_QAIM, captured, launched, write_jsonl
+from timeline import intake
 from timeline.application import Timeline
-from timeline.encoding import Row
-from timeline.stores.recorder import TimelineRecorder
+from timeline.encoding import Batch, IdRow, Row
+from timeline.errors import ConcurrentWrite, IdTakenMeanwhile, ImportFailed
+from timeline.stores.recorder import EventIdsTaken, TimelineRecorder
 from timeline.stores.sqlite import SQLiteTimelineRecorder
+from timeline.validation import parse_record
 from timeline.vocabulary import PROJECTED_TOPICS, RECORDED
 
 TOPIC = "tests.test_stores:Noted"
@@ -79,7 +83,9 @@ def test_an_application_on_eventsourcings_own_module_is_refused_saying_what_to_n
 def test_rows_appended_in_batches_are_stored_in_order(store: Timeline) -> None:
     first, second = streams(3, versions=2), streams(2)
 
-    count = store.recorder.append_rows(iter([first, second]), count=len(first + second))
+    count = store.recorder.append_rows(
+        iter([Batch(first), Batch(second)]), count=len(first + second)
+    )
 
     assert count == 8
     assert stored(store) == first + second
@@ -87,11 +93,11 @@ def test_rows_appended_in_batches_are_stored_in_order(store: Timeline) -> None:
 
 def test_an_append_whose_last_batch_conflicts_stores_none_of_its_batches(store: Timeline) -> None:
     before = streams(1)
-    store.recorder.append_rows([before])
+    store.recorder.append_rows([Batch(before)])
     first = streams(3)
 
     with pytest.raises(IntegrityError):
-        store.recorder.append_rows([first, [*streams(2), before[0]]])
+        store.recorder.append_rows([Batch(first), Batch([*streams(2), before[0]])])
 
     assert stored(store) == before
 
@@ -106,33 +112,125 @@ def test_eventsourcings_own_insert_events_writes_rows_through_the_recorders_hook
     assert stored(store) == rows
 
 
-# --- first events of many streams ---------------------------------------------------------------
+# --- the table of event ids -------------------------------------------------------------------
 
 
-def test_the_first_events_of_many_streams_are_found_and_absent_streams_skipped(
+def ids(count: int, operation: str = "op-1") -> list[IdRow]:
+    return [(f"{operation}/{uuid4().hex}", uuid4().hex, operation) for _ in range(count)]
+
+
+def test_event_ids_are_stored_with_their_rows_and_found_in_a_few_queries(store: Timeline) -> None:
+    wanted = ids(1_200)  # more ids than one query asks for
+    store.recorder.append_rows([Batch(streams(2), wanted[:700]), Batch([], wanted[700:])])
+
+    found = store.recorder.select_event_ids([row[0] for row in wanted] + ["op-1/absent"])
+
+    assert sorted(found) == sorted(wanted)
+    assert store.recorder.select_event_ids([]) == []
+
+
+def test_an_id_stored_already_is_refused_naming_it_and_nothing_of_the_append_is_stored(
     store: Timeline,
 ) -> None:
-    rows = streams(1_200, versions=2)  # more streams than one query asks for
-    store.recorder.append_rows([rows])
-    firsts = [row for row in rows if row[1] == 1]
-    asked = [UUID(row[0]) for row in firsts] + [uuid4(), uuid4()]
+    before = ids(3)
+    store.recorder.append_rows([Batch(streams(1), before)])
+    rows_before = stored(store)
+    again = (before[1][0], "another digest", "op-2")
 
-    found = store.recorder.select_first_events(asked)
+    with pytest.raises(EventIdsTaken) as refused:
+        store.recorder.append_rows([Batch(streams(2), ids(600)), Batch(streams(1), [again])])
 
-    assert sorted((e.originator_id.hex, e.originator_version, e.topic, e.state)  # type: ignore[union-attr]
-                  for e in found) == sorted(firsts)  # fmt: skip
-    assert all(isinstance(e.originator_id, UUID) for e in found)
+    assert refused.value.taken == [(again, before[1])]
+    assert stored(store) == rows_before
+    assert sorted(store.recorder.select_event_ids([r[0] for r in ids(5)] + [again[0]])) == [
+        before[1]
+    ]
 
 
-def test_the_first_states_of_many_streams_are_found_by_their_hex_ids(store: Timeline) -> None:
-    rows = streams(1_200, versions=3)
-    store.recorder.append_rows([rows])
-    firsts = [row for row in rows if row[1] == 1]
+def test_eventsourcings_own_insert_events_writes_ids_through_the_recorders_hook(
+    store: Timeline,
+) -> None:
+    wanted = ids(2)
 
-    found = store.recorder.select_first_states([row[0] for row in firsts] + [uuid4().hex])
+    store.recorder.insert_events([], rows=streams(1), ids=wanted)
 
-    assert sorted(found) == sorted(row[3] for row in firsts)
-    assert store.recorder.select_first_states([]) == []
+    assert sorted(store.recorder.select_event_ids([row[0] for row in wanted])) == sorted(wanted)
+
+
+# --- two writers, one id ------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def url(request: pytest.FixtureRequest, db: str) -> str:
+    """A store on SQLite, then on PostgreSQL, for writers of its own."""
+    return str(request.getfixturevalue("pg_url")) if request.param == "postgres" else db
+
+
+def writers(url: str) -> tuple[Timeline, Timeline]:
+    first, second = Timeline(db=url), Timeline(db=url)
+    first.record(launched("op-1"))
+    first.record(launched("op-2"))
+    return first, second
+
+
+def test_two_writers_giving_one_id_to_two_events_at_once_store_one_and_refuse_the_other(
+    url: str,
+) -> None:
+    first, second = writers(url)
+    # the second has checked its event against the store as it was (the id free), then waits
+    late = second._unit_of_work(unlaunched=False)
+    waiting = late.add(parse_record(captured("shared/1", operation="op-2")))
+
+    first.record(captured("shared/1", operation="op-1"))  # another operation: another stream
+
+    with pytest.raises(IdTakenMeanwhile, match=(
+        r"^'shared/1' was recorded meanwhile by another writer \(operation 'op-1'\) with "
+        "different content; nothing was stored$"
+    )):  # fmt: skip
+        second._append([waiting])
+    assert [e.record.id for e in second.log()] == ["op-1/launched", "op-2/launched", "shared/1"]
+    first.close()
+    second.close()
+
+
+def test_two_writers_recording_the_same_event_at_once_store_it_once(url: str) -> None:
+    first, second = writers(url)
+    late = second._unit_of_work(unlaunched=False)
+    waiting = late.add(parse_record(captured("shared/1", operation="op-2")))
+
+    first.record(captured("shared/1", operation="op-2"))
+
+    with pytest.raises(ConcurrentWrite, match="nothing was stored: run the command again"):
+        second._append([waiting])
+    assert second.record(captured("shared/1", operation="op-2")) is False  # run again
+    first.close()
+    second.close()
+
+
+def test_an_import_refuses_an_id_another_writer_gave_another_event_while_it_checked(
+    url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = writers(url)
+    path = write_jsonl(tmp_path / "events.jsonl", [
+        captured("op-2/a", operation="op-2"), captured("shared/1", operation="op-2"),
+    ])  # fmt: skip
+    checking = intake.chunks
+
+    def meanwhile(*args: object, **kwargs: object) -> Iterator[intake.Chunk]:
+        yield from checking(*args, **kwargs)  # type: ignore[arg-type]
+        first.record(captured("shared/1", operation="op-1"))
+
+    monkeypatch.setattr(intake, "chunks", meanwhile)
+
+    with pytest.raises(ImportFailed) as failed:
+        second.import_file(path)
+    assert str(failed.value) == (
+        f"{path}:2: id: 'shared/1' was recorded meanwhile by another writer (operation "
+        "'op-1') with different content; nothing was stored\nnothing was imported (1 error)"
+    )
+    assert [e.record.id for e in second.log()] == ["op-1/launched", "op-2/launched", "shared/1"]
+    first.close()
+    second.close()
 
 
 # --- pages of the log for the catch-up -----------------------------------------------------------

@@ -36,10 +36,11 @@ def hostile(cli: Cli) -> Cli:
 
 
 def test_free_text_is_stored_exactly(hostile: Cli) -> None:
-    (record,) = [json.loads(line) for line in hostile("log", "--json").output.splitlines()]
+    record, heads = [json.loads(line) for line in hostile("log", "--json").output.splitlines()]
 
     assert record["notes"] == HOSTILE
     assert record["sources"][0]["quote"] == HOSTILE
+    assert list(heads) == ["chain_heads"]
 
 
 def test_json_escapes_every_control_and_override_and_reads_back_the_same(hostile: Cli) -> None:

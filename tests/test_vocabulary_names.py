@@ -11,7 +11,6 @@ from timeline.cli.writing import record
 from timeline.events import MODELS, TYPES, Dataset, Place, Precision, Role, type_of
 from timeline.gazetteer import Gazetteer
 from timeline.operation import Operation
-from timeline.registry import EventIdClaim
 
 
 def test_every_event_type_has_its_model_and_every_model_its_name() -> None:
@@ -20,11 +19,10 @@ def test_every_event_type_has_its_model_and_every_model_its_name() -> None:
 
 
 def test_the_topics_are_those_eventsourcing_writes_for_the_event_classes() -> None:
-    assert get_topic(Operation.Recorded) == vocabulary.RECORDED  # type: ignore[attr-defined]
+    assert get_topic(Operation.Recorded) == vocabulary.RECORDED
     assert get_topic(Gazetteer.PlaceRegistered) == vocabulary.PLACE_REGISTERED  # type: ignore[attr-defined]
     assert get_topic(Gazetteer.AliasesAdded) == vocabulary.ALIASES_ADDED  # type: ignore[attr-defined]
     assert get_topic(Gazetteer.PlacesMerged) == vocabulary.PLACES_MERGED  # type: ignore[attr-defined]
-    assert get_topic(EventIdClaim.Claimed) == vocabulary.CLAIMED  # type: ignore[attr-defined]
 
 
 def test_the_sets_of_types_name_only_types_of_the_vocabulary() -> None:

@@ -14,6 +14,7 @@ are brought up to date; `project()` catches up with what other writers appended.
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import closing, contextmanager
@@ -27,6 +28,7 @@ from projections.views import ReadModelsUnavailable, Views, views_path
 from timeline.environment import environmental, reason
 from timeline.errors import InvalidInput, NotAStore, StoreUnavailable, TimelineError
 from timeline.store import choose_db
+from timeline.stores.chain import heads_line, read_heads
 from timeline.terminal import json_safe, shown
 
 if TYPE_CHECKING:  # the write side is imported when first used: questions start faster
@@ -34,7 +36,7 @@ if TYPE_CHECKING:  # the write side is imported when first used: questions start
 
     import plotly.graph_objects as go
 
-    from timeline.application import Imported, LoggedEvent, Timeline
+    from timeline.application import Imported, LoggedEvent, Timeline, Verified
     from timeline.doctor import Finding
     from timeline.events import Event
 
@@ -206,6 +208,24 @@ class OpsTimeline:
 
     def log(self, operation: str | None = None) -> Iterator[LoggedEvent]:
         return self.app.log(operation)
+
+    def verify(self, against: str | Path | None = None) -> Verified:
+        """Every chain of hashes computed again from the stored events; `against`: a
+        `log --json` output or a jsonl export, whose chain heads must be this store's."""
+        heads = None
+        if against is not None:
+            try:
+                with open(against, "rb") as file:
+                    heads = read_heads(iter(file))
+            except OSError as error:
+                raise InvalidInput("against", f"cannot read {against}: {error.strerror}") from None
+            if heads is None:
+                raise InvalidInput("against", f"{against} does not end with chain heads")
+        return self.app.verify(heads)
+
+    def chain_heads(self) -> str:
+        """The line that ends `log --json` and a jsonl export: each stream's last hash."""
+        return heads_line(self.app.chain_heads()).decode() + "\n"
 
     def project(self, progress: Callable[[int], Any] | None = None) -> int:
         """Catch the read models up with the store; return how many events were projected."""
@@ -420,7 +440,8 @@ class OpsTimeline:
     ) -> Exported:  # fmt: skip
         """Write the chosen events (or a table cut to them) in a format researchers' tools
         open: `csv` (`table`: events, sources, actors, places, control, forces or operations;
-        `bom` for Excel), `jsonl` (the record format, as stored), `geojson` (one feature per
+        `bom` for Excel), `jsonl` (the record format, as stored, ending with the store's chain
+        heads, `{"chain_heads": ...}`, which an import skips), `geojson` (one feature per
         event, or per place with `places`), `timelinejs`, `timemap` or `acled` (ACLED's 31
         columns, each event as it reads now; `states`: sides whose forces are ACLED's State
         forces, beside those named so). OUT is a path (written
@@ -456,8 +477,9 @@ class OpsTimeline:
                 ids = tables.choose(
                     db, operations=slugs, include_retracted=retracted, **filters
                 ).event_ids()
+            heads = self.chain_heads()  # of the store the records are read from
             counted: _Counted[str] = _Counted(self._records(ids, _moment(as_recorded)))
-            _write(out, counted)
+            _write(out, itertools.chain(counted, [heads]))
             return Exported(counted.count)
         with self._read(as_recorded, known_by, one, text="text" in filters) as db:
             chosen = tables.choose(

@@ -24,15 +24,15 @@ from eventsourcing.persistence import (
     Mapper,
     OperationalError,
     PersistenceError,
-    StoredEvent,
 )
 
-from timeline import encoding, intake
+from timeline import intake
 from timeline.bulk import no_cycle_collection
-from timeline.encoding import Row
+from timeline.encoding import Batch, IdRow
 from timeline.environment import reason
 from timeline.errors import (
     ConcurrentWrite,
+    IdTakenMeanwhile,
     ImportFailed,
     InvalidInput,
     InvalidRecord,
@@ -40,6 +40,7 @@ from timeline.errors import (
     Problem,
     RecordRejected,
     StoreUnavailable,
+    TimelineError,
 )
 from timeline.events import Event
 from timeline.identity import with_id
@@ -48,11 +49,11 @@ from timeline.jsonl import label, opened
 from timeline.operation import Operation
 from timeline.readers.dataset import DatasetReader
 from timeline.readings import Data, current
-from timeline.registry import EventIdClaim
 from timeline.store import settings
+from timeline.stores.chain import Broken, Checker, Heads
 from timeline.stores.mapper import PydanticMapper
-from timeline.stores.recorder import TimelineRecorder
-from timeline.terminal import UNSAFE_CLASS
+from timeline.stores.recorder import EventIdsTaken, TimelineRecorder
+from timeline.terminal import UNSAFE_CLASS, shown
 from timeline.unit_of_work import UnitOfWork
 from timeline.validation import parse_record
 from timeline.vocabulary import RECORDED
@@ -207,16 +208,14 @@ class Timeline(Application[Any]):
             found: Iterable[intake.Chunk] = ()
             if source is not None:
                 file = stack.enter_context(opened(source))
-                found = intake.chunks(
-                    source, file, unit.timestamp_json, progress, reader=reader
-                )
+                found = intake.chunks(source, file, progress, reader=reader)
             for chunk in found:
                 parsed = [line for line in chunk if isinstance(line, Parsed)]
                 for refused in (line for line in chunk if isinstance(line, Refused)):
                     reject(refused.line, refused.problems)
                 if not fresh:
                     unit.look_up(parsed)
-                rows: list[Row] = []
+                batch = Batch()
                 for line in parsed:
                     try:
                         added = unit.add_parsed(line)
@@ -226,11 +225,11 @@ class Timeline(Application[Any]):
                         continue
                     new += bool(added)
                     already += not added
-                    rows += added
+                    batch += added
                 if not total_errors:
-                    spool.add(rows)
+                    spool.add(batch)
             if deleted is not None and dataset is not None:
-                rows = []
+                batch = Batch()
                 with opened(deleted) as file:
                     for item in dataset.deletions(file):
                         if isinstance(item, Refused):
@@ -247,18 +246,23 @@ class Timeline(Application[Any]):
                             continue
                         try:
                             record = parse_record(dataset.retraction(event_id, operation, stamp))
-                            added = [encoding.row(stored) for stored in unit.add(record, number)]
+                            added = unit.add(record, number)
                         except RecordRejected as error:
                             reject(number, error.problems, type(error).__name__, label(deleted))
                             continue
                         retracted += bool(added)
                         already += not added
-                        rows += added
+                        batch += added
                 if not total_errors:
-                    spool.add(rows)
+                    spool.add(batch)
             if total_errors:
                 raise ImportFailed(errors, total_errors)
-            self._append_rows(spool.batches(), rows=spool.rows)
+            try:
+                self._append(spool.batches(), rows=spool.rows)
+            except IdTakenMeanwhile as error:
+                first = min((unit.line_of(i) or 0 for i in error.event_ids), default=0)
+                failed = [LineError(name, first, "id", error.message, type(error).__name__)]
+                raise ImportFailed(failed, 1) from None
         self._take_snapshots_of(unit)
         return Imported(
             new - unit.corrected, already, unit.corrected, retracted, not_found,
@@ -285,13 +289,47 @@ class Timeline(Application[Any]):
                 return
             position = page[-1].id
 
-    def _append(self, batches: Iterable[Sequence[StoredEvent]]) -> None:
-        """Append in one transaction; a conflict or a locked store becomes a user's error."""
-        self._append_rows([encoding.row(stored) for stored in batch] for batch in batches)
+    def verify(self, against: Heads | None = None) -> Verified:
+        """Every stream's chain of hashes computed again from the stored events
+        (timeline.stores.chain): the first event whose row was edited, removed or moved
+        within its stream, if any (`broken`). `against`: chain heads a copy was made with
+        (`log --json`, a jsonl export): each must be a version of this store's chains."""
+        checker = Checker(against)
+        position = 0
+        while True:
+            page = self.recorder.read_chained(position, VERIFY_PAGE)
+            if not checker.check([row for _, row in page]) or len(page) < VERIFY_PAGE:
+                break
+            position = page[-1][0]
+        broken = checker.broken
+        if broken is None:
+            orphans = self.recorder.hashes_without_events(1)
+            if orphans:
+                broken = Broken(*orphans[0], "removed")
+        if broken is not None and broken.how == "removed":
+            broken = Broken(broken.stream, broken.version, "removed",
+                            operation=self._operation_of(broken.stream))  # fmt: skip
+        unmatched = [] if broken is not None else checker.unmatched(against or {})
+        return Verified(checker.events, len(checker.last), broken, unmatched)
 
-    def _append_rows(self, batches: Iterable[Sequence[Row]], rows: int = 0) -> None:
+    def chain_heads(self) -> Heads:
+        """Each stream's last stored hash (what `log --json` and a jsonl export end with)."""
+        return self.recorder.chain_heads()
+
+    def _operation_of(self, stream: str) -> str | None:
+        """The operation whose stream this is, if a Recorded event of it is still stored."""
+        for stored in self.recorder.select_events(UUID(stream), limit=50):
+            if stored.topic == RECORDED:
+                with contextlib.suppress(orjson.JSONDecodeError, KeyError, TypeError):
+                    return str(orjson.loads(stored.state)["record"]["operation"])
+        return None
+
+    def _append(self, batches: Iterable[Batch], rows: int = 0) -> None:
+        """Append in one transaction; a conflict or a locked store becomes a user's error."""
         try:
             self.recorder.append_rows(batches, count=rows)
+        except EventIdsTaken as taken:
+            raise _taken(taken.taken) from None
         except IntegrityError:
             raise ConcurrentWrite(
                 "another writer recorded into the same operation (or the same event id) "
@@ -321,8 +359,7 @@ class Timeline(Application[Any]):
         analyst: str | None = None,
     ) -> UnitOfWork:  # fmt: skip
         return UnitOfWork(
-            self.repository, self.mapper, self._claims, unlaunched=unlaunched,
-            stored_claims=self.recorder.select_first_states,
+            self.repository, self.mapper, self._stored_ids, unlaunched=unlaunched,
             readings=self._readings if dataset is not None else None,
             revise=dataset.revision if dataset is not None else None, analyst=analyst,
         )  # fmt: skip
@@ -343,14 +380,56 @@ class Timeline(Application[Any]):
                 return
             after = page[-1].originator_version
 
-    def _claims(self, event_ids: Iterable[str]) -> dict[str, EventIdClaim]:
-        """The stored claims of these ids, by id (an id never claimed is absent)."""
-        stream_ids = [EventIdClaim.create_id(event_id) for event_id in event_ids]
-        claims: dict[str, EventIdClaim] = {}
-        for stored in self.recorder.select_first_events(stream_ids):
-            claimed: Any = self.mapper.to_domain_event(stored)
-            claims[claimed.event_id] = claimed.mutate(None)
-        return claims
+    def _stored_ids(self, event_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """(digest, operation) of those of these ids the store holds, by id."""
+        return {
+            event_id: (fingerprint, operation)
+            for event_id, fingerprint, operation in self.recorder.select_event_ids(event_ids)
+        }
+
+
+VERIFY_PAGE = 5_000  # stored events a page of `verify` reads
+
+
+@dataclass(frozen=True)
+class Verified:
+    """What `verify` found: how many events and streams it checked, the first broken link of
+    a chain (None: every chain whole), and the heads of a copy this store does not hold."""
+
+    events: int
+    streams: int
+    broken: Broken | None
+    unmatched: list[str]
+
+    def __str__(self) -> str:
+        if self.broken is not None:
+            return f"the chain of hashes is broken at {self.broken}"
+        if self.unmatched:
+            more = f" (and {len(self.unmatched) - 1} more)" if len(self.unmatched) > 1 else ""
+            return f"the copy does not match this store: {self.unmatched[0]}{more}"
+        return (
+            f"verified: {self.events:,} stored events in {self.streams:,} streams, every "
+            "chain of hashes whole"
+        )
+
+
+def _taken(taken: list[tuple[IdRow, IdRow]]) -> TimelineError:
+    """What a user hears of ids another writer stored after this one checked them: the same
+    events (a ConcurrentWrite: run again, they are found recorded), or others under the same
+    ids (a DuplicateEventId, as the check would have said had it come later)."""
+    different = [(ours, stored) for ours, stored in taken if ours[1] != stored[1]]
+    if not different:
+        ids = ", ".join(shown(ours[0]) for ours, _ in taken[:3])
+        return ConcurrentWrite(
+            f"another writer recorded the same events meanwhile ({ids}); nothing was stored: "
+            "run the command again"
+        )
+    ours, stored = different[0]
+    return IdTakenMeanwhile(
+        f"{shown(ours[0])} was recorded meanwhile by another writer (operation "
+        f"'{stored[2]}') with different content; nothing was stored",
+        [ours[0] for ours, _ in different],
+    )
 
 
 def _size(source: str | Path) -> int | None:
@@ -377,7 +456,7 @@ class Spool:
     def __init__(self, source_bytes: int | None = None) -> None:
         small = source_bytes is not None and source_bytes * 2 <= self.MEMORY_BYTES
         self.keep_bytes = self.MEMORY_BYTES if small else 0
-        self.kept: list[list[Row]] = []
+        self.kept: list[Batch] = []
         self.kept_bytes = 0
         self.rows = 0
         self.file: IO[bytes] | None = None
@@ -390,17 +469,17 @@ class Spool:
         if self.file is not None:
             self.file.close()
 
-    def add(self, rows: list[Row]) -> None:
-        self.rows += len(rows)
+    def add(self, batch: Batch) -> None:
+        self.rows += len(batch.rows)
         if self.file is None:
-            self.kept_bytes += sum(len(row[3]) for row in rows)
+            self.kept_bytes += sum(len(row[3]) for row in batch.rows)
             if self.kept_bytes <= self.keep_bytes:
-                self.kept.append(rows)
+                self.kept.append(batch)
                 return
             self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by __exit__
-        pickle.dump(rows, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump((batch.rows, batch.ids), self.file, protocol=pickle.HIGHEST_PROTOCOL)
 
-    def batches(self) -> Iterator[list[Row]]:
+    def batches(self) -> Iterator[Batch]:
         self.kept.reverse()
         while self.kept:
             yield self.kept.pop()
@@ -409,6 +488,6 @@ class Spool:
         self.file.seek(0)
         while True:
             try:
-                yield pickle.load(self.file)
+                yield Batch(*pickle.load(self.file))
             except EOFError:
                 return

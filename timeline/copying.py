@@ -4,10 +4,12 @@ in the order of the log, in one transaction.
 
 The source is read in pages through eventsourcing's `select_notifications`; the pages go to
 the destination's recorder as rows (`TimelineRecorder.append_rows`), which inserts them
-through its `_insert_events` hook as it inserts an import's: whatever a store writes beside
-its events (an index of event ids, hash chains) the destination's recorder writes itself,
-from the events it inserts. Snapshots are not copied: they only spare a replay, and the
-destination takes its own after a write.
+through its `_insert_events` hook as it inserts an import's, each page with the source's rows
+of the table of event ids for its `Recorded` events (as an import gives its own). The hash
+chains the destination's recorder computes itself, from the events it inserts: the same
+bytes, so the same chains (`timeline verify --against` the origin's `log --json` passes).
+Snapshots are not copied: they only spare a replay, and the destination takes its own after
+a write.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from timeline.store import settings
 
 if TYPE_CHECKING:
     from timeline.application import Timeline
-    from timeline.encoding import Row
+    from timeline.encoding import Batch
 
 PAGE = 5_000  # stored events read, and inserted, at a time
 
@@ -92,7 +94,12 @@ def copy_store(
 
 def _pages(
     origin: Timeline, page: int, progress: Callable[[int], None] | None
-) -> Iterator[list[Row]]:
+) -> Iterator[Batch]:
+    import orjson
+
+    from timeline.encoding import Batch
+    from timeline.vocabulary import RECORDED
+
     position = 0
     while True:
         notifications = origin.recorder.select_notifications(
@@ -100,10 +107,12 @@ def _pages(
         )
         if not notifications:
             return
-        yield [
+        rows = [
             (UUID(str(n.originator_id)).hex, n.originator_version, n.topic, bytes(n.state))
             for n in notifications
         ]
+        ids = [orjson.loads(row[3])["record"]["id"] for row in rows if row[2] == RECORDED]
+        yield Batch(rows, origin.recorder.select_event_ids(ids))
         position = notifications[-1].id
         if progress is not None:
             progress(len(notifications))

@@ -2,8 +2,8 @@
 finding (ok, warn or fail) with what to do.
 
 Checks of the store are functions of the store's name and its opened application, listed in
-`STORE_CHECKS`; `store_check` adds one. The hash chains, once the store keeps them, are
-checked by one more such function (their `verify`), added with `@store_check`. The read
+`STORE_CHECKS`; `store_check` adds one. The hash chains are checked by one more such
+function (`chains`, what `timeline verify` does). The read
 models' half is `projections.health`; `OpsTimeline.doctor` asks both.
 """
 
@@ -140,3 +140,23 @@ def _size(count: int) -> str:
             return f"{amount:.0f} {unit}" if unit == "bytes" else f"{amount:.1f} {unit}"
         amount /= 1024
     return f"{amount:.1f} GiB"
+
+
+@store_check
+def chains(db: str, app: Timeline) -> Iterable[Finding]:
+    """The hash chains recomputed, as `timeline verify` does."""
+    try:
+        found = app.verify()
+    except Exception as error:  # a store whose pages cannot be read: integrity says why
+        if not (isinstance(error, TimelineError) or environmental(error)):
+            raise
+        said = str(error) if isinstance(error, TimelineError) else reason(error, db)
+        yield Finding("fail", "chains of hashes", f"cannot be read: {said}",
+                      "restore the store from a copy")  # fmt: skip
+        return
+    if found.broken is not None:
+        yield Finding("fail", "chains of hashes", f"broken at {found.broken}",
+                      "run timeline verify; restore the store from a copy")  # fmt: skip
+    else:
+        yield Finding("ok", "chains of hashes", f"{found.events:,} stored events in "
+                      f"{found.streams:,} streams, every chain whole")  # fmt: skip

@@ -1,53 +1,53 @@
 """The import's fast path: stored events written as bytes, exactly as the mapper writes them.
 
-An import appends two stored events per record: the operation's `Recorded` and the id's
-`Claimed`. Building each as a pydantic event object, then dumping it, costs more than checking
-the record; so the import builds the same JSON directly, as rows: the tuple
-`(originator id as hex, version, topic, state)` that SQLite's insert statement takes. A test
-decodes these bytes with the application's mapper, rebuilds every aggregate, and compares with
-what `record()` stores.
+An import appends one stored event per record, the operation's `Recorded`, and one row of
+the store's table of event ids (`IdRow`). Building the event as a pydantic object, then
+dumping it, costs more than checking the record; so the import builds the same JSON directly,
+as rows: the tuple `(originator id as hex, version, topic, state)` that SQLite's insert
+statement takes. A test decodes these bytes with the application's mapper, rebuilds every
+aggregate, and compares with what `record()` stores.
 """
 
 from __future__ import annotations
 
-import hashlib
+from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
 import orjson
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.utils import get_topic
 from pydantic import TypeAdapter
 
-from timeline.domain import NAMESPACE
-from timeline.registry import EventIdClaim
 from timeline.vocabulary import RECORDED
 
 Row = tuple[str, int, str, bytes]  # (originator id hex, version, topic, state)
+IdRow = tuple[str, str, str]  # (event id, digest of its record, operation): the id's row
 
-_CLAIM_CLASS_TOPIC = orjson.dumps(get_topic(EventIdClaim))
+
+@dataclass(slots=True)
+class Batch:
+    """What some records add to the store, in one transaction with the rest of a write: their
+    stored events, as rows, and a row of the table of event ids for each record (whose
+    primary key refuses an id stored already, by this writer or another)."""
+
+    rows: list[Row] = field(default_factory=list)
+    ids: list[IdRow] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.rows)
+
+    def __iadd__(self, other: Batch) -> Batch:
+        self.rows += other.rows
+        self.ids += other.ids
+        return self
+
+
 _DATETIME = TypeAdapter(datetime)
-_NAMESPACE = NAMESPACE.bytes
 
 
 def timestamp_json(moment: datetime) -> bytes:
     """A timestamp as pydantic writes it (its JSON string, quotes included)."""
     return _DATETIME.dump_json(moment)
-
-
-def claim_hex(event_id: str) -> str:
-    """`EventIdClaim.create_id(event_id).hex` (a UUID version 5) without making UUID objects:
-    an import computes one for every line, and uuid5() costs three times as much."""
-    name = _NAMESPACE + b"event/" + event_id.encode()
-    digest = bytearray(hashlib.sha1(name, usedforsecurity=False).digest()[:16])
-    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
-    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
-    return digest.hex()
-
-
-def dashed(hex_id: str) -> str:
-    """`str(UUID(hex_id))`: how pydantic writes a UUID in JSON."""
-    return f"{hex_id[:8]}-{hex_id[8:12]}-{hex_id[12:16]}-{hex_id[16:20]}-{hex_id[20:]}"
 
 
 def row(stored: StoredEvent) -> Row:
@@ -84,15 +84,3 @@ def recorded(
         stream.json_id, version, timestamp, record, analyst,
     )  # fmt: skip
     return stream.hex, version, RECORDED, state
-
-
-def claimed(claim: str, event_id: str, operation: str, digest: str, timestamp: bytes) -> bytes:
-    """The state of the `Claimed` event that creates an EventIdClaim stream, whose id (hex) is
-    `claim`."""
-    return (
-        b'{"originator_id":"%s","originator_version":1,"timestamp":%s,"originator_topic":%s,'
-        b'"event_id":%s,"operation":%s,"digest":"%s"}'
-    ) % (
-        dashed(claim).encode(), timestamp, _CLAIM_CLASS_TOPIC, orjson.dumps(event_id),
-        orjson.dumps(operation), digest.encode(),
-    )  # fmt: skip

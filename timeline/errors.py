@@ -60,6 +60,15 @@ class DuplicateEventId(RecordRejected):
     field = "id"
 
 
+class IdTakenMeanwhile(DuplicateEventId):
+    """Ids another writer stored, for other events, after this write had checked them: the
+    store's table of event ids refused them, and nothing of this write was stored."""
+
+    def __init__(self, message: str, event_ids: list[str]) -> None:
+        super().__init__(message)
+        self.event_ids = event_ids
+
+
 class UnknownEvent(RecordRejected):
     """A correction or retraction names an event the store does not hold."""
 

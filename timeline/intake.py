@@ -27,8 +27,6 @@ from multiprocessing.connection import Connection, Pipe
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple, Protocol
 
-from timeline import encoding
-from timeline.encoding import claim_hex
 from timeline.errors import RecordRejected, TimelineError
 from timeline.events import Submitted
 from timeline.jsonl import (
@@ -41,6 +39,7 @@ from timeline.jsonl import (
     too_long_message,
 )
 from timeline.registry import digest, record_json
+from timeline.stores.chain import is_heads_line
 from timeline.validation import parse_record, repeated_keys
 
 CHUNK_BYTES = 1 << 21  # lines parsed, sent, looked up and spooled together: about 2,500
@@ -55,8 +54,6 @@ class Parsed(NamedTuple):
     submitted: Submitted  # what the rules read, made as `record()` makes it
     content: bytes  # the record's JSON as stored: the vocabulary's key order, no nulls
     digest: str  # its fingerprint
-    claim: str  # the id of the stream that claims the record's id, as hex
-    claimed: bytes  # the state of that stream's Claimed event, if the record is new
 
 
 class Refused(NamedTuple):
@@ -104,6 +101,8 @@ class JsonLines:
 
     def records(self, name: str, block: bytes, first: int) -> list[Numbered | Refused]:
         numbered = numbered_lines(name, block, first)
+        if numbered and is_heads_line(numbered[-1][1]):  # what `log --json` ends with
+            numbered = numbered[:-1]
         cut = too_long(numbered, block)
         if not cut:
             return list(numbered)
@@ -120,9 +119,8 @@ class JsonLines:
 JSON_LINES = JsonLines()
 
 
-def parse_line(line: int, raw: bytes, timestamp: bytes) -> Parsed | Refused:
-    """A record of the file, parsed; `timestamp` is the import's, as JSON, for the Claimed
-    event."""
+def parse_line(line: int, raw: bytes) -> Parsed | Refused:
+    """A record of the file, parsed."""
     try:
         record = parse_record(raw)  # pydantic refuses bytes that are not UTF-8...
     except RecordRejected as error:
@@ -135,10 +133,7 @@ def parse_line(line: int, raw: bytes, timestamp: bytes) -> Parsed | Refused:
     repeated = repeated_keys(raw, content)
     if repeated:
         return Refused(line, repeated)
-    fingerprint = digest(content)
-    claim = claim_hex(record.id)
-    claimed = encoding.claimed(claim, record.id, record.operation, fingerprint, timestamp)
-    return Parsed(line, Submitted.of(record), content, fingerprint, claim, claimed)
+    return Parsed(line, Submitted.of(record), content, digest(content))
 
 
 def _located(reader: Reader, parsed: Parsed | Refused) -> Parsed | Refused:
@@ -168,25 +163,24 @@ def _received(sent: tuple[Any, ...]) -> Parsed | Refused:
 def chunks(
     source: str | Path,
     file: BinaryIO,
-    timestamp: bytes,
     progress: Callable[[int], None] | None = None,
     *,
     workers: int | None = None,
     reader: Reader = JSON_LINES,
 ) -> Iterator[Chunk]:
     """The records of `file` (opened from `source`, "-" for standard input), read by `reader`
-    and parsed, in chunks, in order; `timestamp` is the import's, as JSON. `workers` forked
+    and parsed, in chunks, in order. `workers` forked
     processes parse them (by default, see _default_workers()); with none, this process does.
     A file without a single record to parse is refused."""
     name = label(source)
     if workers is None:
         workers = _default_workers(source)
     if workers < 1:
-        parsed: Iterator[tuple[int, Chunk]] = _parsed(reader, file, name, timestamp)
+        parsed: Iterator[tuple[int, Chunk]] = _parsed(reader, file, name)
     elif str(source) == "-" or not file.seekable():  # a stream can only be read once, by one
-        parsed = _from_workers(reader, source, file, timestamp, 1)
+        parsed = _from_workers(reader, source, file, 1)
     else:
-        parsed = _from_workers(reader, source, file, timestamp, workers)
+        parsed = _from_workers(reader, source, file, workers)
     seen = False
     for size, chunk in parsed:
         if progress is not None:
@@ -222,9 +216,8 @@ def _default_workers(source: str | Path) -> int:
 
 
 def _parsed(
-    reader: Reader, file: BinaryIO, name: str, timestamp: bytes, worker: int = 0,
-    workers: int = 1,
-) -> Iterator[tuple[int, Chunk]]:  # fmt: skip
+    reader: Reader, file: BinaryIO, name: str, worker: int = 0, workers: int = 1
+) -> Iterator[tuple[int, Chunk]]:
     """(bytes read, chunk) for every block of the file; the records of every `workers`-th
     block are parsed, starting with block `worker`, the others' chunks are left empty."""
     first = 1
@@ -232,7 +225,7 @@ def _parsed(
         if index % workers == worker:
             found = reader.records(name, block, first)
             yield len(block), [
-                _located(reader, parse_line(*record, timestamp))
+                _located(reader, parse_line(*record))
                 if not isinstance(record, Refused) else record
                 for record in found
             ]
@@ -243,7 +236,6 @@ def _work(
     reader: Reader,
     source: str | Path,
     file: BinaryIO,
-    timestamp: bytes,
     worker: int,
     workers: int,
     sender: Connection,
@@ -254,7 +246,7 @@ def _work(
         with contextlib.ExitStack() as stack:
             if workers > 1:  # each reads the file through its own file description
                 file = stack.enter_context(open(source, "rb"))
-            for size, chunk in _parsed(reader, file, label(source), timestamp, worker, workers):
+            for size, chunk in _parsed(reader, file, label(source), worker, workers):
                 sender.send(("chunk", size, [_sent(line) for line in chunk]))
         sender.send(("end", 0, None))
     except TimelineError as error:
@@ -266,7 +258,7 @@ def _work(
 
 
 def _from_workers(
-    reader: Reader, source: str | Path, file: BinaryIO, timestamp: bytes, workers: int
+    reader: Reader, source: str | Path, file: BinaryIO, workers: int
 ) -> Iterator[tuple[int, Chunk]]:
     """Block i comes from worker i % workers; the first "end" means there is no block i.
 
@@ -283,7 +275,7 @@ def _from_workers(
             if pid == 0:  # the child: it never returns, whatever happens
                 try:
                     receiver.close()
-                    _work(reader, source, file, timestamp, worker, workers, sender)
+                    _work(reader, source, file, worker, workers, sender)
                 finally:
                     os._exit(0)
             sender.close()

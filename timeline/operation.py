@@ -118,7 +118,15 @@ class Operation(Aggregate):
             validate_changes(target_type, record.changes)
         return target_type
 
-    @event("Recorded")
+    class Recorded(Aggregate.Event):
+        """A record stored in the operation. Declared, not made by `@event` from the method's
+        signature, so that `analyst` keeps its default: events stored before analysts were
+        kept have none, and must still be read."""
+
+        record: Record
+        analyst: str | None = None
+
+    @event(Recorded)
     def _recorded(self, record: Record, analyst: str | None = None) -> None:
         """`record` typed as the union: how a stored Recorded is read; `analyst`: who
         recorded it (None in events stored before analysts were kept)."""

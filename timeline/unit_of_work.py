@@ -8,9 +8,10 @@ Two ways to the same stored events, through the same checks of the same typed re
 (`_admit()`, then `Operation.check()`): `add()` (what `record()` does) lets the aggregates
 trigger their events and the mapper dump them, the reference; `add_parsed()` (what an import
 does, for a line `timeline.intake` parsed) applies the same state changes to the same
-aggregates and writes the two events every record adds (the operation's `Recorded`, the id's
-`Claimed`) as bytes (`timeline.encoding`). Tests hold both to every rule (tests/ways.py) and
-compare what they store.
+aggregates and writes the event every record adds (the operation's `Recorded`) as bytes
+(`timeline.encoding`). Both give, beside the events, each record's row of the store's table of
+event ids (`Batch.ids`), whose primary key keeps ids unique between writers. Tests hold both
+to every rule (tests/ways.py) and compare what they store.
 
 A dataset's newer file (ACLED's next week, UCDP's next release) says again the events it
 said before, some of them changed. Made with `revise`, a unit of work takes a line whose id
@@ -29,22 +30,22 @@ from uuid import UUID
 import orjson
 from eventsourcing.application import AggregateNotFoundError, Repository
 from eventsourcing.domain import datetime_now_with_tzinfo
-from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.persistence import Mapper
 
 from timeline import encoding
 from timeline.domain import Aggregate
-from timeline.encoding import Row
+from timeline.encoding import Batch
 from timeline.errors import DuplicateEventId, EventAlreadyRetracted, RecordRejected
 from timeline.events import Event, Place, Submitted
 from timeline.gazetteer import Gazetteer
 from timeline.intake import Parsed
 from timeline.operation import Operation
 from timeline.readings import Data, changes_between, corrected
-from timeline.registry import EventIdClaim, digest, record_json
+from timeline.registry import digest, record_json
 from timeline.sources import SourceRegister
 from timeline.terminal import shown
 from timeline.validation import parse_record, validate_changes
-from timeline.vocabulary import CLAIMED, PLACES_IDENTIFIED, SOURCE_DOWNGRADED
+from timeline.vocabulary import PLACES_IDENTIFIED, SOURCE_DOWNGRADED
 
 _LINE_BITS = 64
 _LINE_MASK = (1 << _LINE_BITS) - 1
@@ -57,8 +58,8 @@ def _claim(fingerprint: str, line: int | None) -> int:
 
 
 A = TypeVar("A", bound=Aggregate)
-ClaimLookup = Callable[[Iterable[str]], dict[str, EventIdClaim]]
-StoredClaims = Callable[[Sequence[str]], Iterable[bytes]]  # claim stream ids (hex) -> states
+StoredIds = Callable[[Sequence[str]], dict[str, tuple[str, str]]]
+"""Event ids -> (digest, operation) of those the store holds (its table of event ids)."""
 StoredReadings = Callable[[str], dict[str, Data]]
 """An operation's slug -> how each of its events stored reads now, by id (none retracted)."""
 Revise = Callable[[Data, Data, Data], Data]
@@ -72,10 +73,9 @@ class UnitOfWork:
         self,
         repository: Repository[UUID],
         mapper: Mapper[Any],
-        claimed: ClaimLookup,
+        stored_ids: StoredIds,
         *,
         unlaunched: bool,
-        stored_claims: StoredClaims | None = None,
         readings: StoredReadings | None = None,
         revise: Revise | None = None,
         analyst: str | None = None,
@@ -86,8 +86,7 @@ class UnitOfWork:
         record imported again by another analyst is no new event)."""
         self.repository = repository
         self.mapper = mapper
-        self.claimed = claimed
-        self.stored_claims = stored_claims
+        self.stored_ids = stored_ids
         self.unlaunched = unlaunched
         self.readings = readings
         self.revise = revise
@@ -104,22 +103,20 @@ class UnitOfWork:
         self.gazetteer = self._get(Gazetteer, Gazetteer.create_id()) or Gazetteer()
         self.claims: dict[str, int] = {}  # ids claimed so far: id -> _claim(digest, line)
         self.looked_up: set[str] = set()
-        self.known: dict[str, tuple[str, str]] = {}  # stored claims: id -> (digest, operation)
+        self.known: dict[str, tuple[str, str]] = {}  # stored ids: id -> (digest, operation)
         self.timestamp: datetime = datetime_now_with_tzinfo()
         self.timestamp_json = encoding.timestamp_json(self.timestamp)  # as the events write it
 
     def prefetch(self, event_ids: Iterable[str]) -> None:
-        """Look up, in one go, the stored claims of the ids about to be added (kept with those
+        """Look up, in one go, which of the ids about to be added are stored (kept with those
         looked up before: a revision adds its correction in the midst of a chunk)."""
         wanted = set(event_ids) - self.looked_up
         self.looked_up |= wanted
-        self.known.update({
-            event_id: (claim.digest, claim.operation)
-            for event_id, claim in self.claimed(wanted).items()
-        })  # fmt: skip
+        self.known.update(self.stored_ids(list(wanted)))
 
-    def add(self, record: Event, line: int | None = None) -> list[StoredEvent]:
-        """Check `record`, apply it, and return its new stored events ([] if already recorded)."""
+    def add(self, record: Event, line: int | None = None) -> Batch:
+        """Check `record`, apply it, and return its new stored events (as rows) and its id's
+        row (empty if already recorded)."""
         content = record_json(record)
         fingerprint = digest(content)
         if record.id not in self.looked_up:
@@ -127,30 +124,26 @@ class UnitOfWork:
         submitted = Submitted.of(record)
         admitted = self._admit(submitted, fingerprint)
         if admitted is None:
-            return []
+            return Batch()
         operation, places = admitted
         record = _as_known(record, places)
         operation.record(record, unlaunched=self.unlaunched, analyst=self.analyst)
         self._learn(submitted, places, fingerprint, line)
-        claim = EventIdClaim(record.id, record.operation, fingerprint)
         pending = [
             *self.gazetteer.collect_events(), *self._source_events(), *operation.collect_events()
         ]
-        return [self.mapper.to_stored_event(e) for e in (*pending, *claim.collect_events())]
+        rows = [encoding.row(self.mapper.to_stored_event(event)) for event in pending]
+        return Batch(rows, [(record.id, fingerprint, record.operation)])
 
     def look_up(self, chunk: Sequence[Parsed]) -> None:
         """Before `add_parsed()`: look up, in one go, which of a chunk's ids are stored."""
-        assert self.stored_claims is not None, "made without a look-up of stored claims"
-        self.known = {}
-        for state in self.stored_claims([parsed.claim for parsed in chunk]):
-            claim = orjson.loads(state)
-            self.known[claim["event_id"]] = (claim["digest"], claim["operation"])
+        self.known = self.stored_ids([parsed.submitted.id for parsed in chunk])
 
-    def add_parsed(self, parsed: Parsed) -> list[Row]:
+    def add_parsed(self, parsed: Parsed) -> Batch:
         """`add()` for a parsed line of an import: the same checks of the same record, the same
-        state changes and the same stored events, written as rows (the two events every
-        record adds, the operation's `Recorded` and the id's `Claimed`, as bytes: building
-        and dumping their pydantic objects costs more than checking the record)."""
+        state changes, the same stored events and the same id's row, the events written as
+        rows (the event every record adds, the operation's `Recorded`, as bytes: building and
+        dumping its pydantic object costs more than checking the record)."""
         record = parsed.submitted
         if self.revise is not None and record.id in self.known and self._revised(
             record.id, parsed.digest
@@ -158,7 +151,7 @@ class UnitOfWork:
             return self._revision(parsed)
         admitted = self._admit(record, parsed.digest)
         if admitted is None:
-            return []
+            return Batch()
         operation, places = admitted
         operation.check(record, unlaunched=self.unlaunched)
         content = parsed.content
@@ -178,8 +171,7 @@ class UnitOfWork:
         rows.append(encoding.recorded(
             stream, version, self.timestamp_json, content, self.analyst_json
         ))  # fmt: skip
-        rows.append((parsed.claim, 1, CLAIMED, parsed.claimed))
-        return rows
+        return Batch(rows, [(record.id, parsed.digest, record.operation)])
 
     def _admit(self, record: Submitted, fingerprint: str) -> tuple[Operation, list[Mention]] | None:
         """The record's operation and the places it gives in full (each as it will be known),
@@ -239,7 +231,7 @@ class UnitOfWork:
         known = self.known.get(event_id)
         return event_id not in self.claims and known is not None and known[0] != fingerprint
 
-    def _revision(self, parsed: Parsed) -> list[Row]:
+    def _revision(self, parsed: Parsed) -> Batch:
         """The correction that makes a stored event read as this newer line says, through
         `add()` and every rule; none if it reads so already (a newer file imported again)."""
         assert self.readings is not None, "made without readings"
@@ -267,12 +259,17 @@ class UnitOfWork:
         changes = changes_between(stored, new)
         self.claims[event_id] = _claim(parsed.digest, parsed.line)
         if not changes:
-            return []
+            return Batch()
         correction = parse_record(self.revise(new, stored, changes))
-        rows = [encoding.row(event) for event in self.add(correction, parsed.line)]
+        added = self.add(correction, parsed.line)
         self.read[operation][event_id] = corrected(stored, changes)  # as it now reads
-        self.corrected += bool(rows)
-        return rows
+        self.corrected += bool(added)
+        return added
+
+    def line_of(self, event_id: str) -> int | None:
+        """The line of the file being imported that gave this id, if one did."""
+        claim = self.claims.get(event_id)
+        return None if claim is None else (claim & _LINE_MASK) or None
 
     def _already_recorded(self, event_id: str, fingerprint: str) -> bool:
         if event_id in self.claims:

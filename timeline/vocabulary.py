@@ -118,6 +118,7 @@ PLACE_REGISTERED: Final = "timeline.gazetteer:Gazetteer.PlaceRegistered"
 ALIASES_ADDED: Final = "timeline.gazetteer:Gazetteer.AliasesAdded"
 PLACES_MERGED: Final = "timeline.gazetteer:Gazetteer.PlacesMerged"
 CLAIMED: Final = "timeline.registry:EventIdClaim.Claimed"
+"""A store of version 1's claim of an event id (a stream per id): read only to migrate it."""
 PROJECTED_TOPICS: Final = (RECORDED, PLACE_REGISTERED, ALIASES_ADDED, PLACES_MERGED)
 """The stored events the read models are made of."""
 

@@ -181,9 +181,13 @@ def log(ctx: click.Context, /, operation: str | None, as_json: bool) -> None:
     With --json the output is the record format, so that a store can be copied:
 
         timeline log --json | timeline import - --db copy.db
+
+    and ends with the store's chain heads ({"chain_heads": ...}: each stream's last hash),
+    which an import skips and `timeline verify --against` checks against a store.
     """
     ops = open_timeline(ctx)
     out = sys.stdout
+    heads = ops.chain_heads() if as_json else ""
     for event in ops.log(operation):
         record = event.record
         if as_json:
@@ -198,6 +202,31 @@ def log(ctx: click.Context, /, operation: str | None, as_json: bool) -> None:
             f"{when}  {record.operation}  {occurred:<12} {record.type:<21} "
             f"{record.id}  {about}  [{grades}]"
         ) + "\n")  # fmt: skip
+    out.write(heads)
+
+
+@main.command()
+@click.option("--against", type=click.Path(dir_okay=False), metavar="FILE",
+              help="A `log --json` output or jsonl export: its chain heads must be this "
+              "store's.")  # fmt: skip
+@click.pass_context
+def verify(ctx: click.Context, /, against: str | None) -> None:
+    """Recompute every stream's chain of hashes from the stored events.
+
+    Each stored event carries a SHA-256 of its stream, version, topic and state, chained to
+    the previous event of its stream. Exits 1 naming the first event whose row was edited,
+    removed or moved within its stream behind the application's back; else 0, in one line.
+
+        timeline verify
+        timeline verify --against copy.jsonl
+    """
+    ops = open_timeline(ctx)
+    with user_errors():
+        found = ops.verify(against)
+    if found.broken is not None or found.unmatched:
+        click.echo(escape(str(found)), err=True)
+        ctx.exit(1)
+    click.echo(str(found))
 
 
 def record_from_options(type_: str, options: dict[str, Any]) -> dict[str, Any]:

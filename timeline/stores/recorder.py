@@ -5,14 +5,14 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
-from uuid import UUID
 
-from eventsourcing.persistence import ApplicationRecorder, StoredEvent
+from eventsourcing.persistence import ApplicationRecorder, IntegrityError
 
 from timeline.errors import NewerStore
 
 if TYPE_CHECKING:
-    from timeline.encoding import Row
+    from timeline.encoding import Batch, IdRow
+    from timeline.stores.chain import ChainedRow, Heads
 
 Page = list[tuple[int, str, bytes]]  # (position in the log, topic, state) of stored events
 
@@ -21,7 +21,10 @@ Page = list[tuple[int, str, bytes]]  # (position in the log, topic, state) of st
 # is a timeline store; PostgreSQL: the timeline_meta table). Raise it when a change would make
 # an older version misread a store written by this one: the older one then refuses it
 # (NewerStore) instead. A store made before versions were recorded is version 1.
-STORE_VERSION = 1
+#   1: each event id claimed by a stream of its own (an EventIdClaim's `Claimed` event).
+#   2: event ids in a table (event_ids) written with the events; version 1's claims copied
+#      into it when a store of version 1 is opened (`TimelineRecorder.migrate`).
+STORE_VERSION = 2
 STORE_APPLICATION_ID = 0x4F54_5354  # "OTST": an ops-timeline store, as `file(1)` may show it
 
 
@@ -33,36 +36,75 @@ def check_version(found: int, where: str) -> None:
             f"{found}; this one knows up to {STORE_VERSION}): upgrade ops-timeline to use it"
         )
 
-LOOK_UP_CHUNK = 500  # stream ids a query of the first events
+LOOK_UP_CHUNK = 500  # event ids a query of the table of event ids asks for
+
+
+class EventIdsTaken(IntegrityError):
+    """Some ids of a write were stored by another writer after this one checked them: the
+    table of event ids refused them, and nothing of the write was stored. `taken` pairs each
+    id's row as this writer would have stored it with the row stored."""
+
+    def __init__(self, taken: list[tuple[IdRow, IdRow]]) -> None:
+        super().__init__(f"event ids stored meanwhile: {', '.join(t[0][0] for t in taken)}")
+        self.taken = taken
 
 
 class TimelineRecorder(ApplicationRecorder):
-    """An application recorder that also appends many rows in one transaction, reads the first
-    events of many streams at once, and reads pages of the log as plain tuples.
+    """An application recorder that also appends many rows in one transaction, keeps a table
+    of event ids, and reads pages of the log as plain tuples.
 
-    Each store's subclass writes its rows in eventsourcing's `_insert_events`, the hook its
-    own examples override to write beside the events in the same transaction: whatever else a
-    store must hold with its events (a table of event ids, say) is written there.
+    Each store's subclass writes in eventsourcing's `_insert_events`, the hook its own
+    examples override to write beside the events in the same transaction (as
+    `searchabletimestamps` writes its table of timestamps there): the events given as rows
+    (`rows=`), the rows of the table of event ids (`ids=`), and each event's hash chained to
+    its stream's previous one (timeline.stores.chain; its own method, `_insert_hashes`).
+
+    Why the application passes the ids' rows rather than the recorder reading them off the
+    `Recorded` events: the unit of work has the record's id, operation and digest in hand when
+    it writes the event's bytes, whereas the recorder would have to parse every state again
+    and know how a record is written and fingerprinted, which is the domain's business. It is
+    how eventsourcing's examples pass theirs (`event_timestamps_data=`). The id's row is
+    made by the same call that makes its `Recorded` row (`UnitOfWork.add`, `add_parsed`), so
+    neither is written without the other.
     """
 
+    event_ids_table = "event_ids"  # (event_id PRIMARY KEY, digest, operation)
+    hashes_table = "event_hashes"  # (originator_id, originator_version) PRIMARY KEY, hash
+
     @abstractmethod
-    def append_rows(self, batches: Iterable[Sequence[Row]], *, count: int = 0) -> int:
-        """Insert every batch of rows, then commit once: all of them are stored, or none is.
+    def append_rows(self, batches: Iterable[Batch], *, count: int = 0) -> int:
+        """Insert every batch's rows and ids, then commit once: all of them are stored, or
+        none is. Raises EventIdsTaken if the table of event ids holds one of the ids already.
         `count`: how many rows the batches hold, if known (a large append may be written
         differently). Returns how many rows were inserted."""
 
     @abstractmethod
-    def select_first_events(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
-        """The first stored event of each of these streams that exists, in a few queries, in
-        no particular order."""
+    def select_event_ids(self, event_ids: Sequence[str]) -> list[IdRow]:
+        """The stored rows of those of these ids the store holds, in a few queries, in no
+        particular order."""
 
     @abstractmethod
-    def select_first_states(self, originator_ids: Sequence[str]) -> list[bytes]:
-        """The state of the first stored event of each of these streams (ids as hex) that
-        exists, in a few queries, in no particular order."""
+    def read_chained(self, after: int, limit: int) -> list[tuple[int, ChainedRow]]:
+        """The next `limit` stored events after position `after`, in log order, each with its
+        position and its stored hash (None if it has none): what `timeline verify` walks."""
+
+    @abstractmethod
+    def hashes_without_events(self, limit: int) -> list[tuple[str, int]]:
+        """(stream, version) of hashes whose event is not stored, in stream order."""
+
+    @abstractmethod
+    def chain_heads(self) -> Heads:
+        """Each stream's last stored hash: stream id hex -> (version, hash as hex)."""
 
     @abstractmethod
     def read_page(self, after: int, limit: int, topics: Sequence[str]) -> Page:
         """(position, topic, state) of the next `limit` stored events of these topics after
         position `after`, in order: what `select_notifications` gives, without making a
         Notification and a UUID of every row."""
+
+
+def taken_ids(wanted: Sequence[IdRow], stored: Iterable[IdRow]) -> list[tuple[IdRow, IdRow]]:
+    """The ids of `wanted` whose stored row is another's (after an insert that skipped some):
+    each as wanted, with the row stored."""
+    ours = {row[0]: row for row in wanted}
+    return [(ours[row[0]], row) for row in stored if ours.get(row[0]) != row]

@@ -1,6 +1,8 @@
 """The SQLite store: eventsourcing's SQLite application recorder, with the timeline's methods.
 
-Selected by `PERSISTENCE_MODULE=timeline.stores.sqlite`; the tables are eventsourcing's own.
+Selected by `PERSISTENCE_MODULE=timeline.stores.sqlite`; the events' tables are
+eventsourcing's own, beside them the table of event ids (`event_ids`) and the events' hashes
+(`event_hashes`, timeline.stores.chain).
 """
 
 from __future__ import annotations
@@ -10,22 +12,26 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 from eventsourcing import sqlite as eventsourcing_sqlite
-from eventsourcing.persistence import OperationalError, StoredEvent
+from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteConnection, SQLiteCursor
 
-from timeline.encoding import Row
+from timeline import encoding
+from timeline.encoding import Batch, IdRow, Row
 from timeline.errors import NotAStore
+from timeline.stores.chain import ChainedRow, Heads, first_versions, links
 from timeline.stores.recorder import (
     LOOK_UP_CHUNK,
     STORE_APPLICATION_ID,
     STORE_VERSION,
+    EventIdsTaken,
     Page,
     TimelineRecorder,
     check_version,
+    taken_ids,
 )
+from timeline.vocabulary import CLAIMED
 
 APPEND_CACHE_KIB = 256 * 1024  # SQLite's page cache while appending many rows at once
 ROLLBACK_JOURNAL_FROM = 50_000  # rows: an SQLite append this large bypasses the WAL
@@ -34,10 +40,22 @@ ROLLBACK_JOURNAL_FROM = 50_000  # rows: an SQLite append this large bypasses the
 class SQLiteTimelineRecorder(TimelineRecorder, SQLiteApplicationRecorder):
     """eventsourcing's SQLite application recorder, with the timeline's methods."""
 
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            f"CREATE TABLE IF NOT EXISTS {self.event_ids_table} (event_id TEXT PRIMARY KEY, "
+            "digest TEXT NOT NULL, operation TEXT NOT NULL) WITHOUT ROWID",
+            f"CREATE TABLE IF NOT EXISTS {self.hashes_table} (originator_id TEXT, "
+            "originator_version INTEGER, hash BLOB NOT NULL, "
+            "PRIMARY KEY (originator_id, originator_version)) WITHOUT ROWID",
+        ]
+
     def create_table(self) -> None:
-        """eventsourcing's tables, in a file that is a store this version reads: a new file
-        (or one made before versions were recorded) is marked as a store of STORE_VERSION
-        (application_id, user_version); anything else is refused and left untouched."""
+        """eventsourcing's tables and the timeline's, in a file that is a store this version
+        reads: a new file is marked as a store of STORE_VERSION (application_id,
+        user_version); a store of an earlier version (or one made before versions were
+        recorded: version 1) is migrated (`migrate`); anything else is refused and left
+        untouched."""
         where = str(self.datastore.pool.db_name)
         found = _what_file(where)  # before eventsourcing connects: it would make it WAL
         if found is None:
@@ -46,21 +64,56 @@ class SQLiteTimelineRecorder(TimelineRecorder, SQLiteApplicationRecorder):
         application_id, version, tables = found
         if application_id == STORE_APPLICATION_ID:
             check_version(version, where)
-            super().create_table()
-            return
-        if application_id != 0 or (tables and self.events_table_name not in tables):
+        elif application_id != 0 or (tables and self.events_table_name not in tables):
             raise NotAStore(_not_a_store(where, tables))
-        try:
+        elif self.events_table_name in tables:
+            version = 1  # made before versions were recorded
+        else:
             with self.datastore.transaction(commit=True) as cursor:
                 self._create_table(cursor)
-                cursor.execute(f"PRAGMA application_id = {STORE_APPLICATION_ID}")
-                cursor.execute(f"PRAGMA user_version = {STORE_VERSION}")
-        except OperationalError:
-            if self.events_table_name not in tables:
+                self._mark(cursor)
+            return
+        if version == STORE_VERSION:
+            super().create_table()
+            return
+        try:
+            self.migrate()
+        except OperationalError as error:
+            if "readonly" not in str(error):
                 raise
-            # a store made before versions were recorded, in a read-only file: read as it is
+            # a read-only store of an earlier version: read as it is, refused any write
 
-    def append_rows(self, batches: Iterable[Sequence[Row]], *, count: int = 0) -> int:
+    def migrate(self) -> None:
+        """A store of version 1 made a store of this version, in one transaction: the table
+        of event ids made and filled from version 1's claims (each id's `Claimed` event, whose
+        stream stays but is read no more), and every stored event's hash chained. Idempotent:
+        ids and hashes already in the tables are kept."""
+        super().create_table()  # the new tables, empty
+        with self.datastore.transaction(commit=True) as cursor:
+            cursor.execute(
+                f"INSERT OR IGNORE INTO {self.event_ids_table} (event_id, digest, operation) "
+                "SELECT json_extract(claim, '$.event_id'), json_extract(claim, '$.digest'), "
+                "json_extract(claim, '$.operation') FROM (SELECT CAST(state AS TEXT) AS claim "
+                f"FROM {self.events_table_name} WHERE topic = ? ORDER BY rowid)",
+                (CLAIMED,),
+            )
+            reader = cursor.sqlite_cursor.connection.cursor()
+            reader.row_factory = None
+            every = reader.execute(
+                "SELECT originator_id, originator_version, topic, state FROM "
+                f"{self.events_table_name} ORDER BY originator_id, originator_version"
+            )  # each stream in order, read as it is chained: one stream's last hash in memory
+            cursor.sqlite_cursor.executemany(
+                f"INSERT OR IGNORE INTO {self.hashes_table} VALUES (?, ?, ?)",
+                links(every, _OneStream()),
+            )
+            self._mark(cursor)
+
+    def _mark(self, cursor: SQLiteCursor) -> None:
+        cursor.execute(f"PRAGMA application_id = {STORE_APPLICATION_ID}")
+        cursor.execute(f"PRAGMA user_version = {STORE_VERSION}")
+
+    def append_rows(self, batches: Iterable[Batch], *, count: int = 0) -> int:
         """Every batch inserted in one transaction.
 
         The transaction is given a larger page cache while it runs: with the default 2 MiB,
@@ -77,8 +130,8 @@ class SQLiteTimelineRecorder(TimelineRecorder, SQLiteApplicationRecorder):
                 cursor.execute(f"PRAGMA cache_size = {-APPEND_CACHE_KIB}")
                 try:
                     for batch in batches:
-                        self._insert_events(cursor, (), rows=batch)
-                        total += len(batch)
+                        self._insert_events(cursor, (), rows=batch.rows, ids=batch.ids)
+                        total += len(batch.rows)
                 finally:
                     cursor.execute(f"PRAGMA cache_size = {int(cache_size)}")
         return total
@@ -87,38 +140,108 @@ class SQLiteTimelineRecorder(TimelineRecorder, SQLiteApplicationRecorder):
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         """eventsourcing's hook for what one transaction inserts, extended as its examples
-        extend it. `rows`: events given as rows, inserted after `stored_events` by one
-        `executemany` (rowids, the notification ids, follow the order of the rows; they are
-        not returned)."""
+        extend it. `ids`: rows of the table of event ids, inserted first (so that an id
+        another writer stored meanwhile is said as such, not as a conflict of its stream);
+        `rows`: events given as rows, inserted after `stored_events` by one `executemany`
+        (rowids, the notification ids, follow the order of the rows; they are not
+        returned)."""
+        self._insert_event_ids(c, kwargs.get("ids", ()))
         notification_ids = super()._insert_events(c, stored_events, **kwargs)
         rows: Sequence[Row] = kwargs.get("rows", ())
         if rows:
             c.executemany(self.insert_events_statement, rows)
+        self._insert_hashes(c, [*map(encoding.row, stored_events), *rows])
         return notification_ids
 
-    def select_first_events(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
-        rows = self._first_rows(
-            [i.hex for i in originator_ids], "originator_id, originator_version, topic, state"
+    def _insert_hashes(self, c: SQLiteCursor, events: Sequence[Row]) -> None:
+        """Each event's hash, chained to the last stored hash of its stream
+        (timeline.stores.chain), in the same transaction as the events."""
+        if not events:
+            return
+        sql = c.sqlite_cursor
+        sql.row_factory = None
+        last: dict[str, tuple[int, bytes]] = {}
+        for stream, version in first_versions(events):
+            found = sql.execute(
+                f"SELECT hash FROM {self.hashes_table} WHERE originator_id = ? "
+                "AND originator_version = ?", (stream, version - 1),
+            ).fetchone()  # fmt: skip
+            if found is not None:
+                last[stream] = (version - 1, found[0])
+        sql.executemany(
+            f"INSERT INTO {self.hashes_table} VALUES (?, ?, ?)", links(events, last)
         )
-        return [StoredEvent(UUID(row[0]), row[1], row[2], row[3]) for row in rows]
 
-    def select_first_states(self, originator_ids: Sequence[str]) -> list[bytes]:
-        return [row[0] for row in self._first_rows(originator_ids, "state")]
+    def _insert_event_ids(self, c: SQLiteCursor, ids: Sequence[IdRow]) -> None:
+        """Each id's row, unless the id is stored: then EventIdsTaken, naming them, and the
+        transaction is rolled back. (An insert that skips taken ids, counted, then a look at
+        those stored: SQLite says no more than `UNIQUE constraint failed` of a plain one.)"""
+        if not ids:
+            return
+        sql = c.sqlite_cursor
+        sql.executemany(
+            f"INSERT INTO {self.event_ids_table} VALUES (?, ?, ?) ON CONFLICT DO NOTHING", ids
+        )
+        if sql.rowcount == len(ids):
+            return
+        stored: list[IdRow] = []
+        for start in range(0, len(ids), LOOK_UP_CHUNK):
+            stored += self._event_id_rows(sql, [row[0] for row in ids[start:start + LOOK_UP_CHUNK]])
+        taken = taken_ids(ids, stored)
+        if taken:
+            raise EventIdsTaken(taken)
+        raise IntegrityError("the same events were stored meanwhile by another writer")
 
-    def _first_rows(self, originator_ids: Sequence[str], columns: str) -> list[tuple[Any, ...]]:
-        """These columns of the first stored event of each stream (ids as hex)."""
-        found: list[tuple[Any, ...]] = []
-        for start in range(0, len(originator_ids), LOOK_UP_CHUNK):
-            chunk = originator_ids[start : start + LOOK_UP_CHUNK]
-            statement = (
-                f"SELECT {columns} FROM {self.events_table_name} WHERE originator_version = 1 "
-                f"AND originator_id IN ({', '.join('?' * len(chunk))})"
-            )
+    def select_event_ids(self, event_ids: Sequence[str]) -> list[IdRow]:
+        found: list[IdRow] = []
+        for start in range(0, len(event_ids), LOOK_UP_CHUNK):
             with self.datastore.transaction(commit=False) as cursor:
-                sql = cursor.sqlite_cursor
-                sql.row_factory = None  # plain tuples
-                found += sql.execute(statement, chunk).fetchall()
+                chunk = event_ids[start : start + LOOK_UP_CHUNK]
+                found += self._event_id_rows(cursor.sqlite_cursor, chunk)
         return found
+
+    def _event_id_rows(self, sql: sqlite3.Cursor, event_ids: Sequence[str]) -> list[IdRow]:
+        statement = (
+            f"SELECT event_id, digest, operation FROM {self.event_ids_table} "
+            f"WHERE event_id IN ({', '.join('?' * len(event_ids))})"
+        )
+        sql.row_factory = None  # plain tuples
+        rows: list[IdRow] = sql.execute(statement, event_ids).fetchall()
+        return rows
+
+    def read_chained(self, after: int, limit: int) -> list[tuple[int, ChainedRow]]:
+        statement = (
+            f"SELECT e.rowid, e.originator_id, e.originator_version, e.topic, e.state, h.hash "
+            f"FROM {self.events_table_name} AS e LEFT JOIN {self.hashes_table} AS h "
+            "ON h.originator_id = e.originator_id "
+            "AND h.originator_version = e.originator_version "
+            "WHERE e.rowid > ? ORDER BY e.rowid LIMIT ?"
+        )
+        rows = self._plain(statement, (after, limit))
+        return [(row[0], tuple(row[1:])) for row in rows]
+
+    def hashes_without_events(self, limit: int) -> list[tuple[str, int]]:
+        return self._plain(
+            f"SELECT originator_id, originator_version FROM {self.hashes_table} AS h "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {self.events_table_name} AS e "
+            "WHERE e.originator_id = h.originator_id "
+            "AND e.originator_version = h.originator_version) "
+            "ORDER BY originator_id, originator_version LIMIT ?", (limit,),
+        )  # fmt: skip
+
+    def chain_heads(self) -> Heads:
+        # SQLite: the bare column `hash` is that of the row holding the max
+        rows = self._plain(
+            f"SELECT originator_id, max(originator_version), hash FROM {self.hashes_table} "
+            "GROUP BY originator_id ORDER BY originator_id", (),
+        )  # fmt: skip
+        return {stream: (version, bytes(digest).hex()) for stream, version, digest in rows}
+
+    def _plain(self, statement: str, params: Sequence[Any]) -> list[Any]:
+        with self.datastore.transaction(commit=False) as cursor:
+            sql = cursor.sqlite_cursor
+            sql.row_factory = None  # plain tuples
+            return sql.execute(statement, params).fetchall()
 
     def read_page(self, after: int, limit: int, topics: Sequence[str]) -> Page:
         statement = (
@@ -201,6 +324,15 @@ def _not_a_store(where: str, tables: set[str]) -> str:
         f"{where} is an SQLite database but not an ops-timeline store (its tables: {listed}): "
         "nothing was written to it; name the store with --db"
     )
+
+
+class _OneStream(dict[str, tuple[int, bytes]]):
+    """`links`' last hashes when the events come stream after stream: only the current
+    stream's is kept (a migration of millions of events keeps one)."""
+
+    def __setitem__(self, stream: str, value: tuple[int, bytes]) -> None:
+        self.clear()
+        super().__setitem__(stream, value)
 
 
 class Factory(eventsourcing_sqlite.Factory):

@@ -1,0 +1,182 @@
+"""Tamper evidence: `timeline verify` recomputes every stream's chain of hashes and names the
+first event whose stored row was edited, removed or swapped behind the application's back, on
+SQLite and on PostgreSQL; `log --json` and a jsonl export end with the chain heads, which an
+import skips and `verify --against` checks."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from tests.conftest import AL_QAIM
+from timeline.application import Timeline
+from timeline.cli import main
+
+Run = Callable[..., Result]
+CROSSING = "al-qaim-2017/crossing-captured"
+AIR = "al-qaim-2017/air-support"
+GAZA = "al-qaim-2017/gaza-entered"  # the fixture's last event
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, db: str) -> str:
+    """The al-Qaim fixture imported, on SQLite, then on PostgreSQL."""
+    url = str(request.getfixturevalue("pg_url")) if request.param == "postgres" else db
+    app = Timeline(db=url)
+    app.import_file(AL_QAIM)
+    app.close()
+    return url
+
+
+@pytest.fixture
+def run(store: str, tmp_path: Path) -> Run:
+    def timeline(*args: str, db: str = store) -> Result:
+        views = str(tmp_path / "views.db")
+        return CliRunner().invoke(main, ["--db", db, "--views", views, *args])
+
+    return timeline
+
+
+def sql(store: str, statement: str) -> None:
+    """Run one statement on the store as another program would: `events` names the stored
+    events' table, `text(state)` a row's state as text, `blob(x)` text as a state."""
+    if store.startswith("postgresql://"):
+        import psycopg
+
+        schema = store.rsplit("schema=", 1)[1]
+        statement = statement.replace("events", f'"{schema}".timeline_events')
+        statement = statement.replace("text(state)", "convert_from(state, 'UTF8')")
+        statement = statement.replace("blob(", "convert_to(")
+        statement = statement.replace("_BLOB_END", ", 'UTF8')")
+        with psycopg.connect(store.split("?")[0], autocommit=True) as server:
+            server.execute(statement.encode())  # as bytes: no placeholders in it
+        return
+    statement = statement.replace("events", "stored_events")
+    statement = statement.replace("text(state)", "CAST(state AS TEXT)")
+    statement = statement.replace("blob(", "CAST(").replace("_BLOB_END", " AS BLOB)")
+    with closing(sqlite3.connect(store)) as connection, connection:
+        connection.execute(statement)
+
+
+def of(event_id: str) -> str:
+    """A WHERE clause choosing the stored Recorded event of this id."""
+    return f"text(state) LIKE '%\"record\":{{\"id\":\"{event_id}\"%'"
+
+
+def test_an_untouched_store_verifies_in_one_line(run: Run) -> None:
+    said = run("verify")
+
+    assert said.exit_code == 0, said.output
+    assert said.output == (
+        "verified: 15 stored events in 2 streams, every chain of hashes whole\n"
+    )
+
+
+def test_an_edited_row_is_named_by_its_event_id_and_operation(run: Run, store: str) -> None:
+    sql(store, f"UPDATE events SET state = blob(replace(text(state), '2017-11-03', "
+               f"'2017-11-01')_BLOB_END WHERE {of(CROSSING)}")  # fmt: skip
+
+    said = run("verify")
+
+    assert said.exit_code == 1
+    assert f"the chain of hashes is broken at event '{CROSSING}' (operation 'al-qaim-2017';" in (
+        said.output
+    )
+    assert "its stored row was changed since it was stored" in said.output
+
+
+def test_a_deleted_row_is_named_by_its_operation_stream_and_version(
+    run: Run, store: str
+) -> None:
+    sql(store, f"DELETE FROM events WHERE {of(AIR)}")
+
+    said = run("verify")
+
+    assert said.exit_code == 1
+    assert "broken at an event of operation 'al-qaim-2017' (stream " in said.output
+    assert ", version 4): its stored row was removed" in said.output  # after Opened, 2 more
+
+
+def test_the_last_event_of_a_stream_deleted_is_found_by_its_hash_left_behind(
+    run: Run, store: str
+) -> None:
+    sql(store, f"DELETE FROM events WHERE {of(GAZA)}")
+
+    said = run("verify")
+
+    assert said.exit_code == 1
+    assert "an event of operation 'al-qaim-2017'" in said.output
+    assert ", version 9): its stored row was removed" in said.output
+
+
+def test_two_rows_swapped_are_found_at_the_first_of_them(run: Run, store: str) -> None:
+    sql(store, (
+        f"UPDATE events SET state = CASE WHEN {of(AIR)} "
+        f"THEN (SELECT state FROM events WHERE {of(CROSSING)}) "
+        f"ELSE (SELECT state FROM events WHERE {of(AIR)}) END "
+        f"WHERE {of(AIR)} OR {of(CROSSING)}"
+    ))  # fmt: skip
+
+    said = run("verify")
+
+    assert said.exit_code == 1
+    # the air support's row comes first in the log, and now holds the crossing's content
+    assert f"broken at event '{CROSSING}' (operation 'al-qaim-2017'; stream " in said.output
+    assert ", version 4): its stored row was changed" in said.output
+
+
+def test_log_json_ends_with_the_chain_heads_and_imports_as_before(
+    run: Run, tmp_path: Path
+) -> None:
+    copy = tmp_path / "copy.jsonl"
+    copy.write_text(run("log", "--json").output, "utf-8")
+    *records, last = copy.read_text("utf-8").splitlines()
+
+    heads = json.loads(last)["chain_heads"]
+    assert len(records) == 8
+    assert len(heads) == 2  # the gazetteer's stream and the operation's
+    assert {version for version, _ in heads.values()} == {6, 9}
+    imported = run("import", str(copy), "--no-project", db=str(tmp_path / "copy.db"))
+    assert imported.output == "8 new, 0 already recorded\n"
+
+
+def test_a_copy_is_checked_against_its_origin_by_its_chain_heads(
+    run: Run, store: str, tmp_path: Path
+) -> None:
+    export = tmp_path / "export.jsonl"
+    assert run("project").exit_code == 0
+    assert run("export", "--format", "jsonl", "-o", str(export)).exit_code == 0
+
+    assert run("verify", "--against", str(export)).exit_code == 0
+    copy = str(tmp_path / "copy.db")
+    assert run("import", str(export), "--no-project", db=copy).exit_code == 0
+    other = run("verify", "--against", str(export), db=copy)  # a copy has chains of its own
+    assert other.exit_code == 1
+    assert "the copy does not match this store: stream " in other.output
+
+    sql(store, f"UPDATE events SET state = blob(replace(text(state), 'al-Qaim', 'Qaim')"
+               f"_BLOB_END WHERE {of(GAZA)}")  # fmt: skip
+    assert run("verify", "--against", str(export)).exit_code == 1
+
+
+def test_a_row_edited_into_text_by_sqlite_is_named_as_edited(db: str, tmp_path: Path) -> None:
+    """SQLite's replace() on a BLOB gives TEXT: an edit made so is an edit like any other."""
+    app = Timeline(db=db)
+    app.import_file(AL_QAIM)
+    app.close()
+    with closing(sqlite3.connect(db)) as connection, connection:
+        connection.execute(
+            "UPDATE stored_events SET state = replace(state, 'Iraqi', 'Iraqy') "
+            "WHERE CAST(state AS TEXT) LIKE ?", (f'%"record":{{"id":"{CROSSING}"%',)
+        )
+
+    said = CliRunner().invoke(main, ["--db", db, "--views", str(tmp_path / "v.db"), "verify"])
+
+    assert said.exit_code == 1, said.output
+    assert f"the chain of hashes is broken at event '{CROSSING}'" in said.output
