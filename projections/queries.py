@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from projections.contested import PLACE_KINDS
 from projections.control import holder_on
 from projections.projector import bounds
 from timeline.errors import InvalidInput, TimelineError
@@ -393,7 +394,9 @@ def control(db: sqlite3.Connection, place: str, *, on: str | None = None) -> lis
             (name,),
         )
     )
-    disputed = _contested_events(db, [e for p in periods for e in p["derived_from"]])
+    disputed = _contested_events(  # a period's claims to the place: not, say, a strength
+        db, [e for p in periods for e in p["derived_from"]], PLACE_KINDS
+    )
     for period in periods:
         period["contested"] = any(e in disputed for e in period["derived_from"])
     if on is None:
@@ -482,18 +485,22 @@ def contested(
     ))  # fmt: skip
 
 
-def _contested_events(db: sqlite3.Connection, ids: Sequence[str | None]) -> set[str]:
-    """Which of these events are on a side of a conflict that stands (not ended)."""
+def _contested_events(
+    db: sqlite3.Connection, ids: Sequence[str | None], kinds: Sequence[str] = CONTESTED_KINDS
+) -> set[str]:
+    """Which of these events are on a side of a conflict of these kinds that stands (not
+    ended)."""
     wanted = sorted({i for i in ids if i})
     if not wanted:
         return set()
     found = db.execute(
         " UNION ".join(
             f"SELECT j.value FROM contested c, json_each(c.events_{side}) j "
-            "WHERE c.ended_at IS NULL AND j.value IN (SELECT value FROM json_each(?1))"
+            "WHERE c.ended_at IS NULL AND j.value IN (SELECT value FROM json_each(?1)) "
+            "AND c.kind IN (SELECT value FROM json_each(?2))"
             for side in "ab"
         ),
-        (orjson.dumps(wanted).decode(),),
+        (orjson.dumps(wanted).decode(), orjson.dumps(list(kinds)).decode()),
     )
     return {value for (value,) in found}
 
@@ -566,7 +573,8 @@ def operation_control(db: sqlite3.Connection, operation: str | Sequence[str]) ->
         )
     )
     disputed = _contested_events(db, [p[f"{end}_event"] for p in periods
-                                      for end in ("start", "end", "contested")])  # fmt: skip
+                                      for end in ("start", "end", "contested")],
+                                 PLACE_KINDS)  # fmt: skip
     for period in periods:
         for end in ("start", "end", "contested"):
             period[f"{end}_contested"] = period[f"{end}_event"] in disputed

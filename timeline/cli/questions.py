@@ -33,9 +33,20 @@ WHY_TABLE = [("occurred", "occurred"), ("type", "type"), ("id", "id"), ("status"
              ("published", "published"), ("recorded", "recorded"), ("sources", "sources")]
 
 
+DISPUTED = ("disputed", "sources disagree")
+
+
 def _disputed(rows: list[dict[str, Any]]) -> None:
     for row in rows:
         row["disputed"] = "contested" if row.get("contested") else ""
+
+
+def _columns(rows: list[dict[str, Any]], form: str,
+             columns: list[tuple[str, str]]) -> list[tuple[str, str]]:  # fmt: skip
+    """A table's columns: 'sources disagree' only when a row is contested."""
+    if form == "table" and not any(row.get("contested") for row in rows):
+        return [column for column in columns if column != DISPUTED]
+    return columns
 FORCES_TABLE = [("force", "force"), ("side", "side"), ("roles", "roles"),
                 ("strength", "strength"), ("strength_shared_with", "strength shared with"),
                 ("first_occurred", "first"), ("last_occurred", "last"), ("events", "events"),
@@ -103,7 +114,7 @@ def _events(rows: Page, form: str, after: str | None) -> None:
             row["strength"] = triple(row, "strength") or triple(row, "casualties")
             if row["strength"] is None and row["fatalities"] is not None:
                 row["strength"] = f"{row['fatalities']:,} killed"
-    click.echo(render(rows, form, EVENT_TABLE), nl=False)
+    click.echo(render(rows, form, _columns(rows, form, EVENT_TABLE)), nl=False)
     if rows.next is not None:  # on stderr: the table, JSON or CSV on stdout stays whole
         which = "the first " if after is None else ""
         rest = "all" if after is None else "the rest"
@@ -210,7 +221,7 @@ def control(ctx: click.Context, /, place: str, on: str | None, form: str, **when
     if form == "table":
         _disputed(rows)
     if on is not None:
-        click.echo(render(rows, form, HOLDER_TABLE), nl=False)
+        click.echo(render(rows, form, _columns(rows, form, HOLDER_TABLE)), nl=False)
         return
     if form == "table":
         for row in rows:
@@ -218,7 +229,7 @@ def control(ctx: click.Context, /, place: str, on: str | None, form: str, **when
             row["until"] = (
                 _span(row["end_earliest"], row["end_latest"]) if row["end_event"] else "(holds)"
             )
-    click.echo(render(rows, form, CONTROL_TABLE), nl=False)
+    click.echo(render(rows, form, _columns(rows, form, CONTROL_TABLE)), nl=False)
 
 
 @main.command()
