@@ -32,7 +32,7 @@ def clash(event_id: str, name: str, lat: float, lon: float, **keys: Any) -> dict
 
 
 def gazetteer(app: Timeline) -> Gazetteer:
-    found: Gazetteer = app.repository.get(Gazetteer.create_id())
+    found: Gazetteer = app.gazetteer()
     return found
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
 
@@ -14,7 +14,7 @@ from tests.conftest import AL_QAIM, captured, launched, write_jsonl
 from timeline import intake
 from timeline.application import Spool, Timeline
 from timeline.encoding import Batch, Row
-from timeline.errors import ConcurrentWrite, ImportFailed, UnreadableFile
+from timeline.errors import ImportFailed, UnreadableFile
 
 
 def stored_rows(db: str) -> list[tuple[object, ...]]:
@@ -220,22 +220,51 @@ def test_an_import_gives_back_the_larger_page_cache_it_wrote_with(app: Timeline)
     assert cache_size() == before
 
 
-def test_an_import_refuses_to_store_an_id_another_writer_recorded_while_it_checked(
+def another_writer_meanwhile(
+    monkeypatch: pytest.MonkeyPatch, write: Callable[[], object]
+) -> list[object]:
+    """Once the import has checked its file, another writer writes (the first time only)."""
+    checking = intake.chunks
+    written: list[object] = []
+
+    def meanwhile(*args: object, **kwargs: object) -> Iterator[intake.Chunk]:
+        yield from checking(*args, **kwargs)  # type: ignore[arg-type]
+        if not written:
+            written.append(write())
+
+    monkeypatch.setattr(intake, "chunks", meanwhile)
+    return written
+
+
+def test_an_import_that_meets_another_writer_checks_again_and_finds_the_event_recorded(
     app: Timeline, db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = write_jsonl(tmp_path / "events.jsonl", [launched(), captured("op-1/a")])
     other = Timeline(db=db)
-    checking = intake.chunks
+    another_writer_meanwhile(monkeypatch, lambda: other.record(launched()))
 
-    def meanwhile(*args: object, **kwargs: object) -> Iterator[intake.Chunk]:
-        yield from checking(*args, **kwargs)  # type: ignore[arg-type]
-        other.record(launched())  # the store was empty when the import began
+    imported = app.import_file(path)  # the store was empty when it began
 
-    monkeypatch.setattr(intake, "chunks", meanwhile)
+    assert (imported.new, imported.already) == (1, 1)
+    assert [e.record.id for e in app.log()] == ["op-1/launched", "op-1/a"]
+    other.close()
 
-    with pytest.raises(ConcurrentWrite, match="nothing was stored"):
+
+def test_an_import_that_meets_another_writers_event_of_its_id_refuses_it_by_name(
+    app: Timeline, db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_jsonl(tmp_path / "events.jsonl", [launched(), captured("op-1/a")])
+    other = Timeline(db=db)
+    another_writer_meanwhile(monkeypatch, lambda: other.record(launched(notes="another")))
+
+    with pytest.raises(ImportFailed) as refused:
         app.import_file(path)
-    assert [e.record.id for e in app.log()] == ["op-1/launched"]
+
+    assert str(refused.value.errors[0]) == (
+        f"{path}:1: id: 'op-1/launched' was recorded meanwhile by another writer (operation "
+        "'op-1') with different content; nothing was stored"
+    )
+    assert [e.record.notes for e in app.log()] == ["another"]
     other.close()
 
 

@@ -6,13 +6,10 @@ import of everything at once (the `way` fixture): a rule holds on every path or 
 
 from __future__ import annotations
 
-import pytest
-
 from tests.conftest import AL_QAIM_TOWN, SOURCE, captured, launched
 from tests.ways import Way
 from timeline.application import Timeline
 from timeline.errors import (
-    ConcurrentWrite,
     DuplicateEventId,
     EventAlreadyRetracted,
     InvalidRecord,
@@ -25,7 +22,6 @@ from timeline.errors import (
     UnknownPlace,
 )
 from timeline.gazetteer import Gazetteer
-from timeline.validation import parse_record
 
 
 def concluded(event_id: str = "op-1/concluded") -> dict[str, object]:
@@ -229,22 +225,6 @@ def test_a_refused_record_teaches_the_gazetteer_nothing(way: Way) -> None:
     assert way.refuses(captured("op-1/b", place="Husaybah")).error is UnknownPlace
 
 
-def test_two_writers_recording_into_one_operation_at_once_store_one_and_refuse_the_other(
-    db: str,
-) -> None:
-    first, second = Timeline(db=db), Timeline(db=db)
-    first.record(launched())
-    # the second writer has checked its event against the operation as it was, then waits
-    late = second._unit_of_work(unlaunched=False)
-    late_events = late.add(parse_record(captured("op-1/late")))
-
-    first.record(captured("op-1/early"))
-
-    with pytest.raises(ConcurrentWrite, match="run the command again"):
-        second._append([late_events])
-    assert [e.record.id for e in first.log()] == ["op-1/launched", "op-1/early"]
-
-
 def identified(event_id: str, place: str, same_as: str) -> dict[str, object]:
     return {
         "id": event_id, "type": "places_identified", "operation": "op-1", "place": place,
@@ -261,7 +241,7 @@ def test_two_known_places_found_to_be_one_answer_to_both_names(way: Way) -> None
     assert way.accepts(identified("op-1/same", "al-Qaim", "Qaim camp"))
 
     assert way.accepts(captured("op-1/c", place="Qaim camp"))
-    gazetteer: Gazetteer = way.app.repository.get(Gazetteer.create_id())
+    gazetteer: Gazetteer = way.app.gazetteer()
     assert list(gazetteer.places) == ["al-Qaim"]
     assert gazetteer.resolve("Qaim camp").name == "al-Qaim"
 

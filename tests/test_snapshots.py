@@ -13,8 +13,8 @@ from eventsourcing.utils import get_topic
 from tests.conftest import ATTACKERS, captured, launched, write_jsonl
 from timeline.application import SNAPSHOT_EVERY, Timeline
 from timeline.domain import Aggregate, Snapshot
-from timeline.gazetteer import Gazetteer
 from timeline.operation import Operation
+from timeline.place_streams import AS_READ, SNAPSHOT_AFTER_EVENTS
 
 
 def many_events(path: Path, count: int) -> Path:
@@ -30,7 +30,7 @@ def state(aggregate: object) -> dict[str, object]:
     return found
 
 
-def test_an_import_past_the_interval_snapshots_the_operation_and_the_gazetteer(
+def test_an_import_past_the_interval_snapshots_the_operation_not_the_few_places(
     db: str, tmp_path: Path
 ) -> None:
     app = Timeline(db=db)
@@ -40,7 +40,7 @@ def test_an_import_past_the_interval_snapshots_the_operation_and_the_gazetteer(
     assert app.snapshots is not None
     [snapshot] = list(app.snapshots.get(Operation.create_id("op-1")))
     assert snapshot.originator_version == SNAPSHOT_EVERY + 52
-    assert list(app.snapshots.get(Gazetteer.create_id())) == []  # two events: no snapshot
+    assert list(app.snapshots.get(AS_READ)) == []  # a few gazetteer events: no snapshot
 
 
 def test_an_aggregate_read_from_its_snapshot_equals_one_replayed_from_its_events(
@@ -55,6 +55,37 @@ def test_an_aggregate_read_from_its_snapshot_equals_one_replayed_from_its_events
 
     assert state(app.repository.get(operation_id)) == state(replayed.repository.get(operation_id))
     assert app.repository.get(operation_id).version == SNAPSHOT_EVERY + 53
+
+
+def many_places(path: Path, count: int) -> Path:
+    records = [launched()]
+    for n in range(count):  # towns about 2 km apart, one of them named again with an alias
+        place = {"name": f"Town {n}", "lat": 34.0 + n * 0.02, "lon": 41.0, "kind": "town"}
+        records.append(captured(f"op-1/{n}", place=place))
+    again = {"name": "Town 3", "lat": 34.06, "lon": 41.0, "kind": "town", "aliases": ["T3"]}
+    return write_jsonl(path, [*records, captured("op-1/again", place=again)])
+
+
+def test_the_gazetteer_is_snapshotted_as_read_and_reads_the_same_without(
+    db: str, tmp_path: Path
+) -> None:
+    app = Timeline(db=db)
+    app.import_file(many_places(tmp_path / "places.jsonl", SNAPSHOT_AFTER_EVENTS // 2))
+
+    first = app.gazetteer()  # reads past the interval (each new town, and its spots' streams)
+    app.record(captured("op-1/later", place={"name": "Town X", "lat": 35.5, "lon": 43.0,
+                                             "kind": "town", "aliases": ["TX"]}))  # fmt: skip
+    snapshotted = app.gazetteer()
+    replayed = Timeline(db=db, env={"IS_SNAPSHOTTING_ENABLED": "n"}).gazetteer()
+
+    assert app.snapshots is not None
+    assert len(list(app.snapshots.get(AS_READ))) == 1
+    assert snapshotted.resolve("T3").name == "Town 3"
+    assert snapshotted.resolve("TX").name == "Town X"
+    assert len(first.places) == SNAPSHOT_AFTER_EVENTS // 2
+    assert (snapshotted.places, snapshotted.keys, snapshotted.grid) == (
+        replayed.places, replayed.keys, replayed.grid
+    )
 
 
 class Tally(Aggregate):

@@ -6,13 +6,15 @@ import contextlib
 import getpass
 import os
 import pickle
+import random
 import re
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 from uuid import UUID
 
 import orjson
@@ -26,7 +28,7 @@ from eventsourcing.persistence import (
     PersistenceError,
 )
 
-from timeline import intake
+from timeline import intake, place_streams
 from timeline.bulk import no_cycle_collection
 from timeline.encoding import Batch, IdRow
 from timeline.environment import reason
@@ -43,6 +45,7 @@ from timeline.errors import (
     TimelineError,
 )
 from timeline.events import Event
+from timeline.gazetteer import Gazetteer
 from timeline.identity import with_id
 from timeline.intake import JSON_LINES, Parsed, Reader, Refused
 from timeline.jsonl import label, opened
@@ -58,10 +61,25 @@ from timeline.unit_of_work import UnitOfWork
 from timeline.validation import parse_record
 from timeline.vocabulary import RECORDED
 
+T = TypeVar("T")
+
 MAX_REPORTED_ERRORS = 50
 NOTES_SHOWN = 20  # new names found to be known places', said in an import's summary
 INVALID = InvalidRecord.__name__  # the rule of a line refused for its shape
-SNAPSHOT_EVERY = 1_000
+SNAPSHOT_EVERY = 200
+TRIES = 8  # a write that meets another writer's is checked and tried again, this many times
+BACKOFF_SECONDS = 0.02  # before the nth retry, a random wait of up to this times 2**(n-1)
+BACKOFF_MOST_SECONDS = 2.0
+
+
+class Conflict(Exception):
+    """Another writer stored into a stream this write was about to extend (an operation, a
+    place, an event id) after this write read it: nothing was stored; read and check again,
+    taking turns with the writers of these operations."""
+
+    def __init__(self, operations: Sequence[str] = ()) -> None:
+        super().__init__(operations)
+        self.operations = operations
 
 
 @dataclass(frozen=True)
@@ -155,12 +173,18 @@ class Timeline(Application[Any]):
         who = analyst_of(analyst)
         if not isinstance(record, Event):
             record = parse_record(with_id(record))
-        unit = self._unit_of_work(unlaunched, analyst=who)
-        stored = unit.add(record)
-        if stored:
-            self._append([stored])
+        checked = record
+
+        def attempt(_: Sequence[str]) -> bool:
+            with self.recorder.taking_turns([checked.operation]):
+                unit = self._unit_of_work(unlaunched, analyst=who)
+                stored = unit.add(checked)
+                if stored:
+                    self._append([stored])
             self._take_snapshots_of(unit)
-        return bool(stored)
+            return bool(stored)
+
+        return self._retrying(attempt)
 
     def import_file(
         self,
@@ -177,7 +201,9 @@ class Timeline(Application[Any]):
 
         The whole file is checked first; the new events wait in a temporary file meanwhile,
         then go into the store in one transaction. Raises ImportFailed listing the first
-        errors as FILE:LINE: field: message, having stored nothing.
+        errors as FILE:LINE: field: message, having stored nothing. If another writer
+        stored into the same operation or places meanwhile, the file is checked anew and
+        appended again (up to TRIES times; once for standard input, which is read once).
 
         A dataset's rows need no launch, and a row whose event is stored with other content
         is its newer reading, recorded as a correction of what changed. `deleted`: the
@@ -186,10 +212,30 @@ class Timeline(Application[Any]):
         kept with each new event.
         """
         who = analyst_of(analyst)
-        name = label(source) if source is not None else ""
         dataset = reader if isinstance(reader, DatasetReader) else None
         if deleted is not None and dataset is None:
             raise InvalidInput("deleted", "is a dataset's deleted-events file, read with its rows")
+
+        def attempt(operations: Sequence[str]) -> Imported:
+            with self.recorder.taking_turns(operations):
+                return self._import(source, unlaunched, progress, reader, deleted, who)
+
+        once = source is not None and str(source) == "-"  # standard input is read only once
+        return self._retrying(attempt, tries=1 if once else TRIES)
+
+    def _import(
+        self,
+        source: str | Path | None,
+        unlaunched: bool,
+        progress: Callable[[int], None] | None,
+        reader: Reader,
+        deleted: str | Path | None,
+        who: str,
+    ) -> Imported:
+        """One attempt of `import_file`: the whole file checked against the store as it is
+        now, then appended (Conflict if another writer got there first)."""
+        name = label(source) if source is not None else ""
+        dataset = reader if isinstance(reader, DatasetReader) else None
         unit = self._unit_of_work(unlaunched or dataset is not None, dataset, analyst=who)
         errors: list[LineError] = []
         total_errors = new = already = retracted = not_found = 0
@@ -263,11 +309,17 @@ class Timeline(Application[Any]):
                 first = min((unit.line_of(i) or 0 for i in error.event_ids), default=0)
                 failed = [LineError(name, first, "id", error.message, type(error).__name__)]
                 raise ImportFailed(failed, 1) from None
+            except Conflict:  # the next attempt takes turns with the writers of these
+                raise Conflict(sorted(unit.operations)) from None
         self._take_snapshots_of(unit)
         return Imported(
             new - unit.corrected, already, unit.corrected, retracted, not_found,
             tuple(unit.notes),
         )  # fmt: skip
+
+    def gazetteer(self) -> Gazetteer:
+        """The places as the store holds them now, as a writer checks against them."""
+        return place_streams.read(self.recorder, self.snapshots).gazetteer
 
     def log(  # type: ignore[override]  # eventsourcing's log is its notification log: unused
         self, operation: str | None = None
@@ -288,6 +340,33 @@ class Timeline(Application[Any]):
             if len(page) < 1000:
                 return
             position = page[-1].id
+
+    def _retrying(self, attempt: Callable[[Sequence[str]], T], tries: int = TRIES) -> T:
+        """`attempt(operations)`, again while it meets another writer's write (Conflict):
+        each time after a random wait, growing exponentially (so that writers who met part),
+        checking every record anew against the store as it now is, taking its turn with the
+        other writers of the operations it met them in (`operations`). A record that
+        another writer's now makes wrong (its id taken by another event, a rule broken) is
+        refused as such by the check. After `tries`, ConcurrentWrite."""
+        operations: Sequence[str] = ()
+        for tried in range(1, tries + 1):
+            try:
+                return attempt(operations)
+            except Conflict as conflict:
+                operations = conflict.operations
+                if tried == tries:
+                    break
+                wait = min(BACKOFF_MOST_SECONDS, BACKOFF_SECONDS * 2 ** (tried - 1))
+                time.sleep(random.uniform(0, wait))
+        again = (
+            "standard input cannot be read twice: import a file to have it retried"
+            if tries == 1
+            else "run the command again"
+        )
+        raise ConcurrentWrite(
+            f"other writers recorded into the same operation or places meanwhile, {tries} "
+            f"time{'s' if tries > 1 else ''} in a row; nothing was stored: {again}"
+        )
 
     def verify(self, against: Heads | None = None) -> Verified:
         """Every stream's chain of hashes computed again from the stored events
@@ -325,16 +404,17 @@ class Timeline(Application[Any]):
         return None
 
     def _append(self, batches: Iterable[Batch], rows: int = 0) -> None:
-        """Append in one transaction; a conflict or a locked store becomes a user's error."""
+        """Append in one transaction; a locked store, or an id another writer gave another
+        event meanwhile, becomes a user's error; a conflict a Conflict, to be checked again."""
         try:
             self.recorder.append_rows(batches, count=rows)
         except EventIdsTaken as taken:
-            raise _taken(taken.taken) from None
-        except IntegrityError:
-            raise ConcurrentWrite(
-                "another writer recorded into the same operation (or the same event id) "
-                "meanwhile; nothing was stored: run the command again"
-            ) from None
+            error = _taken(taken.taken)
+            if isinstance(error, ConcurrentWrite):
+                raise Conflict from None  # the same events: checked again, found recorded
+            raise error from None
+        except IntegrityError:  # a stream's version taken meanwhile: checked again
+            raise Conflict from None
         except (OperationalError, InterfaceError) as error:
             where = self.env.get("SQLITE_DBNAME") or "the store"
             raise StoreUnavailable(
@@ -362,6 +442,7 @@ class Timeline(Application[Any]):
             self.repository, self.mapper, self._stored_ids, unlaunched=unlaunched,
             readings=self._readings if dataset is not None else None,
             revise=dataset.revision if dataset is not None else None, analyst=analyst,
+            places=place_streams.read(self.recorder, self.snapshots),
         )  # fmt: skip
 
     def _readings(self, operation: str) -> dict[str, Data]:

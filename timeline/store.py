@@ -32,6 +32,9 @@ def settings(db: str | None = None) -> dict[str, str]:
             "POSTGRES_PORT": str(url.port or 5432),
             "POSTGRES_USER": unquote(url.username or "postgres"),
             "POSTGRES_PASSWORD": unquote(url.password or ""),
+            # eventsourcing's default, 5 s, ends a writer's append on a busy machine between
+            # two batches of a large import (the rows of the next made in Python meanwhile)
+            "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "60",
         }
     return {
         "PERSISTENCE_MODULE": "timeline.stores.sqlite",

@@ -40,6 +40,7 @@ from timeline.events import Event, Place, Submitted
 from timeline.gazetteer import Gazetteer
 from timeline.intake import Parsed
 from timeline.operation import Operation
+from timeline.place_streams import Places
 from timeline.readings import Data, changes_between, corrected
 from timeline.registry import digest, record_json
 from timeline.sources import SourceRegister
@@ -79,11 +80,13 @@ class UnitOfWork:
         readings: StoredReadings | None = None,
         revise: Revise | None = None,
         analyst: str | None = None,
+        places: Places | None = None,
     ) -> None:
         """`revise` (with `readings`): an id stored with other content is not an error but
         the event's newer reading, corrected by what `revise` makes of the change.
         `analyst`: who records, kept with each new event (not part of its content: the same
-        record imported again by another analyst is no new event)."""
+        record imported again by another analyst is no new event). `places`: the gazetteer
+        as read from the store (`timeline.place_streams.read`), else none."""
         self.repository = repository
         self.mapper = mapper
         self.stored_ids = stored_ids
@@ -100,7 +103,8 @@ class UnitOfWork:
         self.streams: dict[str, encoding.Stream] = {}
         self.places_applied: dict[Place, Place] = {}  # places given in full -> as known
         self.names_resolved: set[str] = set()  # places named, found in the gazetteer
-        self.gazetteer = self._get(Gazetteer, Gazetteer.create_id()) or Gazetteer()
+        self.places = places if places is not None else Places(Gazetteer(), {})
+        self.gazetteer = self.places.gazetteer
         self.claims: dict[str, int] = {}  # ids claimed so far: id -> _claim(digest, line)
         self.looked_up: set[str] = set()
         self.known: dict[str, tuple[str, str]] = {}  # stored ids: id -> (digest, operation)
@@ -129,8 +133,8 @@ class UnitOfWork:
         record = _as_known(record, places)
         operation.record(record, unlaunched=self.unlaunched, analyst=self.analyst)
         self._learn(submitted, places, fingerprint, line)
-        pending = [
-            *self.gazetteer.collect_events(), *self._source_events(), *operation.collect_events()
+        pending: list[Any] = [
+            *self.places.collect(), *self._source_events(), *operation.collect_events()
         ]
         rows = [encoding.row(self.mapper.to_stored_event(event)) for event in pending]
         return Batch(rows, [(record.id, fingerprint, record.operation)])
@@ -161,7 +165,7 @@ class UnitOfWork:
         rows = []
         sources = self._source_events()
         if self.gazetteer.pending_events or operation.pending_events or sources:
-            pending = [*self.gazetteer.collect_events(), *sources, *operation.collect_events()]
+            pending: list[Any] = [*self.places.collect(), *sources, *operation.collect_events()]
             rows = [encoding.row(self.mapper.to_stored_event(event)) for event in pending]
         operation.apply_record(record)  # what the Recorded event's mutate() does
         version = operation.version + 1
@@ -344,10 +348,10 @@ class UnitOfWork:
         return aggregate
 
     def touched(self) -> list[Aggregate]:
-        """The operations, the gazetteer and the source register this unit of work loaded
-        or made."""
+        """The operations and the source register this unit of work loaded or made (the
+        gazetteer as read is snapshotted when it is read: `timeline.place_streams.read`)."""
         register = [self._sources] if self._sources is not None else []
-        return [self.gazetteer, *register, *self.operations.values()]
+        return [*register, *self.operations.values()]
 
 
 def _as_known(record: Event, places: list[Mention]) -> Event:

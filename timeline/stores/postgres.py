@@ -255,6 +255,28 @@ class PostgresTimelineRecorder(TimelineRecorder, PostgresApplicationRecorder):
         ]
         curs.execute(self.insert_events_statement, (pg_stored_events,))
 
+    @contextmanager
+    def taking_turns(self, keys: Sequence[str]) -> Iterator[None]:
+        """A session advisory lock per key (named for the schema and the key), on a
+        connection of its own while held."""
+        names = sorted({f"ops-timeline: writers of {self.datastore.schema}/{key}" for key in keys})
+        if not names:
+            yield
+            return
+        with self.datastore.get_connection() as connection:
+            taken = []
+            try:
+                for name in names:
+                    connection.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", (name,))
+                    taken.append(name)
+                yield
+            finally:
+                for name in taken:
+                    with suppress(psycopg.Error):
+                        connection.execute(
+                            "SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (name,)
+                        )
+
     def _insert_hashes(self, curs: Cursor[DictRow], events: Sequence[Row]) -> None:
         """Each event's hash, chained to the last stored hash of its stream
         (timeline.stores.chain), in the same transaction as the events (stored events given

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 from eventsourcing.persistence import ApplicationRecorder, IntegrityError
@@ -95,6 +96,14 @@ class TimelineRecorder(ApplicationRecorder):
     @abstractmethod
     def chain_heads(self) -> Heads:
         """Each stream's last stored hash: stream id hex -> (version, hash as hex)."""
+
+    @abstractmethod
+    def taking_turns(self, keys: Sequence[str]) -> AbstractContextManager[None]:
+        """Hold these keys (operations' slugs, say) against every other process that takes
+        them, waiting for those that hold them: writers of one operation then check and
+        append one after the other instead of meeting. Taken in sorted order (no two
+        processes wait for each other); where no lock can be made (a store that cannot be
+        written), none is held and the write says why."""
 
     @abstractmethod
     def read_page(self, after: int, limit: int, topics: Sequence[str]) -> Page:
