@@ -8,8 +8,8 @@ How a claim is marked, in every figure (`Claim`, `symbol`, `fill`, `edge`): fill
 best grade is B2 or better (`timeline.vocabulary.is_strong`); pale, a light fill inside a ring
 of its colour, when fair (C or 3: C3, B3, C2); hollow when weak (`is_weak`: reliability D-F or
 credibility 4-6); hollow with a dot when it rests on a single weak source; crossed
-(`contested_marks`) when sources dispute it (an operation's launch dates, today; a row's
-`contested` flag, once provenance flags claims).
+(`contested_marks`) when sources dispute it (a row's `contested` flag, which the questions
+set for an event on a side of a standing conflict).
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from projections import schema
+from projections import claims, schema
 from projections.control import periods
 from timeline.vocabulary import (
     CHANGES_CONTROL,
@@ -34,17 +34,20 @@ _INSERT_STALE = schema.insert("stale", ("kind", "key"), verb="INSERT OR IGNORE")
 _INSERT_CONTROL = schema.insert("control", (
     "place", "period", "side", "start_earliest", "start_latest", "start_event",
     "end_earliest", "end_latest", "end_event", "contested_from", "contested_event", "events",
+    "derived_from",
 ))  # fmt: skip
 _INSERT_FORCES = schema.insert("forces", (
     "operation", "force", "side", "roles", "strength_best", "strength_low", "strength_high",
     "strength_event", "strength_shared_with", "first_occurred", "last_occurred", "events",
-    "places_taken",
+    "places_taken", "derived_from",
 ))  # fmt: skip
 _INSERT_OPERATIONS = schema.insert("operations", (
     "operation", "status", "launched", "launched_earliest", "launched_latest",
     "launch_claims", "launch_contested", "concluded", "concluded_earliest",
     "concluded_latest", "first_occurred", "last_occurred", "events", "places_taken", "sides",
+    "derived_from",
 ))  # fmt: skip
+_INSERT_CONTESTED = schema.insert("contested", claims.COLUMNS)
 
 
 def mark_stale(cursor: sqlite3.Cursor, places: Iterable[str], operations: Iterable[str]) -> None:
@@ -65,6 +68,7 @@ class Recomputed(NamedTuple):
     control: list[tuple[Any, ...]]
     forces: list[tuple[Any, ...]]
     operations: list[tuple[Any, ...]]
+    contested: list[tuple[Any, ...]]
 
 
 def refresh_stale(cursor: sqlite3.Cursor) -> None:
@@ -82,7 +86,12 @@ def recompute_stale(cursor: sqlite3.Cursor) -> Recomputed:
     """The derived models' rows wherever they are stale, only reading (so that it may run on
     another connection, in another thread, while the catch-up builds its indexes)."""
     forces, sides = forces_rows(cursor)
-    return Recomputed(control_rows(cursor), forces, operations_rows(cursor, sides))
+    conflicts = claims.contested_rows(cursor)
+    launches = {c.operation for c in conflicts if c.kind == "launch" and c.ended_at is None}
+    return Recomputed(
+        control_rows(cursor), forces, operations_rows(cursor, sides, launches),
+        [claims.row_of(conflict) for conflict in conflicts],
+    )  # fmt: skip
 
 
 def write_stale(cursor: sqlite3.Cursor, rows: Recomputed) -> None:
@@ -100,6 +109,8 @@ def write_stale(cursor: sqlite3.Cursor, rows: Recomputed) -> None:
         _INSERT_OPERATIONS,
         rows.operations,
     )
+    cursor.execute(claims.DELETE_STALE)
+    cursor.executemany(_INSERT_CONTESTED, rows.contested)
     cursor.execute("DELETE FROM stale WHERE kind IN ('place', 'operation')")
 
 
@@ -116,7 +127,8 @@ def control_rows(cursor: sqlite3.Cursor) -> list[tuple[Any, ...]]:
         rows += [
             (place, n, p["side"], p["start_earliest"], p["start_latest"], p["start_event"],
              p["end_earliest"], p["end_latest"], p["end_event"], p["contested_from"],
-             p["contested_event"], orjson.dumps(p["events"]).decode())
+             p["contested_event"], orjson.dumps(p["events"]).decode(),
+             orjson.dumps([*p["events"], *([p["end_event"]] if p["end_event"] else [])]).decode())
             for n, p in enumerate(periods(of_place), start=1)
         ]  # fmt: skip
     return rows
@@ -202,7 +214,7 @@ def forces_rows(
             rows.append((
                 operation, force, side, json_list(sorted(found.roles)), best, low, high,
                 event_id, json_list(others), found.first, found.last,
-                len(found.events), len(found.taken),
+                len(found.events), len(found.taken), json_list(sorted(found.events)),
             ))  # fmt: skip
         if forces:
             sides[operation] = json_list(sorted(named))
@@ -260,14 +272,18 @@ def _forces_of(event_ids: Iterable[str], cursor: sqlite3.Cursor) -> dict[str, li
     }
 
 
-def operations_rows(cursor: sqlite3.Cursor, sides: dict[str, str | None]) -> list[tuple[Any, ...]]:
+def operations_rows(
+    cursor: sqlite3.Cursor, sides: dict[str, str | None], launch_contested: set[str]
+) -> list[tuple[Any, ...]]:
     """The launch, conclusion, span, totals and sides (as `forces_rows` found them) of every
-    stale operation."""
+    stale operation; its launch contested where `launch_contested` names it (the contested
+    model's rule: claims that cannot both be true). Its row derives from its launch and
+    conclusion claims (`derived_from`), its totals from all its events."""
 
     def dates_of(kind: str) -> dict[str, list[tuple[Any, ...]]]:
         found: dict[str, list[tuple[Any, ...]]] = {}
         for operation, *dates in cursor.execute(
-            f"SELECT operation, occurred, occurred_earliest, occurred_latest FROM events "
+            f"SELECT operation, occurred, occurred_earliest, occurred_latest, id FROM events "
             f"WHERE operation IN ({_STALE_OPERATIONS}) AND type = ? AND status != 'retracted' "
             f"ORDER BY operation, {_ORDER}",
             (kind,),
@@ -288,12 +304,14 @@ def operations_rows(cursor: sqlite3.Cursor, sides: dict[str, str | None]) -> lis
     for operation, count, first, last, places_taken in totals:
         launches = launched.get(operation, [])
         conclusion = concluded.get(operation, [None])[0]
-        texts = list(dict.fromkeys(text for text, _, _ in launches))
+        texts = list(dict.fromkeys(text for text, _, _, _ in launches))
+        behind = [event_id for *_, event_id in [*launches, *concluded.get(operation, [])]]
         rows.append((
             operation, "concluded" if conclusion else "ongoing", json_list(texts),
-            min((e for _, e, _ in launches if e), default=None),
-            max((latest for _, _, latest in launches if latest), default=None),
-            len(launches), int(len(texts) > 1), *(conclusion or (None, None, None)),
-            first, last, count, places_taken, sides.get(operation),
+            min((e for _, e, _, _ in launches if e), default=None),
+            max((latest for _, _, latest, _ in launches if latest), default=None),
+            len(launches), int(operation in launch_contested),
+            *(conclusion[:3] if conclusion else (None, None, None)),
+            first, last, count, places_taken, sides.get(operation), json_list(behind),
         ))  # fmt: skip
     return rows

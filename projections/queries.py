@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from projections.contested import PLACE_KINDS
 from projections.control import holder_on
 from projections.projector import Stored, bounds, stored_states
 from timeline.errors import InvalidInput, TimelineError
@@ -48,7 +49,8 @@ class NotFound(TimelineError):
 LISTS = frozenset({
     "attackers", "defenders", "supporters", "parties", "forces", "grades", "outlets", "quotes",
     "aliases", "roles", "strength_shared_with", "launched", "sides", "events", "corroborated_by",
-    "event_ids", "changed_keys",
+    "event_ids", "changed_keys", "derived_from",
+    "events_a", "outlets_a", "grades_a", "events_b", "outlets_b", "grades_b",
     *(f"{end}_{column}" for end in ("start", "end", "contested")
       for column in ("grades", "outlets")),
 })  # fmt: skip
@@ -136,7 +138,7 @@ def query(
         side=side, type=type, between=between, text=text, min_grade=min_grade,
         include_retracted=include_retracted,
     )  # fmt: skip
-    return _page(db, where, params, limit, after)
+    return mark_contested(db, _page(db, where, params, limit, after))
 
 
 def _filters(
@@ -387,17 +389,37 @@ def control(db: sqlite3.Connection, place: str, *, on: str | None = None) -> lis
     periods = _rows(
         db.execute(
             "SELECT place, period, side, start_earliest, start_latest, start_event, "
-            "end_earliest, end_latest, end_event, contested_from, contested_event, events "
-            "FROM control WHERE place = ? ORDER BY period",
+            "end_earliest, end_latest, end_event, contested_from, contested_event, events, "
+            "derived_from FROM control WHERE place = ? ORDER BY period",
             (name,),
         )
     )
+    disputed = _contested_events(  # a period's claims to the place: not, say, a strength
+        db, [e for p in periods for e in p["derived_from"]], PLACE_KINDS
+    )
+    for period in periods:
+        period["contested"] = any(e in disputed for e in period["derived_from"])
     if on is None:
         return periods
     day, last_day = _day_bounds(on, "on")
     if day != last_day:
         raise InvalidInput("on", f"takes one day (2017-11-03), not {shown(on)}")
-    return [holder_on(name, periods, str(day))]
+    answer = holder_on(name, periods, str(day))
+    answer["contested"] = any(p["contested"] for p in periods_behind(periods, answer))
+    return [answer]
+
+
+def periods_behind(periods: list[Row], answer: Row) -> list[Row]:
+    """The periods an answer of `holder_on` rests on: the one it names (held, contested), or
+    every candidate (uncertain); none for no record."""
+    if answer["answer"] in ("held", "contested"):
+        return [p for p in periods if p["start_event"] == answer["since"]]
+    if answer["answer"] == "uncertain":
+        day = answer["on"]
+        return [p for p in periods
+                if (p["start_earliest"] is None or p["start_earliest"] <= day)
+                and (p["end_latest"] is None or day < p["end_latest"])]  # fmt: skip
+    return []
 
 
 def forces(db: sqlite3.Connection, operation: str) -> list[Row]:
@@ -434,6 +456,63 @@ def history(db: sqlite3.Connection, event_id: str, stored: Stored | None = None)
     for row, (_, state) in zip(found, states, strict=True):
         row["record"] = orjson.loads(state)["record"]
     return found
+
+
+CONTESTED_KINDS = ("control", "reversal", "launch", "conclusion", "strength", "casualties")
+
+
+def contested(
+    db: sqlite3.Connection, operation: str | None = None, *, include_ended: bool = True
+) -> list[Row]:
+    """Every conflict between active events (projections/contested.py), of one operation (a
+    place's, when any of its events is the operation's) or of every one, in order of the days
+    it concerns: its kind, subject, each side's label, events, outlets and grades, the days,
+    since when it stands (record time) and, if a correction or retraction removed a side,
+    when (`ended_at`) and by which event (`ended_by`)."""
+    where, params = ["1"], []
+    if operation is not None:
+        find_operation(db, operation)
+        where = ["(c.operation = ? OR EXISTS (SELECT 1 FROM events e WHERE e.operation = ? AND "
+                 "(e.id IN (SELECT value FROM json_each(c.events_a)) "
+                 "OR e.id IN (SELECT value FROM json_each(c.events_b)))))"]  # fmt: skip
+        params = [operation, operation]
+    if not include_ended:
+        where.append("c.ended_at IS NULL")
+    return _rows(db.execute(
+        f"SELECT c.kind, c.operation, c.subject, c.side_a, c.events_a, c.outlets_a, c.grades_a, "
+        f"c.side_b, c.events_b, c.outlets_b, c.grades_b, c.occurred_from, c.occurred_to, "
+        f"c.since, c.ended_at, c.ended_by FROM contested c WHERE {' AND '.join(where)} "
+        "ORDER BY c.occurred_from IS NULL, c.occurred_from, c.kind, c.subject, c.key",
+        params,
+    ))  # fmt: skip
+
+
+def _contested_events(
+    db: sqlite3.Connection, ids: Sequence[str | None], kinds: Sequence[str] = CONTESTED_KINDS
+) -> set[str]:
+    """Which of these events are on a side of a conflict of these kinds that stands (not
+    ended)."""
+    wanted = sorted({i for i in ids if i})
+    if not wanted:
+        return set()
+    found = db.execute(
+        " UNION ".join(
+            f"SELECT j.value FROM contested c, json_each(c.events_{side}) j "
+            "WHERE c.ended_at IS NULL AND j.value IN (SELECT value FROM json_each(?1)) "
+            "AND c.kind IN (SELECT value FROM json_each(?2))"
+            for side in "ab"
+        ),
+        (orjson.dumps(wanted).decode(), orjson.dumps(list(kinds)).decode()),
+    )
+    return {value for (value,) in found}
+
+
+def mark_contested(db: sqlite3.Connection, rows: Page) -> Page:
+    """The event rows, each `contested` (True) where it is on a side of a standing conflict."""
+    disputed = _contested_events(db, [row["id"] for row in rows])
+    for row in rows:
+        row["contested"] = row["id"] in disputed
+    return rows
 
 
 # What the figures and the report ask: an operation's places, their control, its sources and
@@ -495,6 +574,12 @@ def operation_control(db: sqlite3.Connection, operation: str | Sequence[str]) ->
             (orjson.dumps(chosen).decode(),),
         )
     )
+    disputed = _contested_events(db, [p[f"{end}_event"] for p in periods
+                                      for end in ("start", "end", "contested")],
+                                 PLACE_KINDS)  # fmt: skip
+    for period in periods:
+        for end in ("start", "end", "contested"):
+            period[f"{end}_contested"] = period[f"{end}_event"] in disputed
     return periods
 
 
@@ -514,10 +599,11 @@ def operation_sources(db: sqlite3.Connection, operation: str) -> list[Row]:
 
 
 def claims_in_doubt(db: sqlite3.Connection, operation: str) -> list[Row]:
-    """The claims a reader should weigh, in order of occurrence: the launch, when sources give
-    it different dates (`launch date contested`); events corrected since first recorded
-    (`corrected`); events resting on a single source graded D, E or F or of credibility 4-6
-    (`single weak source`). An event in doubt for two reasons has a row for each."""
+    """The claims a reader should weigh, in order of occurrence: events on a side of a
+    conflict that stands (`launch date contested`, `control contested`, ...: the contested
+    model); events corrected since first recorded (`corrected`); events resting on a single
+    source graded D, E or F or of credibility 4-6 (`single weak source`). An event in doubt
+    for two reasons has a row for each."""
     find_operation(db, operation)
     columns = "e.id AS event_id, e.type, e.occurred, e.place, e.grades, e.outlets"
     weak = ", ".join("?" * len(WEAK_RELIABILITY))
@@ -526,19 +612,25 @@ def claims_in_doubt(db: sqlite3.Connection, operation: str) -> list[Row]:
         db.execute(
             f"""
             SELECT * FROM (
-            SELECT 1 AS reason, {columns},
-                   'sources date the launch ' || (SELECT group_concat(value, ', ')
-                                                  FROM json_each(o.launched)) AS detail,
-                   e.occurred_mid, e.position
-              FROM events e JOIN operations o ON o.operation = e.operation
-             WHERE e.operation = ? AND e.type = 'operation_launched'
-               AND e.status != 'retracted' AND o.launch_contested = 1
+            SELECT DISTINCT 1 AS reason,
+                   CASE c.kind WHEN 'launch' THEN 'launch date contested'
+                               ELSE c.kind || ' contested' END AS claim, {columns},
+                   CASE c.kind WHEN 'launch' THEN 'sources date the launch ' ||
+                        (SELECT group_concat(value, ', ') FROM json_each(o.launched))
+                        ELSE c.side_a || ' against ' || c.side_b || ' (' || c.subject || ')'
+                   END AS detail, e.occurred_mid, e.position
+              FROM contested c
+              JOIN events e ON e.id IN (SELECT value FROM json_each(c.events_a)
+                                        UNION SELECT value FROM json_each(c.events_b))
+              JOIN operations o ON o.operation = e.operation
+             WHERE e.operation = ? AND e.status != 'retracted' AND c.ended_at IS NULL
             UNION ALL
-            SELECT 2, {columns}, 'corrected by ' || e.corrected_by || ', recorded '
+            SELECT 2, 'corrected', {columns}, 'corrected by ' || e.corrected_by || ', recorded '
                    || substr(e.corrected, 1, 10), e.occurred_mid, e.position
               FROM events e WHERE e.operation = ? AND e.status = 'corrected'
             UNION ALL
-            SELECT 3, {columns}, 'one source: ' || (SELECT group_concat(value, ', ')
+            SELECT 3, 'single weak source', {columns},
+                   'one source: ' || (SELECT group_concat(value, ', ')
                    FROM json_each(e.outlets)) || ', graded ' || (SELECT group_concat(value,
                    ', ') FROM json_each(e.grades)),
                    e.occurred_mid, e.position
@@ -546,15 +638,14 @@ def claims_in_doubt(db: sqlite3.Connection, operation: str) -> list[Row]:
              WHERE e.operation = ? AND e.status != 'retracted' AND e.source_count = 1
                AND EXISTS (SELECT 1 FROM sources s WHERE s.event_id = e.id
                            AND (s.reliability IN ({weak}) OR s.credibility IN ({doubtful})))
-            ) ORDER BY occurred_mid IS NULL, occurred_mid, position, reason
+            ) ORDER BY occurred_mid IS NULL, occurred_mid, position, reason, detail
             """,
             (operation, operation, operation, *WEAK_RELIABILITY, *WEAK_CREDIBILITY),
         )
     )
-    reasons = {1: "launch date contested", 2: "corrected", 3: "single weak source"}
     for row in rows:
-        del row["occurred_mid"], row["position"]
-    return [{"claim": reasons[row.pop("reason")], **row} for row in rows]
+        del row["occurred_mid"], row["position"], row["reason"]
+    return rows
 
 
 def operation_days(db: sqlite3.Connection, operations: Sequence[str]) -> tuple[Any, Any]:

@@ -158,6 +158,7 @@ TABLES: dict[str, Table] = {
             "contested_from": str,
             "contested_event": str,
             "events": str,
+            "derived_from": str,
         },
         "pk": ("place", "period"),
         "indexes": [["side"], ["start_earliest"]],
@@ -179,6 +180,7 @@ TABLES: dict[str, Table] = {
             "last_occurred": str,
             "events": int,
             "places_taken": int,
+            "derived_from": str,
         },
         "pk": ("operation", "force"),
         "indexes": [["force"], ["side"]],
@@ -226,9 +228,33 @@ TABLES: dict[str, Table] = {
             "events": int,
             "places_taken": int,
             "sides": str,
+            "derived_from": str,
         },
         "pk": "operation",
         "indexes": [],
+    },
+    "contested": {  # where active events disagree (projections/contested.py), open or ended
+        "columns": {
+            "key": str,
+            "kind": str,
+            "operation": str,
+            "subject": str,
+            "side_a": str,
+            "events_a": str,
+            "outlets_a": str,
+            "grades_a": str,
+            "side_b": str,
+            "events_b": str,
+            "outlets_b": str,
+            "grades_b": str,
+            "occurred_from": str,
+            "occurred_to": str,
+            "since": str,
+            "ended_at": str,
+            "ended_by": str,
+        },
+        "pk": "key",
+        "indexes": [["operation"], ["subject"]],
     },
 }
 FTS_COLUMNS = ["place", "notes", "quotes", "outlets"]  # events_fts; aliases: place_names_fts
@@ -241,8 +267,9 @@ FTS_COLUMNS = ["place", "notes", "quotes", "outlets"]  # events_fts; aliases: pl
 # downgraded_sources; sources: archive_url, sha256, retrieved, outlet_key, given_grade,
 # downgraded_by, added_by; history: analyst; downgrades). 5: history keeps no copy of a new
 # event (state NULL: the store holds it), only of the reports about events (corrections,
-# retractions, corroborations, downgrades) and places' events.
-VERSION = 5
+# retractions, corroborations, downgrades) and places' events. 6: the contested table;
+# control, forces and operations each list the events they derive from (derived_from).
+VERSION = 6
 APPLICATION_ID = 0x4F54_5657  # "OTVW": ops-timeline read models (the store's is "OTST")
 
 # What full-text search reads for each event: its place's name and aliases, its notes, its

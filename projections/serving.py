@@ -174,6 +174,7 @@ TABLES: dict[str, dict[str, Any]] = {
             "end_latest": f"until, at the latest ({_DAY})", "end_event": "the event that ended it",
             "contested_from": f"fighting reported in it from ({_DAY})",
             "contested_event": "the event that reported it", "events": "every event of the period",
+            "derived_from": "the events it derives from: the period's, and the one that ended it",
         },
         "facets": ["side"],
     },
@@ -190,6 +191,7 @@ TABLES: dict[str, dict[str, Any]] = {
             "first_occurred": f"its first event's first day ({_DAY})",
             "last_occurred": f"its last event's last day ({_DAY})",
             "events": "how many events name it", "places_taken": "places it took as attacker",
+            "derived_from": "the events it derives from: every one that names it",
         },
         "facets": ["operation", "side"],
     },
@@ -213,7 +215,7 @@ TABLES: dict[str, dict[str, Any]] = {
             "launched_earliest": f"the first day of any launch claim ({_DAY})",
             "launched_latest": f"the last day of any launch claim ({_DAY})",
             "launch_claims": "how many events claim its launch",
-            "launch_contested": "1 when those claims give different dates",
+            "launch_contested": "1 when two of those claims cannot both be true (contested)",
             "concluded": f"when it was concluded, {_EDTF}",
             "concluded_earliest": f"at the earliest ({_DAY})",
             "concluded_latest": f"at the latest ({_DAY})",
@@ -221,8 +223,30 @@ TABLES: dict[str, dict[str, Any]] = {
             "last_occurred": f"its last event's last day ({_DAY})",
             "events": "how many events", "places_taken": "how many places changed hands",
             "sides": "every side named",
+            "derived_from": "the events its status and dates derive from: its launch and "
+            "conclusion claims",
         },
         "label_column": "operation",
+    },
+    "contested": {
+        "description": "One row per conflict between events of one operation: two sides' "
+        "claims that cannot both be true. Kept when a correction or retraction removes a "
+        "side (ended_at, ended_by).",
+        "columns": {
+            "key": "kind|subject|the two events that make it", "kind":
+            "control, reversal, launch, conclusion, strength or casualties",
+            "operation": "the operation's slug", "subject": "the place, force(s) or operation",
+            "side_a": "what one side claims", "events_a": "its events",
+            "outlets_a": "their outlets", "grades_a": "their grades",
+            "side_b": "what the other side claims", "events_b": "its events",
+            "outlets_b": "their outlets", "grades_b": "their grades",
+            "occurred_from": f"the days it concerns, from ({_DAY})",
+            "occurred_to": f"to ({_DAY})",
+            "since": "when it arose: the record time of the later side's claim",
+            "ended_at": "when a correction or retraction removed a side (record time)",
+            "ended_by": "that correction or retraction",
+        },
+        "facets": ["kind", "operation"],
     },
 }
 

@@ -36,9 +36,9 @@ LISTS: dict[str, tuple[str, ...]] = {
         "quotes",
     ),
     "places": ("aliases",),
-    "control": ("events",),
-    "forces": ("roles", "strength_shared_with"),
-    "operations": ("launched", "sides"),
+    "control": ("events", "derived_from"),
+    "forces": ("roles", "strength_shared_with", "derived_from"),
+    "operations": ("launched", "sides", "derived_from"),
 }
 def decode(table: str, row: Row) -> Row:
     """The row with each of its list columns as a list (empty for none)."""

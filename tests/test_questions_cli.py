@@ -78,7 +78,7 @@ def test_control_on_a_day_names_the_holder(al_qaim: Cli) -> None:
 
     assert rows == [{"place": "al-Qaim border crossing", "on": "2017-11-04", "answer": "held",
                      "side": "Iraq", "since": "al-qaim-2017/crossing-captured",
-                     "candidates": ["Iraq"]}]  # fmt: skip
+                     "candidates": ["Iraq"], "contested": False}]  # fmt: skip
 
 
 def test_forces_summarises_who_committed_what(al_qaim: Cli) -> None:

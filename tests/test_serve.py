@@ -75,7 +75,7 @@ def test_serve_says_its_url_and_answers_the_database_at_timeline(served: Served)
     assert status == 200
     visible = {t["name"] for t in database["tables"] if not t["hidden"]}
     assert visible == {"events", "actors", "sources", "history", "places", "place_names",
-                       "control", "forces", "operations", "downgrades"}  # fmt: skip
+                       "control", "forces", "operations", "downgrades", "contested"}  # fmt: skip
     hidden = {t["name"] for t in database["tables"] if t["hidden"]}
     assert {"tracking", "stale", "projected_from", "events_fts", "events_fts_data"} <= hidden
 

@@ -354,6 +354,48 @@ class OpsTimeline:
         with self._read(as_recorded, known_by, min_grade=min_grade) as db:
             return queries.operations(db)
 
+    def contested(
+        self, operation: str | None = None, *, as_recorded: Moment = None, known_by: Day = None,
+        min_grade: str | None = None,
+    ) -> Rows:  # fmt: skip
+        """Every conflict between events (of `operation`, or of every one): its kind,
+        subject, both sides' events, outlets and grades, the days it concerns, since when it
+        stands, and when and by what it ended if a correction or retraction removed a side."""
+        with self._read(as_recorded, known_by, operation, text=False, min_grade=min_grade) as db:
+            return queries.contested(db, operation)
+
+    def why_control(
+        self, place: str, *, on: str | date | None = None,
+        as_recorded: Moment = None, known_by: Day = None, min_grade: str | None = None,
+    ) -> Rows:  # fmt: skip
+        """The events behind `control(place, on=...)`: occurred, published, recorded,
+        sources."""
+        from projections import why
+
+        with self._read(as_recorded, known_by, place=place, text=False,
+                        min_grade=min_grade) as db:  # fmt: skip
+            return why.why_control(db, place, on=None if on is None else str(on))
+
+    def why_forces(
+        self, operation: str, force: str, *, as_recorded: Moment = None, known_by: Day = None,
+        min_grade: str | None = None,
+    ) -> Rows:  # fmt: skip
+        """The events behind a force's row of `forces(operation)`."""
+        from projections import why
+
+        with self._read(as_recorded, known_by, operation, text=False, min_grade=min_grade) as db:
+            return why.why_forces(db, operation, force)
+
+    def why_operation(
+        self, operation: str, *, as_recorded: Moment = None, known_by: Day = None,
+        min_grade: str | None = None,
+    ) -> Rows:  # fmt: skip
+        """The events behind an operation's status and dates (its launch and conclusion)."""
+        from projections import why
+
+        with self._read(as_recorded, known_by, operation, text=False, min_grade=min_grade) as db:
+            return why.why_operation(db, operation)
+
     def sources(
         self, operation: str | None = None, *, as_recorded: Moment = None, known_by: Day = None,
         min_grade: str | None = None,
@@ -633,8 +675,8 @@ class OpsTimeline:
             day = None if on is None else date.fromisoformat(str(on)).isoformat()
         except ValueError:
             raise InvalidInput("on", f"{shown(str(on))} is not a day (2017-11-03)") from None
-        known = {row["operation"]: row for row in queries.operations(db)}
-        chosen = [known[queries.find_operation(db, slug)] for slug in slugs]
+        for slug in slugs:
+            queries.find_operation(db, slug)
 
         def each(question: Callable[[sqlite3.Connection, str], Rows]) -> Rows:
             """The rows of every operation; a place two operations name, listed once."""
@@ -656,10 +698,7 @@ class OpsTimeline:
             return progress.progress(control, operations=slugs, span=span, colours=colours)
         if kind == "timeline":
             events = sorted(each(queries.show), key=lambda e: e["occurred_mid"] or "9999")
-            disputed = {op["operation"] for op in chosen if op["launch_contested"]}
-            return figures.timeline(
-                events, operations=slugs, colours=colours, launch_contested=disputed
-            )
+            return figures.timeline(events, operations=slugs, colours=colours)  # rows flagged
         if kind == "map":
             places, control = each(queries.operation_places), queries.operation_control(db, slugs)
             return control_map.control_map(

@@ -18,11 +18,35 @@ if TYPE_CHECKING:
 
 EVENT_TABLE = [("occurred", "occurred"), ("type", "type"), ("place", "place"), ("by", "by"),
                ("strength", "strength"), ("grades", "grades"), ("status", "status"),
-               ("id", "id")]  # fmt: skip
+               ("disputed", "sources disagree"), ("id", "id")]  # fmt: skip
 CONTROL_TABLE = [("period", "#"), ("side", "side"), ("from", "from"), ("until", "until"),
-                 ("contested_from", "contested from"), ("start_event", "since event")]  # fmt: skip
+                 ("contested_from", "contested from"), ("disputed", "sources disagree"),
+                 ("start_event", "since event")]  # fmt: skip
 HOLDER_TABLE = [("place", "place"), ("on", "on"), ("answer", "answer"), ("side", "side"),
-                ("candidates", "candidates"), ("since", "since event")]  # fmt: skip
+                ("candidates", "candidates"), ("disputed", "sources disagree"),
+                ("since", "since event")]  # fmt: skip
+CONTESTED_TABLE = [("kind", "kind"), ("subject", "subject"), ("days", "days"),
+                   ("side_a", "one side"), ("claims_a", "its events and sources"),
+                   ("side_b", "the other"), ("claims_b", "its events and sources"),
+                   ("state", "stands")]  # fmt: skip
+WHY_TABLE = [("occurred", "occurred"), ("type", "type"), ("id", "id"), ("status", "status"),
+             ("published", "published"), ("recorded", "recorded"), ("sources", "sources")]
+
+
+DISPUTED = ("disputed", "sources disagree")
+
+
+def _disputed(rows: list[dict[str, Any]]) -> None:
+    for row in rows:
+        row["disputed"] = "contested" if row.get("contested") else ""
+
+
+def _columns(rows: list[dict[str, Any]], form: str,
+             columns: list[tuple[str, str]]) -> list[tuple[str, str]]:  # fmt: skip
+    """A table's columns: 'sources disagree' only when a row is contested."""
+    if form == "table" and not any(row.get("contested") for row in rows):
+        return [column for column in columns if column != DISPUTED]
+    return columns
 FORCES_TABLE = [("force", "force"), ("side", "side"), ("roles", "roles"),
                 ("strength", "strength"), ("strength_shared_with", "strength shared with"),
                 ("first_occurred", "first"), ("last_occurred", "last"), ("events", "events"),
@@ -84,12 +108,13 @@ def _limit(limit: int | None, form: str) -> int | None:
 
 def _events(rows: Page, form: str, after: str | None) -> None:
     if form == "table":
+        _disputed(rows)
         for row in rows:
             row["by"] = row["attackers"] or row["supporters"] or row["parties"]
             row["strength"] = triple(row, "strength") or triple(row, "casualties")
             if row["strength"] is None and row["fatalities"] is not None:
                 row["strength"] = f"{row['fatalities']:,} killed"
-    click.echo(render(rows, form, EVENT_TABLE), nl=False)
+    click.echo(render(rows, form, _columns(rows, form, EVENT_TABLE)), nl=False)
     if rows.next is not None:  # on stderr: the table, JSON or CSV on stdout stays whole
         which = "the first " if after is None else ""
         rest = "all" if after is None else "the rest"
@@ -193,8 +218,10 @@ def control(ctx: click.Context, /, place: str, on: str | None, form: str, **when
     ops = open_timeline(ctx)
     with user_errors():
         rows = ops.control(place, on=on, **when)
+    if form == "table":
+        _disputed(rows)
     if on is not None:
-        click.echo(render(rows, form, HOLDER_TABLE), nl=False)
+        click.echo(render(rows, form, _columns(rows, form, HOLDER_TABLE)), nl=False)
         return
     if form == "table":
         for row in rows:
@@ -202,7 +229,7 @@ def control(ctx: click.Context, /, place: str, on: str | None, form: str, **when
             row["until"] = (
                 _span(row["end_earliest"], row["end_latest"]) if row["end_event"] else "(holds)"
             )
-    click.echo(render(rows, form, CONTROL_TABLE), nl=False)
+    click.echo(render(rows, form, _columns(rows, form, CONTROL_TABLE)), nl=False)
 
 
 @main.command()
@@ -241,6 +268,123 @@ def operations(ctx: click.Context, /, form: str, **when: Any) -> None:
     with user_errors():
         rows = ops.operations(**when)
     click.echo(render(rows, form, OPERATIONS_TABLE), nl=False)
+
+
+@main.command()
+@click.argument("operation", required=False)
+@MIN_GRADE
+@question
+@click.pass_context
+def contested(ctx: click.Context, /, operation: str | None, form: str, **when: Any) -> None:
+    """Where sources disagree: each conflict with both sides' events, sources and grades.
+
+    Kinds: control (two sides given one place on days that may be the same), reversal (a
+    capture reversed within days while fighting is reported), launch and conclusion (dates
+    that cannot both be true), strength and casualties (triples that do not overlap). A
+    conflict a correction or retraction ended is listed with when and by what.
+
+    Example:
+
+        timeline contested al-qaim-2017 --format json
+    """
+    ops = open_timeline(ctx)
+    with user_errors():
+        rows = ops.contested(operation, **when)
+    if form == "table":
+        for row in rows:
+            row["days"] = _span(row["occurred_from"], row["occurred_to"])
+            for side in "ab":
+                row[f"claims_{side}"] = (
+                    f"{', '.join(row[f'events_{side}'])} ({', '.join(row[f'outlets_{side}'])}"
+                    f" {'/'.join(row[f'grades_{side}'])})"
+                )
+            row["state"] = (
+                f"ended {row['ended_at'][:10]} by {row['ended_by']}" if row["ended_at"]
+                else f"since {row['since'][:10]}"
+            )  # fmt: skip
+    click.echo(render(rows, form, CONTESTED_TABLE), nl=False)
+
+
+@main.group()
+def why() -> None:
+    """The events an answer derives from: occurred, published, recorded, and their sources.
+
+    Example:
+
+        timeline why control "al-Qaim border crossing" --on 2017-11-04
+    """
+
+
+def _why(rows: list[dict[str, Any]], form: str) -> None:
+    if form == "table":
+        from projections.why import describe
+
+        rows = describe(rows)
+        for row in rows:
+            row["published"] = ", ".join(row["published"])
+            if row["corrected"]:
+                row["recorded"] = f"{row['recorded']} (corrected {row['corrected']})"
+    click.echo(render(rows, form, WHY_TABLE), nl=False)
+
+
+@why.command("control")
+@click.argument("place")
+@click.option("--on", metavar="DATE", help="The answer on this day (else every period).")
+@MIN_GRADE
+@question
+@click.pass_context
+def why_control(ctx: click.Context, /, place: str, on: str | None, form: str,
+                **when: Any) -> None:  # fmt: skip
+    """The events behind `control PLACE --on DAY`: the period it names, or every candidate.
+
+    Example:
+
+        timeline why control "al-Qaim border crossing" --on 2017-11-04
+
+        timeline why control Rawa --on 2017-11-20 --as-recorded 2017-11-21T00:00:00Z
+    """
+    ops = open_timeline(ctx)
+    with user_errors():
+        rows = ops.why_control(place, on=on, **when)
+    _why(rows, form)
+
+
+@why.command("forces")
+@click.argument("operation")
+@click.argument("force")
+@MIN_GRADE
+@question
+@click.pass_context
+def why_forces(ctx: click.Context, /, operation: str, force: str, form: str,
+               **when: Any) -> None:  # fmt: skip
+    """The events behind FORCE's row of `forces OPERATION`.
+
+    Example:
+
+        timeline why forces al-qaim-2017 "Iraqi Army"
+    """
+    ops = open_timeline(ctx)
+    with user_errors():
+        rows = ops.why_forces(operation, force, **when)
+    _why(rows, form)
+
+
+@why.command("operation")
+@click.argument("operation")
+@MIN_GRADE
+@question
+@click.pass_context
+def why_operation(ctx: click.Context, /, operation: str, form: str, **when: Any) -> None:
+    """The events behind an operation's status and dates: its launch and conclusion claims.
+
+    Example:
+
+        timeline why operation al-qaim-2017
+    """
+    ops = open_timeline(ctx)
+    with user_errors():
+        rows = ops.why_operation(operation, **when)
+    _why(rows, form)
 
 
 @main.command()

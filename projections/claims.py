@@ -1,0 +1,193 @@
+"""Claims over record time, read from the read models for the `contested` model: each event
+as it reads now (from `events`) and, for an event since corrected or retracted, each earlier
+reading with the record times between which it stood (from `history`)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+
+from projections.contested import (
+    FIGHTING,
+    OPERATION_KINDS,
+    PLACE_KINDS,
+    Claim,
+    Conflict,
+    conflicts_over_time,
+    holder,
+    operation_conflicts,
+    place_conflicts,
+)
+from timeline.dates import DateError, parse_edtf
+from timeline.names import name_key
+from timeline.readings import corrected
+from timeline.vocabulary import (
+    CASUALTIES_REPORTED,
+    OPERATION_CONCLUDED,
+    OPERATION_LAUNCHED,
+    PASSES_CONTROL,
+    REPORT_CORRECTED,
+)
+
+_PLACE_TYPES = (*PASSES_CONTROL, *FIGHTING)
+_COLUMNS = (
+    "id, operation, type, place, occurred_earliest, occurred_latest, attackers, forces, "
+    "strength_best, strength_low, strength_high, casualties_best, casualties_low, "
+    "casualties_high, outlets, grades, status, recorded, corrected, retracted_by"
+)
+_STALE_PLACES = "SELECT key FROM stale WHERE kind = 'place'"
+_STALE_OPERATIONS = "SELECT key FROM stale WHERE kind = 'operation'"
+
+
+def _bounds(row: Any) -> tuple[int, int] | None:
+    best, low, high = row
+    if best is None and low is None and high is None:
+        return None
+    return (low if low is not None else best), (high if high is not None else best)
+
+
+def _day_bounds(text: str | None) -> tuple[str | None, str | None]:
+    """EDTF text -> its earliest and latest days, as the projector writes them."""
+    if not text:
+        return None, None
+    try:
+        found = parse_edtf(text)
+    except DateError:
+        return None, None
+    return (found.earliest.isoformat() if found.earliest else None,
+            found.latest.isoformat() if found.latest else None)  # fmt: skip
+
+
+def _loads(text: str | None) -> list[Any]:
+    return orjson.loads(text) if text else []
+
+
+def _current(row: tuple[Any, ...], retracted_at: dict[str, str]) -> Claim:
+    (event_id, operation, kind, place, earliest, latest, attackers, forces, *triples) = row[:14]
+    outlets, grades, status, recorded, corrected_at, retracted_by = row[14:]
+    return Claim(
+        event_id, operation, kind, place, earliest, latest, holder(_loads(attackers)),
+        tuple(sorted(_loads(forces))), _bounds(triples[:3]),
+        _bounds(triples[3:]), tuple(_loads(outlets)), tuple(_loads(grades)),
+        corrected_at or recorded,
+        retracted_at.get(retracted_by) if status == "retracted" else None,
+        retracted_by if status == "retracted" else None,
+    )  # fmt: skip
+
+
+def _of_record(record: dict[str, Any], since: str, until: str, ended_by: str,
+               places: dict[str, str]) -> Claim:  # fmt: skip
+    """A claim from an earlier reading of an event, as the history holds it."""
+    mention = record.get("place")
+    name = mention if isinstance(mention, str) or mention is None else mention["name"]
+    place = None if name is None else places.get(name_key(name), name)
+    earliest, latest = _day_bounds(record.get("occurred"))
+    actors = record.get("actors") or []
+    sides = sorted({a["side"] for a in actors if a["role"] == "attacker"})
+    strength, casualties = record.get("strength") or {}, record.get("casualties") or {}
+    sources = record.get("sources") or []
+    return Claim(
+        record["id"], record["operation"], record["type"], place, earliest, latest,
+        holder(sides), tuple(sorted(a["force"] for a in actors)),
+        _bounds((strength.get("best"), strength.get("low"), strength.get("high"))),
+        _bounds((casualties.get("best"), casualties.get("low"), casualties.get("high"))),
+        tuple(dict.fromkeys(s["outlet"] for s in sources)),
+        tuple(s["reliability"] + s["credibility"] for s in sources), since, until, ended_by,
+    )  # fmt: skip
+
+
+def _earlier(cursor: sqlite3.Cursor, ids: Iterable[str]) -> list[Claim]:
+    """Each reading but the last of these corrected events, with when it stood."""
+    places = dict(cursor.execute("SELECT key, place FROM place_names").fetchall())
+    found = []
+    for event_id in ids:
+        rows = cursor.execute(
+            "SELECT recorded, event_id, state FROM history WHERE event_id = ? "
+            "OR (target = ? AND type = ?) ORDER BY position",
+            (event_id, event_id, REPORT_CORRECTED),
+        ).fetchall()
+        if not rows:
+            continue
+        record = orjson.loads(rows[0][2])["record"]
+        since = rows[0][0]  # record times as the projector writes them: one text form
+        for at, correction_id, state in rows[1:]:
+            found.append(_of_record(record, since, at, correction_id, places))
+            record = corrected(record, orjson.loads(state)["record"]["changes"])
+            since = at
+    return found
+
+
+def _claims(cursor: sqlite3.Cursor, where: str, params: list[Any]) -> list[Claim]:
+    rows = cursor.execute(f"SELECT {_COLUMNS} FROM events WHERE {where}", params).fetchall()
+    retractions = [row[19] for row in rows if row[19]]
+    retracted_at = dict(cursor.execute(
+        "SELECT event_id, recorded FROM history WHERE event_id IN (SELECT value FROM json_each(?))",
+        (orjson.dumps(retractions).decode(),),
+    ).fetchall()) if retractions else {}  # fmt: skip
+    claims = [_current(row, retracted_at) for row in rows]
+    return claims + _earlier(cursor, [row[0] for row in rows if row[18]])
+
+
+def contested_rows(cursor: sqlite3.Cursor) -> list[Conflict]:
+    """Every conflict, open or ended, of every stale place and operation."""
+    types = ", ".join("?" * len(_PLACE_TYPES))
+    at_places = _claims(
+        cursor,
+        f"type IN ({types}) AND (place IN ({_STALE_PLACES}) OR corrected IS NOT NULL)",
+        list(_PLACE_TYPES),
+    )
+    stale_places = {key for (key,) in cursor.execute(_STALE_PLACES)}
+    found: list[Conflict] = []
+    by_place: dict[tuple[str, str], list[Claim]] = {}  # one operation's claims at a place
+    for claim in at_places:
+        if claim.place is not None and claim.place in stale_places:
+            by_place.setdefault((claim.place, claim.operation), []).append(claim)
+    for place in sorted(by_place):
+        found += conflicts_over_time(by_place[place], place_conflicts)
+    of_operations = _claims(
+        cursor,
+        f"operation IN ({_STALE_OPERATIONS}) AND (type IN (?, ?, ?) "
+        "OR strength_best IS NOT NULL OR strength_low IS NOT NULL)",
+        [OPERATION_LAUNCHED, OPERATION_CONCLUDED, CASUALTIES_REPORTED],
+    )
+    by_operation: dict[str, list[Claim]] = {}
+    for claim in of_operations:
+        by_operation.setdefault(claim.operation, []).append(claim)
+    for operation in sorted(by_operation):
+        found += conflicts_over_time(by_operation[operation], operation_conflicts)
+    return found
+
+
+def row_of(conflict: Conflict) -> tuple[Any, ...]:
+    """A conflict as a row of the `contested` table, in the order of `COLUMNS`."""
+
+    def listed(claims: list[Claim], part: str) -> str:
+        if part == "events":
+            return orjson.dumps([c.id for c in claims]).decode()
+        values = [value for c in claims for value in getattr(c, part)]
+        return orjson.dumps(list(dict.fromkeys(values)) if part == "outlets" else values).decode()
+
+    return (
+        conflict.key, conflict.kind, conflict.operation, conflict.subject,
+        conflict.side_a, listed(conflict.claims_a, "events"),
+        listed(conflict.claims_a, "outlets"), listed(conflict.claims_a, "grades"),
+        conflict.side_b, listed(conflict.claims_b, "events"),
+        listed(conflict.claims_b, "outlets"), listed(conflict.claims_b, "grades"),
+        conflict.occurred_from, conflict.occurred_to, conflict.since, conflict.ended_at,
+        conflict.ended_by,
+    )  # fmt: skip
+
+
+COLUMNS = (
+    "key", "kind", "operation", "subject", "side_a", "events_a", "outlets_a", "grades_a",
+    "side_b", "events_b", "outlets_b", "grades_b", "occurred_from", "occurred_to", "since",
+    "ended_at", "ended_by",
+)  # fmt: skip
+DELETE_STALE = (
+    f"DELETE FROM contested WHERE (kind IN ({', '.join(repr(k) for k in PLACE_KINDS)}) "
+    f"AND subject IN ({_STALE_PLACES})) OR (kind IN "
+    f"({', '.join(repr(k) for k in OPERATION_KINDS)}) AND operation IN ({_STALE_OPERATIONS}))"
+)
