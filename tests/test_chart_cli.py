@@ -213,3 +213,17 @@ def test_report_with_an_as_recorded_moment_says_so_in_its_header(
 
     assert result.exit_code == 0, result.output
     assert "as recorded at 2099-01-01 00:00:00 UTC" in (tmp_path / "r.html").read_text("utf-8")
+
+
+@pytest.mark.parametrize("size", ["--width", "--height"])
+def test_a_figure_larger_than_a_browser_draws_is_refused_before_anything_is_written(
+    al_qaim: Cli, tmp_path: Path, size: str
+) -> None:
+    out = tmp_path / "p.html"
+
+    result = al_qaim("chart", "progress", "al-qaim-2017", "-o", str(out), size, "99999999999")
+
+    assert result.exit_code == 2
+    assert f"Invalid value for '{size}'" in result.output
+    assert "100<=x<=10000" in result.output
+    assert not out.exists()

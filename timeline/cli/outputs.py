@@ -13,6 +13,8 @@ from charts.images import PLOTLYJS
 from projections.queries import ACTIVITY_PERIODS
 from timeline.cli.base import main, open_timeline, user_errors
 
+MAX_PIXELS = 10_000  # a figure's width or height: larger ones exhaust the browser drawing them
+
 
 def _size(path: Path) -> str:
     size = path.stat().st_size
@@ -80,8 +82,10 @@ def report(
     "-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True),
     help="The file to write: .html (opens with no network), .png or .svg.",
 )  # fmt: skip
-@click.option("--width", type=click.IntRange(min=100), help="Width in pixels (default 1200).")
-@click.option("--height", type=click.IntRange(min=100), help="Height in pixels.")
+@click.option("--width", type=click.IntRange(100, MAX_PIXELS),
+              help=f"Width in pixels, 100 to {MAX_PIXELS} (default 1200).")
+@click.option("--height", type=click.IntRange(100, MAX_PIXELS),
+              help=f"Height in pixels, 100 to {MAX_PIXELS}.")
 @click.option("--on", metavar="DATE", help="For the map: the day shown (default the last).")
 @click.option("--per", type=click.Choice(ACTIVITY_PERIODS),
               help="For activity: count per week or month (default: weeks up to two years).")
