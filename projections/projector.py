@@ -174,6 +174,7 @@ class Projector:
         self._places = {} if gazetteer is None else gazetteer
         self._pending: dict[str, dict[str, Any]] = {}  # events to write, by id, as they read
         self._history: list[tuple[Any, ...]] = []
+        self._corrected: set[str] = set()  # events corrected by this batch: see keep_copies
         self._downgrades: Downgrades | None = None  # read from its table when first needed
 
     def apply(
@@ -217,6 +218,28 @@ class Projector:
         self.cursor.executemany(_INSERT_HISTORY, self._history)
         self._pending.clear()
         self._history.clear()
+        self.keep_copies()
+
+    def keep_copies(self) -> None:
+        """The history keeps a copy of every corrected event as first recorded, read from
+        the store once when it is first corrected: the contested claims weigh each earlier
+        reading of it (projections.claims), on connections that cannot read the store."""
+        if not self._corrected or self._stored is None:
+            self._corrected.clear()
+            return
+        rows = self.cursor.execute(
+            "SELECT position, state FROM history WHERE state IS NULL "
+            "AND event_id IN (SELECT value FROM json_each(?))",
+            (orjson.dumps(sorted(self._corrected)).decode(),),
+        ).fetchall()
+        self._corrected.clear()
+        if rows:
+            copies = stored_states(rows, self._stored)
+            self.cursor.executemany(
+                "UPDATE history SET state = ? WHERE position = ?",
+                [(bytes(state).decode() if not isinstance(state, str) else state, position)
+                 for position, state in copies],
+            )  # fmt: skip
 
     def finish(self) -> None:
         """Flush, and mark what this batch touched for the derived models to recompute."""
@@ -394,6 +417,7 @@ class Projector:
         entry = self._entry(correction["corrects"])
         if entry is None:
             return
+        self._corrected.add(correction["corrects"])
         self._touch(entry["record"])
         entry["record"] = corrected(entry["record"], correction["changes"])
         entry.update(status="corrected", corrected_by=correction["id"], corrected=recorded)
