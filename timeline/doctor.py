@@ -73,10 +73,7 @@ def check_store(db: str) -> tuple[list[Finding], Timeline | None]:
     try:
         app = Timeline(db=db)
     except Exception as error:
-        if not (isinstance(error, TimelineError) or environmental(error)):
-            raise
-        said = str(error) if isinstance(error, TimelineError) else reason(error, db)
-        found.append(Finding("fail", "store", said))
+        found.append(Finding("fail", "store", _said(error, db)))
         return found, None
     if not is_file(db):
         found.append(Finding("ok", "store version", f"one this version reads (up to "
@@ -84,6 +81,16 @@ def check_store(db: str) -> tuple[list[Finding], Timeline | None]:
     for check in STORE_CHECKS:
         found += check(db, app)
     return found, app
+
+
+def _said(error: Exception, db: str) -> str:
+    """What a user reads of an error met opening or reading the store; any other error is
+    a bug, raised again."""
+    if isinstance(error, TimelineError):
+        return str(error)
+    if environmental(error):
+        return reason(error, db)
+    raise error
 
 
 def integrity(path: str, what: str, todo: str, *, quick: bool = False) -> Finding:
@@ -148,10 +155,7 @@ def chains(db: str, app: Timeline) -> Iterable[Finding]:
     try:
         found = app.verify()
     except Exception as error:  # a store whose pages cannot be read: integrity says why
-        if not (isinstance(error, TimelineError) or environmental(error)):
-            raise
-        said = str(error) if isinstance(error, TimelineError) else reason(error, db)
-        yield Finding("fail", "chains of hashes", f"cannot be read: {said}",
+        yield Finding("fail", "chains of hashes", f"cannot be read: {_said(error, db)}",
                       "restore the store from a copy")  # fmt: skip
         return
     if found.broken is not None:
