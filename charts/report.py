@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     import plotly.graph_objects as go
 
 Rows = list[dict[str, Any]]
+WEAKER = ("fade", "hide")  # what a page with a grade filter does with the claims below it
 CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["select2d"]}
 STYLE = """
 body { font: 15px/1.45 Helvetica, Arial, sans-serif; color: #222; margin: 0 auto;
@@ -63,6 +64,8 @@ td.period { min-width: 220px; }
 .snapshot dt { color: #666; } .snapshot dd { margin: 0; }
 tr.retracted td { text-decoration: line-through; color: #888; }
 tr.retracted td.status { text-decoration: none; color: #b03a00; font-weight: bold; }
+tr.below td { opacity: 0.42; }
+tr.below td.status { opacity: 1; color: #777; }
 .swatch { display: inline-block; width: 11px; height: 11px; margin-right: 5px;
           vertical-align: -1px; border-radius: 2px; }
 footer { margin-top: 40px; font-size: 12.5px; color: #777; }
@@ -73,11 +76,13 @@ footer { margin-top: 40px; font-size: 12.5px; color: #777; }
 class Snapshot:
     """What a page counts: events appended by `as_recorded` (None: by the time it was made),
     sources published by `known_by` (None: whenever), sources graded `min_grade` or better
-    (None: every grade)."""
+    (None: every grade); `faded`: the claims below `min_grade` are listed, faded, rather than
+    left out. Rows marked `below` are those claims."""
 
     as_recorded: datetime | None = None
     known_by: date | None = None
     min_grade: str | None = None
+    faded: bool = False
 
     @property
     def past(self) -> bool:
@@ -116,6 +121,7 @@ def parts(
         script = f'<script src="{_e(plotlyjs)}"></script>'
     first, *others = figures
     struck = any(event["status"] == "retracted" for event in events)
+    faded = _faded_legend(snapshot, events)
     pieces = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -150,19 +156,21 @@ def parts(
         '<h2 id="timeline">Timeline</h2>',
         '<p class="legend">In order of occurrence; dates as written (EDTF: <code>~</code> about, '
         "<code>?</code> uncertain), with their possible range when fuzzy."
-        + (" Retracted events are struck through." if struck else "") + "</p>",
-        _timeline(events),
+        + (" Retracted events are struck through." if struck else "") + faded + "</p>",
+        _timeline(events, snapshot.min_grade),
         '<h2 id="claims">Claims to weigh</h2>',
         '<p class="legend">A launch date sources dispute; events corrected since first '
         "recorded; events resting on a single source graded D, E or F, or of credibility "
-        "4 to 6. Events withdrawn are listed below.</p>",
+        "4 to 6. Events withdrawn are listed below." + _faded_legend(snapshot, claims) + "</p>",
         _claims(claims),
         '<h2 id="withdrawn">Withdrawn</h2>',
         '<p class="legend">Events retracted since they were recorded, as they last read, with '
         "the retraction and the source it rests on. They count in no figure, table or total "
-        "above; the record keeps them.</p>",
+        "above; the record keeps them." + _faded_legend(snapshot, withdrawn or []) + "</p>",
         _withdrawn(withdrawn or []),
         '<h2 id="sources">Sources and grades</h2>',
+        *([f'<p class="legend">{_faded_legend(snapshot, sources, "sources").strip()}</p>']
+          if any(s.get("below") for s in sources) else []),
         _sources(sources),
         _grade_legend(),
         f"<footer>Made by ops-timeline on {generated:%Y-%m-%d %H:%M} UTC from the read models. "
@@ -191,8 +199,10 @@ def _snapshot(snapshot: Snapshot, generated: datetime) -> str:
     grades = ("every grade; claims are marked by their best grade: B2 or better filled, C or "
               "3 pale, below C3 hollow"
               if snapshot.min_grade is None
-              else f"<b>sources graded {_e(snapshot.min_grade.upper())} or better</b>: weaker "
-              "sources are left out, and events left with none")  # fmt: skip
+              else f"<b>sources graded {_e(snapshot.min_grade.upper())} or better</b>: only "
+              "they count in the figures, the summary and the periods of control; the claims "
+              "resting on weaker sources alone are "
+              + ("listed faded in the tables" if snapshot.faded else "left out"))  # fmt: skip
     rows = [("as recorded", recorded), ("known by", known), ("grades", grades),
             ("made", f"{generated:%Y-%m-%d %H:%M} UTC")]  # fmt: skip
     cells = "".join(f"<dt>{key}</dt><dd>{value}</dd>" for key, value in rows)
@@ -235,7 +245,7 @@ def _figure(figure: go.Figure, n: int) -> Iterator[str]:
     yield f'<div class="figure">{div}</div>'
 
 
-def _timeline(events: Rows) -> Iterator[str]:
+def _timeline(events: Rows, min_grade: str | None) -> Iterator[str]:
     head = ("occurred", "type", "place", "by", "strength", "casualties", "sources", "status",
             "notes", "event")  # fmt: skip
 
@@ -244,6 +254,8 @@ def _timeline(events: Rows) -> Iterator[str]:
         status = _e(event["status"])
         if event["status"] == "retracted":
             status += f"<br>by {_id(event['retracted_by'])}"
+        if event.get("below"):
+            status += f"<br>below {_e((min_grade or '').upper())}"
         return [
             ("date", _e(event["occurred"]) + _range(event)),
             _e(type_words(event["type"])),
@@ -258,7 +270,7 @@ def _timeline(events: Rows) -> Iterator[str]:
         ]
 
     def classed(event: dict[str, Any]) -> tuple[str, list[Any]]:
-        return ("retracted" if event["status"] == "retracted" else "", row(event))
+        return (_classes(event, event["status"] == "retracted"), row(event))
 
     return _table(head, map(classed, events), "No events recorded.")
 
@@ -324,14 +336,14 @@ def _withdrawn(events: Rows) -> Iterator[str]:
     head = ("occurred", "type", "place", "sources", "event", "retracted by", "recorded (UTC)",
             "on whose word", "why")  # fmt: skip
 
-    def row(event: dict[str, Any]) -> list[Any]:
+    def row(event: dict[str, Any]) -> tuple[str, list[Any]]:
         words = "<br>".join(
             f"{_e(s.get('outlet'))} {_grades(s['grade'])}"
             + (f", {_e(s['published'])}" if s.get("published") else "")
             + (f'<br><span class="legend">“{_e(s["quote"])}”</span>' if s.get("quote") else "")
             for s in event["retraction_sources"]
         )
-        return [
+        return _classes(event), [
             ("date", _e(event["occurred"])),
             _e(type_words(event["type"])),
             _e(event["place"]),
@@ -349,7 +361,7 @@ def _withdrawn(events: Rows) -> Iterator[str]:
 def _claims(claims: Rows) -> Iterator[str]:
     head = ("claim", "occurred", "type", "place", "grades", "why", "event")
     rows = (
-        [
+        (_classes(c), [
             f'<span class="weak">{_e(c["claim"])}</span>',
             ("date", _e(c["occurred"])),
             _e(type_words(c["type"])),
@@ -357,7 +369,7 @@ def _claims(claims: Rows) -> Iterator[str]:
             _grades(c["grades"]),
             _e(c["detail"]),
             _id(c["event_id"]),
-        ]
+        ])
         for c in claims
     )
     return _table(head, rows, "None: no claim is contested, corrected or on one weak source.")
@@ -377,7 +389,7 @@ def _sources(sources: Rows) -> Iterator[str]:
     addresses = any(s["url"] for s in sources)
     head = ("outlet", "grade", "published", "event", "place", "what it said")
     rows = (
-        [
+        (_classes(s), [
             _e(s["outlet"]),
             _grades(s["grade"]) + f'<br><span class="legend">{_e(grade_words(s["grade"]))}</span>',
             ("date", _e(s["published"])),
@@ -385,12 +397,30 @@ def _sources(sources: Rows) -> Iterator[str]:
             _e(s["place"]),
             ("quote", _e(s["quote"])),
             *([_link(s["url"])] if addresses else []),
-        ]
+        ])
         for s in sources
     )
     if sources:
         yield f"<ul>{''.join(lines)}</ul>"
     yield from _table((*head, "address") if addresses else head, rows, "No sources.")
+
+
+def _classes(row: dict[str, Any], retracted: bool = False) -> str:
+    """A row's classes: `retracted` (struck through), `below` (faded: under the grade filter)."""
+    return " ".join(kind for kind, on in (("retracted", retracted), ("below", row.get("below")))
+                    if on)  # fmt: skip
+
+
+def _faded_legend(snapshot: Snapshot, rows: Rows, what: str = "rows") -> str:
+    """What the faded rows of a table are, when it has any."""
+    if not snapshot.faded or not any(row.get("below") for row in rows):
+        return ""
+    grade = _e((snapshot.min_grade or "").upper())
+    if what == "sources":
+        return (f" Faded: sources graded below {grade}; the claims they carry count in no "
+                "figure or total unless a better source carries them too.")
+    return (f" Faded: claims resting only on sources graded below {grade}; they count in no "
+            "figure or total above.")
 
 
 def _grade_legend() -> str:

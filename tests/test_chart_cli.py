@@ -227,3 +227,32 @@ def test_a_figure_larger_than_a_browser_draws_is_refused_before_anything_is_writ
     assert f"Invalid value for '{size}'" in result.output
     assert "100<=x<=10000" in result.output
     assert not out.exists()
+
+
+@pytest.mark.parametrize(("weaker", "faded"), [([], True), (["--weaker", "fade"], True),
+                                               (["--weaker", "hide"], False)])  # fmt: skip
+def test_report_fades_the_claims_below_its_grade_filter_unless_told_to_hide_them(
+    al_qaim: Cli, tmp_path: Path, weaker: list[str], faded: bool
+) -> None:
+    result = al_qaim("report", "al-qaim-2017", "--min-grade", "D2", *weaker,
+                     "-o", str(tmp_path / "r.html"))  # fmt: skip
+
+    html = (tmp_path / "r.html").read_text("utf-8")
+    assert result.exit_code == 0, result.output
+    assert ("al-qaim-2017/<wbr>karablah-liberated</code>" in html) is faded  # D3 alone
+    assert ('<tr class="below">' in html) is faded
+
+
+@pytest.mark.parametrize("command", ["report", "chart"])
+def test_a_grade_filter_that_leaves_an_operation_nothing_says_so_rather_than_unknown(
+    al_qaim: Cli, tmp_path: Path, command: str
+) -> None:
+    kind = ["control"] if command == "chart" else []
+    out = tmp_path / "r.html"
+
+    result = al_qaim(command, *kind, "al-qaim-2017", "--min-grade", "c3", "-o", str(out))
+
+    assert result.exit_code == 1
+    assert ("Error: no event of 'al-qaim-2017' counts: none with a source graded C3 or better"
+            in result.output)  # fmt: skip
+    assert not out.exists()

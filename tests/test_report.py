@@ -19,6 +19,7 @@ from tests.browser import render
 from tests.conftest import AL_QAIM, IRAQ, RAWA
 from tests.test_figures import OPERATION, event
 from timeline.api import OpsTimeline
+from timeline.errors import InvalidInput
 
 SCRIPT = '<script>alert("pwned")</script>'
 # Where a page can make the browser fetch something: <script src>, <link href>, <img src>,
@@ -301,14 +302,112 @@ def test_with_plotlyjs_beside_it_a_report_is_small_and_still_draws_offline(
     ops.close()
 
 
-def test_with_a_grade_filter_only_sources_that_good_count(tmp_path: Path) -> None:
+def _section(html: str, anchor: str) -> str:
+    return html.split(f'<h2 id="{anchor}">')[1].split("<h2 ")[0]
+
+
+def _row(section: str, event_id: str) -> str:
+    """The first table row of a section naming the event."""
+    return next(r for r in section.split("<tr")[1:] if f"{OPERATION}/<wbr>{event_id}</code>" in r)
+
+
+def test_a_grade_filter_fades_the_weaker_claims_by_default_and_counts_them_nowhere(
+    tmp_path: Path,
+) -> None:
     ops = OpsTimeline(str(tmp_path / "timeline.db"))
     ops.import_file(AL_QAIM)
+    counted = ops.operations(min_grade="D2")[0]["events"]
 
     html = ops.report(OPERATION, tmp_path / "r.html", min_grade="D2").read_text("utf-8")
 
-    timeline = html.split('<h2 id="timeline">')[1].split("<h2 ")[0]
+    timeline = _section(html, "timeline")
+    assert not _row(timeline, "crossing-captured").startswith(' class="below"')  # D2
+    weaker = _row(timeline, "karablah-liberated")  # D3 alone
+    assert weaker.startswith(' class="below"')
+    assert "below D2" in weaker
+    assert "Faded: claims resting only on sources graded below D2" in timeline
+    assert "tr.below td { opacity:" in html
+    summary = html.split('<dl class="summary">')[1].split("</dl>")[0]
+    assert f"<dt>events</dt><dd>{counted}," in summary  # the summary counts D2 or better only
+    assert counted < ops.operations()[0]["events"]
+    sources = _section(html, "sources")
+    assert 'class="below"' in sources
+    assert "Faded: sources graded below D2" in sources
+    assert "the claims resting on weaker sources alone are listed faded" in html
+    ops.close()
+
+
+def test_a_grade_filter_that_hides_leaves_the_weaker_claims_out(tmp_path: Path) -> None:
+    ops = OpsTimeline(str(tmp_path / "timeline.db"))
+    ops.import_file(AL_QAIM)
+
+    html = ops.report(OPERATION, tmp_path / "r.html", min_grade="D2", weaker="hide")
+    text = html.read_text("utf-8")
+
+    timeline = _section(text, "timeline")
     assert f"{OPERATION}/<wbr>crossing-captured</code>" in timeline  # D2
     assert f"{OPERATION}/<wbr>karablah-liberated</code>" not in timeline  # D3
-    assert "sources graded D2 or better" in html
+    assert 'class="below"' not in text
+    assert "sources graded D2 or better" in text
+    assert "weaker sources alone are left out" in text
+    ops.close()
+
+
+def test_a_page_with_no_grade_filter_fades_nothing(page: Path) -> None:
+    html = page.read_text("utf-8")
+
+    assert '<tr class="below"' not in html
+    assert "Faded:" not in html
+
+
+def test_a_claim_retracted_on_weaker_sources_only_reads_as_counted_when_faded(
+    tmp_path: Path,
+) -> None:
+    ops = OpsTimeline(str(tmp_path / "timeline.db"))
+    ops.import_file(AL_QAIM)
+    rumour = {"outlet": "Comment thread", "reliability": "F", "credibility": "6"}
+    doubted = retraction("crossing-doubted", "crossing-captured")
+    ops.record({**doubted, "sources": [rumour]})
+
+    html = ops.report(OPERATION, tmp_path / "r.html", min_grade="D2").read_text("utf-8")
+
+    row = _row(_section(html, "timeline"), "crossing-captured")
+    assert not row.startswith(' class="retracted')
+    assert not row.startswith(' class="below')
+    withdrawn = _row(_section(html, "withdrawn"), "crossing-captured")
+    assert withdrawn.startswith(' class="below"')  # the retraction counts only below D2
+    ops.close()
+
+
+def test_a_report_asked_to_do_something_else_with_weaker_claims_is_refused(
+    tmp_path: Path,
+) -> None:
+    ops = OpsTimeline(str(tmp_path / "timeline.db"))
+    ops.import_file(AL_QAIM)
+
+    with pytest.raises(InvalidInput, match="weaker"):
+        ops.report(OPERATION, tmp_path / "r.html", min_grade="D2", weaker="blur")
+    assert not (tmp_path / "r.html").exists()
+    ops.close()
+
+
+def test_faded_rows_render_paler_in_the_browser(tmp_path: Path) -> None:
+    ops = OpsTimeline(str(tmp_path / "timeline.db"))
+    ops.import_file(AL_QAIM)
+    path = ops.report(OPERATION, tmp_path / "r.html", min_grade="D2")
+    probe = path.read_text("utf-8").replace("</body>", """<script>
+window.addEventListener("load", () => {
+  const opacity = (selector) => getComputedStyle(document.querySelector(selector)).opacity;
+  document.body.setAttribute("data-faded", opacity("#timeline ~ table tr.below td.note"));
+  document.body.setAttribute("data-counted",
+                             opacity("#timeline ~ table tr:not(.below) td.note"));
+});
+</script></body>""")
+    path.write_text(probe, "utf-8")
+
+    dom = render(path.as_uri())
+
+    faded = float(re.search(r'data-faded="([\d.]+)"', dom).group(1))  # type: ignore[union-attr]
+    counted = float(re.search(r'data-counted="([\d.]+)"', dom).group(1))  # type: ignore[union-attr]
+    assert faded < 0.5 < counted == 1.0
     ops.close()

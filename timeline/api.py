@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import closing, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TextIO, TypeVar
@@ -466,6 +466,31 @@ class OpsTimeline:
         with closing(replayed) as db:
             yield db
 
+    def _counted(
+        self, db: sqlite3.Connection, operation: str, as_recorded: Moment, known_by: Day,
+        min_grade: str | None,
+    ) -> str:  # fmt: skip
+        """The operation, found in read models cut to what counts; one that the cut leaves
+        without an event is named so, rather than as unknown."""
+        try:
+            return queries.find_operation(db, operation)
+        except queries.NotFound:
+            if as_recorded is None and known_by is None and min_grade is None:
+                raise
+            with self.views.reading() as now:
+                queries.find_operation(now, operation)  # unknown whatever counts: says so
+        cuts = [
+            *([f"recorded by {_moment(as_recorded):%Y-%m-%d %H:%M:%S} UTC"]
+              if as_recorded is not None else []),
+            *([f"with a source published by {_day(known_by)}"] if known_by is not None else []),
+            *([f"with a source graded {min_grade.strip().upper()} or better"]
+              if min_grade is not None else []),
+        ]  # fmt: skip
+        raise queries.NotFound(
+            f"no event of {shown(operation)} counts: none {' and '.join(cuts)}, so there is "
+            "nothing to draw"
+        )
+
     def close(self) -> None:
         if self._views is not None:
             self._views.close()
@@ -590,6 +615,8 @@ class OpsTimeline:
             raise TimelineError(f"a {kind} figure needs an operation or more")
         with self._read(as_recorded, known_by, slugs[0] if len(slugs) == 1 else None,
                         min_grade=min_grade, text=False) as db:  # fmt: skip
+            for slug in slugs:
+                self._counted(db, slug, as_recorded, known_by, min_grade)
             return self._figure(db, kind, slugs, on, palette)
 
     def activity(
@@ -622,7 +649,8 @@ class OpsTimeline:
     def report(
         self, operation: str, path: str | Path, *,
         as_recorded: Moment = None, known_by: Day = None, min_grade: str | None = None,
-        colours: Colours = None, include_retracted: bool = False, plotlyjs: str = "inline",
+        weaker: str = "fade", colours: Colours = None, include_retracted: bool = False,
+        plotlyjs: str = "inline",
     ) -> Path:  # fmt: skip
         """Write one HTML page about an operation: who held what when (the control chart and
         its periods), every other figure, its timeline (with the retracted events struck
@@ -630,26 +658,53 @@ class OpsTimeline:
         retractions, its sources with their grades. Its header says as of what moment, what
         sources and grades it counts, and when it was made. It opens with no network:
         plotly.js inlined, or with `plotlyjs="directory"` written once beside the page
-        (plotly.min.js), for a folder of many reports. Text from events is escaped."""
+        (plotly.min.js), for a folder of many reports. Text from events is escaped.
+
+        With `min_grade`, only sources graded that well or better count in the figures, the
+        summary and the periods of control. The claims resting on weaker sources alone are
+        still listed in the tables, faded (`weaker="fade"`, the default), or left out
+        (`weaker="hide"`)."""
         from charts import figures, images, report
 
+        if weaker not in report.WEAKER:
+            raise InvalidInput("weaker", f"{shown(weaker)}: one of {', '.join(report.WEAKER)}")
         palette = _colours(colours)
+        fade = min_grade is not None and weaker == "fade"
         snapshot = report.Snapshot(
             as_recorded=None if as_recorded is None else _moment(as_recorded),
-            known_by=_day(known_by), min_grade=min_grade,
+            known_by=_day(known_by), min_grade=min_grade, faded=fade,
         )  # fmt: skip
         path = Path(path)
-        with self._read(as_recorded, known_by, operation, min_grade=min_grade,
-                        text=False) as db:  # fmt: skip
-            slug = queries.find_operation(db, operation)
+        with ExitStack() as opened:
+            db = opened.enter_context(self._read(as_recorded, known_by, operation,
+                                                 min_grade=min_grade, text=False))  # fmt: skip
+            slug = self._counted(db, operation, as_recorded, known_by, min_grade)
+            events: Rows = list(queries.show(db, slug, include_retracted=include_retracted,
+                                             limit=None))  # fmt: skip
+            sources = queries.operation_sources(db, slug)
+            claims = queries.claims_in_doubt(db, slug)
+            withdrawn = queries.withdrawn(db, slug)
+            if fade:
+                every = opened.enter_context(self._read(as_recorded, known_by, operation,
+                                                        text=False))  # fmt: skip
+                events = _faded_timeline(
+                    queries.show(db, slug, include_retracted=True, limit=None),
+                    queries.show(every, slug, include_retracted=True, limit=None),
+                    include_retracted,
+                )  # fmt: skip
+                grade = queries.parse_grade(str(min_grade))
+                sources = [{**s, "below": _below(s, grade)}
+                           for s in queries.operation_sources(every, slug)]  # fmt: skip
+                claims = _faded_rows(claims, queries.claims_in_doubt(every, slug), "event_id")
+                withdrawn = _faded_rows(withdrawn, queries.withdrawn(every, slug), "id")
             pieces = report.parts(
                 operation=next(o for o in queries.operations(db) if o["operation"] == slug),
                 days=queries.operation_days(db, [slug]),
-                events=queries.show(db, slug, include_retracted=include_retracted, limit=None),
+                events=events,
                 control=queries.operation_control(db, slug),
-                sources=queries.operation_sources(db, slug),
-                claims=queries.claims_in_doubt(db, slug),
-                withdrawn=queries.withdrawn(db, slug),
+                sources=sources,
+                claims=claims,
+                withdrawn=withdrawn,
                 figures=[
                     self._activity(db, [slug], None, palette, None, {}) if kind == "activity"
                     else self._figure(db, kind, [slug], None, palette)
@@ -882,3 +937,25 @@ def _day(value: Day) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise InvalidInput("known_by", f"{shown(value)} is not a day (2017-11-05)") from None
+
+
+def _faded_timeline(counted: Rows, every: Rows, include_retracted: bool) -> Rows:
+    """The report's timeline with a grade filter that fades: every event in order of
+    occurrence, as the filter reads it where it counts, as it reads in full (`below`) where
+    only weaker sources carry it. Both lists hold the retracted events, so that one retracted
+    on weaker sources only still reads as counted."""
+    kept = {row["id"]: row for row in counted}
+    rows = [kept.get(row["id"], {**row, "below": True}) for row in every]
+    return [row for row in rows if include_retracted or row["status"] != "retracted"]
+
+
+def _faded_rows(counted: Rows, every: Rows, key: str) -> Rows:
+    """The rows that count, then those of the events that count nowhere, marked `below`."""
+    ids = {row[key] for row in counted}
+    return [*counted, *({**row, "below": True} for row in every if row[key] not in ids)]
+
+
+def _below(source: Mapping[str, Any], grade: tuple[str, str]) -> bool:
+    """Whether a source row is graded worse than `grade` (as downgraded: its row's grade)."""
+    reliability, credibility = grade
+    return bool(source["reliability"] > reliability or source["credibility"] > credibility)

@@ -10,6 +10,7 @@ import click
 
 from charts.figures import KINDS
 from charts.images import PLOTLYJS
+from charts.report import WEAKER
 from projections.queries import ACTIVITY_PERIODS
 from timeline.cli.base import main, open_timeline, user_errors
 
@@ -51,6 +52,11 @@ def drawing(function: Callable[..., Any]) -> Callable[..., Any]:
     "--include-retracted", is_flag=True,
     help="List retracted events in the timeline too, struck through.",
 )
+@click.option(
+    "--weaker", type=click.Choice(WEAKER), default="fade", show_default=True,
+    help="With --min-grade: list the claims resting on weaker sources alone, faded, in the "
+    "tables (they count in no figure or total), or leave them out.",
+)  # fmt: skip
 @drawing
 @click.pass_context
 def report(
@@ -63,11 +69,13 @@ def report(
     was made, then shows who held what when (the control chart and the periods of control),
     the other figures (progress, events by place, the control map, forces, activity), the
     timeline, the claims to weigh (contested, corrected, or on one weak source), the events
-    withdrawn with their retractions, and every source with its grade.
+    withdrawn with their retractions, and every source with its grade. With --min-grade,
+    only sources that good count; weaker claims are faded in the tables, or left out.
 
     Example:
 
         timeline --db al-qaim.db report al-qaim-2017 -o report.html --plotlyjs directory
+        timeline --db al-qaim.db report al-qaim-2017 -o b2.html --min-grade B2
     """
     ops = open_timeline(ctx)
     with user_errors():
