@@ -297,3 +297,25 @@ def test_timeline_record_takes_an_analyst_a_corroboration_and_a_downgrade(
     assert {"added", "corrected", "corroborated", "retracted", "downgraded"} == set(
         json.loads(diffed.output)
     )
+
+
+def test_a_downgrade_of_a_source_no_event_cites_is_kept_and_noted(
+    ops: OpsTimeline, cli_at: Callable[..., Result]
+) -> None:
+    def downgrade(outlet: str) -> Result:
+        return cli_at(ops, "record", "source_downgraded", "--operation", OPERATION, "--outlet",
+                      outlet, "--reliability", "E", "--reason", "fabricated",
+                      "--source", "Field team:B2")  # fmt: skip
+
+    uncited, cited = downgrade("Nobody Press"), downgrade("south front")
+
+    assert uncited.exit_code == 0, uncited.output
+    assert "note: no recorded event cites 'Nobody Press' yet" in uncited.output
+    assert cited.exit_code == 0, cited.output
+    assert "note:" not in cited.output
+    ops.record({"id": f"{OPERATION}/nobody", "type": "place_entered", "operation": OPERATION,
+                "occurred": "2017-11-04", "place": "al-Qaim",
+                "actors": [{"force": "Iraqi Army", "side": "Iraq", "role": "attacker"}],
+                "sources": [{"outlet": "Nobody Press", "reliability": "B",
+                             "credibility": "2"}]})  # fmt: skip
+    assert event(ops, f"{OPERATION}/nobody")["grades"] == ["E2"]  # the downgrade was kept

@@ -407,6 +407,13 @@ class OpsTimeline:
         with self._read(as_recorded, known_by, operation, text=False, min_grade=min_grade) as db:
             return queries.sources(db, operation)
 
+    def regraded(self, downgrade: str) -> int:
+        """How many events a recorded downgrade regrades, as the read models read now (0: it
+        names a source no event cites yet)."""
+        with self.views.reading() as db:
+            return sum(row["events"] for row in queries.sources(db, None)
+                       if any(d["event_id"] == downgrade for d in row["downgrades"]))  # fmt: skip
+
     def diff(
         self, since: Moment, until: Moment = None, operation: str | None = None
     ) -> dict[str, Rows]:

@@ -166,6 +166,11 @@ def record(ctx: click.Context, /, type_: str, **options: Any) -> None:
         ops = open_timeline(ctx)
         new = ops.record(data, unlaunched=unlaunched, analyst=analyst)
     click.echo(f"{'recorded' if new else 'already recorded'}: {escape(data['id'])}")
+    if type_ == "source_downgraded" and not ops.regraded(data["id"]):
+        click.echo(escape(f"note: no recorded event cites {data.get('outlet')!r}"
+                          + (f" at {data['url']}" if data.get("url") else "")
+                          + " yet; the events that cite it later will read as downgraded"),
+                   err=True)  # fmt: skip
 
 
 @main.command()
