@@ -611,6 +611,15 @@ def claims_in_doubt(db: sqlite3.Connection, operation: str) -> list[Row]:
     rows = _rows(
         db.execute(
             f"""
+            WITH sided AS (  -- a conflict is among the events of one operation: its own
+              SELECT c.kind, c.side_a, c.side_b, c.subject, j.value AS event_id
+                FROM contested c, json_each(c.events_a) j
+               WHERE c.operation = ?1 AND c.ended_at IS NULL
+              UNION
+              SELECT c.kind, c.side_a, c.side_b, c.subject, j.value
+                FROM contested c, json_each(c.events_b) j
+               WHERE c.operation = ?1 AND c.ended_at IS NULL
+            )
             SELECT * FROM (
             SELECT DISTINCT 1 AS reason,
                    CASE c.kind WHEN 'launch' THEN 'launch date contested'
@@ -619,15 +628,14 @@ def claims_in_doubt(db: sqlite3.Connection, operation: str) -> list[Row]:
                         (SELECT group_concat(value, ', ') FROM json_each(o.launched))
                         ELSE c.side_a || ' against ' || c.side_b || ' (' || c.subject || ')'
                    END AS detail, e.occurred_mid, e.position
-              FROM contested c
-              JOIN events e ON e.id IN (SELECT value FROM json_each(c.events_a)
-                                        UNION SELECT value FROM json_each(c.events_b))
+              FROM sided c
+              JOIN events e ON e.id = c.event_id
               JOIN operations o ON o.operation = e.operation
-             WHERE e.operation = ? AND e.status != 'retracted' AND c.ended_at IS NULL
+             WHERE e.operation = ?1 AND e.status != 'retracted'
             UNION ALL
             SELECT 2, 'corrected', {columns}, 'corrected by ' || e.corrected_by || ', recorded '
                    || substr(e.corrected, 1, 10), e.occurred_mid, e.position
-              FROM events e WHERE e.operation = ? AND e.status = 'corrected'
+              FROM events e WHERE e.operation = ?1 AND e.status = 'corrected'
             UNION ALL
             SELECT 3, 'single weak source', {columns},
                    'one source: ' || (SELECT group_concat(value, ', ')
@@ -635,12 +643,12 @@ def claims_in_doubt(db: sqlite3.Connection, operation: str) -> list[Row]:
                    ', ') FROM json_each(e.grades)),
                    e.occurred_mid, e.position
               FROM events e
-             WHERE e.operation = ? AND e.status != 'retracted' AND e.source_count = 1
+             WHERE e.operation = ?1 AND e.status != 'retracted' AND e.source_count = 1
                AND EXISTS (SELECT 1 FROM sources s WHERE s.event_id = e.id
                            AND (s.reliability IN ({weak}) OR s.credibility IN ({doubtful})))
             ) ORDER BY occurred_mid IS NULL, occurred_mid, position, reason, detail
             """,
-            (operation, operation, operation, *WEAK_RELIABILITY, *WEAK_CREDIBILITY),
+            (operation, *WEAK_RELIABILITY, *WEAK_CREDIBILITY),
         )
     )
     for row in rows:
