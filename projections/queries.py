@@ -491,14 +491,17 @@ def _contested_events(
     db: sqlite3.Connection, ids: Sequence[str | None], kinds: Sequence[str] = CONTESTED_KINDS
 ) -> set[str]:
     """Which of these events are on a side of a conflict of these kinds that stands (not
-    ended)."""
+    ended). A conflict is among the events of one operation: only those of these events'
+    operations are read (by their index), not every conflict of the store."""
     wanted = sorted({i for i in ids if i})
     if not wanted:
         return set()
     found = db.execute(
         " UNION ".join(
             f"SELECT j.value FROM contested c, json_each(c.events_{side}) j "
-            "WHERE c.ended_at IS NULL AND j.value IN (SELECT value FROM json_each(?1)) "
+            "WHERE c.operation IN (SELECT e.operation FROM events e WHERE e.id IN "
+            "(SELECT value FROM json_each(?1))) "
+            "AND c.ended_at IS NULL AND j.value IN (SELECT value FROM json_each(?1)) "
             "AND c.kind IN (SELECT value FROM json_each(?2))"
             for side in "ab"
         ),
