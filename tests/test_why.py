@@ -189,3 +189,82 @@ def test_why_control_lists_exactly_the_events_behind_the_answer(
 
         assert found == expected, (place, on)
     ops.close()
+
+
+# The same property for `why forces` and `why operation`: a force's events in the operation,
+# and the launch and conclusion claims, as the log replayed by brute force reads them.
+
+PMU = [{"force": "Popular Mobilization Units", "side": "Iraq", "role": "attacker"}]
+ACTORS = [IRAQ, ISIS, PMU]
+FORCES = ("Iraqi Army", "Islamic State", "Popular Mobilization Units")
+Claims = st.lists(
+    st.tuples(
+        st.sampled_from(["forces_committed", "place_entered", "operation_launched",
+                         "operation_concluded", "correct", "retract"]),
+        st.integers(0, 2), st.integers(1, 12), st.integers(0, 50),
+    ),
+    min_size=1, max_size=14,
+)  # fmt: skip
+
+
+def claims_of(steps: list[tuple[str, int, int, int]]) -> list[dict[str, Any]]:
+    """The steps as records, within the rules: the first launch is never withdrawn (an
+    operation keeps one), and an operation is concluded once (while that claim stands)."""
+    records: list[dict[str, Any]] = [event("launched", "operation_launched", "2017-11-01")]
+    standing: list[str] = []
+    kinds: dict[str, str] = {}
+    for n, (kind, actors, day, target) in enumerate(steps):
+        if kind == "operation_concluded" and "operation_concluded" in map(kinds.get, standing):
+            continue
+        if kind in ("correct", "retract"):
+            if not standing:
+                continue
+            chosen = standing[target % len(standing)]
+            if kind == "retract":
+                standing.remove(chosen)
+                records.append(event(f"r{n}", "report_retracted", None, retracts=chosen))
+            else:
+                actor = kinds[chosen] in ("forces_committed", "place_entered")
+                changes = {"actors": ACTORS[actors]} if actor else {}
+                records.append(event(f"c{n}", "report_corrected", None, corrects=chosen,
+                                     changes={**changes, "occurred": f"2017-11-{day:02d}"}))
+            continue
+        keys: dict[str, Any] = {"place": RAWA}
+        if kind in ("forces_committed", "place_entered"):
+            keys["actors"] = ACTORS[actors]
+        if kind == "forces_committed":
+            keys["strength"] = {"best": 100 * day}
+        records.append(event(f"e{n}", kind, f"2017-11-{day:02d}", **keys))
+        standing.append(f"{OP}/e{n}")
+        kinds[f"{OP}/e{n}"] = kind
+    return records
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(steps=Claims)
+def test_why_forces_and_why_operation_list_exactly_the_events_behind_their_rows(
+    tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[str, int, int, int]],
+) -> None:
+    work = tmp_path_factory.mktemp("why")
+    records = claims_of(steps)
+    path = Path(work / "events.jsonl")
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), "utf-8")
+    ops = OpsTimeline(str(work / "store.db"))
+    ops.import_file(path)
+    now = current(records).values()
+
+    claims = sorted(r["id"] for r in now
+                    if r["type"] in ("operation_launched", "operation_concluded"))  # fmt: skip
+    assert sorted(r["id"] for r in ops.why_operation(OP)) == claims
+    for force in FORCES:
+        expected = sorted(r["id"] for r in now
+                          if any(a["force"] == force for a in r.get("actors", [])))  # fmt: skip
+        try:
+            found = sorted(r["id"] for r in ops.why_forces(OP, force))
+        except NotFound:  # no standing event names the force
+            assert expected == []
+            continue
+
+        assert found == expected, force
+    ops.close()
