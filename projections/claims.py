@@ -191,3 +191,27 @@ DELETE_STALE = (
     f"AND subject IN ({_STALE_PLACES})) OR (kind IN "
     f"({', '.join(repr(k) for k in OPERATION_KINDS)}) AND operation IN ({_STALE_OPERATIONS}))"
 )
+# The marks of the events at a stale place or of a stale operation, from their conflicts
+# standing now (once DELETE_STALE's have been written anew). A place's conflicts are among
+# its events, an operation's among its: an event's conflicts are all those of its place or
+# of its operation, so these are read through contested's indexes, never all of them.
+_STALE_EVENTS = (
+    f"SELECT id FROM events WHERE place IN ({_STALE_PLACES}) "
+    f"OR operation IN ({_STALE_OPERATIONS})"
+)
+_THEIR_CONFLICTS = (
+    f"c.ended_at IS NULL AND ((c.kind IN ({', '.join(repr(k) for k in PLACE_KINDS)}) AND "
+    f"c.subject IN (SELECT place FROM events WHERE id IN ({_STALE_EVENTS}))) OR (c.kind IN "
+    f"({', '.join(repr(k) for k in OPERATION_KINDS)}) AND c.operation IN "
+    f"(SELECT operation FROM events WHERE id IN ({_STALE_EVENTS}))))"
+)
+MARK_STALE = (
+    f"DELETE FROM contested_marks WHERE event_id IN ({_STALE_EVENTS})",
+    "INSERT INTO contested_marks (event_id, kinds) SELECT id, group_concat(kind) FROM ("
+    + " UNION ".join(
+        f"SELECT j.value AS id, c.kind FROM contested c, json_each(c.events_{side}) j "
+        f"WHERE {_THEIR_CONFLICTS}"
+        for side in "ab"
+    )
+    + f") WHERE id IN ({_STALE_EVENTS}) GROUP BY id",
+)

@@ -111,6 +111,8 @@ def write_stale(cursor: sqlite3.Cursor, rows: Recomputed) -> None:
     )
     cursor.execute(claims.DELETE_STALE)
     cursor.executemany(_INSERT_CONTESTED, rows.contested)
+    for statement in claims.MARK_STALE:
+        cursor.execute(statement)
     cursor.execute("DELETE FROM stale WHERE kind IN ('place', 'operation')")
 
 
@@ -265,7 +267,7 @@ def _forces_of(event_ids: Iterable[str], cursor: sqlite3.Cursor) -> dict[str, li
         event_id: [
             force
             for (force,) in cursor.execute(
-                "SELECT force FROM actors WHERE event_id = ? ORDER BY rowid", (event_id,)
+                "SELECT force FROM actors WHERE event_id = ? ORDER BY n", (event_id,)
             )
         ]
         for event_id in event_ids

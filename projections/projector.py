@@ -49,7 +49,7 @@ EVENT_COLUMNS = (
 )  # fmt: skip
 _INSERT_EVENT = schema.insert("events", EVENT_COLUMNS, rowid=True)
 _INSERT_ACTOR = schema.insert(
-    "actors", ("event_id", "operation", "force", "side", "role"), verb="INSERT OR IGNORE"
+    "actors", ("event_id", "n", "operation", "force", "side", "role"), verb="INSERT OR IGNORE"
 )
 _INSERT_SOURCE = schema.insert("sources", (
     "event_id", "n", "outlet", "reliability", "credibility", "grade", "url", "published",
@@ -544,7 +544,8 @@ class Projector:
         ))  # fmt: skip
         if self.fts:
             rows["fts"].append(position)
-        rows["actors"] += [(event_id, operation, a["force"], a["side"], a["role"]) for a in actors]
+        rows["actors"] += [(event_id, n, operation, a["force"], a["side"], a["role"])
+                           for n, a in enumerate(actors)]  # fmt: skip
 
 
 def _history_keys(state: dict[str, Any]) -> tuple[str | None, ...]:

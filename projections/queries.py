@@ -491,23 +491,16 @@ def _contested_events(
     db: sqlite3.Connection, ids: Sequence[str | None], kinds: Sequence[str] = CONTESTED_KINDS
 ) -> set[str]:
     """Which of these events are on a side of a conflict of these kinds that stands (not
-    ended). A conflict is among the events of one operation: only those of these events'
-    operations are read (by their index), not every conflict of the store."""
+    ended): read off their marks, by key."""
     wanted = sorted({i for i in ids if i})
     if not wanted:
         return set()
     found = db.execute(
-        " UNION ".join(
-            f"SELECT j.value FROM contested c, json_each(c.events_{side}) j "
-            "WHERE c.operation IN (SELECT e.operation FROM events e WHERE e.id IN "
-            "(SELECT value FROM json_each(?1))) "
-            "AND c.ended_at IS NULL AND j.value IN (SELECT value FROM json_each(?1)) "
-            "AND c.kind IN (SELECT value FROM json_each(?2))"
-            for side in "ab"
-        ),
-        (orjson.dumps(wanted).decode(), orjson.dumps(list(kinds)).decode()),
+        "SELECT event_id, kinds FROM contested_marks WHERE event_id IN "
+        "(SELECT value FROM json_each(?))",
+        (orjson.dumps(wanted).decode(),),
     )
-    return {value for (value,) in found}
+    return {event_id for event_id, marked in found if not set(kinds).isdisjoint(marked.split(","))}
 
 
 def mark_contested(db: sqlite3.Connection, rows: Page) -> Page:

@@ -15,6 +15,7 @@ class Table(TypedDict):
     pk: str | tuple[str, ...]
     indexes: list[list[str]]
     foreign_keys: NotRequired[list[tuple[str, str, str]]]
+    without_rowid: NotRequired[bool]  # kept in its primary key's tree (many small rows)
 
 
 TABLES: dict[str, Table] = {
@@ -78,10 +79,12 @@ TABLES: dict[str, Table] = {
         ],
     },
     "actors": {
-        "columns": {"event_id": str, "operation": str, "force": str, "side": str, "role": str},
+        "columns": {"event_id": str, "n": int, "operation": str, "force": str, "side": str,
+                    "role": str},  # n: its place in the record's list
         "pk": ("event_id", "force", "role"),
         "indexes": [["force"], ["side"]],  # an operation's: through its events, by event_id
         "foreign_keys": [("event_id", "events", "id")],
+        "without_rowid": True,  # the rows live in their key's tree: no second copy of it
     },
     "sources": {
         "columns": {
@@ -107,6 +110,7 @@ TABLES: dict[str, Table] = {
         "pk": ("event_id", "n"),
         "indexes": [["outlet_key"], ["url"]],
         "foreign_keys": [("event_id", "events", "id")],
+        "without_rowid": True,
     },
     "history": {
         "columns": {
@@ -206,6 +210,12 @@ TABLES: dict[str, Table] = {
         "pk": "key",
         "indexes": [],
     },
+    "contested_marks": {  # which kinds of standing conflict each event is on a side of
+        "columns": {"event_id": str, "kinds": str},  # kinds: "control,strength"
+        "pk": "event_id",
+        "indexes": [],
+        "without_rowid": True,
+    },
     "stale": {
         "columns": {"kind": str, "key": str},
         "pk": ("kind", "key"),
@@ -268,8 +278,11 @@ FTS_COLUMNS = ["place", "notes", "quotes", "outlets"]  # events_fts; aliases: pl
 # downgraded_by, added_by; history: analyst; downgrades). 5: history keeps no copy of a new
 # event (state NULL: the store holds it), only of the reports about events (corrections,
 # retractions, corroborations, downgrades) and places' events. 6: the contested table;
-# control, forces and operations each list the events they derive from (derived_from).
-VERSION = 6
+# control, forces and operations each list the events they derive from (derived_from). 7:
+# actors and sources WITHOUT ROWID (their rows kept in their primary key's tree, not in a
+# table beside an automatic index of the key); actors' n, its place in the record's list;
+# contested_marks, each event's standing conflicts (a question's mark reads it by key).
+VERSION = 7
 APPLICATION_ID = 0x4F54_5657  # "OTVW": ops-timeline read models (the store's is "OTST")
 
 # What full-text search reads for each event: its place's name and aliases, its notes, its
@@ -369,10 +382,16 @@ def create(connection: sqlite3.Connection) -> None:
     referring_last = sorted(TABLES.items(), key=lambda item: "foreign_keys" in item[1])
     for name, spec in referring_last:  # a foreign key needs its table made first
         table = db.table(name)
-        table.create(
-            spec["columns"], pk=spec["pk"], foreign_keys=spec.get("foreign_keys"),
-            if_not_exists=True,
-        )
+        if spec.get("without_rowid"):  # sqlite-utils makes the statement; SQLite the rest
+            made = db.create_table_sql(name, spec["columns"], pk=spec["pk"],
+                                       foreign_keys=spec.get("foreign_keys"),
+                                       if_not_exists=True)  # fmt: skip
+            connection.execute(made.rstrip().rstrip(";") + " WITHOUT ROWID")
+        else:
+            table.create(
+                spec["columns"], pk=spec["pk"], foreign_keys=spec.get("foreign_keys"),
+                if_not_exists=True,
+            )
         for columns in spec["indexes"]:
             table.create_index(columns, if_not_exists=True)
     connection.execute(EVENTS_TEXT)

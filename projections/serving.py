@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from datasette.app import Datasette
 
 DATABASE = "timeline"
-HIDDEN = ("tracking", "stale", "projected_from", "events_fts", "place_names_fts")
+HIDDEN = ("tracking", "stale", "projected_from", "events_fts", "place_names_fts",
+          "contested_marks")
 TILES = "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png"  # datasette-cluster-map's own
 
 _EDTF = "as written, EDTF (2017-11-03~ is about the 3rd)"
@@ -94,8 +95,10 @@ TABLES: dict[str, dict[str, Any]] = {
     "actors": {
         "description": "One row per actor of an event: which force, on which side, in what role.",
         "columns": {
-            "event_id": "the event (events.id)", "operation": "the operation's slug",
-            "force": "the force (Iraqi Army)", "side": "its side (Iraq)",
+            "event_id": "the event (events.id)",
+            "n": "its place in the event's list of actors (0 first)",
+            "operation": "the operation's slug", "force": "the force (Iraqi Army)",
+            "side": "its side (Iraq)",
             "role": "attacker, defender, support, or party (it took part; the source does "
             "not say how)",
         },

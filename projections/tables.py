@@ -171,7 +171,7 @@ _WHOLE = {
     "sources": "SELECT s.* FROM sources s JOIN events e ON e.id = s.event_id "
     f"ORDER BY e.operation, {BY_OCCURRENCE}, s.n",
     "actors": "SELECT a.* FROM actors a JOIN events e ON e.id = a.event_id "
-    f"ORDER BY e.operation, {BY_OCCURRENCE}, a.rowid",
+    f"ORDER BY e.operation, {BY_OCCURRENCE}, a.n",
     "places": "SELECT * FROM places ORDER BY name",
     "control": "SELECT * FROM control ORDER BY place, period",
     "forces": "SELECT * FROM forces ORDER BY operation, force",
@@ -182,7 +182,7 @@ _CUT = {
     "sources": "SELECT s.* FROM temp.chosen c JOIN sources s ON s.event_id = c.id "
     "ORDER BY c.n, s.n",
     "actors": "SELECT a.* FROM temp.chosen c JOIN actors a ON a.event_id = c.id "
-    "ORDER BY c.n, a.rowid",
+    "ORDER BY c.n, a.n",
     "places": f"SELECT * FROM places WHERE name IN ({_PLACES_CHOSEN}) ORDER BY name",
     "control": f"SELECT * FROM control WHERE place IN ({_PLACES_CHOSEN}) ORDER BY place, period",
     "forces": f"SELECT * FROM forces WHERE operation IN ({_OPERATIONS_CHOSEN}) "

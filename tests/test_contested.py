@@ -235,3 +235,26 @@ def test_the_figures_and_the_report_mark_the_contested_claims(db: str, disputed:
     assert html.count("<span class=\"weak\">control contested</span>") == 2
     assert "Iraq against ISIS (al-Qaim border crossing)" in html
     ops.close()
+
+
+def test_a_mark_of_another_operations_conflict_survives_a_change_at_the_place(
+    ops: OpsTimeline,
+) -> None:
+    army = [{"force": "Iraqi Army", "side": "Iraq", "role": "attacker"}]
+    other = {"operation": "op-2"}
+    ops.record({**event("launched", "operation_launched", "2017-11-01"), **other,
+                "id": "op-2/launched"})  # fmt: skip
+    for n, best in enumerate((40000, 10000)):  # at al-Qaim, in op-2: a strength conflict
+        ops.record({**event(f"army-{n}", "forces_committed", "2017-11-03", actors=army,
+                            place=AL_QAIM_TOWN, strength={"best": best}),
+                    **other, "id": f"op-2/army-{n}"})  # fmt: skip
+    ops.record(taken("iraq-took", "2017-11-03", IRAQ))  # op-1: a control conflict there
+    ops.record(taken("isis-held", "2017-11-03", ISIS, sources=[AMAQ]))
+
+    ops.record(event("isis-withdrawn", "report_retracted", None, retracts=f"{OP}/isis-held"))
+
+    assert {r["id"]: r["contested"] for r in ops.show("op-2")} == {
+        "op-2/launched": False, "op-2/army-0": True, "op-2/army-1": True}
+    assert {r["id"]: r["contested"] for r in ops.show(OP)} == {
+        f"{OP}/launched": False, f"{OP}/iraq-took": False}
+    assert [p["contested"] for p in ops.control("al-Qaim")] == [False]

@@ -123,7 +123,7 @@ def test_export_csv_that_finds_nothing_still_writes_the_header(
 ) -> None:
     text = exported(export, "--format", "csv", "--table", "actors", "--text", "nowhere-at-all")
 
-    assert text.splitlines() == ["event_id,operation,force,side,role"]
+    assert text.splitlines() == ["event_id,n,operation,force,side,role"]
 
 
 # jsonl

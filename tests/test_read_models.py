@@ -426,7 +426,7 @@ def views_holding(stored: list[dict[str, Any]]) -> sqlite3.Connection:
         )  # fmt: skip
         db.execute("INSERT INTO events_fts (rowid, notes) VALUES (?, ?)", (position, notes))
         db.execute(
-            "INSERT INTO actors VALUES (?, 'op', ?, ?, 'attacker')",
+            "INSERT INTO actors VALUES (?, 0, 'op', ?, ?, 'attacker')",
             (f"op/{position}", *(("Iraqi Army", "Iraq") if event["iraq"] else ("IS", "ISIS"))),
         )
     return db
