@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 Rows = list[dict[str, Any]]
 WEAKER = ("fade", "hide")  # what a page with a grade filter does with the claims below it
+CLAIMS = 1_000  # claims to weigh listed at most: `timeline contested` and `show` list them all
 CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["select2d"]}
 STYLE = """
 body { font: 15px/1.45 Helvetica, Arial, sans-serif; color: #222; margin: 0 auto;
@@ -162,7 +163,7 @@ def parts(
         '<p class="legend">A launch date sources dispute; events corrected since first '
         "recorded; events resting on a single source graded D, E or F, or of credibility "
         "4 to 6. Events withdrawn are listed below." + _faded_legend(snapshot, claims) + "</p>",
-        _claims(claims),
+        _claims(claims, operation["operation"]),
         '<h2 id="withdrawn">Withdrawn</h2>',
         '<p class="legend">Events retracted since they were recorded, as they last read, with '
         "the retraction and the source it rests on. They count in no figure, table or total "
@@ -358,8 +359,11 @@ def _withdrawn(events: Rows) -> Iterator[str]:
     return _table(head, map(row, events), "None: no event of this operation was retracted.")
 
 
-def _claims(claims: Rows) -> Iterator[str]:
+def _claims(claims: Rows, operation: str) -> Iterator[str]:
+    """The first CLAIMS claims to weigh (given one more when there are more)."""
     head = ("claim", "occurred", "type", "place", "grades", "why", "event")
+    more = len(claims) > CLAIMS
+    claims = claims[:CLAIMS]
     rows = (
         (_classes(c), [
             f'<span class="weak">{_e(c["claim"])}</span>',
@@ -372,7 +376,11 @@ def _claims(claims: Rows) -> Iterator[str]:
         ])
         for c in claims
     )
-    return _table(head, rows, "None: no claim is contested, corrected or on one weak source.")
+    yield from _table(head, rows, "None: no claim is contested, corrected or on one weak source.")
+    if more:
+        yield (f'<p class="legend">More claims are in doubt than the first {CLAIMS:,} listed '
+               f"here: <code>timeline contested {_e(operation)}</code> lists every conflict, "
+               f"<code>timeline show {_e(operation)}</code> every event.</p>")
 
 
 def _sources(sources: Rows) -> Iterator[str]:

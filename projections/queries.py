@@ -594,12 +594,14 @@ def operation_sources(db: sqlite3.Connection, operation: str) -> list[Row]:
     )
 
 
-def claims_in_doubt(db: sqlite3.Connection, operation: str) -> list[Row]:
+def claims_in_doubt(
+    db: sqlite3.Connection, operation: str, *, limit: int | None = None
+) -> list[Row]:
     """The claims a reader should weigh, in order of occurrence: events on a side of a
     conflict that stands (`launch date contested`, `control contested`, ...: the contested
     model); events corrected since first recorded (`corrected`); events resting on a single
     source graded D, E or F or of credibility 4-6 (`single weak source`). An event in doubt
-    for two reasons has a row for each."""
+    for two reasons has a row for each. `limit`: the first that many (None: every one)."""
     find_operation(db, operation)
     columns = "e.id AS event_id, e.type, e.occurred, e.place, e.grades, e.outlets"
     weak = ", ".join("?" * len(WEAK_RELIABILITY))
@@ -643,8 +645,9 @@ def claims_in_doubt(db: sqlite3.Connection, operation: str) -> list[Row]:
                AND EXISTS (SELECT 1 FROM sources s WHERE s.event_id = e.id
                            AND (s.reliability IN ({weak}) OR s.credibility IN ({doubtful})))
             ) ORDER BY occurred_mid IS NULL, occurred_mid, position, reason, detail
+            LIMIT ?
             """,
-            (operation, *WEAK_RELIABILITY, *WEAK_CREDIBILITY),
+            (operation, *WEAK_RELIABILITY, *WEAK_CREDIBILITY, -1 if limit is None else limit),
         )
     )
     for row in rows:

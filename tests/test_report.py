@@ -411,3 +411,28 @@ window.addEventListener("load", () => {
     counted = float(re.search(r'data-counted="([\d.]+)"', dom).group(1))  # type: ignore[union-attr]
     assert faded < 0.5 < counted == 1.0
     ops.close()
+
+
+def test_the_claims_to_weigh_are_listed_up_to_a_bound_and_the_page_says_there_are_more(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ops = OpsTimeline(str(tmp_path / "timeline.db"))
+    ops.import_file(AL_QAIM)  # every event on one weak source: eight claims to weigh
+    monkeypatch.setattr(report, "CLAIMS", 3)
+
+    html = ops.report(OPERATION, tmp_path / "r.html").read_text("utf-8")
+
+    claims = _section(html, "claims")
+    assert claims.split("<tbody>")[1].count("<tr") == 3
+    assert "More claims are in doubt than the first 3 listed here" in claims
+    assert f"<code>timeline contested {OPERATION}</code>" in claims
+    ops.close()
+
+
+def test_a_page_with_fewer_claims_than_the_bound_lists_every_one_and_says_nothing_more(
+    page: Path,
+) -> None:
+    claims = _section(page.read_text("utf-8"), "claims")
+
+    assert claims.split("<tbody>")[1].count("<tr") > 3
+    assert "More claims are in doubt" not in claims

@@ -689,7 +689,7 @@ class OpsTimeline:
             events: Rows = list(queries.show(db, slug, include_retracted=include_retracted,
                                              limit=None))  # fmt: skip
             sources = queries.operation_sources(db, slug)
-            claims = queries.claims_in_doubt(db, slug)
+            claims = queries.claims_in_doubt(db, slug, limit=report.CLAIMS + 1)
             withdrawn = queries.withdrawn(db, slug)
             if fade:
                 every = opened.enter_context(self._read(as_recorded, known_by, operation,
@@ -702,7 +702,8 @@ class OpsTimeline:
                 grade = queries.parse_grade(str(min_grade))
                 sources = [{**s, "below": _below(s, grade)}
                            for s in queries.operation_sources(every, slug)]  # fmt: skip
-                claims = _faded_rows(claims, queries.claims_in_doubt(every, slug), "event_id")
+                claims = _faded_rows(claims, queries.claims_in_doubt(
+                    every, slug, limit=report.CLAIMS + 1), "event_id")  # fmt: skip
                 withdrawn = _faded_rows(withdrawn, queries.withdrawn(every, slug), "id")
             pieces = report.parts(
                 operation=next(o for o in queries.operations(db) if o["operation"] == slug),
