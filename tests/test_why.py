@@ -4,7 +4,7 @@ recorded, the events behind that answer. Property-tested against the log itself.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -110,22 +110,46 @@ Steps = st.lists(
 )  # fmt: skip
 
 
+def report_about(
+    records: list[dict[str, Any]], standing: list[str], n: str, kind: str, target: int,
+    changes: Callable[[str], dict[str, Any]],
+) -> None:  # fmt: skip
+    """A correction (`changes` of the event chosen) or a retraction of an event still
+    standing, appended to the records; none while none stands."""
+    if not standing:
+        return
+    chosen = standing[target % len(standing)]
+    if kind == "retract":
+        standing.remove(chosen)
+        records.append(event(f"r{n}", "report_retracted", None, retracts=chosen))
+    else:
+        records.append(event(f"c{n}", "report_corrected", None, corrects=chosen,
+                             changes=changes(chosen)))  # fmt: skip
+
+
+def imported(
+    tmp_path_factory: pytest.TempPathFactory, records: list[dict[str, Any]]
+) -> OpsTimeline:
+    """A store of its own holding these records, imported as a file."""
+    work = tmp_path_factory.mktemp("why")
+    path = Path(work / "events.jsonl")
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), "utf-8")
+    ops = OpsTimeline(str(work / "store.db"))
+    ops.import_file(path)
+    return ops
+
+
 def records_of(steps: list[tuple[str, int, int, int, int]]) -> list[dict[str, Any]]:
     """The steps as records: each correction or retraction of an event still standing."""
     records: list[dict[str, Any]] = [event("launched", "operation_launched", "2017-11-01")]
     standing: list[str] = []
     for n, (kind, place, side, day, target) in enumerate(steps):
         if kind in ("correct", "retract"):
-            if not standing:
-                continue
-            chosen = standing[target % len(standing)]
-            if kind == "retract":
-                standing.remove(chosen)
-                records.append(event(f"r{n}", "report_retracted", None, retracts=chosen))
-            else:
-                changes = {"occurred": f"2017-11-{day:02d}", "actors": SIDES[side]}
-                records.append(event(f"c{n}", "report_corrected", None, corrects=chosen,
-                                     changes=changes))  # fmt: skip
+
+            def changes(_: str, day: int = day, side: int = side) -> dict[str, Any]:
+                return {"occurred": f"2017-11-{day:02d}", "actors": SIDES[side]}
+
+            report_about(records, standing, f"{n}", kind, target, changes)
             continue
         records.append(event(f"e{n}", kind, f"2017-11-{day:02d}", place=PLACES[place],
                              actors=SIDES[side]))  # fmt: skip
@@ -171,12 +195,8 @@ def test_why_control_lists_exactly_the_events_behind_the_answer(
     tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[str, int, int, int, int]],
     day: int,
 ) -> None:
-    work = tmp_path_factory.mktemp("why")
     records = records_of(steps)
-    path = Path(work / "events.jsonl")
-    path.write_text("".join(json.dumps(r) + "\n" for r in records), "utf-8")
-    ops = OpsTimeline(str(work / "store.db"))
-    ops.import_file(path)
+    ops = imported(tmp_path_factory, records)
 
     for place in ("al-Qaim", "Rawa"):
         on = f"2017-11-{day:02d}"
@@ -217,17 +237,13 @@ def claims_of(steps: list[tuple[str, int, int, int]]) -> list[dict[str, Any]]:
         if kind == "operation_concluded" and "operation_concluded" in map(kinds.get, standing):
             continue
         if kind in ("correct", "retract"):
-            if not standing:
-                continue
-            chosen = standing[target % len(standing)]
-            if kind == "retract":
-                standing.remove(chosen)
-                records.append(event(f"r{n}", "report_retracted", None, retracts=chosen))
-            else:
-                actor = kinds[chosen] in ("forces_committed", "place_entered")
-                changes = {"actors": ACTORS[actors]} if actor else {}
-                records.append(event(f"c{n}", "report_corrected", None, corrects=chosen,
-                                     changes={**changes, "occurred": f"2017-11-{day:02d}"}))
+
+            def changes(chosen: str, actors: int = actors, day: int = day) -> dict[str, Any]:
+                named = kinds[chosen] in ("forces_committed", "place_entered")
+                return {**({"actors": ACTORS[actors]} if named else {}),
+                        "occurred": f"2017-11-{day:02d}"}  # fmt: skip
+
+            report_about(records, standing, f"{n}", kind, target, changes)
             continue
         keys: dict[str, Any] = {"place": RAWA}
         if kind in ("forces_committed", "place_entered"):
@@ -246,12 +262,8 @@ def claims_of(steps: list[tuple[str, int, int, int]]) -> list[dict[str, Any]]:
 def test_why_forces_and_why_operation_list_exactly_the_events_behind_their_rows(
     tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[str, int, int, int]],
 ) -> None:
-    work = tmp_path_factory.mktemp("why")
     records = claims_of(steps)
-    path = Path(work / "events.jsonl")
-    path.write_text("".join(json.dumps(r) + "\n" for r in records), "utf-8")
-    ops = OpsTimeline(str(work / "store.db"))
-    ops.import_file(path)
+    ops = imported(tmp_path_factory, records)
     now = current(records).values()
 
     claims = sorted(r["id"] for r in now
