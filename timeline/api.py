@@ -686,12 +686,13 @@ class OpsTimeline:
             db = opened.enter_context(self._read(as_recorded, known_by, operation,
                                                  min_grade=min_grade, text=False))  # fmt: skip
             slug = self._counted(db, operation, as_recorded, known_by, min_grade)
-            events: Rows = list(queries.show(db, slug, include_retracted=include_retracted,
-                                             limit=None))  # fmt: skip
-            sources = queries.operation_sources(db, slug)
             claims = queries.claims_in_doubt(db, slug, limit=report.CLAIMS + 1)
             withdrawn = queries.withdrawn(db, slug)
-            if fade:
+            if not fade:
+                events: Rows = list(queries.show(db, slug, include_retracted=include_retracted,
+                                                 limit=None))  # fmt: skip
+                sources = queries.operation_sources(db, slug)
+            else:
                 every = opened.enter_context(self._read(as_recorded, known_by, operation,
                                                         text=False))  # fmt: skip
                 events = _faded_timeline(
