@@ -1,26 +1,31 @@
 """Contested claims: where active events disagree. Pure functions of claims (an event as it
 read between two record times), shared by the derived `contested` model and its tests.
 
-Kinds of conflict, each between two sides of one subject, among the events of one operation
-(so that an operation's answers as of a past moment, replayed from its events alone, see
-them all):
+A conflict is a group of claims about one subject, among the events of one operation (so
+that an operation's answers as of a past moment, replayed from its events alone, see them
+all): the claims joined by disagreements, two at a time, each disagreement sharing a claim
+with the next. So a place, a force or a launch date in dispute is one conflict however many
+sources take part, and the model holds at most a few rows per claim, not one per pair.
+The kinds, and when two claims disagree:
 
 - `control`: two events give one place to different sides on days that may be the same
-  (their possible dates overlap), so each side's claim to hold it overlaps the other's;
+  (their possible dates overlap). One conflict per place and pair of sides, a side each;
 - `launch`, `conclusion`: two claims of an operation's launch (or conclusion) whose possible
   dates do not overlap: they cannot both be true;
 - `strength`, `casualties`: two triples (low, best, high) for the same force (or forces
   given together; casualties at the same place too) on days that may be the same, whose
-  ranges do not overlap;
-- `reversal`: a capture reversed (control passes to another side) within REVERSAL_DAYS of
-  it, while a source reports fighting at the place in between: the capture on one side, the
-  fighting and the reversal on the other.
+  ranges do not overlap. For these and for `launch` and `conclusion`, one side is the claim
+  with the lowest figure (the earliest date) and those that agree with it, the other side
+  the rest;
+- `reversal`: a capture reversed (control passes to another side, the first pass after it)
+  within REVERSAL_DAYS of it, while a source reports fighting at the place on days between:
+  the capture on one side, the fighting and the reversal on the other.
 
-Every kind is a test of a few claims held at once, so adding a claim never removes a
-conflict. A conflict therefore ever existed if and only if it exists among the claims held
-just before some reading ended (a correction or a retraction), or among those held now; it
-began when the last of its claims was recorded and, if it is not there now, ended when the
-first of them ended, by the correction or retraction that ended it (`conflicts_over_time`).
+A conflict stands from the first record time one of its disagreements did (`since`).
+Adding a claim never removes a disagreement, so a conflict ever existed if and only if it
+exists among the claims held just before some reading ended (a correction or a retraction),
+or among those held now. One that is not there now ended at the correction or retraction
+after which it was last seen (`conflicts_over_time`); the group it became, if any, stands.
 """
 
 from __future__ import annotations
@@ -52,7 +57,7 @@ PLACE_KINDS = ("control", "reversal")  # a place's conflicts (across operations)
 OPERATION_KINDS = ("launch", "conclusion", "strength", "casualties")  # an operation's
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Claim:
     """One reading of an event: what it said from `since` (record time) until `until` (None:
     it still reads so), ended by `ended_by` (the correction or retraction)."""
@@ -109,60 +114,150 @@ def _days(first: str, last: str) -> int:
     return (date.fromisoformat(last) - date.fromisoformat(first)).days
 
 
-def _pair(kind: str, subject: str, a: Claim, b: Claim, side_a: str, side_b: str,
-          span: tuple[str | None, str | None]) -> Conflict:  # fmt: skip
-    if (a.earliest or "", a.id) > (b.earliest or "", b.id):  # one order for one pair
-        a, b, side_a, side_b = b, a, side_b, side_a
-    return Conflict(kind, a.operation, subject, side_a, [a], side_b, [b], *span, (a.id, b.id))
-
-
 def _in_order(claim: Claim) -> tuple[str, str, str]:
     """Claims in order of their possible dates, then of id: one order, however read."""
     return str(claim.earliest), str(claim.latest), claim.id
 
 
-def _dated_pairs(claims: Sequence[Claim]) -> Iterator[tuple[Claim, Claim]]:
-    """Pairs of claims whose possible dates overlap, by a sweep in order of earliest day."""
-    dated = sorted((c for c in claims if c.earliest and c.latest), key=_in_order)
-    open_: list[Claim] = []
-    for claim in dated:
-        open_ = [c for c in open_ if str(c.latest) >= str(claim.earliest)]
-        for other in open_:
-            yield other, claim
-        open_.append(claim)
+def _dated(claims: Iterable[Claim]) -> list[Claim]:
+    return sorted((c for c in claims if c.earliest and c.latest), key=_in_order)
+
+
+def _dated_pairs(dated: Sequence[Claim]) -> Iterator[tuple[int, int]]:
+    """The pairs (by index) of these claims, in order, whose possible dates overlap: a sweep
+    in order of earliest day."""
+    open_: list[int] = []
+    for n, claim in enumerate(dated):
+        open_ = [i for i in open_ if str(dated[i].latest) >= str(claim.earliest)]
+        for i in open_:
+            yield i, n
+        open_.append(n)
+
+
+class _Groups:
+    """Claims (by index) joined by their disagreements, each group with the first record
+    time one of its disagreements stood and the days its disagreements concern."""
+
+    def __init__(self) -> None:
+        self._parent: dict[int, int] = {}
+        self.since: dict[int, str] = {}
+        self.span: dict[int, tuple[str | None, str | None]] = {}
+
+    def _root(self, i: int) -> int:
+        parent = self._parent
+        root = i
+        while parent.setdefault(root, root) != root:
+            root = parent[root]
+        while parent[i] != root:  # shorten the path for the next look
+            parent[i], i = root, parent[i]
+        return root
+
+    def join(self, a: Claim, i: int, b: Claim, j: int,
+             span: tuple[str | None, str | None]) -> None:  # fmt: skip
+        """Record that claims `i` and `j` disagree, on the days of `span`."""
+        since = max(a.since, b.since)
+        roots = {self._root(i), self._root(j)}
+        keep = min(roots)
+        starts = [self.since[r] for r in roots if r in self.since]
+        spans = [self.span[r] for r in roots if r in self.span] + [span]
+        for root in roots:
+            self._parent[root] = keep
+            self.since.pop(root, None)
+            self.span.pop(root, None)
+        self.since[keep] = min([since, *starts])
+        froms = [s for s, _ in spans if s is not None]
+        tos = [t for _, t in spans if t is not None]
+        self.span[keep] = (min(froms, default=None), max(tos, default=None))
+
+    def groups(self) -> Iterator[tuple[list[int], str, tuple[str | None, str | None]]]:
+        """Each group: its claims' indexes in order, since, and its days."""
+        members: dict[int, list[int]] = {}
+        for i in list(self._parent):
+            members.setdefault(self._root(i), []).append(i)
+        for root, found in members.items():
+            yield sorted(found), self.since[root], self.span[root]
+
+
+def _conflict(kind: str, subject: str, a: tuple[str, list[Claim]], b: tuple[str, list[Claim]],
+              since: str, span: tuple[str | None, str | None]) -> Conflict:  # fmt: skip
+    """A group's conflict: each side's label and claims (its first claim its anchor)."""
+    found = Conflict(kind, a[1][0].operation, subject, a[0], a[1], b[0], b[1], *span,
+                     (a[1][0].id, b[1][0].id))  # fmt: skip
+    found.since = since
+    return found
+
+
+def _labels(texts: Iterable[str]) -> str:
+    """A side's figures (or dates), each once, at most three and how many more."""
+    unique = list(dict.fromkeys(texts))
+    more = f" and {len(unique) - 3:,} more" if len(unique) > 3 else ""
+    return "; ".join(unique[:3]) + more
+
+
+def _lowest_against_the_rest(
+    kind: str, subject: str, claims: Sequence[Claim], groups: _Groups,
+    value: Any, text: Any,
+) -> list[Conflict]:  # fmt: skip
+    """A conflict per group of claims whose values (ranges: figures or dates) disagree: on
+    one side the claim with the lowest upper end and those whose ranges overlap it, on the
+    other the rest (all above it, so each disagrees with it)."""
+    found = []
+    for members, since, span in groups.groups():
+        group = [claims[i] for i in members]
+        lowest = min(value(c)[1] for c in group)
+        agree = sorted((c for c in group if value(c)[0] <= lowest), key=value)
+        rest = sorted((c for c in group if value(c)[0] > lowest), key=value)
+        found.append(_conflict(kind, subject, (_labels(map(text, agree)), agree),
+                               (_labels(map(text, rest)), rest), since, span))  # fmt: skip
+    return found
 
 
 def place_conflicts(claims: Iterable[Claim]) -> list[Conflict]:
     """The `control` and `reversal` conflicts among the claims about one place (of one
     operation)."""
     claims = list(claims)
-    passes = [c for c in claims if c.type in PASSES_CONTROL]
-    found = []
-    for a, b in _dated_pairs(passes):
+    passes = _dated(c for c in claims if c.type in PASSES_CONTROL)
+    by_sides: dict[tuple[str, str], _Groups] = {}
+    for i, j in _dated_pairs(passes):
+        a, b = passes[i], passes[j]
         if a.holder != b.holder:
-            found.append(_pair("control", str(a.place), a, b, a.holder, b.holder, _overlap(a, b)
-                               or (None, None)))  # fmt: skip
-    fighting = sorted((c for c in claims if c.type in FIGHTING and c.earliest and c.latest),
-                      key=_in_order)  # fmt: skip
-    dated = sorted((c for c in passes if c.earliest and c.latest), key=_in_order)
-    for n, capture in enumerate(dated):
-        for reversal in dated[n + 1 :]:
-            gap = _days(str(capture.latest), str(reversal.earliest))
-            if gap > REVERSAL_DAYS:
-                break
-            if gap <= 0 or reversal.holder == capture.holder:
-                continue
-            between = [
-                f for f in fighting
-                if str(f.latest) >= str(capture.latest) and str(f.earliest) <= str(reversal.latest)
-            ]  # fmt: skip
-            if between:
-                found.append(Conflict(
-                    "reversal", capture.operation, str(capture.place),
-                    f"taken by {capture.holder}", [capture],
-                    f"fighting went on; {reversal.holder} held it", [*between, reversal],
-                    capture.earliest, reversal.latest, (capture.id, reversal.id),
-                ))  # fmt: skip
+            sides = (min(a.holder, b.holder), max(a.holder, b.holder))
+            groups = by_sides.setdefault(sides, _Groups())
+            groups.join(a, i, b, j, _overlap(a, b) or (None, None))
+    found = []
+    for (one, other), groups in sorted(by_sides.items()):
+        for members, since, span in groups.groups():
+            group = [passes[i] for i in members]  # in order: the first claim's side first
+            first, second = (one, other) if group[0].holder == one else (other, one)
+            found.append(_conflict(
+                "control", str(group[0].place), (first, [c for c in group if c.holder == first]),
+                (second, [c for c in group if c.holder == second]), since, span,
+            ))  # fmt: skip
+    return found + _reversals(passes, _dated(c for c in claims if c.type in FIGHTING))
+
+
+def _reversals(passes: Sequence[Claim], fighting: Sequence[Claim]) -> list[Conflict]:
+    """Each capture whose first pass to another side comes within REVERSAL_DAYS of it, with
+    fighting reported on days between: from the capture's first possible day to the
+    reversal's last, and not all before the capture's last possible day."""
+    found = []
+    for n, capture in enumerate(passes):
+        reversal = next((r for r in passes[n + 1 :] if r.holder != capture.holder
+                         and _days(str(capture.latest), str(r.earliest)) > 0), None)  # fmt: skip
+        if reversal is None or _days(str(capture.latest), str(reversal.earliest)) > REVERSAL_DAYS:
+            continue
+        between = [
+            f for f in fighting
+            if str(capture.earliest) <= str(f.earliest) and str(f.latest) <= str(reversal.latest)
+            and str(f.latest) >= str(capture.latest)
+        ]  # fmt: skip
+        if between:
+            found.append(_conflict(
+                "reversal", str(capture.place), (f"taken by {capture.holder}", [capture]),
+                (f"fighting went on; {reversal.holder} held it", [*between, reversal]),
+                max(c.since for c in (capture, reversal, *between)),
+                (capture.earliest, reversal.latest),
+            ))  # fmt: skip
     return found
 
 
@@ -177,22 +272,27 @@ def _triple_text(bounds: tuple[int, int]) -> str:
     return f"{low:,}" if low == high else f"{low:,}-{high:,}"
 
 
+def _dates(claim: Claim) -> tuple[str, str]:
+    return str(claim.earliest), str(claim.latest)
+
+
 def operation_conflicts(claims: Iterable[Claim]) -> list[Conflict]:
     """The `launch`, `conclusion`, `strength` and `casualties` conflicts among the claims of
     one operation."""
     claims = list(claims)
     found = []
     for kind, of_type in (("launch", OPERATION_LAUNCHED), ("conclusion", OPERATION_CONCLUDED)):
-        dated = sorted((c for c in claims if c.type == of_type and c.earliest and c.latest),
-                       key=_in_order)  # fmt: skip
-        for a, b in itertools.combinations(dated, 2):
+        dated = _dated(c for c in claims if c.type == of_type)
+        groups = _Groups()
+        for (i, a), (j, b) in itertools.combinations(enumerate(dated), 2):
             if _overlap(a, b) is None:
-                found.append(_pair(kind, a.operation, a, b, _range_text(a), _range_text(b),
-                                   (min(str(a.earliest), str(b.earliest)),
-                                    max(str(a.latest), str(b.latest)))))  # fmt: skip
+                groups.join(a, i, b, j, (min(str(a.earliest), str(b.earliest)),
+                                         max(str(a.latest), str(b.latest))))  # fmt: skip
+        found += _lowest_against_the_rest(kind, dated[0].operation if dated else "", dated,
+                                          groups, _dates, _range_text)  # fmt: skip
     for kind in ("strength", "casualties"):
-        def triple(c: Claim, kind: str = kind) -> tuple[int, int] | None:
-            return c.strength if kind == "strength" else c.casualties
+        def triple(c: Claim, kind: str = kind) -> tuple[int, int]:
+            return (c.strength if kind == "strength" else c.casualties) or (0, 0)
 
         def subject(c: Claim, kind: str = kind) -> str:
             """A strength is a force's (or forces' together); a casualty count is of one
@@ -200,17 +300,23 @@ def operation_conflicts(claims: Iterable[Claim]) -> list[Conflict]:
             forces = " + ".join(c.forces)
             return forces if kind == "strength" else f"{forces} at {c.place or '(no place)'}"
 
-        with_triple = [c for c in claims if triple(c) is not None and c.forces
-                       and (kind == "strength" or c.type == CASUALTIES_REPORTED)]  # fmt: skip
+        with_triple = [
+            c for c in claims
+            if (c.strength if kind == "strength" else c.casualties) is not None and c.forces
+            and (kind == "strength" or c.type == CASUALTIES_REPORTED)
+        ]  # fmt: skip
         by_subject = sorted(with_triple, key=lambda c: (subject(c), _in_order(c)))
         for named, same in itertools.groupby(by_subject, key=subject):
-            for a, b in _dated_pairs(list(same)):
-                (a_low, a_high), (b_low, b_high) = triple(a) or (0, 0), triple(b) or (0, 0)
+            dated = _dated(same)
+            groups = _Groups()
+            for i, j in _dated_pairs(dated):
+                a, b = dated[i], dated[j]
+                (a_low, a_high), (b_low, b_high) = triple(a), triple(b)
                 if a_high < b_low or b_high < a_low:
-                    found.append(_pair(kind, named, a, b,
-                                       _triple_text((a_low, a_high)),
-                                       _triple_text((b_low, b_high)),
-                                       _overlap(a, b) or (None, None)))  # fmt: skip
+                    groups.join(a, i, b, j, _overlap(a, b) or (None, None))
+            found += _lowest_against_the_rest(
+                kind, named, dated, groups, triple, lambda c, t=triple: _triple_text(t(c))
+            )
     return found
 
 
@@ -236,7 +342,6 @@ def conflicts_over_time(
             every = [*conflict.claims_a, *conflict.claims_b]
             if focus and not any(c in focus for c in every):
                 continue
-            conflict.since = max(c.since for c in every)
             ends = [c for c in every if c.until is not None]
             if ends:
                 first = min(ends, key=lambda c: (str(c.until), c.id))

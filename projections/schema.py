@@ -281,8 +281,9 @@ FTS_COLUMNS = ["place", "notes", "quotes", "outlets"]  # events_fts; aliases: pl
 # control, forces and operations each list the events they derive from (derived_from). 7:
 # actors and sources WITHOUT ROWID (their rows kept in their primary key's tree, not in a
 # table beside an automatic index of the key); actors' n, its place in the record's list;
-# contested_marks, each event's standing conflicts (a question's mark reads it by key).
-VERSION = 7
+# contested_marks, each event's standing conflicts (a question's mark reads it by key). 8: a
+# contested row is a group of claims joined by disagreements, no longer one per pair.
+VERSION = 8
 APPLICATION_ID = 0x4F54_5657  # "OTVW": ops-timeline read models (the store's is "OTST")
 
 # What full-text search reads for each event: its place's name and aliases, its notes, its

@@ -129,12 +129,59 @@ def test_strength_triples_for_one_force_that_do_not_overlap_are_contested(
     ops.record(event("army-about-40k", "forces_committed", "2017-11-03", actors=army,
                      strength={"best": 42000}))  # fmt: skip
 
+    [conflict] = ops.contested(OP)
+
+    assert (conflict["kind"], conflict["subject"]) == ("strength", "Iraqi Army")
+    assert (conflict["side_a"], conflict["events_a"]) == ("8,000-12,000", [f"{OP}/army-10k"])
+    assert (conflict["side_b"], conflict["events_b"]) == (  # 40,000 and about 42,000 agree
+        "35,000-45,000; 42,000", [f"{OP}/army-40k", f"{OP}/army-about-40k"]
+    )
+
+
+def test_many_sources_giving_a_place_to_two_sides_make_one_conflict_not_one_per_pair(
+    ops: OpsTimeline,
+) -> None:
+    for n in range(3):
+        ops.record(taken(f"iraq-took-{n}", "2017-11-03", IRAQ))
+    ops.record(taken("isis-held", "2017-11-03", ISIS, sources=[AMAQ]))
+    ops.record(taken("isis-still-held", "2017-11", ISIS, sources=[AMAQ]))
+
+    [conflict] = ops.contested(OP)
+
+    assert conflict["side_a"] == "ISIS"  # its month-long claim is the first that may be true
+    assert conflict["events_a"] == [f"{OP}/isis-still-held", f"{OP}/isis-held"]
+    assert conflict["events_b"] == [f"{OP}/iraq-took-{n}" for n in range(3)]
+    assert (conflict["occurred_from"], conflict["occurred_to"]) == ("2017-11-03", "2017-11-03")
+    assert conflict["since"] == ops.history(f"{OP}/isis-held")[0]["recorded"]
+
+
+def test_three_sides_claiming_a_place_make_a_conflict_per_pair_of_sides(
+    ops: OpsTimeline,
+) -> None:
+    sdf = [{"force": "SDF", "side": "SDF", "role": "attacker"}]
+    ops.record(taken("iraq-took", "2017-11-03", IRAQ))
+    ops.record(taken("isis-held", "2017-11-03", ISIS))
+    ops.record(taken("sdf-took", "2017-11-03", sdf))
+
     found = ops.contested(OP)
 
-    assert {(c["kind"], c["subject"]) for c in found} == {("strength", "Iraqi Army")}
-    assert {frozenset((c["side_a"], c["side_b"])) for c in found} == {
-        frozenset(("35,000-45,000", "8,000-12,000")), frozenset(("42,000", "8,000-12,000"))
-    }  # 40,000 and about 42,000 agree
+    assert sorted((c["side_a"], c["side_b"]) for c in found) == [
+        ("ISIS", "SDF"), ("Iraq", "ISIS"), ("Iraq", "SDF")
+    ]
+
+
+def test_only_a_captures_first_reversal_is_weighed(ops: OpsTimeline) -> None:
+    sdf = [{"force": "SDF", "side": "SDF", "role": "attacker"}]
+    ops.record(taken("iraq-took", "2017-11-03", IRAQ))
+    ops.record(event("fighting", "place_entered", "2017-11-05", place="al-Qaim", actors=ISIS))
+    ops.record(taken("isis-retook", "2017-11-06", ISIS))
+    ops.record(taken("sdf-took", "2017-11-08", sdf))
+
+    found = ops.contested(OP)
+
+    assert [(c["events_a"], c["events_b"]) for c in found] == [
+        ([f"{OP}/iraq-took"], [f"{OP}/fighting", f"{OP}/isis-retook"])
+    ]  # ISIS's capture was reversed by the SDF's with no fighting reported between
 
 
 def test_a_capture_reversed_within_days_while_fighting_went_on_is_contested(
@@ -258,3 +305,21 @@ def test_a_mark_of_another_operations_conflict_survives_a_change_at_the_place(
     assert {r["id"]: r["contested"] for r in ops.show(OP)} == {
         f"{OP}/launched": False, f"{OP}/iraq-took": False}
     assert [p["contested"] for p in ops.control("al-Qaim")] == [False]
+
+
+def test_a_retraction_of_a_sides_first_claim_ends_its_conflict_and_the_rest_still_stand(
+    ops: OpsTimeline,
+) -> None:
+    ops.record(taken("iraq-took", "2017-11-03", IRAQ))
+    ops.record(taken("iraq-also", "2017-11-03", IRAQ))
+    ops.record(taken("isis-held", "2017-11-03", ISIS, sources=[AMAQ]))
+    [first] = ops.contested(OP)
+    assert first["events_a"] == [f"{OP}/iraq-also", f"{OP}/iraq-took"]  # same day: by id
+
+    ops.record(event("iraq-withdrawn", "report_retracted", None, retracts=f"{OP}/iraq-also"))
+
+    ended, standing = sorted(ops.contested(OP), key=lambda c: c["ended_at"] is None)
+    assert {**ended, "ended_at": None, "ended_by": None} == first
+    assert ended["ended_by"] == f"{OP}/iraq-withdrawn"
+    assert (standing["events_a"], standing["ended_at"]) == ([f"{OP}/iraq-took"], None)
+    assert standing["since"] == ended["since"]  # it has stood since the first disagreement
