@@ -4,8 +4,10 @@ reading with the record times between which it stood (from `history`)."""
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -120,45 +122,59 @@ def _earlier(cursor: sqlite3.Cursor, ids: Iterable[str]) -> list[Claim]:
     return found
 
 
-def _claims(cursor: sqlite3.Cursor, where: str, params: list[Any]) -> list[Claim]:
-    rows = cursor.execute(f"SELECT {_COLUMNS} FROM events WHERE {where}", params).fetchall()
+def _claims(cursor: sqlite3.Cursor, rows: list[tuple[Any, ...]], *,
+            earlier: bool = True) -> list[Claim]:  # fmt: skip
+    """These event rows' claims as they read now (and, `earlier`, every earlier reading of
+    those since corrected)."""
     retractions = [row[19] for row in rows if row[19]]
     retracted_at = dict(cursor.execute(
         "SELECT event_id, recorded FROM history WHERE event_id IN (SELECT value FROM json_each(?))",
         (orjson.dumps(retractions).decode(),),
     ).fetchall()) if retractions else {}  # fmt: skip
     claims = [_current(row, retracted_at) for row in rows]
+    if not earlier:
+        return claims
     return claims + _earlier(cursor, [row[0] for row in rows if row[18]])
 
 
-def contested_rows(cursor: sqlite3.Cursor) -> list[Conflict]:
-    """Every conflict, open or ended, of every stale place and operation."""
-    types = ", ".join("?" * len(_PLACE_TYPES))
-    at_places = _claims(
-        cursor,
-        f"type IN ({types}) AND (place IN ({_STALE_PLACES}) OR corrected IS NOT NULL)",
-        list(_PLACE_TYPES),
+def _grouped(cursor: sqlite3.Cursor, where: str, params: list[Any],
+             key: Any) -> Iterator[tuple[Any, list[tuple[Any, ...]]]]:  # fmt: skip
+    """The event rows of `where`, a group (`key`) at a time: read in its order, on a cursor
+    of their own, so that one group's claims are in memory at once, never the store's."""
+    rows = cursor.connection.cursor().execute(
+        f"SELECT {_COLUMNS} FROM events WHERE {where} ORDER BY {key[0]}, {key[1]}", params
     )
+    for found, group in itertools.groupby(rows, key=itemgetter(*key[2])):
+        yield found, list(group)
+
+
+def contested_rows(cursor: sqlite3.Cursor) -> Iterator[Conflict]:
+    """Every conflict, open or ended, of every stale place and operation: a place (of one
+    operation) or an operation at a time."""
+    types = ", ".join("?" * len(_PLACE_TYPES))
     stale_places = {key for (key,) in cursor.execute(_STALE_PLACES)}
-    found: list[Conflict] = []
-    by_place: dict[tuple[str, str], list[Claim]] = {}  # one operation's claims at a place
-    for claim in at_places:
+    moved: dict[tuple[str, str], list[Claim]] = {}  # earlier readings, by place and operation
+    corrected_ids = [event_id for (event_id,) in cursor.execute(
+        f"SELECT id FROM events WHERE type IN ({types}) AND corrected IS NOT NULL",
+        list(_PLACE_TYPES),
+    )]  # fmt: skip
+    for claim in _earlier(cursor, corrected_ids):
         if claim.place is not None and claim.place in stale_places:
-            by_place.setdefault((claim.place, claim.operation), []).append(claim)
-    for place in sorted(by_place):
-        found += conflicts_over_time(by_place[place], place_conflicts)
-    of_operations = _claims(
+            moved.setdefault((claim.place, claim.operation), []).append(claim)
+    for place, rows in _grouped(cursor, f"type IN ({types}) AND place IN ({_STALE_PLACES})",
+                                list(_PLACE_TYPES), ("place", "operation", (3, 1))):  # fmt: skip
+        claims = _claims(cursor, rows, earlier=False) + moved.pop(place, [])
+        yield from conflicts_over_time(claims, place_conflicts)
+    for place in sorted(moved):  # read so once, at no place now
+        yield from conflicts_over_time(moved[place], place_conflicts)
+    for _, rows in _grouped(
         cursor,
         f"operation IN ({_STALE_OPERATIONS}) AND (type IN (?, ?, ?) "
         "OR strength_best IS NOT NULL OR strength_low IS NOT NULL)",
         [OPERATION_LAUNCHED, OPERATION_CONCLUDED, CASUALTIES_REPORTED],
-    )
-    by_operation: dict[str, list[Claim]] = {}
-    for claim in of_operations:
-        by_operation.setdefault(claim.operation, []).append(claim)
-    for operation in sorted(by_operation):
-        found += conflicts_over_time(by_operation[operation], operation_conflicts)
-    return found
+        ("operation", "id", (1,)),
+    ):
+        yield from conflicts_over_time(_claims(cursor, rows), operation_conflicts)
 
 
 def row_of(conflict: Conflict) -> tuple[Any, ...]:

@@ -86,12 +86,14 @@ def recompute_stale(cursor: sqlite3.Cursor) -> Recomputed:
     """The derived models' rows wherever they are stale, only reading (so that it may run on
     another connection, in another thread, while the catch-up builds its indexes)."""
     forces, sides = forces_rows(cursor)
-    conflicts = claims.contested_rows(cursor)
-    launches = {c.operation for c in conflicts if c.kind == "launch" and c.ended_at is None}
+    contested, launches = [], set()
+    for conflict in claims.contested_rows(cursor):  # a place or an operation at a time
+        contested.append(claims.row_of(conflict))
+        if conflict.kind == "launch" and conflict.ended_at is None:
+            launches.add(conflict.operation)
     return Recomputed(
-        control_rows(cursor), forces, operations_rows(cursor, sides, launches),
-        [claims.row_of(conflict) for conflict in conflicts],
-    )  # fmt: skip
+        control_rows(cursor), forces, operations_rows(cursor, sides, launches), contested
+    )
 
 
 def write_stale(cursor: sqlite3.Cursor, rows: Recomputed) -> None:
