@@ -20,7 +20,8 @@ from tests.test_projection_tracking import every_table
 from timeline.api import OpsTimeline
 from timeline.application import Timeline
 from timeline.errors import ReadOnlyRole
-from timeline.stores.roles import EVENTS_TABLE, Roles, roles_sql
+from timeline.stores.role_names import EVENTS_TABLE, Roles
+from timeline.stores.roles import roles_sql
 
 pytestmark = pytest.mark.postgres
 

@@ -9,7 +9,7 @@ import click
 
 from timeline.cli.base import main, user_errors
 from timeline.store import choose_db
-from timeline.stores.roles import ANALYST_ROLE, EVENTS_TABLE, RESEARCHER_ROLE, Roles
+from timeline.stores.role_names import ANALYST_ROLE, EVENTS_TABLE, RESEARCHER_ROLE, Roles
 from timeline.terminal import escape
 
 

@@ -15,23 +15,12 @@ UPDATE and DELETE of a stored event, whoever runs it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import psycopg
 from psycopg.sql import SQL, Composed, Identifier
 
 from timeline.errors import StoreUnavailable
 from timeline.store import settings
-
-ANALYST_ROLE = "timeline_analyst"
-RESEARCHER_ROLE = "timeline_researcher"
-EVENTS_TABLE = "timeline_events"  # eventsourcing names it for the application (Timeline)
-
-
-@dataclass(frozen=True)
-class Roles:
-    analyst: str = ANALYST_ROLE
-    researcher: str = RESEARCHER_ROLE
+from timeline.stores.role_names import Roles
 
 
 def connect(url: str) -> psycopg.Connection[tuple[object, ...]]:
