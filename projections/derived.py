@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import Any
 
 import orjson
 
@@ -29,25 +29,27 @@ from timeline.vocabulary import (
 )
 
 _ORDER = "occurred_mid IS NULL, occurred_mid, position"
-# The rows below are built in these orders.
 _INSERT_STALE = schema.insert("stale", ("kind", "key"), verb="INSERT OR IGNORE")
-_INSERT_CONTROL = schema.insert("control", (
-    "place", "period", "side", "start_earliest", "start_latest", "start_event",
-    "end_earliest", "end_latest", "end_event", "contested_from", "contested_event", "events",
-    "derived_from",
-))  # fmt: skip
-_INSERT_FORCES = schema.insert("forces", (
-    "operation", "force", "side", "roles", "strength_best", "strength_low", "strength_high",
-    "strength_event", "strength_shared_with", "first_occurred", "last_occurred", "events",
-    "places_taken", "derived_from",
-))  # fmt: skip
-_INSERT_OPERATIONS = schema.insert("operations", (
-    "operation", "status", "launched", "launched_earliest", "launched_latest",
-    "launch_claims", "launch_contested", "concluded", "concluded_earliest",
-    "concluded_latest", "first_occurred", "last_occurred", "events", "places_taken", "sides",
-    "derived_from",
-))  # fmt: skip
-_INSERT_CONTESTED = schema.insert("contested", claims.COLUMNS)
+COLUMNS = {  # the derived models' rows are built in these orders, in the order they are made
+    "forces": (
+        "operation", "force", "side", "roles", "strength_best", "strength_low",
+        "strength_high", "strength_event", "strength_shared_with", "first_occurred",
+        "last_occurred", "events", "places_taken", "derived_from",
+    ),
+    "contested": claims.COLUMNS,
+    "control": (
+        "place", "period", "side", "start_earliest", "start_latest", "start_event",
+        "end_earliest", "end_latest", "end_event", "contested_from", "contested_event",
+        "events", "derived_from",
+    ),
+    "operations": (
+        "operation", "status", "launched", "launched_earliest", "launched_latest",
+        "launch_claims", "launch_contested", "concluded", "concluded_earliest",
+        "concluded_latest", "first_occurred", "last_occurred", "events", "places_taken",
+        "sides", "derived_from",
+    ),
+}  # fmt: skip
+_INSERTS = {table: schema.insert(table, columns) for table, columns in COLUMNS.items()}
 
 
 def mark_stale(cursor: sqlite3.Cursor, places: Iterable[str], operations: Iterable[str]) -> None:
@@ -62,63 +64,78 @@ _STALE_PLACES = "SELECT key FROM stale WHERE kind = 'place'"
 _STALE_OPERATIONS = "SELECT key FROM stale WHERE kind = 'operation'"
 
 
-class Recomputed(NamedTuple):
-    """The rows of the derived models for every stale place and operation."""
-
-    control: list[tuple[Any, ...]]
-    forces: list[tuple[Any, ...]]
-    operations: list[tuple[Any, ...]]
-    contested: list[tuple[Any, ...]]
+Rows = Iterable[tuple[Any, ...]]
+Sink = Callable[[str, Rows], None]
+"""Where recomputed rows go, a model (table) at a time, as they are made: into the table,
+or into a file of their own to be copied into it later."""
+_DELETES = {
+    "control": f"DELETE FROM control WHERE place IN ({_STALE_PLACES})",
+    "forces": f"DELETE FROM forces WHERE operation IN ({_STALE_OPERATIONS})",
+    "operations": f"DELETE FROM operations WHERE operation IN ({_STALE_OPERATIONS})",
+    "contested": claims.DELETE_STALE,
+}
 
 
 def refresh_stale(cursor: sqlite3.Cursor) -> None:
-    """Recompute control, forces and operations wherever they are stale, then clear the marks.
+    """Recompute control, forces, operations and contested wherever they are stale, then clear
+    the marks.
 
     Done once at the end of a catch-up (in its own transaction), not per page: a large catch-up
     touches every operation on every page. The marks are written with each page, so a crash
     leaves them for the next catch-up to finish. Each model is recomputed for every stale
-    place or operation at once, in a few statements, not in a few statements for each.
+    place or operation at once, in a few statements, not in a few statements for each; its
+    rows are written as they are made, never held all at once.
     """
-    write_stale(cursor, recompute_stale(cursor))
+
+    writer = cursor.connection.cursor()  # the rows are made reading through `cursor`
+
+    def replace(table: str, rows: Rows) -> None:
+        writer.execute(_DELETES[table])
+        writer.executemany(_INSERTS[table], rows)
+
+    recompute_stale(cursor, replace)
+    _marked(cursor)
 
 
-def recompute_stale(cursor: sqlite3.Cursor) -> Recomputed:
-    """The derived models' rows wherever they are stale, only reading (so that it may run on
-    another connection, in another thread, while the catch-up builds its indexes)."""
-    forces, sides = forces_rows(cursor)
-    contested, launches = [], set()
-    for conflict in claims.contested_rows(cursor):  # a place or an operation at a time
-        contested.append(claims.row_of(conflict))
+def recompute_stale(cursor: sqlite3.Cursor, sink: Sink) -> None:
+    """The derived models' rows wherever they are stale, each model's given to `sink` as
+    they are made; only reading (so that it may run on another connection, in another thread,
+    while the catch-up builds its indexes). Each model reads the events' tables, not another
+    derived model (forces, made first, counts the operations rows to choose how it reads):
+    so `sink` may replace one model's rows before the next is made."""
+    sides: dict[str, str | None] = {}
+    sink("forces", forces_rows(cursor, sides))
+    launches: set[str] = set()
+    sink("contested", _contested(cursor, launches))
+    sink("control", control_rows(cursor))
+    sink("operations", operations_rows(cursor, sides, launches))
+
+
+def _contested(cursor: sqlite3.Cursor, launches: set[str]) -> Iterator[tuple[Any, ...]]:
+    """The contested rows, a place or an operation at a time; each operation whose launch
+    claims stand in conflict added to `launches` (the operations model shows it)."""
+    for conflict in claims.contested_rows(cursor):
         if conflict.kind == "launch" and conflict.ended_at is None:
             launches.add(conflict.operation)
-    return Recomputed(
-        control_rows(cursor), forces, operations_rows(cursor, sides, launches), contested
-    )
+        yield claims.row_of(conflict)
 
 
-def write_stale(cursor: sqlite3.Cursor, rows: Recomputed) -> None:
-    """Replace the stale places' and operations' rows with these, and clear the marks."""
-    cursor.execute(f"DELETE FROM control WHERE place IN ({_STALE_PLACES})")
-    cursor.executemany(
-        _INSERT_CONTROL, rows.control
-    )
-    cursor.execute(f"DELETE FROM forces WHERE operation IN ({_STALE_OPERATIONS})")
-    cursor.executemany(
-        _INSERT_FORCES, rows.forces
-    )
-    cursor.execute(f"DELETE FROM operations WHERE operation IN ({_STALE_OPERATIONS})")
-    cursor.executemany(
-        _INSERT_OPERATIONS,
-        rows.operations,
-    )
-    cursor.execute(claims.DELETE_STALE)
-    cursor.executemany(_INSERT_CONTESTED, rows.contested)
+def copy_stale(cursor: sqlite3.Cursor, rows_of: Callable[[str], Rows]) -> None:
+    """Replace the stale places' and operations' rows with those a recomputation kept
+    (`rows_of(table)`: its rows, in the order of COLUMNS), and clear the marks."""
+    for table in COLUMNS:
+        cursor.execute(_DELETES[table])
+        cursor.executemany(_INSERTS[table], rows_of(table))
+    _marked(cursor)
+
+
+def _marked(cursor: sqlite3.Cursor) -> None:
     for statement in claims.MARK_STALE:
         cursor.execute(statement)
     cursor.execute("DELETE FROM stale WHERE kind IN ('place', 'operation')")
 
 
-def control_rows(cursor: sqlite3.Cursor) -> list[tuple[Any, ...]]:
+def control_rows(cursor: sqlite3.Cursor) -> Iterator[tuple[Any, ...]]:
     """The periods of control of every stale place, from its events in order of occurrence."""
     events = cursor.execute(
         f"SELECT place, id, type, occurred_earliest, occurred_latest, attackers, defenders "
@@ -126,16 +143,14 @@ def control_rows(cursor: sqlite3.Cursor) -> list[tuple[Any, ...]]:
         f"({', '.join('?' * len(CHANGES_CONTROL))}) ORDER BY place, {_ORDER}",
         sorted(CHANGES_CONTROL),
     )
-    rows = []
     for place, of_place in itertools.groupby(map(_holders, events), key=itemgetter(0)):
-        rows += [
+        yield from (
             (place, n, p["side"], p["start_earliest"], p["start_latest"], p["start_event"],
              p["end_earliest"], p["end_latest"], p["end_event"], p["contested_from"],
              p["contested_event"], orjson.dumps(p["events"]).decode(),
              orjson.dumps([*p["events"], *([p["end_event"]] if p["end_event"] else [])]).decode())
             for n, p in enumerate(periods(of_place), start=1)
-        ]  # fmt: skip
-    return rows
+        )  # fmt: skip
 
 
 def json_list(items: list[Any]) -> str | None:
@@ -167,12 +182,13 @@ class _Force:
 
 
 def forces_rows(
-    cursor: sqlite3.Cursor,
-) -> tuple[list[tuple[Any, ...]], dict[str, str | None]]:
+    cursor: sqlite3.Cursor, sides: dict[str, str | None]
+) -> Iterator[tuple[Any, ...]]:
     """The force summary of every stale operation: each force's side (the one it is named
     with most, then the first in order), roles, latest strength committed (and the forces it
     is shared with), span, events and places taken; from its events that are not retracted.
-    With them, the sides of each stale operation, "A + B", which the operations model shows.
+    With them, into `sides`, the sides of each stale operation, "A + B", which the operations
+    model shows (complete once every row is read).
 
     The stale operations' events and their actors are read in two passes, each in order of
     operation, and added up here one operation at a time: memory is bounded by the largest
@@ -196,8 +212,6 @@ def forces_rows(
         ),
         key=itemgetter(0),
     )
-    rows: list[tuple[Any, ...]] = []
-    sides: dict[str, str | None] = {}
     pending = next(actors, None)
     for operation, its_events in itertools.groupby(events, key=itemgetter(0)):
         while pending is not None and pending[0] < operation:
@@ -215,14 +229,13 @@ def forces_rows(
             )[0]
             _, event_id, best, low, high = found.strength or (None, None, None, None, None)
             others = [other for other in shared.get(event_id, ()) if other != force]
-            rows.append((
+            yield (
                 operation, force, side, json_list(sorted(found.roles)), best, low, high,
                 event_id, json_list(others), found.first, found.last,
                 len(found.events), len(found.taken), json_list(sorted(found.events)),
-            ))  # fmt: skip
+            )  # fmt: skip
         if forces:
             sides[operation] = json_list(sorted(named))
-    return rows, sides
 
 
 def _most_operations_stale(cursor: sqlite3.Cursor) -> bool:

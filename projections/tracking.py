@@ -11,8 +11,11 @@ catch-up starts after the last one.
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
+import os
 import sqlite3
+import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing
@@ -117,11 +120,12 @@ class ViewsRecorder(SQLiteTrackingRecorder):
         with self.datastore.transaction(commit=True) as cursor:
             sql = cursor.sqlite_cursor
             schema.align_indexes(sql)
-            found = None if recomputed is None else recomputed.result()
-            if found is not None and found[0] == _state(sql):
-                derived.write_stale(sql, found[1])
-            else:
-                derived.refresh_stale(sql)
+            with (recomputed.result() if recomputed else contextlib.nullcontext()) as found:
+                if recomputed is not None and found is not None and found == _state(sql):
+                    with closing(sqlite3.connect(recomputed.spill)) as kept:
+                        derived.copy_stale(sql, partial(_kept_rows, kept))
+                else:
+                    derived.refresh_stale(sql)
             sql.execute("DELETE FROM stale WHERE kind = 'rebuild'")  # every event is projected
 
 
@@ -138,24 +142,58 @@ def _state(cursor: sqlite3.Cursor) -> tuple[Any, ...]:
 class Recomputing(threading.Thread):
     """The derived models recomputed on a connection of their own while this one builds
     the indexes of a bulk catch-up: SQLite builds them without holding Python's lock, so
-    the two take turns on one CPU less than they would in turn (or use a second one)."""
+    the two take turns on one CPU less than they would in turn (or use a second one).
+
+    It reads a snapshot, so it cannot write the read models: it writes the rows, as it makes
+    them, into a file of its own beside them (SQLite's, with the models' tables), which the
+    catch-up copies across and removes. Held in memory instead, they grew with the store."""
 
     def __init__(self, path: str) -> None:
         super().__init__(name="recomputing derived models", daemon=True)
         self.path = path
-        self._found: tuple[tuple[Any, ...], derived.Recomputed] | None = None
+        for left in glob.glob(f"{glob.escape(path)}.*.derived"):  # by a catch-up that crashed
+            with contextlib.suppress(OSError):  # (this one holds the views' lock: none runs)
+                os.remove(left)
+        descriptor, self.spill = tempfile.mkstemp(
+            prefix=f"{os.path.basename(path)}.", suffix=".derived", dir=os.path.dirname(path) or "."
+        )
+        os.close(descriptor)
+        self._state: tuple[Any, ...] | None = None
 
     def run(self) -> None:
-        with contextlib.suppress(sqlite3.Error), closing(sqlite3.connect(self.path)) as db:
+        with contextlib.suppress(sqlite3.Error), closing(sqlite3.connect(self.path)) as db, \
+                closing(sqlite3.connect(self.spill)) as spill:  # fmt: skip
             db.execute("BEGIN")  # one snapshot for the state and the rows
             cursor = db.cursor()
             state = _state(cursor)
-            self._found = state, derived.recompute_stale(cursor)
+            spill.execute("PRAGMA journal_mode = OFF")  # a scratch file: it is never recovered
+            spill.execute("PRAGMA synchronous = OFF")
+            for table, columns in derived.COLUMNS.items():
+                spill.execute(f"CREATE TABLE [{table}] ({', '.join(f'[{c}]' for c in columns)})")
 
-    def result(self) -> tuple[tuple[Any, ...], derived.Recomputed] | None:
-        """What it found, with the state it found it in; None if it failed."""
+            def keep(table: str, rows: derived.Rows) -> None:
+                marks = ", ".join("?" * len(derived.COLUMNS[table]))
+                spill.executemany(f"INSERT INTO [{table}] VALUES ({marks})", rows)
+
+            derived.recompute_stale(cursor, keep)
+            spill.commit()
+            self._state = state
+
+    @contextlib.contextmanager
+    def result(self) -> Iterator[tuple[Any, ...] | None]:
+        """The state it found the read models in, with its rows in `spill` (None if it
+        failed); the file is removed on leaving."""
         self.join()
-        return self._found
+        try:
+            yield self._state
+        finally:
+            with contextlib.suppress(OSError):
+                os.remove(self.spill)
+
+
+def _kept_rows(kept: sqlite3.Connection, table: str) -> derived.Rows:
+    """A model's rows as a recomputation kept them, in the order they were made."""
+    return kept.execute(f"SELECT * FROM [{table}] ORDER BY rowid")
 
 
 def _in_bulk(cursor: sqlite3.Cursor) -> bool:

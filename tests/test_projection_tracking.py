@@ -129,6 +129,26 @@ def test_a_bulk_catch_up_gives_exactly_what_the_row_by_row_one_gives(
     assert ops.query(text="later report")[0]["id"] == "op/lost"
 
 
+def test_a_bulk_catch_up_writes_the_derived_models_its_second_thread_kept_in_a_scratch_file(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ops = OpsTimeline(db)
+    scenario(ops)
+    incremental = every_table(ops.views.path)
+    left = Path(f"{ops.views.path}.crashed.derived")
+    left.write_bytes(b"what a catch-up that crashed left")
+    monkeypatch.setattr(tracking, "BULK_FROM", 1)
+
+    def not_again(cursor: sqlite3.Cursor) -> None:
+        raise AssertionError("recomputed in the catch-up's own transaction")
+
+    monkeypatch.setattr(tracking.derived, "refresh_stale", not_again)
+    ops.rebuild()
+
+    assert every_table(ops.views.path) == incremental
+    assert list(Path(ops.views.path).parent.glob("*.derived")) == []  # its own, and the left
+
+
 def test_a_backlog_shorter_than_what_is_projected_goes_row_by_row(
     db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
