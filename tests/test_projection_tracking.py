@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from projections import tracking
+from projections import derived, tracking
 from projections.projector import Projector
 from projections.tracking import ReadModelsOfAnotherStore
 from projections.views import Views
@@ -142,7 +142,7 @@ def test_a_bulk_catch_up_writes_the_derived_models_its_second_thread_kept_in_a_s
     def not_again(cursor: sqlite3.Cursor) -> None:
         raise AssertionError("recomputed in the catch-up's own transaction")
 
-    monkeypatch.setattr(tracking.derived, "refresh_stale", not_again)
+    monkeypatch.setattr(derived, "refresh_stale", not_again)
     ops.rebuild()
 
     assert every_table(ops.views.path) == incremental

@@ -323,12 +323,14 @@ class Timeline(Application[Any]):
             except Conflict:  # the next attempt takes turns with the writers of these
                 raise Conflict(sorted(unit.operations)) from None
             self._take_snapshots_of(unit)
+            imported = Imported(
+                new - unit.corrected, already, unit.corrected, retracted, not_found,
+                tuple(unit.notes),
+            )  # fmt: skip
+            del unit  # what it holds of every record (ids, lines, aggregates) is not projected
             if appended is not None and spool.rows and self._appended_at(before + 1, spool):
                 appended(before + 1, (batch.rows for batch in spool.batches()))
-        return Imported(
-            new - unit.corrected, already, unit.corrected, retracted, not_found,
-            tuple(unit.notes),
-        )  # fmt: skip
+        return imported
 
     def gazetteer(self) -> Gazetteer:
         """The places as the store holds them now, as a writer checks against them."""
