@@ -30,6 +30,7 @@ after which it was last seen (`conflicts_over_time`); the group it became, if an
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -140,8 +141,7 @@ class _Groups:
 
     def __init__(self) -> None:
         self._parent: dict[int, int] = {}
-        self.since: dict[int, str] = {}
-        self.span: dict[int, tuple[str | None, str | None]] = {}
+        self._found: dict[int, tuple[str, str | None, str | None]] = {}  # root: since, days
 
     def _root(self, i: int) -> int:
         parent = self._parent
@@ -155,19 +155,16 @@ class _Groups:
     def join(self, a: Claim, i: int, b: Claim, j: int,
              span: tuple[str | None, str | None]) -> None:  # fmt: skip
         """Record that claims `i` and `j` disagree, on the days of `span`."""
-        since = max(a.since, b.since)
-        roots = {self._root(i), self._root(j)}
-        keep = min(roots)
-        starts = [self.since[r] for r in roots if r in self.since]
-        spans = [self.span[r] for r in roots if r in self.span] + [span]
-        for root in roots:
-            self._parent[root] = keep
-            self.since.pop(root, None)
-            self.span.pop(root, None)
-        self.since[keep] = min([since, *starts])
-        froms = [s for s, _ in spans if s is not None]
-        tos = [t for _, t in spans if t is not None]
-        self.span[keep] = (min(froms, default=None), max(tos, default=None))
+        root, other = sorted((self._root(i), self._root(j)))
+        found = [(max(a.since, b.since), *span)]
+        for known in (root, other):
+            if known in self._found:
+                found.append(self._found.pop(known))
+        self._parent[other] = root
+        froms = [start for _, start, _ in found if start is not None]
+        tos = [end for _, _, end in found if end is not None]
+        self._found[root] = (min(since for since, _, _ in found),
+                             min(froms, default=None), max(tos, default=None))  # fmt: skip
 
     def groups(self) -> Iterator[tuple[list[int], str, tuple[str | None, str | None]]]:
         """Each group: its claims' indexes in order, since, and its days."""
@@ -175,7 +172,8 @@ class _Groups:
         for i in list(self._parent):
             members.setdefault(self._root(i), []).append(i)
         for root, found in members.items():
-            yield sorted(found), self.since[root], self.span[root]
+            since, start, end = self._found[root]
+            yield sorted(found), since, (start, end)
 
 
 def _conflict(kind: str, subject: str, a: tuple[str, list[Claim]], b: tuple[str, list[Claim]],
@@ -239,18 +237,28 @@ def place_conflicts(claims: Iterable[Claim]) -> list[Conflict]:
 def _reversals(passes: Sequence[Claim], fighting: Sequence[Claim]) -> list[Conflict]:
     """Each capture whose first pass to another side comes within REVERSAL_DAYS of it, with
     fighting reported on days between: from the capture's first possible day to the
-    reversal's last, and not all before the capture's last possible day."""
+    reversal's last, and not all before the capture's last possible day. (Both lists are in
+    order of their first possible days.)"""
     found = []
     for n, capture in enumerate(passes):
-        reversal = next((r for r in passes[n + 1 :] if r.holder != capture.holder
-                         and _days(str(capture.latest), str(r.earliest)) > 0), None)  # fmt: skip
-        if reversal is None or _days(str(capture.latest), str(reversal.earliest)) > REVERSAL_DAYS:
+        reversal = None
+        for later in range(n + 1, len(passes)):  # their gaps after it only grow
+            gap = _days(str(capture.latest), str(passes[later].earliest))
+            if gap > REVERSAL_DAYS:
+                break
+            if gap > 0 and passes[later].holder != capture.holder:
+                reversal = passes[later]
+                break
+        if reversal is None:
             continue
-        between = [
-            f for f in fighting
-            if str(capture.earliest) <= str(f.earliest) and str(f.latest) <= str(reversal.latest)
-            and str(f.latest) >= str(capture.latest)
-        ]  # fmt: skip
+        last = str(reversal.latest)
+        between = []
+        first = bisect.bisect_left(fighting, str(capture.earliest), key=lambda f: str(f.earliest))
+        for k in range(first, len(fighting)):
+            if str(fighting[k].earliest) > last:
+                break  # and so is every later one's
+            if str(capture.latest) <= str(fighting[k].latest) <= last:
+                between.append(fighting[k])
         if between:
             found.append(_conflict(
                 "reversal", str(capture.place), (f"taken by {capture.holder}", [capture]),
@@ -291,8 +299,11 @@ def operation_conflicts(claims: Iterable[Claim]) -> list[Conflict]:
         found += _lowest_against_the_rest(kind, dated[0].operation if dated else "", dated,
                                           groups, _dates, _range_text)  # fmt: skip
     for kind in ("strength", "casualties"):
-        def triple(c: Claim, kind: str = kind) -> tuple[int, int]:
-            return (c.strength if kind == "strength" else c.casualties) or (0, 0)
+        def given(c: Claim, kind: str = kind) -> tuple[int, int] | None:
+            return c.strength if kind == "strength" else c.casualties
+
+        def triple(c: Claim) -> tuple[int, int]:
+            return given(c) or (0, 0)
 
         def subject(c: Claim, kind: str = kind) -> str:
             """A strength is a force's (or forces' together); a casualty count is of one
@@ -302,7 +313,7 @@ def operation_conflicts(claims: Iterable[Claim]) -> list[Conflict]:
 
         with_triple = [
             c for c in claims
-            if (c.strength if kind == "strength" else c.casualties) is not None and c.forces
+            if given(c) is not None and c.forces
             and (kind == "strength" or c.type == CASUALTIES_REPORTED)
         ]  # fmt: skip
         by_subject = sorted(with_triple, key=lambda c: (subject(c), _in_order(c)))
