@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from operator import itemgetter
 from typing import Any
 
@@ -88,12 +89,7 @@ def refresh_stale(cursor: sqlite3.Cursor) -> None:
     """
 
     writer = cursor.connection.cursor()  # the rows are made reading through `cursor`
-
-    def replace(table: str, rows: Rows) -> None:
-        writer.execute(_DELETES[table])
-        writer.executemany(_INSERTS[table], rows)
-
-    recompute_stale(cursor, replace)
+    recompute_stale(cursor, partial(_replace, writer))
     _marked(cursor)
 
 
@@ -124,9 +120,14 @@ def copy_stale(cursor: sqlite3.Cursor, rows_of: Callable[[str], Rows]) -> None:
     """Replace the stale places' and operations' rows with those a recomputation kept
     (`rows_of(table)`: its rows, in the order of COLUMNS), and clear the marks."""
     for table in COLUMNS:
-        cursor.execute(_DELETES[table])
-        cursor.executemany(_INSERTS[table], rows_of(table))
+        _replace(cursor, table, rows_of(table))
     _marked(cursor)
+
+
+def _replace(cursor: sqlite3.Cursor, table: str, rows: Rows) -> None:
+    """A model's rows of the stale places or operations replaced with these."""
+    cursor.execute(_DELETES[table])
+    cursor.executemany(_INSERTS[table], rows)
 
 
 def _marked(cursor: sqlite3.Cursor) -> None:

@@ -120,10 +120,10 @@ class ViewsRecorder(SQLiteTrackingRecorder):
         with self.datastore.transaction(commit=True) as cursor:
             sql = cursor.sqlite_cursor
             schema.align_indexes(sql)
-            with (recomputed.result() if recomputed else contextlib.nullcontext()) as found:
-                if recomputed is not None and found is not None and found == _state(sql):
-                    with closing(sqlite3.connect(recomputed.spill)) as kept:
-                        derived.copy_stale(sql, partial(_kept_rows, kept))
+            with contextlib.ExitStack() as stack:
+                kept = None if recomputed is None else stack.enter_context(recomputed.kept(sql))
+                if kept is not None:
+                    derived.copy_stale(sql, partial(_kept_rows, kept))
                 else:
                     derived.refresh_stale(sql)
             sql.execute("DELETE FROM stale WHERE kind = 'rebuild'")  # every event is projected
@@ -180,12 +180,17 @@ class Recomputing(threading.Thread):
             self._state = state
 
     @contextlib.contextmanager
-    def result(self) -> Iterator[tuple[Any, ...] | None]:
-        """The state it found the read models in, with its rows in `spill` (None if it
-        failed); the file is removed on leaving."""
+    def kept(self, cursor: sqlite3.Cursor) -> Iterator[sqlite3.Connection | None]:
+        """Its rows (a connection to the file they are in), if it finished and nothing was
+        projected since it read them (`cursor` reads the read models as they are now); the
+        file is removed on leaving."""
         self.join()
         try:
-            yield self._state
+            if self._state is None or self._state != _state(cursor):
+                yield None
+                return
+            with closing(sqlite3.connect(self.spill)) as kept:
+                yield kept
         finally:
             with contextlib.suppress(OSError):
                 os.remove(self.spill)
