@@ -114,6 +114,7 @@ print(json.dumps({"count": count}))
 _OPEN_TARGET = """
 import json, sqlite3, sys
 import orjson
+from timeline.stores.packing import unpack  # states are stored packed, as a catch-up reads them
 target = sqlite3.connect(sys.argv[2], isolation_level=None)
 target.execute("PRAGMA journal_mode=WAL")
 target.execute("PRAGMA synchronous=NORMAL")
@@ -133,7 +134,7 @@ insert = "INSERT INTO events VALUES (?, ?, ?, ?)"
 def rows_of(page):
     rows = []
     for position, state in page:
-        record = orjson.loads(state)["record"]
+        record = orjson.loads(unpack(state))["record"]
         rows.append((position, record["id"], record["operation"], record["type"]))
     return rows
 """
@@ -158,7 +159,7 @@ projector = Projector(target.cursor(), fts=False)
 def rows_of(page):
     rows = {"events": [], "fts": [], "actors": [], "sources": []}
     for position, state in page:
-        state = orjson.loads(state)
+        state = orjson.loads(unpack(state))
         record = state["record"]
         if record["type"] in ("report_corrected", "report_retracted"):
             continue

@@ -22,6 +22,7 @@ from timeline.errors import ImportFailed, UnreadableFile
 from timeline.readers import csvfile
 from timeline.readers.acled import Acled
 from timeline.readers.ucdp import Ucdp
+from timeline.stores.packing import unpack
 
 forking = pytest.mark.skipif(sys.platform != "linux", reason="workers are forked on Linux")
 
@@ -50,7 +51,7 @@ def stored(db: Path) -> list[tuple[object, ...]]:
             "SELECT originator_id, originator_version, topic, state FROM stored_events "
             "ORDER BY rowid"
         ).fetchall()
-    return [(*row[:3], re.sub(rb'"timestamp":"[^"]*"', b"", row[3])) for row in found]
+    return [(*row[:3], re.sub(rb'"timestamp":"[^"]*"', b"", unpack(row[3]))) for row in found]
 
 
 def many_rows(n: int) -> list[dict[str, str]]:

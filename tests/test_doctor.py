@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from projections.views import Views
+from tests import tampering
 from tests.conftest import AL_QAIM, launched
 from tests.test_projection_tracking import power_cut_at, scenario
 from timeline.api import OpsTimeline
@@ -123,9 +124,7 @@ def test_doctor_makes_no_store_and_no_read_models_where_there_are_none(tmp_path:
 def test_a_stored_row_edited_behind_the_store_fails_the_chains(tmp_path: Path) -> None:
     db, views = str(tmp_path / "t.db"), str(tmp_path / "views.db")
     OpsTimeline(db, views=views).import_file(AL_QAIM)
-    with closing(sqlite3.connect(db)) as connection, connection:
-        connection.execute("UPDATE stored_events SET state = CAST(replace(CAST(state AS TEXT), "
-                           "'2017-11-03', '2017-11-01') AS BLOB)")  # fmt: skip
+    tampering.edit_every(db, lambda state: state.replace(b"2017-11-03", b"2017-11-01"))
 
     result = doctor(db, views)
 

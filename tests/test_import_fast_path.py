@@ -18,6 +18,7 @@ from timeline import intake
 from timeline.application import Timeline
 from timeline.events import Submitted
 from timeline.place_streams import PLACE_TOPICS
+from timeline.stores.packing import unpack
 from timeline.validation import parse_record
 
 
@@ -30,7 +31,7 @@ def stored(db: str) -> list[tuple[Any, ...]]:
         ).fetchall()
     found = []
     for originator_id, version, topic, state in rows:
-        data = json.loads(state)
+        data = json.loads(unpack(state))
         del data["timestamp"]
         found.append((originator_id, version, topic, data))
     return found

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import pytest
 from click.testing import Result
 
+from tests import tampering
 from tests.conftest import captured, launched
 from timeline.formats import render
 from timeline.terminal import UNSAFE, json_safe
@@ -101,16 +102,14 @@ def test_a_store_an_earlier_version_wrote_is_read_as_written_and_printed_escaped
     """Input now refuses C1 controls and overrides in names and counts beyond 64 bits, which
     an earlier version stored: such a store is still read (and recorded into), as written,
     and printed with its controls as codes."""
-    import sqlite3
-
     cli("import", "-", input=json.dumps(launched()) + "\n")
     cli("record", "place_entered", "--operation", "op-1", "--occurred", "2017", "--id",
         "op-1/OLD", "--source", "OLD:D3", "--actor", "OLD:b:attacker", "--strength", "77777",
         "--place", "OLD:34:41:town")  # fmt: skip
-    with sqlite3.connect(db) as store:  # as an earlier version could have written them
-        store.execute("UPDATE stored_events SET state = CAST(replace(replace(state, 'OLD', "
-                      "'O\\u0085\\u009b\\u202eD'), '77777', '123456789012345678901234567890') "
-                      "AS BLOB)")  # fmt: skip
+    tampering.edit_every(db, lambda state: state.replace(
+        b"OLD", b"O\\u0085\\u009b\\u202eD").replace(b"77777", b"123456789012345678901234567890"),
+        as_json=True,
+    )  # as an earlier version could have written them: as JSON
     cli("rebuild")
 
     later = cli("record", "place_entered", "--operation", "op-1", "--occurred", "2017",

@@ -6,18 +6,18 @@ import skips and `verify --against` checks."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable
-from contextlib import closing
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
+from tests import tampering
 from tests.conftest import AL_QAIM
 from timeline.application import Timeline
 from timeline.cli import main
 from timeline.operation import Operation
+from timeline.stores.packing import pack
 
 Run = Callable[..., Result]
 CROSSING = "al-qaim-2017/crossing-captured"
@@ -44,32 +44,6 @@ def run(store: str, tmp_path: Path) -> Run:
     return timeline
 
 
-def sql(store: str, statement: str) -> None:
-    """Run one statement on the store as another program would: `events` names the stored
-    events' table, `text(state)` a row's state as text, `blob(x)` text as a state."""
-    if store.startswith("postgresql://"):
-        import psycopg
-
-        schema = store.rsplit("schema=", 1)[1]
-        statement = statement.replace("events", f'"{schema}".timeline_events')
-        statement = statement.replace("text(state)", "convert_from(state, 'UTF8')")
-        statement = statement.replace("blob(", "convert_to(")
-        statement = statement.replace("_BLOB_END", ", 'UTF8')")
-        with psycopg.connect(store.split("?")[0], autocommit=True) as server:
-            server.execute(statement.encode())  # as bytes: no placeholders in it
-        return
-    statement = statement.replace("events", "stored_events")
-    statement = statement.replace("text(state)", "CAST(state AS TEXT)")
-    statement = statement.replace("blob(", "CAST(").replace("_BLOB_END", " AS BLOB)")
-    with closing(sqlite3.connect(store)) as connection, connection:
-        connection.execute(statement)
-
-
-def of(event_id: str) -> str:
-    """A WHERE clause choosing the stored Recorded event of this id."""
-    return f"text(state) LIKE '%\"record\":{{\"id\":\"{event_id}\"%'"
-
-
 def test_an_untouched_store_verifies_in_one_line(run: Run) -> None:
     said = run("verify")
 
@@ -80,8 +54,7 @@ def test_an_untouched_store_verifies_in_one_line(run: Run) -> None:
 
 
 def test_an_edited_row_is_named_by_its_event_id_and_operation(run: Run, store: str) -> None:
-    sql(store, f"UPDATE events SET state = blob(replace(text(state), '2017-11-03', "
-               f"'2017-11-01')_BLOB_END WHERE {of(CROSSING)}")  # fmt: skip
+    tampering.edit(store, CROSSING, lambda state: state.replace(b"2017-11-03", b"2017-11-01"))
 
     said = run("verify")
 
@@ -95,7 +68,7 @@ def test_an_edited_row_is_named_by_its_event_id_and_operation(run: Run, store: s
 def test_a_deleted_row_is_named_by_its_operation_stream_and_version(
     run: Run, store: str
 ) -> None:
-    sql(store, f"DELETE FROM events WHERE {of(AIR)}")
+    tampering.write(store, tampering.position_of(store, AIR), None)
 
     said = run("verify")
 
@@ -107,7 +80,7 @@ def test_a_deleted_row_is_named_by_its_operation_stream_and_version(
 def test_the_last_event_of_a_stream_deleted_is_found_by_its_hash_left_behind(
     run: Run, store: str
 ) -> None:
-    sql(store, f"DELETE FROM events WHERE {of(GAZA)}")
+    tampering.write(store, tampering.position_of(store, GAZA), None)
 
     said = run("verify")
 
@@ -117,12 +90,10 @@ def test_the_last_event_of_a_stream_deleted_is_found_by_its_hash_left_behind(
 
 
 def test_two_rows_swapped_are_found_at_the_first_of_them(run: Run, store: str) -> None:
-    sql(store, (
-        f"UPDATE events SET state = CASE WHEN {of(AIR)} "
-        f"THEN (SELECT state FROM events WHERE {of(CROSSING)}) "
-        f"ELSE (SELECT state FROM events WHERE {of(AIR)}) END "
-        f"WHERE {of(AIR)} OR {of(CROSSING)}"
-    ))  # fmt: skip
+    air, crossing = (tampering.position_of(store, event) for event in (AIR, CROSSING))
+    air_state, crossing_state = (tampering.state_of(store, event) for event in (AIR, CROSSING))
+    tampering.write(store, air, pack(crossing_state))
+    tampering.write(store, crossing, pack(air_state))
 
     said = run("verify")
 
@@ -161,8 +132,7 @@ def test_a_copy_is_checked_against_its_origin_by_its_chain_heads(
     assert other.exit_code == 1
     assert "the copy does not match this store: stream " in other.output
 
-    sql(store, f"UPDATE events SET state = blob(replace(text(state), 'al-Qaim', 'Qaim')"
-               f"_BLOB_END WHERE {of(GAZA)}")  # fmt: skip
+    tampering.edit(store, GAZA, lambda state: state.replace(b"al-Qaim", b"Qaim"))
     assert run("verify", "--against", str(export)).exit_code == 1
 
 
@@ -171,11 +141,8 @@ def test_a_row_edited_into_text_by_sqlite_is_named_as_edited(db: str, tmp_path: 
     app = Timeline(db=db)
     app.import_file(AL_QAIM)
     app.close()
-    with closing(sqlite3.connect(db)) as connection, connection:
-        connection.execute(
-            "UPDATE stored_events SET state = replace(state, 'Iraqi', 'Iraqy') "
-            "WHERE CAST(state AS TEXT) LIKE ?", (f'%"record":{{"id":"{CROSSING}"%',)
-        )
+    state = tampering.state_of(db, CROSSING).replace(b"Iraqi", b"Iraqy").decode()
+    tampering.write(db, tampering.position_of(db, CROSSING), state)  # as TEXT
 
     said = CliRunner().invoke(main, ["--db", db, "--views", str(tmp_path / "v.db"), "verify"])
 

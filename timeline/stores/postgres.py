@@ -16,8 +16,9 @@ from uuid import UUID
 
 import psycopg
 from eventsourcing import postgres as eventsourcing_postgres
-from eventsourcing.persistence import IntegrityError, ProgrammingError, StoredEvent
+from eventsourcing.persistence import IntegrityError, Notification, ProgrammingError, StoredEvent
 from eventsourcing.postgres import (
+    PgStoredEvent,
     PostgresAggregateRecorder,
     PostgresApplicationRecorder,
     PostgresDatastore,
@@ -30,6 +31,7 @@ from timeline import encoding
 from timeline.encoding import Batch, IdRow, Row
 from timeline.errors import NoStoreHere, ReadOnlyRole
 from timeline.stores.chain import ChainedRow, Heads, first_versions, links
+from timeline.stores.packing import pack, unpack
 from timeline.stores.recorder import (
     LOOK_UP_CHUNK,
     STORE_VERSION,
@@ -37,7 +39,9 @@ from timeline.stores.recorder import (
     Page,
     TimelineRecorder,
     check_version,
+    readable,
     taken_ids,
+    unpacked,
 )
 from timeline.vocabulary import CLAIMED
 
@@ -140,13 +144,14 @@ class PostgresTimelineRecorder(TimelineRecorder, PostgresApplicationRecorder):
             if found is None:
                 self._record_version(connection)
             elif found < STORE_VERSION:
-                self.migrate(connection)
+                self.migrate(connection, found)
 
-    def migrate(self, connection: Connection[DictRow]) -> None:
-        """A store of version 1 made a store of this version, in one transaction: the table
-        of event ids filled from version 1's claims (each id's `Claimed` event, whose stream
-        stays but is read no more), every stored event's hash chained, and the version
-        recorded. Idempotent: ids and hashes already in the tables are kept."""
+    def migrate(self, connection: Connection[DictRow], found: int = 1) -> None:
+        """A store of version `found` made a store of this version, in one transaction. From
+        version 1: the table of event ids filled from its claims (each id's `Claimed` event,
+        whose stream stays but is read no more), and every stored event's hash chained. From
+        version 2 the version alone is recorded: its states stay JSON, which version 3 reads.
+        Idempotent: ids and hashes already in the tables are kept."""
         names = {
             "schema": Identifier(self.datastore.schema),
             "ids": Identifier(self.event_ids_table),
@@ -155,28 +160,35 @@ class PostgresTimelineRecorder(TimelineRecorder, PostgresApplicationRecorder):
         }
         try:
             with connection.transaction():
-                connection.execute(SQL(
-                    "INSERT INTO {schema}.{ids} (event_id, digest, operation) "
-                    "SELECT claim ->> 'event_id', claim ->> 'digest', claim ->> 'operation' "
-                    "FROM (SELECT convert_from(state, 'UTF8')::jsonb AS claim "
-                    "FROM {schema}.{events} WHERE topic = %s ORDER BY notification_id) AS c "
-                    "ON CONFLICT (event_id) DO NOTHING"
-                ).format(**names), (CLAIMED,))  # fmt: skip
-                with connection.cursor(row_factory=tuple_row) as cursor:
-                    every = [
-                        (UUID(str(stream)).hex, version, topic, bytes(state))
-                        for stream, version, topic, state in cursor.execute(SQL(
-                            "SELECT originator_id, originator_version, topic, state FROM "
-                            "{schema}.{events} ORDER BY originator_id, originator_version"
-                        ).format(**names)).fetchall()
-                    ]  # fmt: skip
-                    cursor.executemany(SQL(
-                        "INSERT INTO {schema}.{hashes} VALUES (%s::uuid, %s, %s) "
-                        "ON CONFLICT DO NOTHING"
-                    ).format(**names), list(links(every, {})))  # fmt: skip
+                if found < 2:
+                    self._migrate_from_1(connection, names)
                 self._record_version(connection, replace=True)
         except psycopg.errors.InsufficientPrivilege:
             pass  # a role that may only read: the store is read as it is, refused any write
+
+    def _migrate_from_1(
+        self, connection: Connection[DictRow], names: dict[str, Identifier]
+    ) -> None:
+        """Version 1's claims copied into the table of event ids; every event's hash chained."""
+        connection.execute(SQL(
+            "INSERT INTO {schema}.{ids} (event_id, digest, operation) "
+            "SELECT claim ->> 'event_id', claim ->> 'digest', claim ->> 'operation' "
+            "FROM (SELECT convert_from(state, 'UTF8')::jsonb AS claim "
+            "FROM {schema}.{events} WHERE topic = %s ORDER BY notification_id) AS c "
+            "ON CONFLICT (event_id) DO NOTHING"
+        ).format(**names), (CLAIMED,))  # fmt: skip
+        with connection.cursor(row_factory=tuple_row) as cursor:
+            every = [
+                (UUID(str(stream)).hex, version, topic, bytes(state))
+                for stream, version, topic, state in cursor.execute(SQL(
+                    "SELECT originator_id, originator_version, topic, state FROM "
+                    "{schema}.{events} ORDER BY originator_id, originator_version"
+                ).format(**names)).fetchall()
+            ]  # fmt: skip
+            cursor.executemany(SQL(
+                "INSERT INTO {schema}.{hashes} VALUES (%s::uuid, %s, %s) "
+                "ON CONFLICT DO NOTHING"
+            ).format(**names), list(links(every, {})))  # fmt: skip
 
     def _where(self, connection: Connection[DictRow]) -> str:
         info = connection.info
@@ -254,6 +266,41 @@ class PostgresTimelineRecorder(TimelineRecorder, PostgresApplicationRecorder):
             for hex_id, version, topic, state in rows
         ]
         curs.execute(self.insert_events_statement, (pg_stored_events,))
+
+    def construct_pg_stored_event(
+        self, originator_id: UUID | str, originator_version: int, topic: str, state: bytes
+    ) -> PgStoredEvent:
+        """eventsourcing's composite of a stored event, which every insert makes: the state
+        packed (hashed as its JSON, by `_insert_events`)."""
+        return super().construct_pg_stored_event(
+            originator_id, originator_version, topic, pack(state)
+        )
+
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        return unpacked(
+            super().select_events(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
+        )
+
+    def select_notifications(
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
+    ) -> Sequence[Notification]:
+        return unpacked(super().select_notifications(
+            start, limit, stop, topics, inclusive_of_start=inclusive_of_start
+        ))  # fmt: skip
 
     @contextmanager
     def taking_turns(self, keys: Sequence[str]) -> Iterator[None]:
@@ -346,7 +393,7 @@ class PostgresTimelineRecorder(TimelineRecorder, PostgresApplicationRecorder):
             "WHERE e.notification_id > %s ORDER BY e.notification_id LIMIT %s"
         ).format(**self._names())
         return [
-            (position, (UUID(str(stream)).hex, version, topic, bytes(state),
+            (position, (UUID(str(stream)).hex, version, topic, readable(bytes(state)),
                         None if digest is None else bytes(digest)))
             for position, stream, version, topic, state, digest in self._select(
                 statement, (after, limit)
@@ -384,7 +431,7 @@ class PostgresTimelineRecorder(TimelineRecorder, PostgresApplicationRecorder):
             "ORDER BY notification_id LIMIT %s"
         ).format(schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name))
         rows = self._select(statement, (after, list(topics), limit))
-        return [(position, topic, bytes(state)) for position, topic, state in rows]
+        return [(position, topic, unpack(bytes(state))) for position, topic, state in rows]
 
     def read_positions(self, positions: Sequence[int]) -> Page:
         statement = SQL(
@@ -392,7 +439,7 @@ class PostgresTimelineRecorder(TimelineRecorder, PostgresApplicationRecorder):
             "WHERE notification_id = ANY(%s::bigint[]) ORDER BY notification_id"
         ).format(schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name))
         rows = self._select(statement, (list(positions),))
-        return [(position, topic, bytes(state)) for position, topic, state in rows]
+        return [(position, topic, unpack(bytes(state))) for position, topic, state in rows]
 
     def _select(self, statement: Composed, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         with (

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from typing import TYPE_CHECKING, TypeVar
 
-from eventsourcing.persistence import ApplicationRecorder, IntegrityError
+from eventsourcing.persistence import ApplicationRecorder, IntegrityError, StoredEvent
 
 from timeline.errors import NewerStore
+from timeline.stores.packing import pack, unpack
 
 if TYPE_CHECKING:
-    from timeline.encoding import Batch, IdRow
+    from timeline.encoding import Batch, IdRow, Row
     from timeline.stores.chain import ChainedRow, Heads
 
 Page = list[tuple[int, str, bytes]]  # (position in the log, topic, state) of stored events
@@ -25,7 +27,9 @@ Page = list[tuple[int, str, bytes]]  # (position in the log, topic, state) of st
 #   1: each event id claimed by a stream of its own (an EventIdClaim's `Claimed` event).
 #   2: event ids in a table (event_ids) written with the events; version 1's claims copied
 #      into it when a store of version 1 is opened (`TimelineRecorder.migrate`).
-STORE_VERSION = 2
+#   3: states stored packed (timeline.stores.packing); those a store of version 2 holds are
+#      kept as they are (JSON), and read as before.
+STORE_VERSION = 3
 STORE_APPLICATION_ID = 0x4F54_5354  # "OTST": an ops-timeline store, as `file(1)` may show it
 
 
@@ -52,7 +56,15 @@ class EventIdsTaken(IntegrityError):
 
 class TimelineRecorder(ApplicationRecorder):
     """An application recorder that also appends many rows in one transaction, keeps a table
-    of event ids, and reads pages of the log as plain tuples.
+    of event ids, reads pages of the log as plain tuples, and packs every state it stores.
+
+    States are packed (timeline.stores.packing) as they are inserted and unpacked as they are
+    read, by every method that reads them (eventsourcing's `select_events` and
+    `select_notifications` included), so that the mapper, the read models, `verify` and
+    `copy` see each event's JSON, and its hash is that of its JSON. (eventsourcing's mapper
+    can compress a state itself, given a compressor; but then every reader of stored states
+    that bypasses the mapper, as the read models' pages do, would unpack it, and a hash
+    would cover the packing, not the event: a copy packed otherwise would verify as edited.)
 
     Each store's subclass writes in eventsourcing's `_insert_events`, the hook its own
     examples override to write beside the events in the same transaction (as
@@ -115,6 +127,30 @@ class TimelineRecorder(ApplicationRecorder):
     def read_positions(self, positions: Sequence[int]) -> Page:
         """(position, topic, state) of the stored events at these positions in the log, in
         order: what the read models read instead of keeping a copy of every stored event."""
+
+
+E = TypeVar("E", bound=StoredEvent)  # a stored event, or a notification (one with its id)
+
+
+def unpacked(events: Sequence[E]) -> list[E]:
+    """Stored events (or notifications) as eventsourcing read them, each state as its JSON:
+    what the recorders' `select_events` and `select_notifications` give the mapper."""
+    return [replace(event, state=unpack(event.state)) for event in events]
+
+
+def packed(rows: Iterable[Row]) -> Iterator[Row]:
+    """Rows of stored events as a store keeps them: each state packed."""
+    for stream, version, topic, state in rows:
+        yield stream, version, topic, pack(state)
+
+
+def readable(state: bytes) -> bytes:
+    """A stored state's JSON, or the bytes as stored where they are neither JSON nor packed
+    (an edit behind the store's back): what `verify` hashes and names as edited."""
+    try:
+        return unpack(state)
+    except ValueError:
+        return state
 
 
 def taken_ids(wanted: Sequence[IdRow], stored: Iterable[IdRow]) -> list[tuple[IdRow, IdRow]]:

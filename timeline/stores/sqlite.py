@@ -15,9 +15,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, closing, contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from eventsourcing import sqlite as eventsourcing_sqlite
-from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
+from eventsourcing.persistence import IntegrityError, Notification, OperationalError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteConnection, SQLiteCursor
 
 from timeline import encoding
@@ -25,6 +26,7 @@ from timeline.encoding import Batch, IdRow, Row
 from timeline.errors import NotAStore
 from timeline.stores import plain
 from timeline.stores.chain import ChainedRow, Heads, first_versions, links
+from timeline.stores.packing import pack, unpack
 from timeline.stores.recorder import (
     LOOK_UP_CHUNK,
     STORE_APPLICATION_ID,
@@ -33,7 +35,10 @@ from timeline.stores.recorder import (
     Page,
     TimelineRecorder,
     check_version,
+    packed,
+    readable,
     taken_ids,
+    unpacked,
 )
 from timeline.vocabulary import CLAIMED
 
@@ -81,37 +86,43 @@ class SQLiteTimelineRecorder(TimelineRecorder, SQLiteApplicationRecorder):
             super().create_table()
             return
         try:
-            self.migrate()
+            self.migrate(version)
         except OperationalError as error:
             if "readonly" not in str(error):
                 raise
             # a read-only store of an earlier version: read as it is, refused any write
 
-    def migrate(self) -> None:
-        """A store of version 1 made a store of this version, in one transaction: the table
-        of event ids made and filled from version 1's claims (each id's `Claimed` event, whose
-        stream stays but is read no more), and every stored event's hash chained. Idempotent:
-        ids and hashes already in the tables are kept."""
+    def migrate(self, found: int = 1) -> None:
+        """A store of version `found` made a store of this version, in one transaction. From
+        version 1: the table of event ids made and filled from its claims (each id's `Claimed`
+        event, whose stream stays but is read no more), and every stored event's hash
+        chained. From version 2 the version alone is marked: its states stay JSON, which
+        version 3 reads. Idempotent: ids and hashes already in the tables are kept."""
         super().create_table()  # the new tables, empty
         with self.datastore.transaction(commit=True) as cursor:
-            cursor.execute(
-                f"INSERT OR IGNORE INTO {self.event_ids_table} (event_id, digest, operation) "
-                "SELECT json_extract(claim, '$.event_id'), json_extract(claim, '$.digest'), "
-                "json_extract(claim, '$.operation') FROM (SELECT CAST(state AS TEXT) AS claim "
-                f"FROM {self.events_table_name} WHERE topic = ? ORDER BY rowid)",
-                (CLAIMED,),
-            )
-            reader = cursor.sqlite_cursor.connection.cursor()
-            reader.row_factory = None
-            every = reader.execute(
-                "SELECT originator_id, originator_version, topic, state FROM "
-                f"{self.events_table_name} ORDER BY originator_id, originator_version"
-            )  # each stream in order, read as it is chained: one stream's last hash in memory
-            cursor.sqlite_cursor.executemany(
-                f"INSERT OR IGNORE INTO {self.hashes_table} VALUES (?, ?, ?)",
-                links(every, _OneStream()),
-            )
+            if found < 2:
+                self._migrate_from_1(cursor)
             self._mark(cursor)
+
+    def _migrate_from_1(self, cursor: SQLiteCursor) -> None:
+        """Version 1's claims copied into the table of event ids; every event's hash chained."""
+        cursor.execute(
+            f"INSERT OR IGNORE INTO {self.event_ids_table} (event_id, digest, operation) "
+            "SELECT json_extract(claim, '$.event_id'), json_extract(claim, '$.digest'), "
+            "json_extract(claim, '$.operation') FROM (SELECT CAST(state AS TEXT) AS claim "
+            f"FROM {self.events_table_name} WHERE topic = ? ORDER BY rowid)",
+            (CLAIMED,),
+        )
+        reader = cursor.sqlite_cursor.connection.cursor()
+        reader.row_factory = None
+        every = reader.execute(
+            "SELECT originator_id, originator_version, topic, state FROM "
+            f"{self.events_table_name} ORDER BY originator_id, originator_version"
+        )  # each stream in order, read as it is chained: one stream's last hash in memory
+        cursor.sqlite_cursor.executemany(
+            f"INSERT OR IGNORE INTO {self.hashes_table} VALUES (?, ?, ?)",
+            links(every, _OneStream()),
+        )
 
     def _mark(self, cursor: SQLiteCursor) -> None:
         cursor.execute(f"PRAGMA application_id = {STORE_APPLICATION_ID}")
@@ -148,14 +159,43 @@ class SQLiteTimelineRecorder(TimelineRecorder, SQLiteApplicationRecorder):
         another writer stored meanwhile is said as such, not as a conflict of its stream);
         `rows`: events given as rows, inserted after `stored_events` by one `executemany`
         (rowids, the notification ids, follow the order of the rows; they are not
-        returned)."""
+        returned). Every state is stored packed, and hashed as its JSON."""
         self._insert_event_ids(c, kwargs.get("ids", ()))
-        notification_ids = super()._insert_events(c, stored_events, **kwargs)
+        notification_ids = super()._insert_events(c, [
+            StoredEvent(e.originator_id, e.originator_version, e.topic, pack(e.state))
+            for e in stored_events
+        ], **kwargs)  # fmt: skip
         rows: Sequence[Row] = kwargs.get("rows", ())
         if rows:
-            c.executemany(self.insert_events_statement, rows)
+            c.executemany(self.insert_events_statement, packed(rows))
         self._insert_hashes(c, [*map(encoding.row, stored_events), *rows])
         return notification_ids
+
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        return unpacked(
+            super().select_events(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
+        )
+
+    def select_notifications(
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
+    ) -> Sequence[Notification]:
+        return unpacked(super().select_notifications(
+            start, limit, stop, topics, inclusive_of_start=inclusive_of_start
+        ))  # fmt: skip
 
     @contextmanager
     def taking_turns(self, keys: Sequence[str]) -> Iterator[None]:
@@ -241,7 +281,10 @@ class SQLiteTimelineRecorder(TimelineRecorder, SQLiteApplicationRecorder):
             "WHERE e.rowid > ? ORDER BY e.rowid LIMIT ?"
         )
         rows = self._plain(statement, (after, limit))
-        return [(row[0], tuple(row[1:])) for row in rows]
+        return [
+            (position, (stream, version, topic, _readable_or_text(state), digest))
+            for position, stream, version, topic, state, digest in rows
+        ]
 
     def hashes_without_events(self, limit: int) -> list[tuple[str, int]]:
         return self._plain(
@@ -275,8 +318,8 @@ class SQLiteTimelineRecorder(TimelineRecorder, SQLiteApplicationRecorder):
         with self.datastore.transaction(commit=False) as cursor:
             sql = cursor.sqlite_cursor
             sql.row_factory = None  # plain tuples
-            page: Page = sql.execute(statement, (after, *topics, limit)).fetchall()
-            return page
+            rows = sql.execute(statement, (after, *topics, limit))
+            return [(position, topic, unpack(state)) for position, topic, state in rows]
 
     def read_positions(self, positions: Sequence[int]) -> Page:
         with self.datastore.transaction(commit=False) as cursor:
@@ -313,6 +356,12 @@ def rollback_journal(connection: SQLiteConnection) -> Iterator[bool]:
         if mode == "delete":
             with connection.cursor() as cursor, suppress(sqlite3.OperationalError):
                 cursor.execute("PRAGMA journal_mode = WAL")  # else the next connection sets WAL
+
+
+def _readable_or_text(state: Any) -> Any:
+    """A stored state's JSON (`readable`), or as SQLite gave it where an edit made it TEXT
+    (which `verify` names as edited)."""
+    return state if isinstance(state, str) else readable(state)
 
 
 def _what(cursor: sqlite3.Cursor) -> tuple[int, int, set[str]]:
