@@ -149,3 +149,20 @@ def test_new_events_are_stored_packed_beside_version_2s_and_every_chain_verifies
             ).fetchall()
         assert dict(firsts)[b"{"] == len(v2_events())  # as they were
         assert dict(firsts)[b"x"] >= 2  # the new ones, packed
+
+
+def test_a_copy_of_a_store_of_version_2_is_packed_with_the_same_chains(
+    run: Run, old_store: str, tmp_path: Path
+) -> None:
+    copy = str(tmp_path / "copy.db")
+
+    said = run("copy", "--from", old_store, "--to", copy)
+
+    assert said.exit_code == 0, said.output
+    with closing(Timeline(db=old_store)) as origin, closing(Timeline(db=copy)) as copied:
+        assert copied.chain_heads() == origin.chain_heads()  # the hashes of the same JSON
+    assert tampering.stored(copy) == tampering.stored(old_store)
+    assert {state[:1] for _, _, state in tampering.as_kept(copy)} == {b"x"}
+    verified = CliRunner().invoke(main, ["--db", copy, "--views", str(tmp_path / "c.views.db"),
+                                         "verify"])  # fmt: skip
+    assert verified.exit_code == 0, verified.output
