@@ -9,10 +9,9 @@ Shape is checked here (types, ranges, grades, which keys a type allows); rules t
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import Annotated, Any, Literal, TypeAlias, final, get_args
+from typing import Annotated, Any, Literal, NamedTuple, TypeAlias, final, get_args
 
 from pydantic import (
     AfterValidator,
@@ -449,15 +448,16 @@ TYPES: dict[str, type[Event]] = {
 
 
 @final
-@dataclass(frozen=True, slots=True)
-class Submitted:
+class Submitted(NamedTuple):
     """A record as the rules across events read it: what `Operation.check()` and the
     gazetteer's checks declare they accept, on every way into the store.
 
     Made from the validated record by `of()` alone, whether `record()` holds the record or an
     import's worker process does (it crosses back as `astuple()`, far cheaper than the
     pydantic record): a rule that reads a field reads it alike on both paths, and a rule that
-    needs more of the record must add it here, where both paths get it.
+    needs more of the record must add it here, where both paths get it. A named tuple, not a
+    frozen dataclass: an import makes one a record, and a frozen dataclass's `__init__` sets
+    each field through `object.__setattr__`, at four times the cost.
     """
 
     id: str
