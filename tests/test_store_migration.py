@@ -40,9 +40,10 @@ ANSWERS = {
 Run = Callable[..., Result]
 
 
-def v1_rows() -> list[tuple[str, int, str, bytes]]:
-    """The stored events of the version 1 store, in log order (its claims among them)."""
-    with closing(sqlite3.connect(V1 / "timeline.db")) as connection:
+def v1_rows(db: Path = V1 / "timeline.db") -> list[tuple[str, int, str, bytes]]:
+    """The stored events of the version 1 store (or of another SQLite store), in log order
+    (its claims among them)."""
+    with closing(sqlite3.connect(db)) as connection:
         return connection.execute(
             "SELECT originator_id, originator_version, topic, state FROM stored_events "
             "ORDER BY rowid"

@@ -22,21 +22,12 @@ from click.testing import CliRunner, Result
 
 from tests import tampering
 from tests.conftest import ROOT, captured, launched, write_jsonl
+from tests.test_store_migration import ANSWERS, v1_rows  # the same questions, of the same files
 from timeline.application import Timeline
 from timeline.cli import main
 from timeline.stores.recorder import STORE_VERSION
 
 V2 = ROOT / "tests" / "fixtures" / "store-v2"
-ANSWERS = {
-    ("log",): "log.txt",
-    ("show", "al-qaim-2017"): "show-al-qaim-2017.txt",
-    ("show", "acled-syria-deir-ez-zor-2017"): "show-acled.txt",
-    ("control", "al-Qaim"): "control-al-qaim.txt",
-    ("control", "Abu Kamal"): "control-abu-kamal.txt",
-    ("operations",): "operations.txt",
-    ("places",): "places.txt",
-    ("history", "al-qaim-2017/town-entered"): "history-town-entered.txt",
-}
 Run = Callable[..., Result]
 
 
@@ -47,11 +38,7 @@ def v2_table(name: str) -> list[tuple[object, ...]]:
 
 def v2_events() -> list[tuple[str, int, str, bytes]]:
     """The stored events of the version 2 store, in log order."""
-    with closing(sqlite3.connect(V2 / "timeline.db")) as connection:
-        return connection.execute(
-            "SELECT originator_id, originator_version, topic, state FROM stored_events "
-            "ORDER BY rowid"
-        ).fetchall()
+    return v1_rows(V2 / "timeline.db")
 
 
 def postgres_v2(url: str) -> str:

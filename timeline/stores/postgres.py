@@ -16,7 +16,7 @@ from uuid import UUID
 
 import psycopg
 from eventsourcing import postgres as eventsourcing_postgres
-from eventsourcing.persistence import IntegrityError, Notification, ProgrammingError, StoredEvent
+from eventsourcing.persistence import IntegrityError, ProgrammingError, StoredEvent
 from eventsourcing.postgres import (
     PgStoredEvent,
     PostgresAggregateRecorder,
@@ -41,7 +41,6 @@ from timeline.stores.recorder import (
     check_version,
     readable,
     taken_ids,
-    unpacked,
 )
 from timeline.vocabulary import CLAIMED
 
@@ -275,32 +274,6 @@ class PostgresTimelineRecorder(TimelineRecorder, PostgresApplicationRecorder):
         return super().construct_pg_stored_event(
             originator_id, originator_version, topic, pack(state)
         )
-
-    def select_events(
-        self,
-        originator_id: UUID | str,
-        *,
-        gt: int | None = None,
-        lte: int | None = None,
-        desc: bool = False,
-        limit: int | None = None,
-    ) -> Sequence[StoredEvent]:
-        return unpacked(
-            super().select_events(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
-        )
-
-    def select_notifications(
-        self,
-        start: int | None,
-        limit: int,
-        stop: int | None = None,
-        topics: Sequence[str] = (),
-        *,
-        inclusive_of_start: bool = True,
-    ) -> Sequence[Notification]:
-        return unpacked(super().select_notifications(
-            start, limit, stop, topics, inclusive_of_start=inclusive_of_start
-        ))  # fmt: skip
 
     @contextmanager
     def taking_turns(self, keys: Sequence[str]) -> Iterator[None]:

@@ -7,8 +7,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import replace
 from typing import TYPE_CHECKING, TypeVar
+from uuid import UUID
 
-from eventsourcing.persistence import ApplicationRecorder, IntegrityError, StoredEvent
+from eventsourcing.persistence import ApplicationRecorder, IntegrityError, Notification, StoredEvent
 
 from timeline.errors import NewerStore
 from timeline.stores.packing import pack, unpack
@@ -83,6 +84,36 @@ class TimelineRecorder(ApplicationRecorder):
 
     event_ids_table = "event_ids"  # (event_id PRIMARY KEY, digest, operation)
     hashes_table = "event_hashes"  # (originator_id, originator_version) PRIMARY KEY, hash
+
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        """eventsourcing's events of a stream, each state unpacked. (Each store's recorder
+        lists this class before eventsourcing's recorder of that store, whose method `super()`
+        reaches: not the abstract one mypy sees.)"""
+        return unpacked(super().select_events(  # type: ignore[safe-super]
+            originator_id, gt=gt, lte=lte, desc=desc, limit=limit
+        ))  # fmt: skip
+
+    def select_notifications(
+        self,
+        start: int | None,
+        limit: int,
+        stop: int | None = None,
+        topics: Sequence[str] = (),
+        *,
+        inclusive_of_start: bool = True,
+    ) -> Sequence[Notification]:
+        """eventsourcing's notifications, each state unpacked (as `select_events`)."""
+        return unpacked(super().select_notifications(  # type: ignore[safe-super]
+            start, limit, stop, topics, inclusive_of_start=inclusive_of_start
+        ))  # fmt: skip
 
     @abstractmethod
     def append_rows(self, batches: Iterable[Batch], *, count: int = 0) -> int:

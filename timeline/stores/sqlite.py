@@ -15,10 +15,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, closing, contextmanager, nullcontext, suppress
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 from eventsourcing import sqlite as eventsourcing_sqlite
-from eventsourcing.persistence import IntegrityError, Notification, OperationalError, StoredEvent
+from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteConnection, SQLiteCursor
 
 from timeline import encoding
@@ -38,7 +37,6 @@ from timeline.stores.recorder import (
     packed,
     readable,
     taken_ids,
-    unpacked,
 )
 from timeline.vocabulary import CLAIMED
 
@@ -170,32 +168,6 @@ class SQLiteTimelineRecorder(TimelineRecorder, SQLiteApplicationRecorder):
             c.executemany(self.insert_events_statement, packed(rows))
         self._insert_hashes(c, [*map(encoding.row, stored_events), *rows])
         return notification_ids
-
-    def select_events(
-        self,
-        originator_id: UUID | str,
-        *,
-        gt: int | None = None,
-        lte: int | None = None,
-        desc: bool = False,
-        limit: int | None = None,
-    ) -> Sequence[StoredEvent]:
-        return unpacked(
-            super().select_events(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
-        )
-
-    def select_notifications(
-        self,
-        start: int | None,
-        limit: int,
-        stop: int | None = None,
-        topics: Sequence[str] = (),
-        *,
-        inclusive_of_start: bool = True,
-    ) -> Sequence[Notification]:
-        return unpacked(super().select_notifications(
-            start, limit, stop, topics, inclusive_of_start=inclusive_of_start
-        ))  # fmt: skip
 
     @contextmanager
     def taking_turns(self, keys: Sequence[str]) -> Iterator[None]:
