@@ -93,3 +93,18 @@ def edit_every(store: str, change: Callable[[bytes], bytes], *, as_json: bool = 
         changed = change(state)
         if changed != state:
             write(store, position, changed if as_json else pack(changed))
+
+
+def snapshots_as_kept(store: str) -> list[bytes]:
+    """Every stored snapshot's state, as the store keeps it."""
+    if store.startswith("postgresql://"):
+        import psycopg
+
+        server, events = _postgres(store)
+        table = events.replace("timeline_events", "timeline_snapshots")
+        with psycopg.connect(server) as connection:
+            found = connection.execute(f"SELECT state FROM {table}").fetchall()
+    else:
+        with closing(sqlite3.connect(store)) as connection:
+            found = connection.execute("SELECT state FROM stored_snapshots").fetchall()
+    return [bytes(state) for (state,) in found]

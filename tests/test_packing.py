@@ -9,6 +9,7 @@ import json
 import sqlite3
 import zlib
 from contextlib import closing
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -17,8 +18,9 @@ from isal import isal_zlib
 
 from tests import tampering
 from tests.conftest import AL_QAIM, ROOT
-from timeline.application import Timeline
+from timeline.application import SNAPSHOT_EVERY, Timeline
 from timeline.cli import main
+from timeline.operation import Operation
 from timeline.stores import packing
 from timeline.stores.packing import DICTIONARY, pack, unpack
 from timeline.vocabulary import RECORDED
@@ -105,6 +107,24 @@ def test_a_store_keeps_each_state_packed_and_gives_it_back_as_json(store_url: st
     packed = sum(len(state) for _, topic, state in kept if topic == RECORDED)
     assert packed < 0.7 * sum(len(state) for _, _, state in page)  # prose packs least
     assert [json.loads(state)["record"]["id"] for _, _, state in page] == logged
+
+
+def test_a_snapshot_is_kept_packed_and_reads_as_its_aggregate_replayed(
+    store_url: str, tmp_path: Path
+) -> None:
+    from tests.test_snapshots import many_events, state
+
+    with closing(Timeline(db=store_url)) as app:
+        app.import_file(many_events(tmp_path / "many.jsonl", SNAPSHOT_EVERY + 50))
+        snapshotted = state(app.repository.get(Operation.create_id("op-1")))
+    with closing(Timeline(db=store_url, env={"IS_SNAPSHOTTING_ENABLED": "n"})) as replaying:
+        replayed = state(replaying.repository.get(Operation.create_id("op-1")))
+
+    kept = tampering.snapshots_as_kept(store_url)
+    assert kept
+    assert all(snapshot[:1] == b"x" for snapshot in kept)
+    assert all(len(snapshot) < len(unpack(snapshot)) / 2 for snapshot in kept)
+    assert snapshotted == replayed
 
 
 def test_a_state_recorded_one_at_a_time_is_packed_as_an_imported_one(db: str) -> None:

@@ -36,6 +36,7 @@ from timeline.stores.recorder import (
     LOOK_UP_CHUNK,
     STORE_VERSION,
     EventIdsTaken,
+    PackedStates,
     Page,
     TimelineRecorder,
     check_version,
@@ -102,7 +103,21 @@ def use_made_tables(
     return True
 
 
-class PostgresTimelineRecorder(TimelineRecorder, PostgresApplicationRecorder):
+class PackedComposites(PostgresAggregateRecorder):
+    """eventsourcing's PostgreSQL recorder, its stored events' composites made with their
+    states packed: the one place every insert on PostgreSQL passes through."""
+
+    def construct_pg_stored_event(
+        self, originator_id: UUID | str, originator_version: int, topic: str, state: bytes
+    ) -> PgStoredEvent:
+        """eventsourcing's composite of a stored event, which every insert makes: the state
+        packed (hashed as its JSON, by `_insert_events`)."""
+        return super().construct_pg_stored_event(
+            originator_id, originator_version, topic, pack(state)
+        )
+
+
+class PostgresTimelineRecorder(TimelineRecorder, PackedComposites, PostgresApplicationRecorder):
     """eventsourcing's PostgreSQL application recorder, with the timeline's methods."""
 
     event_ids_table = "timeline_event_ids"
@@ -266,15 +281,6 @@ class PostgresTimelineRecorder(TimelineRecorder, PostgresApplicationRecorder):
         ]
         curs.execute(self.insert_events_statement, (pg_stored_events,))
 
-    def construct_pg_stored_event(
-        self, originator_id: UUID | str, originator_version: int, topic: str, state: bytes
-    ) -> PgStoredEvent:
-        """eventsourcing's composite of a stored event, which every insert makes: the state
-        packed (hashed as its JSON, by `_insert_events`)."""
-        return super().construct_pg_stored_event(
-            originator_id, originator_version, topic, pack(state)
-        )
-
     @contextmanager
     def taking_turns(self, keys: Sequence[str]) -> Iterator[None]:
         """A session advisory lock per key (named for the schema and the key), on a
@@ -423,9 +429,9 @@ class PostgresTimelineRecorder(TimelineRecorder, PostgresApplicationRecorder):
             return cursor.fetchall()
 
 
-class PostgresSnapshotRecorder(PostgresAggregateRecorder):
-    """eventsourcing's aggregate recorder (the snapshots'), its tables made one process at a
-    time as the events' are."""
+class PostgresSnapshotRecorder(PackedStates, PackedComposites):
+    """eventsourcing's aggregate recorder (the snapshots'), its states packed, its tables
+    made one process at a time as the events' are."""
 
     def create_table(self) -> None:
         with creating_tables(self.datastore) as connection:

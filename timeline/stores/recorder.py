@@ -9,7 +9,13 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, TypeVar
 from uuid import UUID
 
-from eventsourcing.persistence import ApplicationRecorder, IntegrityError, Notification, StoredEvent
+from eventsourcing.persistence import (
+    AggregateRecorder,
+    ApplicationRecorder,
+    IntegrityError,
+    Notification,
+    StoredEvent,
+)
 
 from timeline.errors import NewerStore
 from timeline.stores.packing import pack, unpack
@@ -55,17 +61,43 @@ class EventIdsTaken(IntegrityError):
         self.taken = taken
 
 
-class TimelineRecorder(ApplicationRecorder):
-    """An application recorder that also appends many rows in one transaction, keeps a table
-    of event ids, reads pages of the log as plain tuples, and packs every state it stores.
+class PackedStates(AggregateRecorder):
+    """A recorder that packs every state it stores and unpacks every state it reads: the base
+    of the timeline's recorders, the events' (TimelineRecorder) and the snapshots'.
 
-    States are packed (timeline.stores.packing) as they are inserted and unpacked as they are
-    read, by every method that reads them (eventsourcing's `select_events` and
-    `select_notifications` included), so that the mapper, the read models, `verify` and
-    `copy` see each event's JSON, and its hash is that of its JSON. (eventsourcing's mapper
-    can compress a state itself, given a compressor; but then every reader of stored states
-    that bypasses the mapper, as the read models' pages do, would unpack it, and a hash
-    would cover the packing, not the event: a copy packed otherwise would verify as edited.)
+    States are packed (timeline.stores.packing) as they are inserted, by each store's
+    subclass, and unpacked as they are read, by every method that reads them
+    (eventsourcing's `select_events` here, `select_notifications` and the timeline's own
+    reads in TimelineRecorder), so that the mapper, the read models, `verify` and `copy` see
+    each event's JSON, and its hash is that of its JSON. (eventsourcing's mapper can compress
+    a state itself, given a compressor; but then every reader of stored states that bypasses
+    the mapper, as the read models' pages do, would unpack it, and a hash would cover the
+    packing, not the event: a copy packed otherwise would verify as edited.)
+
+    Each store's recorder lists this class before eventsourcing's recorder of that store,
+    whose methods `super()` reaches here, not the abstract ones mypy sees.
+    """
+
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        """eventsourcing's events of a stream, each state unpacked."""
+        return unpacked(super().select_events(  # type: ignore[safe-super]
+            originator_id, gt=gt, lte=lte, desc=desc, limit=limit
+        ))  # fmt: skip
+
+
+
+class TimelineRecorder(PackedStates, ApplicationRecorder):
+    """An application recorder that also appends many rows in one transaction, keeps a table
+    of event ids, and reads pages of the log as plain tuples, every state as its JSON
+    (PackedStates).
 
     Each store's subclass writes in eventsourcing's `_insert_events`, the hook its own
     examples override to write beside the events in the same transaction (as
@@ -85,22 +117,6 @@ class TimelineRecorder(ApplicationRecorder):
     event_ids_table = "event_ids"  # (event_id PRIMARY KEY, digest, operation)
     hashes_table = "event_hashes"  # (originator_id, originator_version) PRIMARY KEY, hash
 
-    def select_events(
-        self,
-        originator_id: UUID | str,
-        *,
-        gt: int | None = None,
-        lte: int | None = None,
-        desc: bool = False,
-        limit: int | None = None,
-    ) -> Sequence[StoredEvent]:
-        """eventsourcing's events of a stream, each state unpacked. (Each store's recorder
-        lists this class before eventsourcing's recorder of that store, whose method `super()`
-        reaches: not the abstract one mypy sees.)"""
-        return unpacked(super().select_events(  # type: ignore[safe-super]
-            originator_id, gt=gt, lte=lte, desc=desc, limit=limit
-        ))  # fmt: skip
-
     def select_notifications(
         self,
         start: int | None,
@@ -110,7 +126,7 @@ class TimelineRecorder(ApplicationRecorder):
         *,
         inclusive_of_start: bool = True,
     ) -> Sequence[Notification]:
-        """eventsourcing's notifications, each state unpacked (as `select_events`)."""
+        """eventsourcing's notifications, each state unpacked (see PackedStates)."""
         return unpacked(super().select_notifications(  # type: ignore[safe-super]
             start, limit, stop, topics, inclusive_of_start=inclusive_of_start
         ))  # fmt: skip
@@ -167,6 +183,14 @@ def unpacked(events: Sequence[E]) -> list[E]:
     """Stored events (or notifications) as eventsourcing read them, each state as its JSON:
     what the recorders' `select_events` and `select_notifications` give the mapper."""
     return [replace(event, state=unpack(event.state)) for event in events]
+
+
+def packed_events(events: Sequence[StoredEvent]) -> list[StoredEvent]:
+    """Stored events as a store keeps them: each state packed."""
+    return [
+        StoredEvent(event.originator_id, event.originator_version, event.topic, pack(event.state))
+        for event in events
+    ]
 
 
 def packed(rows: Iterable[Row]) -> Iterator[Row]:

@@ -18,23 +18,30 @@ from typing import Any
 
 from eventsourcing import sqlite as eventsourcing_sqlite
 from eventsourcing.persistence import IntegrityError, OperationalError, StoredEvent
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteConnection, SQLiteCursor
+from eventsourcing.sqlite import (
+    SQLiteAggregateRecorder,
+    SQLiteApplicationRecorder,
+    SQLiteConnection,
+    SQLiteCursor,
+)
 
 from timeline import encoding
 from timeline.encoding import Batch, IdRow, Row
 from timeline.errors import NotAStore
 from timeline.stores import plain
 from timeline.stores.chain import ChainedRow, Heads, first_versions, links
-from timeline.stores.packing import pack, unpack
+from timeline.stores.packing import unpack
 from timeline.stores.recorder import (
     LOOK_UP_CHUNK,
     STORE_APPLICATION_ID,
     STORE_VERSION,
     EventIdsTaken,
+    PackedStates,
     Page,
     TimelineRecorder,
     check_version,
     packed,
+    packed_events,
     readable,
     taken_ids,
 )
@@ -159,10 +166,7 @@ class SQLiteTimelineRecorder(TimelineRecorder, SQLiteApplicationRecorder):
         (rowids, the notification ids, follow the order of the rows; they are not
         returned). Every state is stored packed, and hashed as its JSON."""
         self._insert_event_ids(c, kwargs.get("ids", ()))
-        notification_ids = super()._insert_events(c, [
-            StoredEvent(e.originator_id, e.originator_version, e.topic, pack(e.state))
-            for e in stored_events
-        ], **kwargs)  # fmt: skip
+        notification_ids = super()._insert_events(c, packed_events(stored_events), **kwargs)
         rows: Sequence[Row] = kwargs.get("rows", ())
         if rows:
             c.executemany(self.insert_events_statement, packed(rows))
@@ -385,7 +389,17 @@ class _OneStream(dict[str, tuple[int, bytes]]):
         super().__setitem__(stream, value)
 
 
+class SQLiteSnapshotRecorder(PackedStates, SQLiteAggregateRecorder):
+    """eventsourcing's aggregate recorder (the snapshots'), its states packed."""
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        return super()._insert_events(c, packed_events(stored_events), **kwargs)
+
+
 class Factory(eventsourcing_sqlite.Factory):
-    """eventsourcing's SQLite factory, making the timeline's application recorder."""
+    """eventsourcing's SQLite factory, making the timeline's recorders."""
 
     application_recorder_class = SQLiteTimelineRecorder
+    aggregate_recorder_class = SQLiteSnapshotRecorder
