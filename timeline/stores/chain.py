@@ -7,8 +7,9 @@ whose row was edited, removed or moved within its stream behind the application'
 longer hashes to what was written when it was stored, nor does any event after it in its
 stream: the first one that does not is named.
 
-A hash covers the stream's id, the event's version, its topic and its state, as stored (the
-state holds the moment it was recorded and, for a `Recorded` event, the record itself). It does
+A hash covers the stream's id, the event's version, its topic and its state's JSON, as the
+recorder reads it back (a store packs it: timeline.stores.packing; the state holds the moment
+it was recorded and, for a `Recorded` event, the record itself). It does
 not cover the event's position in the log across streams. A stream's head (its last version
 and hash) fingerprints the whole stream: `log --json` and `export --format jsonl` end with the
 heads, so that a copy can be checked against its origin (`timeline verify --against FILE`).

@@ -93,7 +93,6 @@ class PackedStates(AggregateRecorder):
         ))  # fmt: skip
 
 
-
 class TimelineRecorder(PackedStates, ApplicationRecorder):
     """An application recorder that also appends many rows in one transaction, keeps a table
     of event ids, and reads pages of the log as plain tuples, every state as its JSON
