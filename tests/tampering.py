@@ -42,16 +42,20 @@ def as_kept(store: str) -> Rows:
     return [(position, topic, bytes(state)) for position, topic, state in found]
 
 
+def recorded(store: str, event_id: str) -> tuple[int, bytes]:
+    """The position and JSON of the stored Recorded event of this id."""
+    wanted = b'"record":{"id":"%s"' % event_id.encode()
+    return next((position, state) for position, _, state in stored(store) if wanted in state)
+
+
 def position_of(store: str, event_id: str) -> int:
     """The position of the stored Recorded event of this id."""
-    wanted = b'"record":{"id":"%s"' % event_id.encode()
-    return next(position for position, _, state in stored(store) if wanted in state)
+    return recorded(store, event_id)[0]
 
 
 def state_of(store: str, event_id: str) -> bytes:
     """The JSON of the stored Recorded event of this id."""
-    position = position_of(store, event_id)
-    return next(state for at, _, state in stored(store) if at == position)
+    return recorded(store, event_id)[1]
 
 
 def write(store: str, position: int, state: bytes | str | None) -> None:
@@ -83,7 +87,8 @@ def write(store: str, position: int, state: bytes | str | None) -> None:
 
 def edit(store: str, event_id: str, change: Callable[[bytes], bytes]) -> None:
     """The Recorded event of this id changed in its JSON, and packed again."""
-    write(store, position_of(store, event_id), pack(change(state_of(store, event_id))))
+    position, state = recorded(store, event_id)
+    write(store, position, pack(change(state)))
 
 
 def edit_every(store: str, change: Callable[[bytes], bytes], *, as_json: bool = False) -> None:

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -56,6 +57,15 @@ def sqlite_v1(tmp_path: Path) -> str:
     return str(db)
 
 
+def insert_events(cursor: Any, schema: str, rows: list[tuple[str, int, str, bytes]]) -> None:
+    """Rows of an SQLite store's events inserted into a PostgreSQL store's, in log order."""
+    cursor.executemany(
+        f'INSERT INTO "{schema}".timeline_events '
+        "(originator_id, originator_version, topic, state) VALUES (%s, %s, %s, %s)",
+        [(uuid.UUID(i), v, t, s) for i, v, t, s in rows],
+    )
+
+
 def postgres_v1(url: str) -> str:
     """A schema laid out as version 1 laid it out (eventsourcing's tables, timeline_meta saying
     1, no table of event ids), holding the version 1 store's events."""
@@ -67,11 +77,7 @@ def postgres_v1(url: str) -> str:
         connection.execute(f'DROP TABLE "{schema}".timeline_event_ids')
         connection.execute(f"UPDATE \"{schema}\".timeline_meta SET value = '1'")
         with connection.cursor() as cursor:
-            cursor.executemany(
-                f'INSERT INTO "{schema}".timeline_events '
-                "(originator_id, originator_version, topic, state) VALUES (%s, %s, %s, %s)",
-                [(uuid.UUID(i), v, t, s) for i, v, t, s in v1_rows()],
-            )
+            insert_events(cursor, schema, v1_rows())
     return url
 
 

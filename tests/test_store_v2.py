@@ -22,7 +22,11 @@ from click.testing import CliRunner, Result
 
 from tests import tampering
 from tests.conftest import ROOT, captured, launched, write_jsonl
-from tests.test_store_migration import ANSWERS, v1_rows  # the same questions, of the same files
+from tests.test_store_migration import (  # the same questions, of the same files
+    ANSWERS,
+    insert_events,
+    v1_rows,
+)
 from timeline.application import Timeline
 from timeline.cli import main
 from timeline.stores.recorder import STORE_VERSION
@@ -50,11 +54,7 @@ def postgres_v2(url: str) -> str:
     with psycopg.connect(url.split("?")[0], autocommit=True) as connection:
         connection.execute(f"UPDATE \"{schema}\".timeline_meta SET value = '2'")
         with connection.cursor() as cursor:
-            cursor.executemany(
-                f'INSERT INTO "{schema}".timeline_events '
-                "(originator_id, originator_version, topic, state) VALUES (%s, %s, %s, %s)",
-                [(uuid.UUID(i), v, t, s) for i, v, t, s in v2_events()],
-            )
+            insert_events(cursor, schema, v2_events())
             cursor.executemany(
                 f'INSERT INTO "{schema}".timeline_event_hashes VALUES (%s, %s, %s)',
                 [(uuid.UUID(str(i)), v, h) for i, v, h in v2_table("event_hashes")],
