@@ -216,20 +216,20 @@ DELETE_STALE = (
 _PLACE_KINDS = ", ".join(repr(k) for k in PLACE_KINDS)
 _OPERATION_KINDS = ", ".join(repr(k) for k in OPERATION_KINDS)
 MARK_STALE = (
-    "CREATE TEMP TABLE IF NOT EXISTS marking (id TEXT PRIMARY KEY, place TEXT, operation TEXT) "
-    "WITHOUT ROWID",
+    "CREATE TEMP TABLE IF NOT EXISTS marking (id TEXT PRIMARY KEY, position INTEGER, "
+    "place TEXT, operation TEXT) WITHOUT ROWID",
     "DELETE FROM temp.marking",
-    "INSERT OR IGNORE INTO temp.marking SELECT id, place, operation FROM events "
+    "INSERT OR IGNORE INTO temp.marking SELECT id, position, place, operation FROM events "
     f"WHERE place IN ({_STALE_PLACES})",
-    "INSERT OR IGNORE INTO temp.marking SELECT id, place, operation FROM events "
+    "INSERT OR IGNORE INTO temp.marking SELECT id, position, place, operation FROM events "
     f"WHERE operation IN ({_STALE_OPERATIONS})",
-    "DELETE FROM contested_marks WHERE event_id IN (SELECT id FROM temp.marking)",
+    "DELETE FROM contested_marks WHERE position IN (SELECT position FROM temp.marking)",
     "WITH chosen AS (SELECT kind, events_a, events_b FROM contested WHERE ended_at IS NULL AND "
     f"((kind IN ({_PLACE_KINDS}) AND subject IN (SELECT place FROM temp.marking)) OR "
     f"(kind IN ({_OPERATION_KINDS}) AND operation IN (SELECT operation FROM temp.marking)))) "
-    "INSERT INTO contested_marks (event_id, kinds) SELECT id, group_concat(kind) FROM ("
+    "INSERT INTO contested_marks (position, kinds) SELECT m.position, group_concat(kind) FROM ("
     "SELECT j.value AS id, kind FROM chosen, json_each(events_a) j UNION "
     "SELECT j.value, kind FROM chosen, json_each(events_b) j"
-    ") WHERE id IN (SELECT id FROM temp.marking) GROUP BY id",
+    ") x JOIN temp.marking m ON m.id = x.id GROUP BY m.position",
     "DROP TABLE temp.marking",
 )

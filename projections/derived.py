@@ -191,25 +191,22 @@ def forces_rows(
     With them, into `sides`, the sides of each stale operation, "A + B", which the operations
     model shows (complete once every row is read).
 
-    The stale operations' events and their actors are read in two passes, each in order of
+    The stale operations' events, then their actors, are read in two passes, each in order of
     operation, and added up here one operation at a time: memory is bounded by the largest
-    operation, not by the store (holding every event at once grew with the store), and neither
-    pass needs an index (a bulk catch-up recomputes while it builds them). Joining the actors
-    to their events by their text id in SQL cost three times as much.
+    operation, not by the store (holding every event at once grew with the store). The
+    actors are found through their events' positions, each a seek in their key's tree.
     """
     events = cursor.connection.cursor().execute(
         "SELECT operation, id, type, place, occurred_earliest, occurred_latest, position, "
         f"strength_best, strength_low, strength_high FROM events WHERE operation IN "
         f"({_STALE_OPERATIONS}) AND status != 'retracted' ORDER BY operation"
     )
-    of_stale = (  # few stale operations: their actors through their events' ids
-        f"operation IN ({_STALE_OPERATIONS})" if _most_operations_stale(cursor)
-        else f"event_id IN (SELECT id FROM events WHERE operation IN ({_STALE_OPERATIONS}))"
-    )  # fmt: skip
     actors = itertools.groupby(
         cursor.connection.cursor().execute(
-            f"SELECT operation, event_id, force, side, role FROM actors WHERE {of_stale} "
-            "ORDER BY operation"
+            "SELECT e.operation, a.position, a.force, a.side, a.role "
+            "FROM events e JOIN actors a ON a.position = e.position "
+            f"WHERE e.operation IN ({_STALE_OPERATIONS}) AND e.status != 'retracted' "
+            "ORDER BY e.operation"
         ),
         key=itemgetter(0),
     )
@@ -219,8 +216,8 @@ def forces_rows(
             pending = next(actors, None)
         if pending is None or pending[0] != operation:
             continue  # no actors: no forces
-        forces = _add_up({row[1]: row[2:] for row in its_events}, pending[1])
-        shared = _forces_of({f.strength[1] for f in forces.values() if f.strength}, cursor)
+        forces = _add_up({row[6]: row[1:] for row in its_events}, pending[1])
+        shared = _forces_of({f.strength[0][2] for f in forces.values() if f.strength}, cursor)
         named: set[str] = set()
         for force, found in forces.items():
             named.update(side for side in found.sides if side is not None)
@@ -228,8 +225,9 @@ def forces_rows(
                 found.sides.items(),
                 key=lambda item: (-item[1], item[0] is not None, item[0] or ""),
             )[0]
-            _, event_id, best, low, high = found.strength or (None, None, None, None, None)
-            others = [other for other in shared.get(event_id, ()) if other != force]
+            order, event_id, best, low, high = found.strength or (None,) * 5
+            named_with = shared.get(order[2], []) if order else []
+            others = [other for other in named_with if other != force]
             yield (
                 operation, force, side, json_list(sorted(found.roles)), best, low, high,
                 event_id, json_list(others), found.first, found.last,
@@ -239,25 +237,17 @@ def forces_rows(
             sides[operation] = json_list(sorted(named))
 
 
-def _most_operations_stale(cursor: sqlite3.Cursor) -> bool:
-    """Whether a quarter or more of the operations are stale: reading a whole table in order
-    then beats looking up each operation's rows through an index."""
-    stale = cursor.execute("SELECT count(*) FROM stale WHERE kind = 'operation'").fetchone()[0]
-    total = cursor.execute("SELECT count(*) FROM operations").fetchone()[0]
-    return bool(stale * 4 >= total)
-
-
 def _add_up(
-    events: dict[str, tuple[Any, ...]], actors: Iterable[tuple[Any, ...]]
+    events: dict[int, tuple[Any, ...]], actors: Iterable[tuple[Any, ...]]
 ) -> dict[str, _Force]:
-    """What one operation's events that are not retracted (by id) add up to, force by force,
-    through their actors (operation, event id, force, side, role)."""
+    """What one operation's events that are not retracted (by position) add up to, force by
+    force, through their actors (operation, position, force, side, role)."""
     forces: dict[str, _Force] = {}
-    for _, event_id, force, side, role in actors:
-        event = events.get(event_id)
+    for _, at, force, side, role in actors:
+        event = events.get(at)
         if event is None:  # retracted
             continue
-        kind, place, earliest, latest, position, *strength = event
+        event_id, kind, place, earliest, latest, position, *strength = event
         found = forces.get(force)
         if found is None:
             found = forces[force] = _Force()
@@ -277,16 +267,17 @@ def _add_up(
     return forces
 
 
-def _forces_of(event_ids: Iterable[str], cursor: sqlite3.Cursor) -> dict[str, list[str]]:
-    """The forces each of these events names, in the order its record lists them."""
+def _forces_of(positions: Iterable[int], cursor: sqlite3.Cursor) -> dict[int, list[str]]:
+    """The forces each of these events (by position) names, in the order its record lists
+    them."""
     return {
-        event_id: [
+        position: [
             force
             for (force,) in cursor.execute(
-                "SELECT force FROM actors WHERE event_id = ? ORDER BY n", (event_id,)
+                "SELECT force FROM actors WHERE position = ? ORDER BY n", (position,)
             )
         ]
-        for event_id in event_ids
+        for position in positions
     }
 
 

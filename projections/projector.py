@@ -47,12 +47,12 @@ EVENT_COLUMNS = (
     "fatalities", "form", "dataset", "dataset_id", "coded", "analyst", "corroborated_by",
     "downgraded_sources",
 )  # fmt: skip
-_INSERT_EVENT = schema.insert("events", EVENT_COLUMNS, rowid=True)
+_INSERT_EVENT = schema.insert("events", EVENT_COLUMNS)
 _INSERT_ACTOR = schema.insert(
-    "actors", ("event_id", "n", "operation", "force", "side", "role"), verb="INSERT OR IGNORE"
+    "actors", ("position", "n", "force", "side", "role"), verb="INSERT OR IGNORE"
 )
 _INSERT_SOURCE = schema.insert("sources", (
-    "event_id", "n", "outlet", "reliability", "credibility", "grade", "url", "published",
+    "position", "n", "outlet", "reliability", "credibility", "grade", "url", "published",
     "published_earliest", "published_latest", "quote", "archive_url", "sha256", "retrieved",
     "outlet_key", "given_grade", "downgraded_by", "added_by",
 ))  # fmt: skip
@@ -405,7 +405,8 @@ class Projector:
             where.append("url = ?")
             params.append(url)
         resting = [event_id for (event_id,) in self.cursor.execute(
-            f"SELECT DISTINCT event_id FROM sources WHERE {' AND '.join(where)}", params
+            "SELECT id FROM events WHERE position IN "
+            f"(SELECT position FROM sources WHERE {' AND '.join(where)})", params
         ).fetchall()]  # fmt: skip
         for event_id in resting:
             entry = self._entry(event_id)
@@ -441,12 +442,12 @@ class Projector:
         ).fetchone()
         if row is None:
             return None
+        position = row[2]
         if self.fts:
-            by_id = "(SELECT rowid FROM events WHERE id = ?)"
-            self.cursor.execute(_FTS_DELETE + by_id, (event_id,))
-        self.cursor.execute("DELETE FROM events WHERE id = ?", (event_id,))
-        self.cursor.execute("DELETE FROM actors WHERE event_id = ?", (event_id,))
-        self.cursor.execute("DELETE FROM sources WHERE event_id = ?", (event_id,))
+            self.cursor.execute(_FTS_DELETE + "(?)", (position,))
+        self.cursor.execute("DELETE FROM events WHERE position = ?", (position,))
+        self.cursor.execute("DELETE FROM actors WHERE position = ?", (position,))
+        self.cursor.execute("DELETE FROM sources WHERE position = ?", (position,))
         keys = ("status", "recorded", "position", "corrected_by", "corrected", "retracted_by",
                 "analyst")  # fmt: skip
         record, added = self._reading(event_id)
@@ -508,7 +509,7 @@ class Projector:
             if quote:
                 quotes.append(quote)
             source_rows.append((
-                event_id, n, source["outlet"], reliability, source["credibility"],
+                position, n, source["outlet"], reliability, source["credibility"],
                 grade, source.get("url"), published, out_earliest, out_latest, quote,
                 source.get("archive_url"), source.get("sha256"), source.get("retrieved"),
                 outlet_key(source["outlet"]), given, downgraded_by, source.get("added_by"),
@@ -529,7 +530,7 @@ class Projector:
                 place["lon"],
             )
         rows["events"].append((
-            position, position, event_id, operation, record["type"], entry["status"],
+            position, event_id, operation, record["type"], entry["status"],
             occurred, earliest, latest, middle, place_name, place_kind, lat, lon,
             attackers, defenders, supporters, json_list([actor["force"] for actor in actors]),
             strength.get("best"), strength.get("low"), strength.get("high"),
@@ -544,7 +545,7 @@ class Projector:
         ))  # fmt: skip
         if self.fts:
             rows["fts"].append(position)
-        rows["actors"] += [(event_id, n, operation, a["force"], a["side"], a["role"])
+        rows["actors"] += [(position, n, a["force"], a["side"], a["role"])
                            for n, a in enumerate(actors)]  # fmt: skip
 
 

@@ -186,9 +186,9 @@ def _filters(
         if value is None:
             continue
         if few[column]:
-            where.append(f"e.id IN (SELECT event_id FROM actors WHERE {column} = ?)")
+            where.append(f"e.rowid IN (SELECT position FROM actors WHERE {column} = ?)")
         else:  # each event walked asks whether they took part, through the actors' key
-            where.append(f"EXISTS (SELECT 1 FROM actors a WHERE a.event_id = e.id "
+            where.append(f"EXISTS (SELECT 1 FROM actors a WHERE a.position = e.rowid "
                          f"AND +a.{column} = ?)")  # fmt: skip
         params.append(value)
     if between is not None:
@@ -211,7 +211,7 @@ def _filters(
     if min_grade is not None:
         reliability, credibility = parse_grade(min_grade)
         where.append(
-            "EXISTS (SELECT 1 FROM sources s WHERE s.event_id = e.id "
+            "EXISTS (SELECT 1 FROM sources s WHERE s.position = e.rowid "
             "AND s.reliability <= ? AND s.credibility <= ?)"
         )
         params += [reliability, credibility]
@@ -496,11 +496,11 @@ def _contested_events(
     if not wanted:
         return set()
     found = db.execute(
-        "SELECT event_id, kinds FROM contested_marks WHERE event_id IN "
-        "(SELECT value FROM json_each(?))",
+        "SELECT m.kinds, e.id FROM events e JOIN contested_marks m ON m.position = e.rowid "
+        "WHERE e.id IN (SELECT value FROM json_each(?))",
         (orjson.dumps(wanted).decode(),),
     )
-    return {event_id for event_id, marked in found if not set(kinds).isdisjoint(marked.split(","))}
+    return {event_id for marked, event_id in found if not set(kinds).isdisjoint(marked.split(","))}
 
 
 def mark_contested(db: sqlite3.Connection, rows: Page) -> Page:
@@ -587,7 +587,7 @@ def operation_sources(db: sqlite3.Connection, operation: str) -> list[Row]:
         db.execute(
             f"SELECT s.outlet, s.grade, s.reliability, s.credibility, s.published, s.url, "
             f"s.quote, e.id AS event_id, e.type, e.occurred, e.place "
-            f"FROM sources s JOIN events e ON e.id = s.event_id "
+            f"FROM sources s JOIN events e ON e.rowid = s.position "
             f"WHERE e.operation = ? AND e.status != 'retracted' ORDER BY {BY_OCCURRENCE}, s.n",
             (operation,),
         )
@@ -642,7 +642,7 @@ def claims_in_doubt(
                    e.occurred_mid, e.position
               FROM events e
              WHERE e.operation = ?1 AND e.status != 'retracted' AND e.source_count = 1
-               AND EXISTS (SELECT 1 FROM sources s WHERE s.event_id = e.id
+               AND EXISTS (SELECT 1 FROM sources s WHERE s.position = e.rowid
                            AND (s.reliability IN ({weak}) OR s.credibility IN ({doubtful})))
             ) ORDER BY occurred_mid IS NULL, occurred_mid, position, reason, detail
             LIMIT ?
@@ -756,7 +756,7 @@ def activity(
             f"SELECT period, side, count(*) AS events, sum(casualties) AS casualties, "
             f"sum(fatalities) AS fatalities FROM (SELECT DISTINCT e.id, {bucket} AS period, "
             f"a.side, e.casualties_best AS casualties, {fatalities} AS fatalities "
-            f"FROM events e JOIN actors a ON a.event_id = e.id "
+            f"FROM events e JOIN actors a ON a.position = e.rowid "
             f"WHERE {chosen} AND e.occurred_mid IS NOT NULL) "
             "GROUP BY period, side ORDER BY period, side",
             params,
@@ -783,14 +783,14 @@ def sources(db: sqlite3.Connection, operation: str | None = None) -> list[Row]:
         params.append(operation)
     rows = _rows(
         db.execute(
-            "SELECT min(s.outlet) AS outlet, count(DISTINCT s.event_id) AS events, "
-            "json_group_array(DISTINCT s.event_id) AS event_ids, min(s.grade) AS best_grade, "
+            "SELECT min(s.outlet) AS outlet, count(DISTINCT e.id) AS events, "
+            "json_group_array(DISTINCT e.id) AS event_ids, min(s.grade) AS best_grade, "
             "max(s.grade) AS worst_grade, count(s.archive_url) AS archived, "
             "count(s.sha256) AS digests, count(s.added_by) AS corroborating, "
             "group_concat(DISTINCT s.downgraded_by) AS downgraded_by "
-            "FROM sources s JOIN events e ON e.id = s.event_id "
+            "FROM sources s JOIN events e ON e.rowid = s.position "
             f"WHERE {' AND '.join(where)} GROUP BY s.outlet_key "
-            "ORDER BY count(DISTINCT s.event_id) DESC, min(s.outlet)",
+            "ORDER BY count(DISTINCT e.id) DESC, min(s.outlet)",
             params,
         )
     )

@@ -15,6 +15,7 @@ class Table(TypedDict):
     pk: str | tuple[str, ...]
     indexes: list[list[str]]
     foreign_keys: NotRequired[list[tuple[str, str, str]]]
+    unique: NotRequired[list[list[str]]]  # unique indexes
     without_rowid: NotRequired[bool]  # kept in its primary key's tree (many small rows)
 
 
@@ -67,7 +68,8 @@ TABLES: dict[str, Table] = {
             "corroborated_by": str,
             "downgraded_sources": int,
         },
-        "pk": "id",
+        "pk": "position",  # its position in the store's log: the key every other table uses
+        "unique": [["id"]],
         # In order of occurrence (queries.py): by operation, by place, by type, and all of
         # them with what --between, --text and the retracted filter test, so that a page is
         # read in order and its filters tested without reading the rows they reject.
@@ -79,16 +81,16 @@ TABLES: dict[str, Table] = {
         ],
     },
     "actors": {
-        "columns": {"event_id": str, "n": int, "operation": str, "force": str, "side": str,
-                    "role": str},  # n: its place in the record's list
-        "pk": ("event_id", "force", "role"),
-        "indexes": [["force"], ["side"]],  # an operation's: through its events, by event_id
-        "foreign_keys": [("event_id", "events", "id")],
+        "columns": {"position": int, "n": int, "force": str, "side": str, "role": str},
+        # position: the event's (events.position); n: the actor's place in the record's list
+        "pk": ("position", "force", "role"),
+        "indexes": [["force"], ["side"]],  # an operation's: through its events, by position
+        "foreign_keys": [("position", "events", "position")],
         "without_rowid": True,  # the rows live in their key's tree: no second copy of it
     },
     "sources": {
         "columns": {
-            "event_id": str,
+            "position": int,  # the event's (events.position)
             "n": int,
             "outlet": str,
             "reliability": str,
@@ -107,9 +109,9 @@ TABLES: dict[str, Table] = {
             "downgraded_by": str,
             "added_by": str,
         },
-        "pk": ("event_id", "n"),
+        "pk": ("position", "n"),
         "indexes": [["outlet_key"], ["url"]],
-        "foreign_keys": [("event_id", "events", "id")],
+        "foreign_keys": [("position", "events", "position")],
         "without_rowid": True,
     },
     "history": {
@@ -127,7 +129,6 @@ TABLES: dict[str, Table] = {
         "pk": "position",
         # (operation, position): one operation's history, for an answer as of a past moment
         "indexes": [["event_id"], ["target"], ["recorded"], ["operation", "position"]],
-        "foreign_keys": [("event_id", "events", "id")],
     },
     "places": {
         "columns": {
@@ -166,8 +167,7 @@ TABLES: dict[str, Table] = {
         },
         "pk": ("place", "period"),
         "indexes": [["side"], ["start_earliest"]],
-        "foreign_keys": [("place", "places", "name"), ("start_event", "events", "id"),
-                         ("end_event", "events", "id")],
+        "foreign_keys": [("place", "places", "name")],
     },
     "forces": {
         "columns": {
@@ -211,10 +211,9 @@ TABLES: dict[str, Table] = {
         "indexes": [],
     },
     "contested_marks": {  # which kinds of standing conflict each event is on a side of
-        "columns": {"event_id": str, "kinds": str},  # kinds: "control,strength"
-        "pk": "event_id",
+        "columns": {"position": int, "kinds": str},  # kinds: "control,strength"
+        "pk": "position",
         "indexes": [],
-        "without_rowid": True,
     },
     "stale": {
         "columns": {"kind": str, "key": str},
@@ -282,8 +281,12 @@ FTS_COLUMNS = ["place", "notes", "quotes", "outlets"]  # events_fts; aliases: pl
 # actors and sources WITHOUT ROWID (their rows kept in their primary key's tree, not in a
 # table beside an automatic index of the key); actors' n, its place in the record's list;
 # contested_marks, each event's standing conflicts (a question's mark reads it by key). 8: a
-# contested row is a group of claims joined by disagreements, no longer one per pair.
-VERSION = 8
+# contested row is a group of claims joined by disagreements, no longer one per pair. 9:
+# keyed by position: events' primary key is its position in the store (its id a unique
+# index), and actors, sources and contested_marks name their event by it (an integer of a
+# few bytes in every row and index entry, not a 35-character id); actors lose operation (the
+# event's).
+VERSION = 9
 APPLICATION_ID = 0x4F54_5657  # "OTVW": ops-timeline read models (the store's is "OTST")
 
 # What full-text search reads for each event: its place's name and aliases, its notes, its
@@ -305,7 +308,9 @@ EVENTS_FTS = (
 # Indexes a bulk catch-up drops while it inserts and builds once at the end: those of the
 # tables written for every event, but for the two the projector itself reads through.
 DEFERRABLE = ("events", "actors", "sources", "history")
-NEEDED_WHILE_PROJECTING = {("history", ("event_id",)), ("history", ("target",))}
+NEEDED_WHILE_PROJECTING = {
+    ("events", ("id",)), ("history", ("event_id",)), ("history", ("target",))
+}
 # (sources' outlet_key and url indexes are deferred too: a downgrade met in a bulk catch-up
 # reads the sources whole, and downgrades are few.)
 
@@ -331,10 +336,14 @@ def indexes(tables: Iterable[str] = TABLES) -> dict[str, str]:
     """Name -> CREATE statement of each index of these tables."""
     found = {}
     for table in tables:
-        for columns in TABLES[table]["indexes"]:
+        spec = TABLES[table]
+        for unique, columns in [(True, c) for c in spec.get("unique", [])] + [
+            (False, c) for c in spec["indexes"]
+        ]:
             listed = ", ".join(f"[{column}]" for column in columns)
             name = _index_name(table, columns)
-            found[name] = f"CREATE INDEX IF NOT EXISTS [{name}] ON [{table}] ({listed})"
+            kind = "UNIQUE INDEX" if unique else "INDEX"
+            found[name] = f"CREATE {kind} IF NOT EXISTS [{name}] ON [{table}] ({listed})"
     return found
 
 
@@ -393,6 +402,8 @@ def create(connection: sqlite3.Connection) -> None:
                 spec["columns"], pk=spec["pk"], foreign_keys=spec.get("foreign_keys"),
                 if_not_exists=True,
             )
+        for columns in spec.get("unique", []):
+            table.create_index(columns, unique=True, if_not_exists=True)
         for columns in spec["indexes"]:
             table.create_index(columns, if_not_exists=True)
     connection.execute(EVENTS_TEXT)

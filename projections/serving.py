@@ -95,9 +95,9 @@ TABLES: dict[str, dict[str, Any]] = {
     "actors": {
         "description": "One row per actor of an event: which force, on which side, in what role.",
         "columns": {
-            "event_id": "the event (events.id)",
+            "position": "the event's position in the store (events.position, a link to it)",
             "n": "its place in the event's list of actors (0 first)",
-            "operation": "the operation's slug", "force": "the force (Iraqi Army)",
+            "force": "the force (Iraqi Army)",
             "side": "its side (Iraq)",
             "role": "attacker, defender, support, or party (it took part; the source does "
             "not say how)",
@@ -107,7 +107,8 @@ TABLES: dict[str, dict[str, Any]] = {
     "sources": {
         "description": "One row per source of an event, graded in the Admiralty code.",
         "columns": {
-            "event_id": "the event (events.id)", "n": "the source's place in the record (0: first)",
+            "position": "the event's position in the store (events.position, a link to it)",
+            "n": "the source's place in the record (0: first)",
             "outlet": "who published it",
             "reliability": "of the source: A completely reliable ... E unreliable, "
             "F cannot be judged",
@@ -253,7 +254,12 @@ TABLES: dict[str, dict[str, Any]] = {
     },
 }
 
-_IN_ORDER = "occurred_mid IS NULL, occurred_mid, position"
+def _in_order(alias: str = "") -> str:
+    """In order of occurrence (the middle of its possible days), then of recording."""
+    return f"{alias}occurred_mid IS NULL, {alias}occurred_mid, {alias}position"
+
+
+_IN_ORDER = _in_order()
 QUERIES: dict[str, dict[str, Any]] = {
     "held_on": {
         "title": "Who held a place on a day",
@@ -290,12 +296,12 @@ ORDER BY {_IN_ORDER}""",
         "one source only, graded D, E or F for reliability or 4-6 for credibility.",
         "sql": f"""
 SELECT e.id, e.operation, e.occurred, e.type, e.place, s.outlet, s.grade, s.quote, e.notes
-FROM events e JOIN sources s ON s.event_id = e.id
+FROM events e JOIN sources s ON s.position = e.position
 WHERE (:operation = '' OR e.operation = :operation) AND e.status != 'retracted'
   AND e.source_count = 1
   AND (s.reliability IN ({", ".join(f"'{r}'" for r in WEAK_RELIABILITY)})
        OR s.credibility IN ({", ".join(f"'{c}'" for c in WEAK_CREDIBILITY)}))
-ORDER BY e.operation, {_IN_ORDER}""",
+ORDER BY e.operation, {_in_order("e.")}""",
     },
 }
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from projections import queries
+from projections import queries, schema
 from projections.projector import Stored, stored_states
 from timeline.errors import InvalidInput
 from timeline.readings import reading
@@ -69,7 +69,8 @@ class Selection:
 
     def columns(self, table: str) -> list[str]:
         """The table's columns, in order: a header for an export that finds no row."""
-        return [row[1] for row in self.db.execute(f"PRAGMA table_info([{table}])")]
+        cursor = self.db.execute(f"SELECT * FROM ({_WHOLE[table]}) LIMIT 0")
+        return [column[0] for column in cursor.description]
 
     def event_ids(self) -> set[str] | None:
         """The ids of the chosen events; None for every event."""
@@ -166,11 +167,22 @@ _OPERATIONS_CHOSEN = (
     "SELECT DISTINCT e.operation FROM temp.chosen c JOIN events e ON e.id = c.id"
 )
 _PLACES_CHOSEN = "SELECT DISTINCT e.place FROM temp.chosen c JOIN events e ON e.id = c.id"
+
+def _of_events(table: str, alias: str, *extra: str) -> str:
+    """A child table's columns as researchers read them: its event's id (and `extra` of the
+    event's columns) for the position it is keyed by."""
+    own = [column for column in schema.TABLES[table]["columns"] if column != "position"]
+    return ", ".join(["e.id AS event_id", *(f"{alias}.{own[0]}",), *extra,
+                      *(f"{alias}.{column}" for column in own[1:])])  # fmt: skip
+
+
+_SOURCES = _of_events("sources", "s")
+_ACTORS = _of_events("actors", "a", "e.operation")
 _WHOLE = {
     "events": f"SELECT * FROM events e ORDER BY e.operation, {BY_OCCURRENCE}",
-    "sources": "SELECT s.* FROM sources s JOIN events e ON e.id = s.event_id "
+    "sources": f"SELECT {_SOURCES} FROM sources s JOIN events e ON e.rowid = s.position "
     f"ORDER BY e.operation, {BY_OCCURRENCE}, s.n",
-    "actors": "SELECT a.* FROM actors a JOIN events e ON e.id = a.event_id "
+    "actors": f"SELECT {_ACTORS} FROM actors a JOIN events e ON e.rowid = a.position "
     f"ORDER BY e.operation, {BY_OCCURRENCE}, a.n",
     "places": "SELECT * FROM places ORDER BY name",
     "control": "SELECT * FROM control ORDER BY place, period",
@@ -179,10 +191,10 @@ _WHOLE = {
 }
 _CUT = {
     "events": "SELECT e.* FROM temp.chosen c JOIN events e ON e.id = c.id ORDER BY c.n",
-    "sources": "SELECT s.* FROM temp.chosen c JOIN sources s ON s.event_id = c.id "
-    "ORDER BY c.n, s.n",
-    "actors": "SELECT a.* FROM temp.chosen c JOIN actors a ON a.event_id = c.id "
-    "ORDER BY c.n, a.n",
+    "sources": f"SELECT {_SOURCES} FROM temp.chosen c JOIN events e ON e.id = c.id "
+    "JOIN sources s ON s.position = e.rowid ORDER BY c.n, s.n",
+    "actors": f"SELECT {_ACTORS} FROM temp.chosen c JOIN events e ON e.id = c.id "
+    "JOIN actors a ON a.position = e.rowid ORDER BY c.n, a.n",
     "places": f"SELECT * FROM places WHERE name IN ({_PLACES_CHOSEN}) ORDER BY name",
     "control": f"SELECT * FROM control WHERE place IN ({_PLACES_CHOSEN}) ORDER BY place, period",
     "forces": f"SELECT * FROM forces WHERE operation IN ({_OPERATIONS_CHOSEN}) "

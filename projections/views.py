@@ -319,10 +319,9 @@ def _leave_out(memory: sqlite3.Connection, event_ids: set[str]) -> None:
     if not event_ids:
         return
     ids = orjson.dumps(sorted(event_ids)).decode()
-    for table, column in (("actors", "event_id"), ("sources", "event_id"), ("events", "id")):
-        memory.execute(
-            f"DELETE FROM {table} WHERE {column} IN (SELECT value FROM json_each(?))", (ids,)
-        )
+    chosen = "(SELECT position FROM events WHERE id IN (SELECT value FROM json_each(?)))"
+    for table in ("actors", "sources", "events"):
+        memory.execute(f"DELETE FROM {table} WHERE position IN {chosen}", (ids,))
 
 
 def _filtered(

@@ -33,8 +33,9 @@ def events_behind(db: sqlite3.Connection, ids: Iterable[str]) -> list[Row]:
     )]  # fmt: skip
     sources: dict[str, list[Row]] = {}
     for row in db.execute(
-        "SELECT event_id, outlet, grade, published, url FROM sources "
-        "WHERE event_id IN (SELECT value FROM json_each(?)) ORDER BY event_id, n",
+        "SELECT e.id, s.outlet, s.grade, s.published, s.url FROM events e "
+        "JOIN sources s ON s.position = e.rowid "
+        "WHERE e.id IN (SELECT value FROM json_each(?)) ORDER BY e.id, s.n",
         (wanted,),
     ):
         event_id, outlet, grade, published, url = tuple(row)

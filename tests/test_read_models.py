@@ -417,17 +417,17 @@ def views_holding(stored: list[dict[str, Any]]) -> sqlite3.Connection:
         earliest, latest = event["dates"]
         notes = "alpha" if event["alpha"] else "beta"
         db.execute(
-            "INSERT INTO events (rowid, position, id, operation, type, status, "
+            "INSERT INTO events (position, id, operation, type, status, "
             "occurred_earliest, occurred_latest, occurred_mid, notes) "
-            "VALUES (?, ?, ?, 'op', ?, ?, ?, ?, ?, ?)",
-            (position, position, f"op/{position}",
+            "VALUES (?, ?, 'op', ?, ?, ?, ?, ?, ?)",
+            (position, f"op/{position}",
              "place_captured" if event["captured"] else "place_entered", event["status"],
              earliest, latest, midpoint(earliest, latest), notes),
         )  # fmt: skip
         db.execute("INSERT INTO events_fts (rowid, notes) VALUES (?, ?)", (position, notes))
         db.execute(
-            "INSERT INTO actors VALUES (?, 0, 'op', ?, ?, 'attacker')",
-            (f"op/{position}", *(("Iraqi Army", "Iraq") if event["iraq"] else ("IS", "ISIS"))),
+            "INSERT INTO actors VALUES (?, 0, ?, ?, 'attacker')",
+            (position, *(("Iraqi Army", "Iraq") if event["iraq"] else ("IS", "ISIS"))),
         )
     return db
 
@@ -453,7 +453,9 @@ def test_pages_put_together_are_the_whole_answer_in_order_of_occurrence(
     actors matching few events or many)."""
     db = views_holding(stored)
     rows = db.execute("SELECT * FROM events WHERE status != 'retracted'").fetchall()
-    iraq = {e["event_id"] for e in db.execute("SELECT event_id FROM actors WHERE side = 'Iraq'")}
+    iraq = {e["id"] for e in db.execute(
+        "SELECT id FROM events WHERE position IN (SELECT position FROM actors WHERE side = 'Iraq')"
+    )}
     start, end = window
 
     def overlaps(row: sqlite3.Row) -> bool:
