@@ -107,7 +107,7 @@ def _earlier(cursor: sqlite3.Cursor, ids: Iterable[str]) -> list[Claim]:
     found = []
     for event_id in ids:
         rows = cursor.execute(
-            "SELECT recorded, event_id, state FROM history WHERE event_id = ? "
+            "SELECT recorded, event_id, state FROM history_kept WHERE event_id = ? "
             "OR (target = ? AND type = ?) ORDER BY position",
             (event_id, event_id, REPORT_CORRECTED),
         ).fetchall()
@@ -128,7 +128,8 @@ def _claims(cursor: sqlite3.Cursor, rows: list[tuple[Any, ...]], *,
     those since corrected)."""
     retractions = [row[19] for row in rows if row[19]]
     retracted_at = dict(cursor.execute(
-        "SELECT event_id, recorded FROM history WHERE event_id IN (SELECT value FROM json_each(?))",
+        "SELECT event_id, recorded FROM history_kept "
+        "WHERE event_id IN (SELECT value FROM json_each(?))",
         (orjson.dumps(retractions).decode(),),
     ).fetchall()) if retractions else {}  # fmt: skip
     claims = [_current(row, retracted_at) for row in rows]

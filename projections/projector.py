@@ -56,7 +56,7 @@ _INSERT_SOURCE = schema.insert("sources", (
     "published_earliest", "published_latest", "quote", "archive_url", "sha256", "retrieved",
     "outlet_key", "given_grade", "downgraded_by", "added_by",
 ))  # fmt: skip
-_INSERT_HISTORY = schema.insert("history", (
+_INSERT_HISTORY = schema.insert("history_kept", (
     "position", "recorded", "topic", "operation", "event_id", "type", "target", "state",
     "analyst",
 ), verb="INSERT OR REPLACE")  # fmt: skip
@@ -164,8 +164,9 @@ class Projector:
         (the catch-up keeps one across pages, and drops it if a page fails). `fts`: keep the
         full-text index row by row; a bulk catch-up leaves it and rebuilds it at the end.
         `stored`: how to read stored events from the store by position; given, the history
-        keeps no copy of a new event (the store holds it), only of the corrections,
-        retractions and places' events that questions read from it (few, and small)."""
+        keeps no row of a new event (its events row stands for it, and the store holds its
+        state), only of the corrections, retractions and places' events that questions read
+        from it (few, and small), and of each corrected event as first recorded."""
         self.cursor = cursor
         self.fts = fts
         self._stored = stored
@@ -193,11 +194,8 @@ class Projector:
         else:
             return
         keys = _history_keys(state)
-        kept = self._stored is None or keys[2] is None or keys[2] in NOT_EVENTS  # not new
-        text = (data if data is not None else orjson.dumps(state)).decode() if kept else None
-        self._history.append((
-            position, state["timestamp"], topic, *keys, text, state.get("analyst"),
-        ))  # fmt: skip
+        if self._stored is None or keys[2] is None or keys[2] in NOT_EVENTS:  # not new
+            self._history.append(_history_row(position, topic, state, keys, data))
 
     def apply_all(self, notifications: Iterable[tuple[int, str, bytes]]) -> None:
         for position, topic, data in notifications:
@@ -227,19 +225,19 @@ class Projector:
         if not self._corrected or self._stored is None:
             self._corrected.clear()
             return
-        rows = self.cursor.execute(
-            "SELECT position, state FROM history WHERE state IS NULL "
-            "AND event_id IN (SELECT value FROM json_each(?))",
+        positions = [position for (position,) in self.cursor.execute(
+            "SELECT position FROM events e WHERE id IN (SELECT value FROM json_each(?)) "
+            "AND NOT EXISTS (SELECT 1 FROM history_kept k WHERE k.position = e.position)",
             (orjson.dumps(sorted(self._corrected)).decode(),),
-        ).fetchall()
+        )]  # fmt: skip
         self._corrected.clear()
-        if rows:
-            copies = stored_states(rows, self._stored)
-            self.cursor.executemany(
-                "UPDATE history SET state = ? WHERE position = ?",
-                [(bytes(state).decode() if not isinstance(state, str) else state, position)
-                 for position, state in copies],
-            )  # fmt: skip
+        if positions:
+            rows = []
+            for position, topic, data in self._stored(sorted(positions)):
+                state = orjson.loads(data)
+                state["timestamp"] = utc_text(state["timestamp"])
+                rows.append(_history_row(position, topic, state, _history_keys(state), data))
+            self.cursor.executemany(_INSERT_HISTORY, rows)
 
     def finish(self) -> None:
         """Flush, and mark what this batch touched for the derived models to recompute."""
@@ -450,19 +448,24 @@ class Projector:
         self.cursor.execute("DELETE FROM sources WHERE position = ?", (position,))
         keys = ("status", "recorded", "position", "corrected_by", "corrected", "retracted_by",
                 "analyst")  # fmt: skip
-        record, added = self._reading(event_id)
+        record, added = self._reading(event_id, position)
         entry = {"record": record, "added": added, **dict(zip(keys, row, strict=True))}
         self._pending[event_id] = entry
         return entry
 
-    def _reading(self, event_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        """An event as it reads now: as first recorded, then each correction, from the
+    def _reading(
+        self, event_id: str, position: int
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """An event (stored at `position`) as it reads now: as first recorded (kept in the
+        history once corrected, else read from the store), then each correction, from the
         history; and the corroborations of it, in recording order."""
-        rows = self.cursor.execute(
-            "SELECT position, state FROM history "
+        rows: list[tuple[int, str | bytes | None]] = self.cursor.execute(
+            "SELECT position, state FROM history_kept "
             "WHERE event_id = ? OR (target = ? AND type IN (?, ?)) ORDER BY position",
             (event_id, event_id, REPORT_CORRECTED, SOURCES_ADDED),
-        )
+        ).fetchall()
+        if not rows or rows[0][0] != position:  # as first recorded: not kept yet
+            rows.insert(0, (position, None))
         first, *reports = [
             orjson.loads(data)["record"] for _, data in stored_states(rows, self._stored)
         ]
@@ -547,6 +550,15 @@ class Projector:
             rows["fts"].append(position)
         rows["actors"] += [(position, n, a["force"], a["side"], a["role"])
                            for n, a in enumerate(actors)]  # fmt: skip
+
+
+def _history_row(
+    position: int, topic: str, state: dict[str, Any], keys: tuple[str | None, ...],
+    data: bytes | str | None,
+) -> tuple[Any, ...]:
+    """A row of history_kept: a stored event with its state (`data`: its bytes as stored)."""
+    text = data if isinstance(data, str) else bytes(data or orjson.dumps(state)).decode()
+    return (position, state["timestamp"], topic, *keys, text, state.get("analyst"))
 
 
 def _history_keys(state: dict[str, Any]) -> tuple[str | None, ...]:

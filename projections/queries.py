@@ -18,6 +18,7 @@ import orjson
 from projections.contested import PLACE_KINDS
 from projections.control import holder_on
 from projections.projector import Stored, bounds, stored_states
+from projections.schema import history_rows
 from timeline.errors import InvalidInput, TimelineError
 from timeline.names import did_you_mean, name_key
 from timeline.terminal import shown
@@ -445,9 +446,11 @@ def history(db: sqlite3.Connection, event_id: str, stored: Stored | None = None)
     of."""
     found = _rows(
         db.execute(
-            "SELECT position, recorded, analyst, event_id, type, target, state FROM history "
-            "WHERE type IS NOT NULL AND (event_id = ? OR target = ?) ORDER BY position",
-            (event_id, event_id),
+            history_rows(
+                "position, recorded, analyst, event_id, type, target, state",
+                "type IS NOT NULL AND (event_id = ?1 OR target = ?1)", "e.id = ?1",
+            ),
+            (event_id,),
         )
     )
     if not found:
@@ -680,7 +683,7 @@ def withdrawn(db: sqlite3.Connection, operation: str) -> list[Row]:
             f"SELECT {EVENT_COLUMNS}, h.recorded AS retraction_recorded, "
             "json_extract(h.state, '$.record.notes') AS retraction_notes, "
             "json_extract(h.state, '$.record.sources') AS retraction_sources "
-            "FROM events e LEFT JOIN history h ON h.event_id = e.retracted_by "
+            "FROM events e LEFT JOIN history_kept h ON h.event_id = e.retracted_by "
             f"WHERE e.operation = ? AND e.status = 'retracted' ORDER BY {BY_OCCURRENCE}",
             (operation,),
         )
@@ -838,10 +841,10 @@ def diff(
         "added": [], "corrected": [], "corroborated": [], "retracted": [], "downgraded": [],
     }  # fmt: skip
     corrections: dict[str, list[tuple[int, Row]]] = {}
+    chosen = " AND ".join(where)  # of either side's own columns
     rows = db.execute(
-        "SELECT position, recorded, analyst, type, target, state FROM history "
-        f"WHERE {' AND '.join(where)} ORDER BY position",
-        params,
+        history_rows("position, recorded, analyst, type, target, state", chosen, chosen),
+        params + params,
     ).fetchall()
     states = stored_states(((row[0], row[5]) for row in rows), stored)
     for (position, recorded, analyst, kind, target, _), (_, state) in zip(
@@ -872,8 +875,8 @@ def diff(
             })  # fmt: skip
     for target, made in corrections.items():
         first_at = made[0][0]
-        earlier = db.execute(
-            "SELECT position, state FROM history WHERE (event_id = ? AND type != ?) OR "
+        earlier = db.execute(  # a corrected event's first reading is kept
+            "SELECT position, state FROM history_kept WHERE (event_id = ? AND type != ?) OR "
             "(target = ? AND type = ? AND position < ?) ORDER BY position",
             (target, REPORT_CORRECTED, target, REPORT_CORRECTED, first_at),
         )

@@ -7,6 +7,8 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import NotRequired, TypedDict
 
+from timeline.vocabulary import RECORDED
+
 
 class Table(TypedDict):
     """A read model's table as sqlite-utils makes it."""
@@ -78,6 +80,7 @@ TABLES: dict[str, Table] = {
             ["place", "occurred_mid", "position"],
             ["type", "occurred_mid", "position"],
             ["occurred_mid", "position", "status", "occurred_earliest", "occurred_latest", "place"],
+            ["recorded"],  # what changed between two record times (diff), through history
         ],
     },
     "actors": {
@@ -114,7 +117,7 @@ TABLES: dict[str, Table] = {
         "foreign_keys": [("position", "events", "position")],
         "without_rowid": True,
     },
-    "history": {
+    "history_kept": {  # the part of the history the store alone cannot answer: see HISTORY
         "columns": {
             "position": int,
             "recorded": str,
@@ -285,9 +288,46 @@ FTS_COLUMNS = ["place", "notes", "quotes", "outlets"]  # events_fts; aliases: pl
 # keyed by position: events' primary key is its position in the store (its id a unique
 # index), and actors, sources and contested_marks name their event by it (an integer of a
 # few bytes in every row and index entry, not a 35-character id); actors lose operation (the
-# event's).
-VERSION = 9
+# event's). 10: history a view (HISTORY): a new event's row is its events row, and the table
+# history_kept holds only the rest (reports about events, places' events, and the first
+# reading of each corrected event, with their states).
+VERSION = 10
 APPLICATION_ID = 0x4F54_5657  # "OTVW": ops-timeline read models (the store's is "OTST")
+
+# Every stored event, in recording order: the rows history_kept holds, with their states, and
+# for every other (a new event that nothing has corrected: the store holds its state, at its
+# position) its row in events, whose position, record time, operation, id, type and analyst
+# are its stored event's. So the read models keep no row of their own for most events.
+HISTORY = f"""CREATE VIEW IF NOT EXISTS history AS
+SELECT position, recorded, topic, operation, event_id, type, target, state, analyst
+FROM history_kept
+UNION ALL
+SELECT e.position, e.recorded, '{RECORDED}', e.operation, e.id, e.type, NULL, NULL, e.analyst
+FROM events e WHERE NOT EXISTS (SELECT 1 FROM history_kept k WHERE k.position = e.position)"""
+_FROM_EVENTS = {
+    "position": "e.position", "recorded": "e.recorded", "topic": f"'{RECORDED}'",
+    "operation": "e.operation", "event_id": "e.id", "type": "e.type", "target": "NULL",
+    "state": "NULL", "analyst": "e.analyst",
+}  # fmt: skip
+
+
+def history_rows(columns: str, kept: str, events: str | None = None) -> str:
+    """The history's `columns` (names of history_kept's) in recording order: those of
+    history_kept's rows where `kept` holds, and of the events' rows (`e`) where `events`
+    holds (none: history_kept's alone). The history without its view, each side read
+    through its table's own index (a condition on the view would be tested on both)."""
+    kept_rows = f"SELECT {columns} FROM history_kept WHERE {kept}"
+    if events is None:
+        return f"{kept_rows} ORDER BY position"
+    names = [name.strip() for name in columns.split(",")]
+    return (
+        f"{kept_rows} UNION ALL "
+        f"SELECT {', '.join(_FROM_EVENTS[name] for name in names)} FROM events e "
+        f"WHERE ({events}) AND NOT EXISTS "
+        "(SELECT 1 FROM history_kept k WHERE k.position = e.position) "
+        f"ORDER BY {names.index('position') + 1}"
+    )
+
 
 # What full-text search reads for each event: its place's name and aliases, its notes, its
 # quotes and outlets as text (the JSON of a list would glue a word after a newline to an "n").
@@ -307,10 +347,8 @@ EVENTS_FTS = (
 
 # Indexes a bulk catch-up drops while it inserts and builds once at the end: those of the
 # tables written for every event, but for the two the projector itself reads through.
-DEFERRABLE = ("events", "actors", "sources", "history")
-NEEDED_WHILE_PROJECTING = {
-    ("events", ("id",)), ("history", ("event_id",)), ("history", ("target",))
-}
+DEFERRABLE = ("events", "actors", "sources")
+NEEDED_WHILE_PROJECTING = {("events", ("id",))}
 # (sources' outlet_key and url indexes are deferred too: a downgrade met in a bulk catch-up
 # reads the sources whole, and downgrades are few.)
 
@@ -377,7 +415,8 @@ def is_current(connection: sqlite3.Connection) -> bool:
     """Whether every table is there (checked without importing sqlite-utils: start-up)."""
     names = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
     version = connection.execute("PRAGMA user_version").fetchone()[0]
-    return version == VERSION and names >= {*TABLES, "events_text", "events_fts", "place_names_fts"}
+    views = {"events_text", "history"}
+    return version == VERSION and names >= {*TABLES, *views, "events_fts", "place_names_fts"}
 
 
 def create(connection: sqlite3.Connection) -> None:
@@ -407,6 +446,7 @@ def create(connection: sqlite3.Connection) -> None:
         for columns in spec["indexes"]:
             table.create_index(columns, if_not_exists=True)
     connection.execute(EVENTS_TEXT)
+    connection.execute(HISTORY)
     connection.execute(EVENTS_FTS)
     if not db["place_names_fts"].exists():  # few rows, rarely written: triggers keep it
         db.table("place_names").enable_fts(["name"], create_triggers=True, tokenize="unicode61")
@@ -428,7 +468,10 @@ def drop(connection: sqlite3.Connection) -> None:
     from sqlite_utils import Database
 
     db = Database(connection)
-    db.execute("DROP VIEW IF EXISTS events_text")
+    for name, kind in db.execute(  # views (history was a table before version 10)
+        "SELECT name, type FROM sqlite_master WHERE name IN ('events_text', 'history')"
+    ).fetchall():
+        db.execute(f"DROP {kind} [{name}]")
     for name in [*TABLES, "events_fts", "place_names_fts"]:
         db[name].drop(ignore=True)
     for trigger in db.triggers:

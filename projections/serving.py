@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 DATABASE = "timeline"
 HIDDEN = ("tracking", "stale", "projected_from", "events_fts", "place_names_fts",
-          "contested_marks")
+          "contested_marks", "history_kept")  # history_kept: read through the view history
 TILES = "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png"  # datasette-cluster-map's own
 
 _EDTF = "as written, EDTF (2017-11-03~ is about the 3rd)"

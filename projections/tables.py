@@ -158,10 +158,13 @@ def choose(
 
 
 _CHOSEN_EVENTS = "SELECT c.n, e.* FROM temp.chosen c JOIN events e ON e.id = c.id ORDER BY c.n"
-_READINGS = (  # a chosen event's record, then its corrections', in order
-    "SELECT c.n, h.state, h.position FROM temp.chosen c JOIN history h ON h.event_id = c.id "
+_READINGS = (  # a chosen event's record (kept once corrected), then its corrections', in order
+    "SELECT c.n, h.state, h.position FROM temp.chosen c "
+    "JOIN history_kept h ON h.event_id = c.id "
+    "UNION ALL SELECT c.n, NULL, e.position FROM temp.chosen c JOIN events e ON e.id = c.id "
+    "WHERE NOT EXISTS (SELECT 1 FROM history_kept k WHERE k.position = e.position) "
     f"UNION ALL SELECT c.n, h.state, h.position FROM temp.chosen c "
-    f"JOIN history h ON h.target = c.id AND h.type = '{REPORT_CORRECTED}' ORDER BY 1, 3"
+    f"JOIN history_kept h ON h.target = c.id AND h.type = '{REPORT_CORRECTED}' ORDER BY 1, 3"
 )
 _OPERATIONS_CHOSEN = (
     "SELECT DISTINCT e.operation FROM temp.chosen c JOIN events e ON e.id = c.id"

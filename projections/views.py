@@ -386,9 +386,15 @@ def _schema(connection: sqlite3.Connection) -> tuple[list[str], list[str]]:
     tables = [sql for kind, name, _, sql in rows if kind == "table" and name not in shadow]
     tables += [sql for kind, _, _, sql in rows if kind == "view"]  # events_text: the FTS reads it
     triggers = [sql for kind, _, _, sql in rows if kind == "trigger"]
-    first = [sql for kind, _, table, sql in rows if kind == "index" and table == "history"]
-    later = [sql for kind, _, table, sql in rows if kind == "index" and table != "history"]
+    first = [sql for kind, name, table, sql in rows if kind == "index" and _read_first(table, name)]
+    later = [sql for kind, name, table, sql in rows
+             if kind == "index" and not _read_first(table, name)]  # fmt: skip
     return [*tables, *triggers, *first], later
+
+
+def _read_first(table: str, index: str) -> bool:
+    """Whether projecting reads through this index (made before the rows, not after)."""
+    return table == "history_kept" or index == "idx_events_id"
 
 
 REPLAYED_CHUNK = 5_000  # history rows whose stored events are read from the store at once
@@ -412,31 +418,38 @@ def _history(
     """The stored events to replay, in order: every one; or every place's and one operation's;
     or one place's own and those of the events ever at it."""
     before = ("recorded <= ?", [utc_text(recorded)]) if recorded is not None else ("1", [])
-    columns = "SELECT position, topic, state FROM history WHERE"
+    columns = "position, topic, state"
     if operation is None and place is None:
-        return connection.execute(f"{columns} {before[0]} ORDER BY position", before[1])
+        return connection.execute(
+            schema.history_rows(columns, before[0], before[0]), before[1] + before[1]
+        )
     downgrades = [  # they regrade events of every operation
         row for row in _downgrades(connection, recorded)
         if orjson.loads(row[2])["record"]["operation"] != operation
     ]  # fmt: skip
-    if operation is not None:  # every place, and the operation's events
+    if operation is not None:  # every place (their events are kept), and the operation's
         places = connection.execute(
-            f"{columns} operation IS NULL AND {before[0]} ORDER BY position", before[1]
+            schema.history_rows(columns, f"operation IS NULL AND {before[0]}"), before[1]
         )
+        within = f"operation = ? AND {before[0]}"
         chosen = connection.execute(
-            f"{columns} operation = ? AND {before[0]} ORDER BY position", [operation, *before[1]]
+            schema.history_rows(columns, within, within), [operation, *before[1]] * 2
         )
     else:  # the place itself (its names), and the events ever at it
         places = connection.execute(  # its names: a place merged into it registered one
-            f"{columns} operation IS NULL AND target IN "
-            f"(SELECT name FROM place_names WHERE place = ?) AND {before[0]} ORDER BY position",
+            schema.history_rows(columns, "operation IS NULL AND target IN "
+                         f"(SELECT name FROM place_names WHERE place = ?) AND {before[0]}"),
             [place, *before[1]],
-        )
+        )  # fmt: skip
         ids = orjson.dumps(sorted(_events_of_place(connection, str(place), stored))).decode()
+        by_then = before[0].replace("?", "?2")
         chosen = connection.execute(
-            f"{columns} (event_id IN (SELECT value FROM json_each(?1)) "
-            f"OR target IN (SELECT value FROM json_each(?1))) AND {before[0].replace('?', '?2')} "
-            "ORDER BY position",
+            schema.history_rows(
+                columns,
+                "(event_id IN (SELECT value FROM json_each(?1)) "
+                f"OR target IN (SELECT value FROM json_each(?1))) AND {by_then}",
+                f"e.id IN (SELECT value FROM json_each(?1)) AND {by_then}",
+            ),
             [ids, *before[1]],
         )
     return heapq.merge(places, chosen, downgrades, key=lambda row: row[0])
@@ -450,7 +463,7 @@ def _downgrades(
     before = ("AND h.recorded <= ?", [utc_text(recorded)]) if recorded is not None else ("", [])
     return connection.execute(
         "SELECT h.position, h.topic, h.state FROM downgrades d "
-        f"JOIN history h ON h.event_id = d.event_id WHERE h.type = ? {before[0]} "
+        f"JOIN history_kept h ON h.event_id = d.event_id WHERE h.type = ? {before[0]} "
         "ORDER BY h.position",
         [SOURCE_DOWNGRADED, *before[1]],
     ).fetchall()
@@ -469,7 +482,7 @@ def _events_of_place(
     )}  # fmt: skip
     moved: dict[str, list[Any]] = {}
     for target, data in connection.execute(
-        "SELECT target, state FROM history WHERE target > '' AND type = ? "
+        "SELECT target, state FROM history_kept WHERE target > '' AND type = ? "
         "AND instr(state, ?)",  # target > '': read through its index, not every event
         (REPORT_CORRECTED, '"place"'),
     ):
@@ -478,7 +491,7 @@ def _events_of_place(
             moved.setdefault(target, []).append(changes["place"])
     if moved:
         rows = connection.execute(
-            "SELECT event_id, position, state FROM history WHERE event_id IN "
+            "SELECT event_id, position, state FROM history_kept WHERE event_id IN "
             "(SELECT value FROM json_each(?)) AND type != ? ORDER BY position",
             (orjson.dumps(list(moved)).decode(), REPORT_CORRECTED),
         ).fetchall()

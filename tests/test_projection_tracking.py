@@ -22,7 +22,7 @@ from timeline.stores.recorder import Page
 
 
 def every_table(path: str) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every read model table (and of the full-text index), sorted, and the
+    """Every row of every read model table and view (and of the full-text index), sorted, and the
     name of every index; having checked that the full-text index agrees with its rows."""
     with closing(sqlite3.connect(path)) as connection:
         connection.execute("INSERT INTO events_fts (events_fts) VALUES ('integrity-check')")
@@ -32,7 +32,7 @@ def every_table(path: str) -> dict[str, list[tuple[Any, ...]]]:
         names = [
             row[0]
             for row in connection.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
                 "AND name NOT LIKE '%_fts_%' AND name != 'sqlite_stat1' ORDER BY name"
             )
         ]

@@ -173,6 +173,7 @@ def test_the_history_keeps_no_copy_of_a_new_event_until_it_is_corrected(
         kept = views.execute(
             "SELECT type, target, state IS NOT NULL FROM history ORDER BY position"
         ).fetchall()
+        own_rows = views.execute("SELECT type FROM history_kept ORDER BY position").fetchall()
     history = asked.history("op/captured")
     [before] = asked.control("Rawa", as_recorded=moment)
     assert [tuple(row) for row in kept] == [
@@ -180,6 +181,8 @@ def test_the_history_keeps_no_copy_of_a_new_event_until_it_is_corrected(
         ("place_captured", None, 1),  # copied from the store once corrected (contested claims)
         ("report_corrected", "op/captured", 1),
     ]  # fmt: skip
+    # the launch, never corrected, has no row of its own: its events row stands for it
+    assert [row[0] for row in own_rows] == [None, "place_captured", "report_corrected"]
     assert history[0]["record"]["occurred"] == "2017-11-03"
     assert history[1]["record"]["changes"] == {"occurred": "2017-11-06"}
     assert before["start_earliest"] == "2017-11-03"

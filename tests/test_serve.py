@@ -74,10 +74,12 @@ def test_serve_says_its_url_and_answers_the_database_at_timeline(served: Served)
 
     assert status == 200
     visible = {t["name"] for t in database["tables"] if not t["hidden"]}
-    assert visible == {"events", "actors", "sources", "history", "places", "place_names",
-                       "control", "forces", "operations", "downgrades", "contested"}  # fmt: skip
+    assert visible == {"events", "actors", "sources", "places", "place_names", "control",
+                       "forces", "operations", "downgrades", "contested"}  # fmt: skip
+    assert {view["name"] for view in database["views"]} >= {"history"}
     hidden = {t["name"] for t in database["tables"] if t["hidden"]}
-    assert {"tracking", "stale", "projected_from", "events_fts", "events_fts_data"} <= hidden
+    assert {"tracking", "stale", "projected_from", "events_fts", "events_fts_data",
+            "history_kept"} <= hidden  # fmt: skip
 
 
 def test_serve_describes_every_table_and_column(served: Served) -> None:
@@ -131,6 +133,37 @@ def test_serve_canned_query_of_claims_on_a_single_weak_source(served: Served) ->
 
     assert len(rows) == 7  # the fixture's 8 (all South Front, D), one retracted
     assert all(row["grade"][0] in "DEF" or row["grade"][1] in "456" for row in rows)
+
+
+def test_serve_links_an_event_to_its_sources_and_actors(served: Served) -> None:
+    _, found = served.get("/timeline.json", sql="SELECT position FROM events WHERE id = :id",
+                          id=f"{OPERATION}/crossing-captured", _shape="array")  # fmt: skip
+    position = found[0]["position"]
+
+    status, row = served.get(f"/timeline/events/{position}.json", _extras="foreign_key_tables",
+                              _shape="objects")  # fmt: skip
+
+    assert status == 200
+    assert row["rows"][0]["id"] == f"{OPERATION}/crossing-captured"
+    links = {link["other_table"]: link for link in row["foreign_key_tables"]}
+    assert set(links) == {"sources", "actors"}
+    assert links["sources"]["count"] >= 1
+    assert links["actors"]["count"] >= 1
+    path, _, query = links["sources"]["link"].partition("?")  # the HTML page's: as JSON
+    _, sources = served.get(f"{path}.json", **dict(urllib.parse.parse_qsl(query)),
+                            _shape="array")  # fmt: skip
+    assert len(sources) == links["sources"]["count"]
+    assert {source["position"] for source in sources} == {position}
+
+
+def test_serve_shows_the_history_newest_first(served: Served) -> None:
+    status, rows = served.get("/timeline/history.json", _sort_desc="position", _shape="array")
+
+    assert status == 200
+    positions = [row["position"] for row in rows]
+    assert positions == sorted(positions, reverse=True)
+    assert len(positions) > 12
+    assert {row["type"] for row in rows} >= {"report_corrected", "operation_launched"}
 
 
 def test_serve_refuses_an_sql_write_and_leaves_the_file_as_it_was(served: Served) -> None:
