@@ -48,9 +48,7 @@ EVENT_COLUMNS = (
     "downgraded_sources",
 )  # fmt: skip
 _INSERT_EVENT = schema.insert("events", EVENT_COLUMNS)
-_INSERT_ACTOR = schema.insert(
-    "actors", ("position", "n", "force", "side", "role"), verb="INSERT OR IGNORE"
-)
+_INSERT_ACTOR = schema.insert("actors", ("position", "n", "force", "side", "role"))
 _INSERT_SOURCE = schema.insert("sources", (
     "position", "n", "outlet", "reliability", "credibility", "grade", "url", "published",
     "published_earliest", "published_latest", "quote", "archive_url", "sha256", "retrieved",
@@ -548,8 +546,11 @@ class Projector:
         ))  # fmt: skip
         if self.fts:
             rows["fts"].append(position)
-        rows["actors"] += [(position, n, a["force"], a["side"], a["role"])
-                           for n, a in enumerate(actors)]  # fmt: skip
+        named: set[tuple[str, str]] = set()  # a force named twice in one role: once
+        for n, actor in enumerate(actors):
+            if (actor["force"], actor["role"]) not in named:
+                named.add((actor["force"], actor["role"]))
+                rows["actors"].append((position, n, actor["force"], actor["side"], actor["role"]))
 
 
 def _history_row(

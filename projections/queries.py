@@ -842,10 +842,11 @@ def diff(
     }  # fmt: skip
     corrections: dict[str, list[tuple[int, Row]]] = {}
     chosen = " AND ".join(where)  # of either side's own columns
-    rows = db.execute(
-        history_rows("position, recorded, analyst, type, target, state", chosen, chosen),
+    rows = sorted(db.execute(  # through the index of record times: sorted here
+        history_rows("position, recorded, analyst, type, target, state", chosen, chosen,
+                     ordered=False),
         params + params,
-    ).fetchall()
+    ).fetchall(), key=lambda row: int(row[0]))  # fmt: skip
     states = stored_states(((row[0], row[5]) for row in rows), stored)
     for (position, recorded, analyst, kind, target, _), (_, state) in zip(
         rows, states, strict=True

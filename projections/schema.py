@@ -86,7 +86,9 @@ TABLES: dict[str, Table] = {
     "actors": {
         "columns": {"position": int, "n": int, "force": str, "side": str, "role": str},
         # position: the event's (events.position); n: the actor's place in the record's list
-        "pk": ("position", "force", "role"),
+        # (position, n): each index entry carries the key, so a short one (a force named
+        # twice in one role is written once: projector.py)
+        "pk": ("position", "n"),
         "indexes": [["force"], ["side"]],  # an operation's: through its events, by position
         "foreign_keys": [("position", "events", "position")],
         "without_rowid": True,  # the rows live in their key's tree: no second copy of it
@@ -113,7 +115,7 @@ TABLES: dict[str, Table] = {
             "added_by": str,
         },
         "pk": ("position", "n"),
-        "indexes": [["outlet_key"], ["url"]],
+        "indexes": [["outlet_key"]],  # a downgrade of a url alone reads every source: rare
         "foreign_keys": [("position", "events", "position")],
         "without_rowid": True,
     },
@@ -290,8 +292,9 @@ FTS_COLUMNS = ["place", "notes", "quotes", "outlets"]  # events_fts; aliases: pl
 # few bytes in every row and index entry, not a 35-character id); actors lose operation (the
 # event's). 10: history a view (HISTORY): a new event's row is its events row, and the table
 # history_kept holds only the rest (reports about events, places' events, and the first
-# reading of each corrected event, with their states).
-VERSION = 10
+# reading of each corrected event, with their states); sources lose their url index. 11:
+# actors keyed by (position, n), so that their force and side indexes carry a short key.
+VERSION = 11
 APPLICATION_ID = 0x4F54_5657  # "OTVW": ops-timeline read models (the store's is "OTST")
 
 # Every stored event, in recording order: the rows history_kept holds, with their states, and
@@ -311,21 +314,25 @@ _FROM_EVENTS = {
 }  # fmt: skip
 
 
-def history_rows(columns: str, kept: str, events: str | None = None) -> str:
+def history_rows(
+    columns: str, kept: str, events: str | None = None, *, ordered: bool = True
+) -> str:
     """The history's `columns` (names of history_kept's) in recording order: those of
     history_kept's rows where `kept` holds, and of the events' rows (`e`) where `events`
     holds (none: history_kept's alone). The history without its view, each side read
-    through its table's own index (a condition on the view would be tested on both)."""
+    through its table's own index (a condition on the view would be tested on both).
+    `ordered=False`: in no order (the caller sorts a few rows), so that the events' side
+    is read through the index its condition names rather than in order of position."""
+    names = [name.strip() for name in columns.split(",")]
+    order = f" ORDER BY {names.index('position') + 1}" if ordered else ""
     kept_rows = f"SELECT {columns} FROM history_kept WHERE {kept}"
     if events is None:
-        return f"{kept_rows} ORDER BY position"
-    names = [name.strip() for name in columns.split(",")]
+        return kept_rows + order
     return (
         f"{kept_rows} UNION ALL "
         f"SELECT {', '.join(_FROM_EVENTS[name] for name in names)} FROM events e "
         f"WHERE ({events}) AND NOT EXISTS "
-        "(SELECT 1 FROM history_kept k WHERE k.position = e.position) "
-        f"ORDER BY {names.index('position') + 1}"
+        f"(SELECT 1 FROM history_kept k WHERE k.position = e.position){order}"
     )
 
 
@@ -349,7 +356,7 @@ EVENTS_FTS = (
 # tables written for every event, but for the two the projector itself reads through.
 DEFERRABLE = ("events", "actors", "sources")
 NEEDED_WHILE_PROJECTING = {("events", ("id",))}
-# (sources' outlet_key and url indexes are deferred too: a downgrade met in a bulk catch-up
+# (sources' outlet_key index is deferred too: a downgrade met in a bulk catch-up
 # reads the sources whole, and downgrades are few.)
 
 

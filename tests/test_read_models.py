@@ -618,3 +618,18 @@ def test_an_insert_names_every_column_of_its_table_or_is_refused_at_once() -> No
     assert statement == "INSERT INTO [place_names] ([place], [key], [name]) VALUES (?, ?, ?)"
     with pytest.raises(ValueError, match=r"missing \['name', 'place'\]"):
         schema.insert("place_names", ("key",))
+
+
+def test_a_force_named_twice_in_one_role_is_one_actor_of_its_event(ops: OpsTimeline) -> None:
+    army = {"force": "Iraqi Army", "side": "Iraq", "role": "attacker"}
+    police = {"force": "Federal Police", "side": "Iraq", "role": "attacker"}
+    ops.record(event("captured", "place_captured", "2017-11-03", place=RAWA,
+                     actors=[army, police, army]))  # fmt: skip
+
+    with closing(ops.views.connection()) as views:
+        actors = views.execute("SELECT n, force FROM actors ORDER BY n").fetchall()
+    [found] = ops.query(force="Iraqi Army")
+    [summary] = [f for f in ops.forces("op") if f["force"] == "Iraqi Army"]
+    assert [tuple(row) for row in actors] == [(0, "Iraqi Army"), (1, "Federal Police")]
+    assert found["id"] == "op/captured"
+    assert summary["events"] == 1
