@@ -297,17 +297,7 @@ FTS_COLUMNS = ["place", "notes", "quotes", "outlets"]  # events_fts; aliases: pl
 VERSION = 11
 APPLICATION_ID = 0x4F54_5657  # "OTVW": ops-timeline read models (the store's is "OTST")
 
-# Every stored event, in recording order: the rows history_kept holds, with their states, and
-# for every other (a new event that nothing has corrected: the store holds its state, at its
-# position) its row in events, whose position, record time, operation, id, type and analyst
-# are its stored event's. So the read models keep no row of their own for most events.
-HISTORY = f"""CREATE VIEW IF NOT EXISTS history AS
-SELECT position, recorded, topic, operation, event_id, type, target, state, analyst
-FROM history_kept
-UNION ALL
-SELECT e.position, e.recorded, '{RECORDED}', e.operation, e.id, e.type, NULL, NULL, e.analyst
-FROM events e WHERE NOT EXISTS (SELECT 1 FROM history_kept k WHERE k.position = e.position)"""
-_FROM_EVENTS = {
+_FROM_EVENTS = {  # the history's columns, for an event without a row in history_kept
     "position": "e.position", "recorded": "e.recorded", "topic": f"'{RECORDED}'",
     "operation": "e.operation", "event_id": "e.id", "type": "e.type", "target": "NULL",
     "state": "NULL", "analyst": "e.analyst",
@@ -334,6 +324,15 @@ def history_rows(
         f"WHERE ({events}) AND NOT EXISTS "
         f"(SELECT 1 FROM history_kept k WHERE k.position = e.position){order}"
     )
+
+
+# Every stored event, in recording order: the rows history_kept holds, with their states, and
+# for every other (a new event that nothing has corrected: the store holds its state, at its
+# position) its row in events, whose position, record time, operation, id, type and analyst
+# are its stored event's. So the read models keep no row of their own for most events.
+HISTORY = "CREATE VIEW IF NOT EXISTS history AS " + history_rows(
+    ", ".join(_FROM_EVENTS), "1", "1", ordered=False
+)
 
 
 # What full-text search reads for each event: its place's name and aliases, its notes, its
