@@ -292,8 +292,8 @@ FTS_COLUMNS = ["place", "notes", "quotes", "outlets"]  # events_fts; aliases: pl
 # few bytes in every row and index entry, not a 35-character id); actors lose operation (the
 # event's). 10: history a view (HISTORY): a new event's row is its events row, and the table
 # history_kept holds only the rest (reports about events, places' events, and the first
-# reading of each corrected event, with their states); sources lose their url index. 11:
-# actors keyed by (position, n), so that their force and side indexes carry a short key.
+# reading of each corrected event, with their states). 11: actors keyed by (position, n), so
+# that their force and side indexes carry a short key; sources lose their url index.
 VERSION = 11
 APPLICATION_ID = 0x4F54_5657  # "OTVW": ops-timeline read models (the store's is "OTST")
 
