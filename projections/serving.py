@@ -131,7 +131,8 @@ TABLES: dict[str, dict[str, Any]] = {
     },
     "history": {
         "description": "Every stored event as written, in recording order: who said what, "
-        "when. Corrections and retractions are here, never edits.",
+        "when. Corrections and retractions are here, never edits. A view: the rows of "
+        "history_kept, and every other event's from its events row.",
         "columns": {
             "position": "its position in the store", "recorded": "when it was appended (UTC)",
             "topic": "the stored event's class",
@@ -139,8 +140,8 @@ TABLES: dict[str, dict[str, Any]] = {
             "event_id": "the record's id", "type": "the record's type",
             "target": "what a correction or retraction is of; a place's name for a place's",
             "state": "the stored event, JSON: kept for corrections, retractions, corroborations, "
-            "downgrades and places' events; empty for a new event (the store holds it, at its "
-            "position)",
+            "downgrades, places' events and an event once corrected (as first recorded); "
+            "empty for any other event (the store holds it, at its position)",
             "analyst": "who recorded it (none before analysts were kept)",
         },
         "facets": ["type"],
