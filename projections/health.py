@@ -101,7 +101,7 @@ def _stale(db: sqlite3.Connection) -> Finding:
     if "bulk" in marks:
         said.append("a bulk catch-up cut short (indexes and the full-text index not built)")
     if "rebuild" in marks:
-        said.append("a rebuild cut short")
+        said.append("made anew (a rebuild, or for this version's layout) and not yet projected")
     derived = marks.get("place", 0) + marks.get("operation", 0)
     if derived:
         said.append(f"{derived} places and operations whose control, forces or operations "

@@ -18,7 +18,7 @@ import orjson
 from projections.contested import PLACE_KINDS
 from projections.control import holder_on
 from projections.projector import Stored, bounds, stored_states
-from projections.schema import history_rows
+from projections.schema import history_rows, rebuilding
 from timeline.errors import InvalidInput, TimelineError
 from timeline.names import did_you_mean, name_key
 from timeline.terminal import shown
@@ -74,6 +74,12 @@ def _rows(cursor: sqlite3.Cursor) -> list[Row]:
 
 def find_operation(db: sqlite3.Connection, operation: str) -> str:
     known = [row[0] for row in db.execute("SELECT operation FROM operations ORDER BY 1")]
+    if not known and rebuilding(db):
+        raise NotFound(
+            f"unknown operation {shown(operation)}: the read models were made anew (by a "
+            "rebuild, or for this version's layout) and hold nothing yet: run `timeline "
+            "project` to project the store's events into them"
+        )
     if not known:
         raise NotFound(
             f"unknown operation {shown(operation)}: the read models hold no operation yet "

@@ -430,7 +430,8 @@ def create(connection: sqlite3.Connection) -> None:
     from sqlite_utils import Database
 
     db = Database(connection)
-    if connection.execute("PRAGMA user_version").fetchone()[0] != VERSION:
+    found = connection.execute("PRAGMA user_version").fetchone()[0]
+    if found != VERSION:
         drop(connection)  # another version's: made anew, and projected again from the start
         connection.execute("DROP TABLE IF EXISTS tracking")
         connection.execute("DROP TABLE IF EXISTS source")  # projected_from's earlier name
@@ -456,6 +457,8 @@ def create(connection: sqlite3.Connection) -> None:
     connection.execute(EVENTS_FTS)
     if not db["place_names_fts"].exists():  # few rows, rarely written: triggers keep it
         db.table("place_names").enable_fts(["name"], create_triggers=True, tokenize="unicode61")
+    if found not in (0, VERSION):  # an earlier layout's, emptied: marked until projected
+        mark_rebuilding(connection)
     connection.execute(f"PRAGMA user_version = {VERSION}")
     connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 

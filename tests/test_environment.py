@@ -293,6 +293,32 @@ def test_a_store_made_before_versions_were_recorded_is_migrated_as_version_1(
     ]  # fmt: skip
 
 
+def test_read_models_of_an_earlier_layout_are_made_anew_and_say_so_until_projected(
+    tmp_path: Path,
+) -> None:
+    db = store_of_al_qaim(tmp_path)
+    views = db.with_name("timeline.views.db")
+    for stale in tmp_path.glob("timeline.views.db*"):
+        stale.unlink()
+    shutil.copy(ROOT / "tests" / "fixtures" / "views-v8" / "timeline.views.db", views)
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "timeline.cli", "--db", str(db), *args],
+                              capture_output=True, text=True, cwd=ROOT)  # fmt: skip
+
+    asked = cli("show", "al-qaim-2017")
+    checked = cli("doctor")
+    projected = cli("project")
+
+    one_line_error(asked, "the read models were made anew", "run `timeline project`")
+    assert "warn stale marks: made anew" in checked.stdout
+    assert projected.returncode == 0, projected.stderr
+    assert "al-qaim-2017/town-entered" in cli("show", "al-qaim-2017").stdout
+    history = cli("history", "al-qaim-2017/town-entered", "--format", "json")
+    assert json.loads(history.stdout)[0]["record"]["type"] == "place_entered"
+    assert "ok   stale marks: none" in cli("doctor").stdout
+
+
 @pytest.mark.parametrize("command", COMMANDS)
 def test_a_store_of_a_newer_version_is_neither_read_nor_written(
     tmp_path: Path, command: str
