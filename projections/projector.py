@@ -225,7 +225,7 @@ class Projector:
             return
         positions = [position for (position,) in self.cursor.execute(
             "SELECT position FROM events e WHERE id IN (SELECT value FROM json_each(?)) "
-            "AND NOT EXISTS (SELECT 1 FROM history_kept k WHERE k.position = e.position)",
+            f"AND {schema.NOT_KEPT}",
             (orjson.dumps(sorted(self._corrected)).decode(),),
         )]  # fmt: skip
         self._corrected.clear()

@@ -297,6 +297,9 @@ FTS_COLUMNS = ["place", "notes", "quotes", "outlets"]  # events_fts; aliases: pl
 VERSION = 11
 APPLICATION_ID = 0x4F54_5657  # "OTVW": ops-timeline read models (the store's is "OTST")
 
+# An events row (`e`) whose stored event has no row in history_kept: the history's row of it
+# is the events row itself (_FROM_EVENTS).
+NOT_KEPT = "NOT EXISTS (SELECT 1 FROM history_kept k WHERE k.position = e.position)"
 _FROM_EVENTS = {  # the history's columns, for an event without a row in history_kept
     "position": "e.position", "recorded": "e.recorded", "topic": f"'{RECORDED}'",
     "operation": "e.operation", "event_id": "e.id", "type": "e.type", "target": "NULL",
@@ -321,8 +324,7 @@ def history_rows(
     return (
         f"{kept_rows} UNION ALL "
         f"SELECT {', '.join(_FROM_EVENTS[name] for name in names)} FROM events e "
-        f"WHERE ({events}) AND NOT EXISTS "
-        f"(SELECT 1 FROM history_kept k WHERE k.position = e.position){order}"
+        f"WHERE ({events}) AND {NOT_KEPT}{order}"
     )
 
 
@@ -352,27 +354,28 @@ EVENTS_FTS = (
 )
 
 # Indexes a bulk catch-up drops while it inserts and builds once at the end: those of the
-# tables written for every event, but for the two the projector itself reads through.
+# tables written for every event, but for those the projector itself reads through.
 DEFERRABLE = ("events", "actors", "sources")
-NEEDED_WHILE_PROJECTING = {("events", ("id",))}
+NEEDED_WHILE_PROJECTING = {
+    ("events", ("id",)), ("history_kept", ("event_id",)), ("history_kept", ("target",))
+}
 # (sources' outlet_key index is deferred too: a downgrade met in a bulk catch-up
 # reads the sources whole, and downgrades are few.)
 
 
-def insert(table: str, columns: Sequence[str], *, verb: str = "INSERT", rowid: bool = False) -> str:
+def insert(table: str, columns: Sequence[str], *, verb: str = "INSERT") -> str:
     """The statement that inserts rows of these columns, in this order, into `table`: rows are
     built in an order their writer names, never in the order the table lists its columns.
     Every column of the table must be named (a column added to TABLES and not written fails
-    here, at import); `rowid` writes SQLite's rowid first."""
+    here, at import)."""
     listed = set(TABLES[table]["columns"])
     unknown, missing = set(columns) - listed, listed - set(columns)
     if unknown or missing:
         msg = f"insert into {table}: unknown {sorted(unknown)}, missing {sorted(missing)}"
         raise ValueError(msg)
-    names = ["rowid", *columns] if rowid else list(columns)
     return (
-        f"{verb} INTO [{table}] ({', '.join(f'[{name}]' for name in names)}) "
-        f"VALUES ({', '.join('?' * len(names))})"
+        f"{verb} INTO [{table}] ({', '.join(f'[{name}]' for name in columns)}) "
+        f"VALUES ({', '.join('?' * len(columns))})"
     )
 
 
@@ -381,19 +384,22 @@ def indexes(tables: Iterable[str] = TABLES) -> dict[str, str]:
     found = {}
     for table in tables:
         spec = TABLES[table]
-        for unique, columns in [(True, c) for c in spec.get("unique", [])] + [
-            (False, c) for c in spec["indexes"]
-        ]:
-            listed = ", ".join(f"[{column}]" for column in columns)
+        listed = [("UNIQUE INDEX", columns) for columns in spec.get("unique", [])]
+        for kind, columns in [*listed, *(("INDEX", columns) for columns in spec["indexes"])]:
             name = _index_name(table, columns)
-            kind = "UNIQUE INDEX" if unique else "INDEX"
-            found[name] = f"CREATE {kind} IF NOT EXISTS [{name}] ON [{table}] ({listed})"
+            on = ", ".join(f"[{column}]" for column in columns)
+            found[name] = f"CREATE {kind} IF NOT EXISTS [{name}] ON [{table}] ({on})"
     return found
+
+
+def projector_indexes() -> set[str]:
+    """The names of the indexes the projector reads through: made before the rows."""
+    return {_index_name(table, columns) for table, columns in NEEDED_WHILE_PROJECTING}
 
 
 def deferred_indexes() -> dict[str, str]:
     """The indexes a bulk catch-up drops at its first page and builds at its end."""
-    kept = {_index_name(table, columns) for table, columns in NEEDED_WHILE_PROJECTING}
+    kept = projector_indexes()
     return {name: sql for name, sql in indexes(DEFERRABLE).items() if name not in kept}
 
 
@@ -448,10 +454,8 @@ def create(connection: sqlite3.Connection) -> None:
                 spec["columns"], pk=spec["pk"], foreign_keys=spec.get("foreign_keys"),
                 if_not_exists=True,
             )
-        for columns in spec.get("unique", []):
-            table.create_index(columns, unique=True, if_not_exists=True)
-        for columns in spec["indexes"]:
-            table.create_index(columns, if_not_exists=True)
+        for statement in indexes([name]).values():
+            connection.execute(statement)
     connection.execute(EVENTS_TEXT)
     connection.execute(HISTORY)
     connection.execute(EVENTS_FTS)

@@ -162,7 +162,7 @@ _READINGS = (  # a chosen event's record (kept once corrected), then its correct
     "SELECT c.n, h.state, h.position FROM temp.chosen c "
     "JOIN history_kept h ON h.event_id = c.id "
     "UNION ALL SELECT c.n, NULL, e.position FROM temp.chosen c JOIN events e ON e.id = c.id "
-    "WHERE NOT EXISTS (SELECT 1 FROM history_kept k WHERE k.position = e.position) "
+    f"WHERE {schema.NOT_KEPT} "
     f"UNION ALL SELECT c.n, h.state, h.position FROM temp.chosen c "
     f"JOIN history_kept h ON h.target = c.id AND h.type = '{REPORT_CORRECTED}' ORDER BY 1, 3"
 )

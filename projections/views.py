@@ -373,7 +373,7 @@ def _graded(
 
 def _schema(connection: sqlite3.Connection) -> tuple[list[str], list[str]]:
     """The statements that make an empty copy of these read models: their tables, full-text
-    indexes, triggers and the history's indexes (which projecting reads through); then their
+    indexes, triggers and the indexes projecting reads through (projector_indexes); then their
     other indexes. Taken from the file itself, so that an answer as of a past moment needs no
     sqlite-utils (which imports pandas where installed: slow to start)."""
     rows = connection.execute(
@@ -386,15 +386,10 @@ def _schema(connection: sqlite3.Connection) -> tuple[list[str], list[str]]:
     tables = [sql for kind, name, _, sql in rows if kind == "table" and name not in shadow]
     tables += [sql for kind, _, _, sql in rows if kind == "view"]  # events_text: the FTS reads it
     triggers = [sql for kind, _, _, sql in rows if kind == "trigger"]
-    first = [sql for kind, name, table, sql in rows if kind == "index" and _read_first(table, name)]
-    later = [sql for kind, name, table, sql in rows
-             if kind == "index" and not _read_first(table, name)]  # fmt: skip
+    read = schema.projector_indexes()
+    first = [sql for kind, name, _, sql in rows if kind == "index" and name in read]
+    later = [sql for kind, name, _, sql in rows if kind == "index" and name not in read]
     return [*tables, *triggers, *first], later
-
-
-def _read_first(table: str, index: str) -> bool:
-    """Whether projecting reads through this index (made before the rows, not after)."""
-    return table == "history_kept" or index == "idx_events_id"
 
 
 REPLAYED_CHUNK = 5_000  # history rows whose stored events are read from the store at once
