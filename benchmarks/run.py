@@ -8,7 +8,9 @@ resident memory:
 1. the floor: raw sqlite3 `executemany` of the same JSON lines into one table, one transaction;
 2. `timeline import --no-project`, as a whole CLI process (validation included);
 3. `timeline project`: the catch-up of every read model (its floor: raw sqlite3 copying the
-   same stored events' bytes into one table);
+   same stored events' bytes into one table); and the catch-up of another writer's events as
+   a team's store meets them: read models up to date with the file's first 95 %, the last 5 %
+   appended by another writer, then `timeline project` (against the same floor);
 4. question latency, p50 and p95, over random `show`, `control --on`, `query --text` and
    `query --between` calls, in Python and as whole CLI processes (floors: one indexed SELECT;
    `python -c pass`);
@@ -166,6 +168,31 @@ def project_step(store: Path) -> Step:
     return Step(step.name, int(match[1]), step.seconds, step.peak_rss_mib)
 
 
+OTHER_WRITER_SHARE = 0.05  # of the file: another writer's events, appended after a catch-up
+
+
+def other_writer_step(file: Path, work: Path, events: int) -> Step:
+    """`timeline project` of another writer's events, as a team's store meets them: read
+    models brought up to date with the first 95 % of the file, then the last 5 % appended
+    by another writer (`import --no-project`), then the catch-up of those, timed."""
+    name = "timeline project: another writer's last 5 % (CLI)"
+    store, head, tail = work / "team.db", work / "head.jsonl", work / "tail.jsonl"
+    kept = events - max(1, int(events * OTHER_WRITER_SHARE))
+    with file.open("rb") as lines, head.open("wb") as first, tail.open("wb") as last:
+        for n, line in enumerate(lines):
+            (first if n < kept else last).write(line)
+    for part in (head, tail):
+        _, out = measure(f"{name}: set-up", [
+            timeline_command(), "--db", str(store), "import", "--no-project", str(part)
+        ], 0)  # fmt: skip
+        if " new" not in out:
+            raise StepFailed(f"{name}: {out!r}")
+        if part is head:
+            project_step(store)
+    step = project_step(store)
+    return Step(name, step.events, step.seconds, step.peak_rss_mib)
+
+
 def figure_step(store: Path, kind: str, out: Path) -> tuple[Step, int]:
     name = {"report": "report of the largest operation", "map": "control map, every place"}[kind]
     step, stdout = measure(name, [sys.executable, "-c", FIGURES, str(store), kind, str(out)], 0)
@@ -184,6 +211,7 @@ def run(events: int, seed: int, calls: int, cli_calls: int, work: Path) -> str:
     projected = project_step(store)
     events_alone = ceilings.events_table(store, work / "events.db")
     model_alone = ceilings.events_model(store, work / "store.views.db", work / "model.db")
+    other_writer = other_writer_step(file, work, events)
     # Before the questions asked in this process: a child's peak RSS, as Linux reports it,
     # is at least this process's own at the fork (1M: 877 MiB for the report, not its 309).
     baseline = median_of(
@@ -202,6 +230,7 @@ def run(events: int, seed: int, calls: int, cli_calls: int, work: Path) -> str:
     ]
     pairs = [(floor, floor), (imported, floor), (validated, floor), (rows_alone, floor)]
     pairs += [(projection_floor, projection_floor), (projected, projection_floor)]
+    pairs += [(other_writer, projection_floor)]
     pairs += [(events_alone, projection_floor), (model_alone, projection_floor)]
     for step, against in pairs:
         lines.append(

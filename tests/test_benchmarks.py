@@ -196,6 +196,7 @@ def test_the_scale_run_measures_every_step_and_question(tmp_path: Path) -> None:
         "timeline import --no-project (CLI)",
         "floor: raw sqlite3 copy of the stored events",
         "timeline project: every read model (CLI)",
+        "timeline project: another writer's last 5 % (CLI)",
         "ceiling: validation alone, pydantic, 2 processes",
         "ceiling: the import's stored rows alone, raw sqlite3",
         "ceiling: an events table alone (parse, 4 columns), one writer",
@@ -222,6 +223,9 @@ def test_the_scale_run_measures_every_step_and_question(tmp_path: Path) -> None:
     assert (tmp_path / "report.html").stat().st_size > 0
     imported = next(line for line in table.splitlines() if "import --no-project" in line)
     assert f"| {N:,} |" in imported
+    other = next(line for line in table.splitlines() if "another writer's" in line)
+    caught_up = int(other.split(" | ")[1].replace(",", ""))
+    assert 0 < caught_up <= N // 10  # only the other writer's events, not all again
     for ceiling in (line for line in table.splitlines() if line.startswith("| ceiling:")):
         assert f"| {N:,} |" in ceiling, ceiling  # every line validated, every event written
 
