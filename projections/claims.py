@@ -149,9 +149,9 @@ def _grouped(cursor: sqlite3.Cursor, where: str, params: list[Any],
         yield found, list(group)
 
 
-def contested_rows(cursor: sqlite3.Cursor) -> Iterator[Conflict]:
-    """Every conflict, open or ended, of every stale place and operation: a place (of one
-    operation) or an operation at a time."""
+def place_contested_rows(cursor: sqlite3.Cursor) -> Iterator[Conflict]:
+    """Every conflict, open or ended, at every stale place: a place (of one operation) at a
+    time."""
     types = ", ".join("?" * len(_PLACE_TYPES))
     stale_places = {key for (key,) in cursor.execute(_STALE_PLACES)}
     moved: dict[tuple[str, str], list[Claim]] = {}  # earlier readings, by place and operation
@@ -168,6 +168,10 @@ def contested_rows(cursor: sqlite3.Cursor) -> Iterator[Conflict]:
         yield from conflicts_over_time(claims, place_conflicts)
     for place in sorted(moved):  # read so once, at no place now
         yield from conflicts_over_time(moved[place], place_conflicts)
+
+
+def operation_contested_rows(cursor: sqlite3.Cursor) -> Iterator[Conflict]:
+    """Every conflict, open or ended, of every stale operation: an operation at a time."""
     for _, rows in _grouped(
         cursor,
         f"operation IN ({_STALE_OPERATIONS}) AND (type IN (?, ?, ?) "

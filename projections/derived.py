@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 from projections import claims, schema
+from projections.contested import Conflict
 from projections.control import periods
 from timeline.vocabulary import (
     CHANGES_CONTROL,
@@ -93,24 +94,42 @@ def refresh_stale(cursor: sqlite3.Cursor) -> None:
     _marked(cursor)
 
 
-def recompute_stale(cursor: sqlite3.Cursor, sink: Sink) -> None:
+PARTS = ("places", "operations")
+"""The derived models in two parts that read nothing of each other's rows: the places'
+(control, and the contested claims at places) and the operations' (forces, the contested
+claims of operations, and the operations model, which shows what those two found)."""
+
+
+def recompute_stale(cursor: sqlite3.Cursor, sink: Sink, part: str | None = None) -> None:
     """The derived models' rows wherever they are stale, each model's given to `sink` as
-    they are made; only reading (so that it may run on another connection, in another thread,
+    they are made; only reading (so that it may run on another connection, in another process,
     while the catch-up builds its indexes). Each model reads the events' tables, not another
     derived model (forces, made first, counts the operations rows to choose how it reads):
-    so `sink` may replace one model's rows before the next is made."""
+    so `sink` may replace one model's rows before the next is made.
+
+    `part`: one of PARTS only (the contested model then gets that part's rows alone, which
+    `sink` must keep beside the other part's); None: every model, each given to `sink` once."""
+    if part == "places":
+        sink("contested", map(claims.row_of, claims.place_contested_rows(cursor)))
+        sink("control", control_rows(cursor))
+        return
     sides: dict[str, str | None] = {}
     sink("forces", forces_rows(cursor, sides))
     launches: set[str] = set()
-    sink("contested", _contested(cursor, launches))
-    sink("control", control_rows(cursor))
+    operations = _contested(claims.operation_contested_rows(cursor), launches)
+    if part is None:
+        places = map(claims.row_of, claims.place_contested_rows(cursor))
+        sink("contested", itertools.chain(places, operations))
+        sink("control", control_rows(cursor))
+    else:
+        sink("contested", operations)
     sink("operations", operations_rows(cursor, sides, launches))
 
 
-def _contested(cursor: sqlite3.Cursor, launches: set[str]) -> Iterator[tuple[Any, ...]]:
-    """The contested rows, a place or an operation at a time; each operation whose launch
-    claims stand in conflict added to `launches` (the operations model shows it)."""
-    for conflict in claims.contested_rows(cursor):
+def _contested(found: Iterable[Conflict], launches: set[str]) -> Iterator[tuple[Any, ...]]:
+    """The rows of these conflicts; each operation whose launch claims stand in conflict
+    added to `launches` (the operations model shows it)."""
+    for conflict in found:
         if conflict.kind == "launch" and conflict.ended_at is None:
             launches.add(conflict.operation)
         yield claims.row_of(conflict)

@@ -11,14 +11,9 @@ catch-up starts after the last one.
 from __future__ import annotations
 
 import contextlib
-import glob
 import hashlib
-import os
 import sqlite3
-import tempfile
-import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import closing
 from functools import partial
 from typing import Any
 
@@ -27,6 +22,7 @@ from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
 from projections import derived, schema
 from projections.projector import Projector, Stored
+from projections.recomputing import Recomputing
 from timeline.bulk import no_cycle_collection
 from timeline.errors import TimelineError
 from timeline.stores.recorder import Page, TimelineRecorder
@@ -35,6 +31,8 @@ from timeline.vocabulary import PROJECTED_TOPICS as TOPICS
 PAGE_SIZE = 5_000  # events a page (and a transaction) of a catch-up
 BULK_FROM = 20_000  # a backlog at least this long is projected in bulk
 BULK_PAGE_SIZE = 20_000  # events a page of a bulk catch-up: fewer commits, and WAL writes
+RECOMPUTE_APART_FROM = 1_000  # events projected, from which the derived models are
+# recomputed apart (Recomputing: two processes), not in the catch-up's own transaction
 
 
 class ViewsRecorder(SQLiteTrackingRecorder):
@@ -123,82 +121,10 @@ class ViewsRecorder(SQLiteTrackingRecorder):
             with contextlib.ExitStack() as stack:
                 kept = None if recomputed is None else stack.enter_context(recomputed.kept(sql))
                 if kept is not None:
-                    derived.copy_stale(sql, partial(_kept_rows, kept))
+                    derived.copy_stale(sql, kept)
                 else:
                     derived.refresh_stale(sql)
             sql.execute("DELETE FROM stale WHERE kind = 'rebuild'")  # every event is projected
-
-
-def _state(cursor: sqlite3.Cursor) -> tuple[Any, ...]:
-    """What the derived models are computed from has not changed while this stays the same:
-    every page commits its tracking position with its rows and its stale marks."""
-    tracked = cursor.execute("SELECT * FROM tracking ORDER BY 1").fetchall()
-    (stale,) = cursor.execute(
-        "SELECT count(*) FROM stale WHERE kind NOT IN ('bulk', 'rebuild')"
-    ).fetchone()
-    return tuple(tuple(row) for row in tracked), stale
-
-
-class Recomputing(threading.Thread):
-    """The derived models recomputed on a connection of their own while this one builds
-    the indexes of a bulk catch-up: SQLite builds them without holding Python's lock, so
-    the two take turns on one CPU less than they would in turn (or use a second one).
-
-    It reads a snapshot, so it cannot write the read models: it writes the rows, as it makes
-    them, into a file of its own beside them (SQLite's, with the models' tables), which the
-    catch-up copies across and removes. Held in memory instead, they grew with the store."""
-
-    def __init__(self, path: str) -> None:
-        super().__init__(name="recomputing derived models", daemon=True)
-        self.path = path
-        for left in glob.glob(f"{glob.escape(path)}.*.derived"):  # by a catch-up that crashed
-            with contextlib.suppress(OSError):  # (this one holds the views' lock: none runs)
-                os.remove(left)
-        descriptor, self.spill = tempfile.mkstemp(
-            prefix=f"{os.path.basename(path)}.", suffix=".derived", dir=os.path.dirname(path) or "."
-        )
-        os.close(descriptor)
-        self._state: tuple[Any, ...] | None = None
-
-    def run(self) -> None:
-        with contextlib.suppress(sqlite3.Error), closing(sqlite3.connect(self.path)) as db, \
-                closing(sqlite3.connect(self.spill)) as spill:  # fmt: skip
-            db.execute("BEGIN")  # one snapshot for the state and the rows
-            cursor = db.cursor()
-            state = _state(cursor)
-            spill.execute("PRAGMA journal_mode = OFF")  # a scratch file: it is never recovered
-            spill.execute("PRAGMA synchronous = OFF")
-            for table, columns in derived.COLUMNS.items():
-                spill.execute(f"CREATE TABLE [{table}] ({', '.join(f'[{c}]' for c in columns)})")
-
-            def keep(table: str, rows: derived.Rows) -> None:
-                marks = ", ".join("?" * len(derived.COLUMNS[table]))
-                spill.executemany(f"INSERT INTO [{table}] VALUES ({marks})", rows)
-
-            derived.recompute_stale(cursor, keep)
-            spill.commit()
-            self._state = state
-
-    @contextlib.contextmanager
-    def kept(self, cursor: sqlite3.Cursor) -> Iterator[sqlite3.Connection | None]:
-        """Its rows (a connection to the file they are in), if it finished and nothing was
-        projected since it read them (`cursor` reads the read models as they are now); the
-        file is removed on leaving."""
-        self.join()
-        try:
-            if self._state is None or self._state != _state(cursor):
-                yield None
-                return
-            with closing(sqlite3.connect(self.spill)) as kept:
-                yield kept
-        finally:
-            with contextlib.suppress(OSError):
-                os.remove(self.spill)
-
-
-def _kept_rows(kept: sqlite3.Connection, table: str) -> derived.Rows:
-    """A model's rows as a recomputation kept them, in the order they were made."""
-    return kept.execute(f"SELECT * FROM [{table}] ORDER BY rowid")
 
 
 def _in_bulk(cursor: sqlite3.Cursor) -> bool:
@@ -317,9 +243,10 @@ def catch_up(
             if progress is not None:
                 progress(position - start)
     recomputing = None
-    if bulk:
+    if bulk or done >= RECOMPUTE_APART_FROM:
         recomputing = Recomputing(recorder.path)
         recomputing.start()
+    if bulk:
         recorder.finish_bulk()
     recorder.refresh(recomputing)
     return done

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from projections import derived, tracking
+from projections import derived, recomputing, tracking
 from projections.projector import Projector
 from projections.tracking import ReadModelsOfAnotherStore
 from projections.views import Views
@@ -129,7 +130,7 @@ def test_a_bulk_catch_up_gives_exactly_what_the_row_by_row_one_gives(
     assert ops.query(text="later report")[0]["id"] == "op/lost"
 
 
-def test_a_bulk_catch_up_writes_the_derived_models_its_second_thread_kept_in_a_scratch_file(
+def test_a_bulk_catch_up_writes_the_derived_models_its_processes_kept_in_scratch_files(
     db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ops = OpsTimeline(db)
@@ -147,6 +148,47 @@ def test_a_bulk_catch_up_writes_the_derived_models_its_second_thread_kept_in_a_s
 
     assert every_table(ops.views.path) == incremental
     assert list(Path(ops.views.path).parent.glob("*.derived")) == []  # its own, and the left
+
+
+def not_in_the_catch_ups_transaction(cursor: sqlite3.Cursor) -> None:
+    raise AssertionError("recomputed in the catch-up's own transaction")
+
+
+def test_a_catch_up_of_another_writers_events_recomputes_the_derived_models_apart(
+    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ops = OpsTimeline(db)
+    scenario(ops)  # each event projected as recorded, the models in the catch-up's transaction
+    monkeypatch.setattr(tracking, "RECOMPUTE_APART_FROM", 1)
+    monkeypatch.setattr(derived, "refresh_stale", not_in_the_catch_ups_transaction)
+    views = Views(str(tmp_path / "apart.views.db"))
+
+    views.catch_up(ops.app.recorder, ops.app.name)
+
+    assert every_table(views.path) == every_table(ops.views.path)
+    assert list(tmp_path.glob("*.derived")) == []
+
+
+def test_a_part_of_the_derived_models_that_fails_apart_is_recomputed_in_the_catch_up(
+    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ops = OpsTimeline(db)
+    scenario(ops)
+    command = recomputing.command
+
+    def places_fail(views: str, spill: str, part: str) -> list[str]:
+        if part == "places":  # its process dies, as if killed, having written part of its rows
+            return [sys.executable, "-c", f"open({spill!r}, 'wb').write(b'SQLite'); exit(9)"]
+        return command(views, spill, part)
+
+    monkeypatch.setattr(tracking, "RECOMPUTE_APART_FROM", 1)
+    monkeypatch.setattr(recomputing, "command", places_fail)
+    views = Views(str(tmp_path / "apart.views.db"))
+
+    views.catch_up(ops.app.recorder, ops.app.name)
+
+    assert every_table(views.path) == every_table(ops.views.path)
+    assert list(tmp_path.glob("*.derived")) == []
 
 
 def test_a_backlog_shorter_than_what_is_projected_goes_row_by_row(
@@ -295,13 +337,13 @@ def test_derived_models_recomputed_before_another_page_was_projected_are_recompu
     refresh = tracking.ViewsRecorder.refresh
     monkeypatch.setattr(tracking.ViewsRecorder, "refresh", lambda self, recomputed=None: None)
     views.catch_up(ops.app.recorder, ops.app.name)  # every place and operation left stale
-    recomputing = tracking.Recomputing(views.path)
-    recomputing.start()
-    recomputing.join()  # what it found is out of date after the next page:
+    apart = recomputing.Recomputing(views.path)
+    apart.start()
+    apart.join()  # what it found is out of date after the next page:
     ops.app.record(event("retaken-again", "place_captured", "2017-11-25", place=RAWA, actors=ISIS))
     views.catch_up(ops.app.recorder, ops.app.name)
 
-    refresh(views.recorder, recomputing)
+    refresh(views.recorder, apart)
 
     monkeypatch.setattr(tracking.ViewsRecorder, "refresh", refresh)
     assert ops.project() == 1
