@@ -90,6 +90,12 @@ class Recomputing:
                     os.remove(spill)
 
 
+def _environment() -> dict[str, str]:
+    """This process's environment, with its module path: a part imports what this process
+    did (a notebook's or a checkout's projections, not only an installed one)."""
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(path for path in sys.path if path)}
+
+
 def state(cursor: sqlite3.Cursor) -> tuple[Any, ...]:
     """What the derived models are computed from has not changed while this stays the same:
     every page commits its tracking position with its rows and its stale marks."""
