@@ -130,6 +130,19 @@ def test_a_bulk_catch_up_gives_exactly_what_the_row_by_row_one_gives(
     assert ops.query(text="later report")[0]["id"] == "op/lost"
 
 
+def not_in_the_catch_ups_transaction(cursor: sqlite3.Cursor) -> None:
+    raise AssertionError("recomputed in the catch-up's own transaction")
+
+
+def caught_up_anew(ops: OpsTimeline, tmp_path: Path) -> None:
+    """Read models of their own caught up with every event of `ops`' store at once; checked
+    equal to `ops`' own, each event projected as it was recorded, and no scratch file left."""
+    views = Views(str(tmp_path / "anew.views.db"))
+    views.catch_up(ops.app.recorder, ops.app.name)
+    assert every_table(views.path) == every_table(ops.views.path)
+    assert list(tmp_path.glob("*.derived")) == []
+
+
 def test_a_bulk_catch_up_writes_the_derived_models_its_processes_kept_in_scratch_files(
     db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -139,19 +152,11 @@ def test_a_bulk_catch_up_writes_the_derived_models_its_processes_kept_in_scratch
     left = Path(f"{ops.views.path}.crashed.derived")
     left.write_bytes(b"what a catch-up that crashed left")
     monkeypatch.setattr(tracking, "BULK_FROM", 1)
-
-    def not_again(cursor: sqlite3.Cursor) -> None:
-        raise AssertionError("recomputed in the catch-up's own transaction")
-
-    monkeypatch.setattr(derived, "refresh_stale", not_again)
+    monkeypatch.setattr(derived, "refresh_stale", not_in_the_catch_ups_transaction)
     ops.rebuild()
 
     assert every_table(ops.views.path) == incremental
     assert list(Path(ops.views.path).parent.glob("*.derived")) == []  # its own, and the left
-
-
-def not_in_the_catch_ups_transaction(cursor: sqlite3.Cursor) -> None:
-    raise AssertionError("recomputed in the catch-up's own transaction")
 
 
 def test_a_catch_up_of_another_writers_events_recomputes_the_derived_models_apart(
@@ -161,12 +166,8 @@ def test_a_catch_up_of_another_writers_events_recomputes_the_derived_models_apar
     scenario(ops)  # each event projected as recorded, the models in the catch-up's transaction
     monkeypatch.setattr(tracking, "RECOMPUTE_APART_FROM", 1)
     monkeypatch.setattr(derived, "refresh_stale", not_in_the_catch_ups_transaction)
-    views = Views(str(tmp_path / "apart.views.db"))
 
-    views.catch_up(ops.app.recorder, ops.app.name)
-
-    assert every_table(views.path) == every_table(ops.views.path)
-    assert list(tmp_path.glob("*.derived")) == []
+    caught_up_anew(ops, tmp_path)
 
 
 def test_a_part_of_the_derived_models_that_fails_apart_is_recomputed_in_the_catch_up(
@@ -183,12 +184,18 @@ def test_a_part_of_the_derived_models_that_fails_apart_is_recomputed_in_the_catc
 
     monkeypatch.setattr(tracking, "RECOMPUTE_APART_FROM", 1)
     monkeypatch.setattr(recomputing, "command", places_fail)
-    views = Views(str(tmp_path / "apart.views.db"))
+    refresh = derived.refresh_stale
+    recomputed_here: list[bool] = []
 
-    views.catch_up(ops.app.recorder, ops.app.name)
+    def here(cursor: sqlite3.Cursor) -> None:
+        recomputed_here.append(True)
+        refresh(cursor)
 
-    assert every_table(views.path) == every_table(ops.views.path)
-    assert list(tmp_path.glob("*.derived")) == []
+    monkeypatch.setattr(derived, "refresh_stale", here)
+
+    caught_up_anew(ops, tmp_path)
+
+    assert recomputed_here == [True]
 
 
 def test_a_backlog_shorter_than_what_is_projected_goes_row_by_row(
