@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from operator import itemgetter
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 
@@ -94,13 +94,14 @@ def refresh_stale(cursor: sqlite3.Cursor) -> None:
     _marked(cursor)
 
 
-PARTS = ("places", "operations")
+Part = Literal["places", "operations"]
+PARTS: tuple[Part, ...] = ("places", "operations")
 """The derived models in two parts that read nothing of each other's rows: the places'
 (control, and the contested claims at places) and the operations' (forces, the contested
 claims of operations, and the operations model, which shows what those two found)."""
 
 
-def recompute_stale(cursor: sqlite3.Cursor, sink: Sink, part: str | None = None) -> None:
+def recompute_stale(cursor: sqlite3.Cursor, sink: Sink, part: Part | None = None) -> None:
     """The derived models' rows wherever they are stale, each model's given to `sink` as
     they are made; only reading (so that it may run on another connection, in another process,
     while the catch-up builds its indexes). Each model reads the events' tables, not another

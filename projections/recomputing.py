@@ -30,7 +30,7 @@ from projections import derived
 from timeline.bulk import no_cycle_collection
 
 
-def command(views: str, spill: str, part: str) -> list[str]:
+def command(views: str, spill: str, part: derived.Part) -> list[str]:
     """The command line of one part's process."""
     return [sys.executable, "-m", "projections.recomputing", views, spill, part]
 
@@ -106,7 +106,7 @@ def state(cursor: sqlite3.Cursor) -> tuple[Any, ...]:
     return tuple(tuple(row) for row in tracked), stale
 
 
-def recompute(path: str, spill_path: str, part: str) -> None:
+def recompute(path: str, spill_path: str, part: derived.Part) -> None:
     """Recompute the stale derived models of `part` from a snapshot of the read models in
     `path`, into the file `spill_path`, with the state they were read in written last (a
     part that fails leaves none, and is not kept)."""
@@ -146,8 +146,10 @@ def _kept_rows(kept: list[sqlite3.Connection], table: str) -> derived.Rows:
 
 
 if __name__ == "__main__":
-    views, spill, part = sys.argv[1:]
+    views, spill, named = sys.argv[1:]
+    if named not in derived.PARTS:
+        raise SystemExit(f"{named!r} is not a part of the derived models: {derived.PARTS}")
     try:
-        recompute(views, spill, part)
+        recompute(views, spill, named)
     except (sqlite3.Error, KeyboardInterrupt):  # not kept: the catch-up recomputes it
         raise SystemExit(1) from None

@@ -177,7 +177,7 @@ def test_a_part_of_the_derived_models_that_fails_apart_is_recomputed_in_the_catc
     scenario(ops)
     command = recomputing.command
 
-    def places_fail(views: str, spill: str, part: str) -> list[str]:
+    def places_fail(views: str, spill: str, part: derived.Part) -> list[str]:
         if part == "places":  # its process dies, as if killed, having written part of its rows
             return [sys.executable, "-c", f"open({spill!r}, 'wb').write(b'SQLite'); exit(9)"]
         return command(views, spill, part)
