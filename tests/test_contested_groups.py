@@ -69,9 +69,14 @@ def test_control_conflicts_are_the_connected_parts_of_disagreeing_pairs(
         for conflict in theirs:  # a side each, with its claims
             assert {c.holder for c in conflict.claims_a} == {conflict.side_a}
             assert {c.holder for c in conflict.claims_b} == {conflict.side_b}
-            days = [max(str(a.earliest), str(b.earliest)) for a, b in pairs
-                    if {a.id, b.id} <= _members(conflict)]  # fmt: skip
-            assert conflict.occurred_from == min(days)
+            inside = [(a, b) for a, b in pairs if {a.id, b.id} <= _members(conflict)]
+            # the days its disagreements concern: from the first day two of them share, to
+            # the last
+            assert conflict.occurred_from == min(
+                max(str(a.earliest), str(b.earliest)) for a, b in inside
+            )
+            assert conflict.occurred_to == max(min(str(a.latest), str(b.latest)) for a, b in inside)
+            assert conflict.since == min(max(a.since, b.since) for a, b in inside)
     assert len(conflicts) <= len(found)
 
 
