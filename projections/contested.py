@@ -154,17 +154,25 @@ class _Groups:
 
     def join(self, a: Claim, i: int, b: Claim, j: int,
              span: tuple[str | None, str | None]) -> None:  # fmt: skip
-        """Record that claims `i` and `j` disagree, on the days of `span`."""
-        root, other = sorted((self._root(i), self._root(j)))
-        found = [(max(a.since, b.since), *span)]
-        for known in (root, other):
-            if known in self._found:
-                found.append(self._found.pop(known))
+        """Record that claims `i` and `j` disagree, on the days of `span`. (Called for every
+        pair that disagrees: written out for speed.)"""
+        one, two = self._root(i), self._root(j)
+        root, other = (one, two) if one <= two else (two, one)
+        since = a.since if a.since >= b.since else b.since
+        start, end = span
+        found = self._found
+        for known in (root,) if root == other else (root, other):
+            held = found.pop(known, None)
+            if held is not None:
+                held_since, held_start, held_end = held
+                if held_since < since:
+                    since = held_since
+                if held_start is not None and (start is None or held_start < start):
+                    start = held_start
+                if held_end is not None and (end is None or held_end > end):
+                    end = held_end
         self._parent[other] = root
-        froms = [start for _, start, _ in found if start is not None]
-        tos = [end for _, _, end in found if end is not None]
-        self._found[root] = (min(since for since, _, _ in found),
-                             min(froms, default=None), max(tos, default=None))  # fmt: skip
+        found[root] = (since, start, end)
 
     def groups(self) -> Iterator[tuple[list[int], str, tuple[str | None, str | None]]]:
         """Each group: its claims' indexes in order, since, and its days."""
@@ -343,15 +351,18 @@ def conflicts_over_time(
                                  if c.earliest and c.latest), default=0)  # fmt: skip
     for moment in moments:
         focus: list[Claim] = []
+        ending: set[int] = set()  # the focus, told apart by identity: each claim is one
+        # reading of one event, and comparing claims field by field (==) was slow
         if moment is None:
             held = [c for c in claims if c.until is None]
         else:  # just before `moment`: only what a claim ending then takes part in is new
             focus = [c for c in claims if c.until == moment]
+            ending = {id(c) for c in focus}
             held = [c for c in claims if c.since < moment and (c.until is None or c.until >= moment)
-                    and _near(c, focus, reach)]  # fmt: skip
+                    and _near(c, focus, ending, reach)]  # fmt: skip
         for conflict in detect(held):
             every = [*conflict.claims_a, *conflict.claims_b]
-            if focus and not any(c in focus for c in every):
+            if focus and not any(id(c) in ending for c in every):
                 continue
             ends = [c for c in every if c.until is not None]
             if ends:
@@ -370,12 +381,12 @@ def conflicts_over_time(
     return sorted(found.values(), key=lambda c: (c.occurred_from or "", c.key))
 
 
-def _near(claim: Claim, focus: Sequence[Claim], reach: int) -> bool:
+def _near(claim: Claim, focus: Sequence[Claim], ending: set[int], reach: int) -> bool:
     """Whether a claim may take part in a conflict with one of these: a launch or conclusion
     claim may with any other; else its possible days lie within `reach` days of one's (the
     window of a reversal and the widest claim's span: no partner of a conflict lies
     farther)."""
-    if claim in focus or claim.type in (OPERATION_LAUNCHED, OPERATION_CONCLUDED):
+    if id(claim) in ending or claim.type in (OPERATION_LAUNCHED, OPERATION_CONCLUDED):
         return True
     if not (claim.earliest and claim.latest):
         return False  # an undated claim takes part in no conflict
