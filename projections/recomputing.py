@@ -63,7 +63,7 @@ class Recomputing:
     def start(self) -> None:
         for part, spill in zip(derived.PARTS, self.spills, strict=True):
             self._children.append(subprocess.Popen(
-                command(self.path, spill, part), stdin=subprocess.DEVNULL
+                command(self.path, spill, part), stdin=subprocess.DEVNULL, env=_environment()
             ))  # fmt: skip
 
     def join(self) -> None:

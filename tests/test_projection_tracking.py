@@ -198,6 +198,28 @@ def test_a_part_of_the_derived_models_that_fails_apart_is_recomputed_in_the_catc
     assert recomputed_here == [True]
 
 
+def test_a_part_recomputed_apart_imports_what_the_catch_ups_process_imports(
+    db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ops = OpsTimeline(db)
+    scenario(ops)
+    (tmp_path / "modules").mkdir()
+    (tmp_path / "modules" / "only_here.py").write_text("")  # as a notebook's sys.path holds
+    monkeypatch.syspath_prepend(str(tmp_path / "modules"))
+    command = recomputing.command
+
+    def importing(views: str, spill: str, part: derived.Part) -> list[str]:
+        python, _, module, *rest = command(views, spill, part)
+        run = f"import only_here, runpy, sys; sys.argv = {[module, *rest]!r}; "
+        return [python, "-c", run + f"runpy.run_module({module!r}, run_name='__main__')"]
+
+    monkeypatch.setattr(tracking, "RECOMPUTE_APART_FROM", 1)
+    monkeypatch.setattr(recomputing, "command", importing)
+    monkeypatch.setattr(derived, "refresh_stale", not_in_the_catch_ups_transaction)
+
+    caught_up_anew(ops, tmp_path)
+
+
 def test_a_backlog_shorter_than_what_is_projected_goes_row_by_row(
     db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
