@@ -110,21 +110,21 @@ def recompute_stale(cursor: sqlite3.Cursor, sink: Sink, part: Part | None = None
 
     `part`: one of PARTS only (the contested model then gets that part's rows alone, which
     `sink` must keep beside the other part's); None: every model, each given to `sink` once."""
-    if part == "places":
-        sink("contested", map(claims.row_of, claims.place_contested_rows(cursor)))
-        sink("control", control_rows(cursor))
-        return
+    places, operations = part in (None, "places"), part in (None, "operations")
     sides: dict[str, str | None] = {}
-    sink("forces", forces_rows(cursor, sides))
     launches: set[str] = set()
-    operations = _contested(claims.operation_contested_rows(cursor), launches)
-    if part is None:
-        places = map(claims.row_of, claims.place_contested_rows(cursor))
-        sink("contested", itertools.chain(places, operations))
+    if operations:
+        sink("forces", forces_rows(cursor, sides))
+    contested: list[Iterable[tuple[Any, ...]]] = []
+    if places:
+        contested.append(map(claims.row_of, claims.place_contested_rows(cursor)))
+    if operations:
+        contested.append(_contested(claims.operation_contested_rows(cursor), launches))
+    sink("contested", itertools.chain.from_iterable(contested))
+    if places:
         sink("control", control_rows(cursor))
-    else:
-        sink("contested", operations)
-    sink("operations", operations_rows(cursor, sides, launches))
+    if operations:
+        sink("operations", operations_rows(cursor, sides, launches))
 
 
 def _contested(found: Iterable[Conflict], launches: set[str]) -> Iterator[tuple[Any, ...]]:
