@@ -181,14 +181,15 @@ def other_writer_step(file: Path, work: Path, events: int) -> Step:
     with file.open("rb") as lines, head.open("wb") as first, tail.open("wb") as last:
         for n, line in enumerate(lines):
             (first if n < kept else last).write(line)
-    for part in (head, tail):
-        _, out = measure(f"{name}: set-up", [
-            timeline_command(), "--db", str(store), "import", "--no-project", str(part)
-        ], 0)  # fmt: skip
+    def append(part: Path) -> None:
+        argv = [timeline_command(), "--db", str(store), "import", "--no-project", str(part)]
+        _, out = measure(f"{name}: set-up", argv, 0)
         if " new" not in out:
             raise StepFailed(f"{name}: {out!r}")
-        if part is head:
-            project_step(store)
+
+    append(head)
+    project_step(store)  # the read models, up to date
+    append(tail)  # another writer's events
     step = project_step(store)
     return Step(name, step.events, step.seconds, step.peak_rss_mib)
 
