@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 
+from projections import schema
 from projections.contested import (
     FIGHTING,
     OPERATION_KINDS,
@@ -40,8 +41,17 @@ _COLUMNS = (
     "strength_best, strength_low, strength_high, casualties_best, casualties_low, "
     "casualties_high, outlets, grades, status, recorded, corrected, retracted_by"
 )
-_STALE_PLACES = "SELECT key FROM stale WHERE kind = 'place'"
-_STALE_OPERATIONS = "SELECT key FROM stale WHERE kind = 'operation'"
+_STALE_PLACES, _STALE_OPERATIONS = schema.STALE_PLACES, schema.STALE_OPERATIONS
+_PLACE_TYPES_IN = f"+type IN ({', '.join('?' * len(_PLACE_TYPES))})"  # see STALE_PLACES
+# The corrected events whose earlier readings may have stood at a stale place: those at one
+# now, and those a correction moved (json_type: a correction that sets or removes a place).
+# Not every corrected event of the store: that read grew with it, whatever was stale.
+_MAYBE_AT_STALE_PLACES = (
+    f"SELECT id FROM events WHERE place IN ({_STALE_PLACES}) AND {_PLACE_TYPES_IN} "
+    "AND corrected IS NOT NULL UNION SELECT id FROM events WHERE id IN (SELECT target FROM "
+    "history_kept WHERE type = ? AND json_type(state, '$.record.changes.place') IS NOT NULL) "
+    f"AND {_PLACE_TYPES_IN} ORDER BY id"
+)
 
 
 def _bounds(row: Any) -> tuple[int, int] | None:
@@ -143,7 +153,8 @@ def _grouped(cursor: sqlite3.Cursor, where: str, params: list[Any],
     """The event rows of `where`, a group (`key`) at a time: read in its order, on a cursor
     of their own, so that one group's claims are in memory at once, never the store's."""
     rows = cursor.connection.cursor().execute(
-        f"SELECT {_COLUMNS} FROM events WHERE {where} ORDER BY {key[0]}, {key[1]}", params
+        f"SELECT {_COLUMNS} FROM events WHERE {where} ORDER BY {key[0]}, {key[1]}, position",
+        params,
     )
     for found, group in itertools.groupby(rows, key=itemgetter(*key[2])):
         yield found, list(group)
@@ -152,17 +163,17 @@ def _grouped(cursor: sqlite3.Cursor, where: str, params: list[Any],
 def place_contested_rows(cursor: sqlite3.Cursor) -> Iterator[Conflict]:
     """Every conflict, open or ended, at every stale place: a place (of one operation) at a
     time."""
-    types = ", ".join("?" * len(_PLACE_TYPES))
     stale_places = {key for (key,) in cursor.execute(_STALE_PLACES)}
+    if not stale_places:
+        return
     moved: dict[tuple[str, str], list[Claim]] = {}  # earlier readings, by place and operation
-    corrected_ids = [event_id for (event_id,) in cursor.execute(
-        f"SELECT id FROM events WHERE type IN ({types}) AND corrected IS NOT NULL",
-        list(_PLACE_TYPES),
+    maybe = [event_id for (event_id,) in cursor.execute(
+        _MAYBE_AT_STALE_PLACES, [*_PLACE_TYPES, REPORT_CORRECTED, *_PLACE_TYPES]
     )]  # fmt: skip
-    for claim in _earlier(cursor, corrected_ids):
+    for claim in _earlier(cursor, maybe):
         if claim.place is not None and claim.place in stale_places:
             moved.setdefault((claim.place, claim.operation), []).append(claim)
-    for place, rows in _grouped(cursor, f"type IN ({types}) AND place IN ({_STALE_PLACES})",
+    for place, rows in _grouped(cursor, f"{_PLACE_TYPES_IN} AND place IN ({_STALE_PLACES})",
                                 list(_PLACE_TYPES), ("place", "operation", (3, 1))):  # fmt: skip
         claims = _claims(cursor, rows, earlier=False) + moved.pop(place, [])
         yield from conflicts_over_time(claims, place_conflicts)

@@ -62,8 +62,7 @@ def mark_stale(cursor: sqlite3.Cursor, places: Iterable[str], operations: Iterab
     )
 
 
-_STALE_PLACES = "SELECT key FROM stale WHERE kind = 'place'"
-_STALE_OPERATIONS = "SELECT key FROM stale WHERE kind = 'operation'"
+_STALE_PLACES, _STALE_OPERATIONS = schema.STALE_PLACES, schema.STALE_OPERATIONS
 
 
 Rows = Iterable[tuple[Any, ...]]
@@ -160,7 +159,7 @@ def control_rows(cursor: sqlite3.Cursor) -> Iterator[tuple[Any, ...]]:
     """The periods of control of every stale place, from its events in order of occurrence."""
     events = cursor.execute(
         f"SELECT place, id, type, occurred_earliest, occurred_latest, attackers, defenders "
-        f"FROM events WHERE place IN ({_STALE_PLACES}) AND status != 'retracted' AND type IN "
+        f"FROM events WHERE place IN ({_STALE_PLACES}) AND status != 'retracted' AND +type IN "
         f"({', '.join('?' * len(CHANGES_CONTROL))}) ORDER BY place, {_ORDER}",
         sorted(CHANGES_CONTROL),
     )

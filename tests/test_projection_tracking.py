@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from benchmarks.generate import write
 from projections import derived, recomputing, tracking
 from projections.projector import Projector
 from projections.tracking import ReadModelsOfAnotherStore
@@ -218,6 +219,52 @@ def test_a_part_recomputed_apart_imports_what_the_catch_ups_process_imports(
     monkeypatch.setattr(derived, "refresh_stale", not_in_the_catch_ups_transaction)
 
     caught_up_anew(ops, tmp_path)
+
+
+def statements_recomputing(path: str, place: str, operation: str) -> list[str]:
+    """The statements that recompute the derived models with one place and one operation
+    stale (the marks a short catch-up leaves), rolled back."""
+    with closing(sqlite3.connect(path, isolation_level=None)) as connection:
+        connection.execute("BEGIN")
+        connection.executemany(
+            "INSERT OR IGNORE INTO stale VALUES (?, ?)",
+            [("place", place), ("operation", operation)],
+        )
+        run: list[str] = []
+        connection.set_trace_callback(run.append)
+        derived.refresh_stale(connection.cursor())
+        connection.set_trace_callback(None)
+        connection.execute("ROLLBACK")
+        return run
+
+
+def test_a_catch_up_reads_the_events_of_what_it_made_stale_not_every_event_of_a_type(
+    tmp_path: Path,
+) -> None:
+    """A short catch-up's derived models read the stale places' and operations' events by
+    their own indexes: never all the events of a type (SQLite's pick, with no statistics, for
+    a statement that tests the type too), nor every corrected event of the store. Through
+    the type's index, a catch-up of 10 events read 60 % of a store of a million events."""
+    ops = OpsTimeline(str(tmp_path / "timeline.db"))
+    ops.import_file(write(tmp_path / "events.jsonl", 400, seed=5))
+    with closing(sqlite3.connect(ops.views.path)) as connection:
+        place, operation = connection.execute(
+            "SELECT place, operation FROM events WHERE type = 'place_captured'"
+        ).fetchone()
+        plans = {
+            statement: [row[3] for row in connection.execute("EXPLAIN QUERY PLAN " + statement)]
+            for statement in statements_recomputing(ops.views.path, place, operation)
+            if statement.lstrip().upper().startswith(("SELECT", "WITH", "INSERT", "DELETE"))
+            and "temp." not in statement  # the marks' own table, gone with the statements
+        }
+    assert any("place_captured" in statement for statement in plans)  # the places' models ran
+
+    every_of_a_type = {
+        statement: steps for statement, steps in plans.items()
+        if any(step.startswith("SCAN events") or "idx_events_type" in step for step in steps)
+        and "place_captured" in statement  # the types of the places' models: most events
+    }  # fmt: skip
+    assert every_of_a_type == {}
 
 
 def test_a_backlog_shorter_than_what_is_projected_goes_row_by_row(
