@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import sqlite3
 from collections.abc import Iterable, Iterator
+from functools import partial
 from operator import itemgetter
 from typing import Any
 
@@ -15,13 +16,17 @@ import orjson
 from projections import schema
 from projections.contested import (
     FIGHTING,
+    FIGURE_KINDS,
     OPERATION_KINDS,
     PLACE_KINDS,
     Claim,
     Conflict,
     conflicts_over_time,
+    figure_claims,
+    figure_conflicts,
+    figure_subjects,
     holder,
-    operation_conflicts,
+    launch_conflicts,
     place_conflicts,
 )
 from timeline.dates import DateError, parse_edtf
@@ -182,15 +187,61 @@ def place_contested_rows(cursor: sqlite3.Cursor) -> Iterator[Conflict]:
 
 
 def operation_contested_rows(cursor: sqlite3.Cursor) -> Iterator[Conflict]:
-    """Every conflict, open or ended, of every stale operation: an operation at a time."""
+    """Every conflict, open or ended, of each stale operation's launch and conclusion, and of
+    its stale figures: an operation at a time."""
     for _, rows in _grouped(
+        cursor, f"operation IN ({_STALE_OPERATIONS}) AND type IN (?, ?)",
+        [OPERATION_LAUNCHED, OPERATION_CONCLUDED], ("operation", "id", (1,)),
+    ):  # fmt: skip
+        yield from conflicts_over_time(_claims(cursor, rows), launch_conflicts)
+    stale = _stale_figures(cursor)
+    if not stale:
+        return
+    for operation, rows in _grouped(
         cursor,
-        f"operation IN ({_STALE_OPERATIONS}) AND (type IN (?, ?, ?) "
-        "OR strength_best IS NOT NULL OR strength_low IS NOT NULL)",
-        [OPERATION_LAUNCHED, OPERATION_CONCLUDED, CASUALTIES_REPORTED],
+        f"operation IN (SELECT value FROM json_each(?)) AND ({_FIGURES})",
+        [orjson.dumps(sorted(stale)).decode(), *_FIGURE_TYPES],
         ("operation", "id", (1,)),
     ):
-        yield from conflicts_over_time(_claims(cursor, rows), operation_conflicts)
+        wanted = stale[operation]
+        if wanted is not None:  # the rows of stale figures, and every corrected one (an
+            rows = [row for row in rows if row[18] or _of_subjects(row, wanted)]  # earlier
+        claims = _claims(cursor, rows)  # reading of it may be of one)
+        subjects: dict[tuple[str, str], list[Claim]] = {}
+        for kind in FIGURE_KINDS:
+            for subject, claim in figure_claims(kind, claims):
+                if wanted is None or (kind, subject) in wanted:
+                    subjects.setdefault((kind, subject), []).append(claim)
+        for (kind, _), its in sorted(subjects.items()):  # each subject's claims alone
+            yield from conflicts_over_time(its, partial(figure_conflicts, kinds=(kind,)))
+
+
+# The figure conflicts of an operation are among the claims that name forces with a strength,
+# or that report casualties; so are launch and conclusion claims with a strength (read for
+# their figures here, for their dates above).
+_FIGURE_TYPES = (OPERATION_LAUNCHED, OPERATION_CONCLUDED, CASUALTIES_REPORTED)
+_FIGURES = "type IN (?, ?, ?) OR strength_best IS NOT NULL OR strength_low IS NOT NULL"
+
+
+def _stale_figures(cursor: sqlite3.Cursor) -> dict[str, set[tuple[str, str]] | None]:
+    """Operation -> the (kind, subject) of each of its stale figure conflicts; None: all."""
+    found: dict[str, set[tuple[str, str]] | None] = {}
+    for operation, kind, subject in cursor.execute(schema.STALE_SUBJECTS):
+        known = found.setdefault(operation, set())
+        if known is not None:
+            known.add((kind, subject))
+    for (operation,) in cursor.execute(schema.STALE_FIGURES):
+        found[operation] = None
+    return found
+
+
+def _of_subjects(row: tuple[Any, ...], wanted: set[tuple[str, str]]) -> bool:
+    """Whether an event row, as it reads now, takes part in one of these figure conflicts."""
+    forces = _loads(row[7])
+    strength = any(value is not None for value in row[8:11])
+    casualties = any(value is not None for value in row[11:14])
+    return any(found in wanted
+               for found in figure_subjects(row[2], forces, strength, casualties, row[3]))
 
 
 def row_of(conflict: Conflict) -> tuple[Any, ...]:
@@ -218,27 +269,57 @@ COLUMNS = (
     "side_b", "events_b", "outlets_b", "grades_b", "occurred_from", "occurred_to", "since",
     "ended_at", "ended_by",
 )  # fmt: skip
-DELETE_STALE = (
-    f"DELETE FROM contested WHERE (kind IN ({', '.join(repr(k) for k in PLACE_KINDS)}) "
-    f"AND subject IN ({_STALE_PLACES})) OR (kind IN "
-    f"({', '.join(repr(k) for k in OPERATION_KINDS)}) AND operation IN ({_STALE_OPERATIONS}))"
-)
-# The marks of the events at a stale place or of a stale operation, from their conflicts
-# standing now (once DELETE_STALE's have been written anew). A place's conflicts are among
-# its events, an operation's among its: an event's conflicts are all those of its place or
-# of its operation. Those events are listed once, in a table of this connection's own, and
-# the conflicts read through contested's indexes by their places and operations, never all
-# of them (asking the events table for them in every clause cost a minute at 1M events).
 _PLACE_KINDS = ", ".join(repr(k) for k in PLACE_KINDS)
 _OPERATION_KINDS = ", ".join(repr(k) for k in OPERATION_KINDS)
+# The stale conflicts: the places' at the stale places, the launches and conclusions of the
+# stale operations, the figures of the operations stale wholly, and the stale figures; each
+# condition read through one of contested's indexes.
+_STALE_CONFLICTS = (
+    f"kind IN ({_PLACE_KINDS}) AND subject IN ({_STALE_PLACES})",
+    f"kind IN ('launch', 'conclusion') AND operation IN ({_STALE_OPERATIONS})",
+    f"kind IN ({', '.join(repr(k) for k in FIGURE_KINDS)}) "
+    f"AND operation IN ({schema.STALE_FIGURES})",
+    "subject IN (SELECT json_extract(key, '$[2]') FROM stale WHERE kind = 'subject') "
+    f"AND (operation, kind, subject) IN ({schema.STALE_SUBJECTS})",
+)
+
+
+def _events_of(where: str) -> str:
+    """The ids of the events on either side of the conflicts `where` names."""
+    return " UNION ".join(
+        f"SELECT j.value FROM contested, json_each({side}) j WHERE {where}"
+        for side in ("events_a", "events_b")
+    )
+
+
+# The stale conflicts deleted, each operation's having listed its events (whose marks may
+# change with them) in a table of this connection's own, for MARK_STALE.
+DELETE_STALE = (
+    "CREATE TEMP TABLE IF NOT EXISTS conflicted (id TEXT PRIMARY KEY) WITHOUT ROWID",
+    "DELETE FROM temp.conflicted",
+    *(f"INSERT OR IGNORE INTO temp.conflicted {_events_of(where)}"
+      for where in _STALE_CONFLICTS[1:]),
+    *(f"DELETE FROM contested WHERE {where}" for where in _STALE_CONFLICTS),
+)  # fmt: skip
+# The marks of the events whose marks may have changed, from their conflicts standing now
+# (once the stale conflicts have been written anew): the events at a stale place, and those
+# on a side of an operation's stale conflict, before or now. A place's conflicts are among its
+# events, an operation's among its: an event's conflicts are all those of its place or of its
+# operation. Those events are listed once, in a table of this connection's own, and the
+# conflicts read through contested's indexes by their places and operations, never all of
+# them (asking the events table for them in every clause cost a minute at 1M events); nor
+# every event of a stale operation (most of them, at 1M, in no conflict that changed).
 MARK_STALE = (
     "CREATE TEMP TABLE IF NOT EXISTS marking (id TEXT PRIMARY KEY, position INTEGER, "
     "place TEXT, operation TEXT) WITHOUT ROWID",
+    "CREATE TEMP TABLE IF NOT EXISTS conflicted (id TEXT PRIMARY KEY) WITHOUT ROWID",
     "DELETE FROM temp.marking",
     "INSERT OR IGNORE INTO temp.marking SELECT id, position, place, operation FROM events "
     f"WHERE place IN ({_STALE_PLACES})",
     "INSERT OR IGNORE INTO temp.marking SELECT id, position, place, operation FROM events "
-    f"WHERE operation IN ({_STALE_OPERATIONS})",
+    "WHERE id IN (SELECT id FROM temp.conflicted)",
+    *("INSERT OR IGNORE INTO temp.marking SELECT id, position, place, operation FROM events "
+      f"WHERE id IN ({_events_of(where)})" for where in _STALE_CONFLICTS[1:]),
     "DELETE FROM contested_marks WHERE position IN (SELECT position FROM temp.marking)",
     "WITH chosen AS (SELECT kind, events_a, events_b FROM contested WHERE ended_at IS NULL AND "
     f"((kind IN ({_PLACE_KINDS}) AND subject IN (SELECT place FROM temp.marking)) OR "
@@ -248,4 +329,5 @@ MARK_STALE = (
     "SELECT j.value, kind FROM chosen, json_each(events_b) j"
     ") x JOIN temp.marking m ON m.id = x.id GROUP BY m.position",
     "DROP TABLE temp.marking",
+    "DROP TABLE temp.conflicted",
 )

@@ -292,9 +292,40 @@ def _dates(claim: Claim) -> tuple[str, str]:
     return str(claim.earliest), str(claim.latest)
 
 
+FIGURE_KINDS = ("strength", "casualties")  # an operation's conflicts over figures
+
+
+def figure_subject(kind: str, forces: Sequence[str], place: str | None) -> str:
+    """What a figure is of: a strength is a force's (or forces' together, in order); a
+    casualty count is of one force at one place: counts at two places add up, they do not
+    disagree."""
+    named = " + ".join(sorted(forces))
+    return named if kind == "strength" else f"{named} at {place or '(no place)'}"
+
+
+def figure_subjects(
+    kind_of_event: str, forces: Sequence[str], strength: bool, casualties: bool,
+    place: str | None,
+) -> list[tuple[str, str]]:  # fmt: skip
+    """(kind, subject) of each figure conflict a reading of an event may take part in: one
+    naming forces, with a strength, or a casualty report with casualties."""
+    if not forces:
+        return []
+    found = [("strength", figure_subject("strength", forces, place))] if strength else []
+    if casualties and kind_of_event == CASUALTIES_REPORTED:
+        found.append(("casualties", figure_subject("casualties", forces, place)))
+    return found
+
+
 def operation_conflicts(claims: Iterable[Claim]) -> list[Conflict]:
     """The `launch`, `conclusion`, `strength` and `casualties` conflicts among the claims of
     one operation."""
+    claims = list(claims)
+    return launch_conflicts(claims) + figure_conflicts(claims)
+
+
+def launch_conflicts(claims: Iterable[Claim]) -> list[Conflict]:
+    """The `launch` and `conclusion` conflicts among the claims of one operation."""
     claims = list(claims)
     found = []
     for kind, of_type in (("launch", OPERATION_LAUNCHED), ("conclusion", OPERATION_CONCLUDED)):
@@ -306,27 +337,31 @@ def operation_conflicts(claims: Iterable[Claim]) -> list[Conflict]:
                                          max(str(a.latest), str(b.latest))))  # fmt: skip
         found += _lowest_against_the_rest(kind, dated[0].operation if dated else "", dated,
                                           groups, _dates, _range_text)  # fmt: skip
-    for kind in ("strength", "casualties"):
-        def given(c: Claim, kind: str = kind) -> tuple[int, int] | None:
-            return c.strength if kind == "strength" else c.casualties
+    return found
 
-        def triple(c: Claim) -> tuple[int, int]:
-            return given(c) or (0, 0)
 
-        def subject(c: Claim, kind: str = kind) -> str:
-            """A strength is a force's (or forces' together); a casualty count is of one
-            force at one place: counts at two places add up, they do not disagree."""
-            forces = " + ".join(c.forces)
-            return forces if kind == "strength" else f"{forces} at {c.place or '(no place)'}"
+def figure_claims(kind: str, claims: Iterable[Claim]) -> Iterator[tuple[str, Claim]]:
+    """The claims that take part in `kind`'s figure conflicts, each with its subject."""
+    for c in claims:
+        given = c.strength if kind == "strength" else c.casualties
+        if given is not None and c.forces and (kind == "strength" or c.type == CASUALTIES_REPORTED):
+            yield figure_subject(kind, c.forces, c.place), c
 
-        with_triple = [
-            c for c in claims
-            if given(c) is not None and c.forces
-            and (kind == "strength" or c.type == CASUALTIES_REPORTED)
-        ]  # fmt: skip
-        by_subject = sorted(with_triple, key=lambda c: (subject(c), _in_order(c)))
-        for named, same in itertools.groupby(by_subject, key=subject):
-            dated = _dated(same)
+
+def figure_conflicts(
+    claims: Iterable[Claim], kinds: Sequence[str] = FIGURE_KINDS
+) -> list[Conflict]:
+    """The `strength` and `casualties` conflicts (of `kinds`) among the claims of one
+    operation."""
+    claims = list(claims)
+    found = []
+    for kind in kinds:
+        def triple(c: Claim, kind: str = kind) -> tuple[int, int]:
+            return (c.strength if kind == "strength" else c.casualties) or (0, 0)
+
+        by_subject = sorted(figure_claims(kind, claims), key=lambda sc: (sc[0], _in_order(sc[1])))
+        for named, same in itertools.groupby(by_subject, key=lambda sc: sc[0]):
+            dated = _dated(c for _, c in same)
             groups = _Groups()
             for i, j in _dated_pairs(dated):
                 a, b = dated[i], dated[j]

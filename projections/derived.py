@@ -31,6 +31,7 @@ from timeline.vocabulary import (
 )
 
 _ORDER = "occurred_mid IS NULL, occurred_mid, position"
+_STALE_PLACES, _STALE_OPERATIONS = schema.STALE_PLACES, schema.STALE_OPERATIONS
 _INSERT_STALE = schema.insert("stale", ("kind", "key"), verb="INSERT OR IGNORE")
 COLUMNS = {  # the derived models' rows are built in these orders, in the order they are made
     "forces": (
@@ -54,15 +55,28 @@ COLUMNS = {  # the derived models' rows are built in these orders, in the order 
 _INSERTS = {table: schema.insert(table, columns) for table, columns in COLUMNS.items()}
 
 
-def mark_stale(cursor: sqlite3.Cursor, places: Iterable[str], operations: Iterable[str]) -> None:
-    """Note, in the projecting transaction, what the derived models must recompute."""
-    cursor.executemany(
-        _INSERT_STALE,
-        [("place", place) for place in places] + [("operation", op) for op in operations],
-    )
+def mark_stale(
+    cursor: sqlite3.Cursor, places: Iterable[str], operations: Iterable[str],
+    forces: Iterable[tuple[str, str]] = (), subjects: Iterable[tuple[str, str, str]] = (),
+) -> None:  # fmt: skip
+    """Note, in the projecting transaction, what the derived models must recompute: places,
+    operations, forces (operation, force) and figure conflicts (operation, kind, subject)."""
+    cursor.executemany(_INSERT_STALE, [
+        *(("place", place) for place in places),
+        *(("operation", operation) for operation in operations),
+        *(("force", orjson.dumps(force).decode()) for force in forces),
+        *(("subject", orjson.dumps(subject).decode()) for subject in subjects),
+    ])  # fmt: skip
 
 
-_STALE_PLACES, _STALE_OPERATIONS = schema.STALE_PLACES, schema.STALE_OPERATIONS
+def mark_at_place(cursor: sqlite3.Cursor, place: str) -> list[str]:
+    """Mark stale every force named, and every figure of every operation, at a place whose
+    events changed place (a merge); return those operations."""
+    for statement in schema.MARK_WHOLLY:
+        cursor.execute(statement.format("e.place = ?"), (place,))
+    return [operation for (operation,) in cursor.execute(
+        "SELECT DISTINCT operation FROM events WHERE place = ?", (place,)
+    )]  # fmt: skip
 
 
 Rows = Iterable[tuple[Any, ...]]
@@ -70,9 +84,12 @@ Sink = Callable[[str, Rows], None]
 """Where recomputed rows go, a model (table) at a time, as they are made: into the table,
 or into a file of their own to be copied into it later."""
 _DELETES = {
-    "control": f"DELETE FROM control WHERE place IN ({_STALE_PLACES})",
-    "forces": f"DELETE FROM forces WHERE operation IN ({_STALE_OPERATIONS})",
-    "operations": f"DELETE FROM operations WHERE operation IN ({_STALE_OPERATIONS})",
+    "control": (f"DELETE FROM control WHERE place IN ({_STALE_PLACES})",),
+    "forces": (
+        f"DELETE FROM forces WHERE force IN (SELECT json_extract(key, '$[1]') FROM stale "
+        f"WHERE kind = 'force') AND (operation, force) IN ({schema.STALE_FORCES})",
+    ),
+    "operations": (f"DELETE FROM operations WHERE operation IN ({_STALE_OPERATIONS})",),
     "contested": claims.DELETE_STALE,
 }
 
@@ -104,16 +121,14 @@ def recompute_stale(cursor: sqlite3.Cursor, sink: Sink, part: Part | None = None
     """The derived models' rows wherever they are stale, each model's given to `sink` as
     they are made; only reading (so that it may run on another connection, in another process,
     while the catch-up builds its indexes). Each model reads the events' tables, not another
-    derived model (forces, made first, counts the operations rows to choose how it reads):
-    so `sink` may replace one model's rows before the next is made.
+    derived model: so `sink` may replace one model's rows before the next is made.
 
     `part`: one of PARTS only (the contested model then gets that part's rows alone, which
     `sink` must keep beside the other part's); None: every model, each given to `sink` once."""
     places, operations = part in (None, "places"), part in (None, "operations")
-    sides: dict[str, str | None] = {}
     launches: set[str] = set()
     if operations:
-        sink("forces", forces_rows(cursor, sides))
+        sink("forces", forces_rows(cursor))
     contested: list[Iterable[tuple[Any, ...]]] = []
     if places:
         contested.append(map(claims.row_of, claims.place_contested_rows(cursor)))
@@ -123,7 +138,7 @@ def recompute_stale(cursor: sqlite3.Cursor, sink: Sink, part: Part | None = None
     if places:
         sink("control", control_rows(cursor))
     if operations:
-        sink("operations", operations_rows(cursor, sides, launches))
+        sink("operations", operations_rows(cursor, launches))
 
 
 def _contested(found: Iterable[Conflict], launches: set[str]) -> Iterator[tuple[Any, ...]]:
@@ -144,15 +159,18 @@ def copy_stale(cursor: sqlite3.Cursor, rows_of: Callable[[str], Rows]) -> None:
 
 
 def _replace(cursor: sqlite3.Cursor, table: str, rows: Rows) -> None:
-    """A model's rows of the stale places or operations replaced with these."""
-    cursor.execute(_DELETES[table])
+    """A model's stale rows replaced with these."""
+    for statement in _DELETES[table]:
+        cursor.execute(statement)
     cursor.executemany(_INSERTS[table], rows)
 
 
 def _marked(cursor: sqlite3.Cursor) -> None:
     for statement in claims.MARK_STALE:
         cursor.execute(statement)
-    cursor.execute("DELETE FROM stale WHERE kind IN ('place', 'operation')")
+    cursor.execute(
+        f"DELETE FROM stale WHERE kind IN ({', '.join(map(repr, schema.DERIVED_MARKS))})"
+    )
 
 
 def control_rows(cursor: sqlite3.Cursor) -> Iterator[tuple[Any, ...]]:
@@ -201,45 +219,29 @@ class _Force:
         self.taken: set[str] = set()
 
 
-def forces_rows(
-    cursor: sqlite3.Cursor, sides: dict[str, str | None]
-) -> Iterator[tuple[Any, ...]]:
-    """The force summary of every stale operation: each force's side (the one it is named
-    with most, then the first in order), roles, latest strength committed (and the forces it
-    is shared with), span, events and places taken; from its events that are not retracted.
-    With them, into `sides`, the sides of each stale operation, "A + B", which the operations
-    model shows (complete once every row is read).
+def forces_rows(cursor: sqlite3.Cursor) -> Iterator[tuple[Any, ...]]:
+    """The summary of every stale force of an operation: its side (the one it is named with
+    most, then the first in order), roles, latest strength committed (and the forces it is
+    shared with), span, events and places taken; from its events that are not retracted.
 
-    The stale operations' events, then their actors, are read in two passes, each in order of
-    operation, and added up here one operation at a time: memory is bounded by the largest
-    operation, not by the store (holding every event at once grew with the store). The
-    actors are found through their events' positions, each a seek in their key's tree.
+    Their actors and events are read together, in order of operation, through the stale
+    forces' operations' events (each actor a seek in its key's tree), and added up here one
+    operation at a time: memory is bounded by the largest operation, not by the store, and
+    the Python is spent on the stale forces' events alone, not on all of the operation's.
     """
-    events = cursor.connection.cursor().execute(
-        "SELECT operation, id, type, place, occurred_earliest, occurred_latest, position, "
-        f"strength_best, strength_low, strength_high FROM events WHERE operation IN "
-        f"({_STALE_OPERATIONS}) AND status != 'retracted' ORDER BY operation"
+    rows = cursor.connection.cursor().execute(
+        "SELECT e.operation, a.position, a.force, a.side, a.role, e.id, e.type, e.place, "
+        "e.occurred_earliest, e.occurred_latest, e.position, e.strength_best, "
+        "e.strength_low, e.strength_high FROM events e JOIN actors a ON a.position = "
+        f"e.position WHERE e.operation IN ({schema.STALE_FORCES_OPERATIONS}) AND "
+        f"e.status != 'retracted' AND (e.operation, a.force) IN ({schema.STALE_FORCES}) "
+        "ORDER BY e.operation"
     )
-    actors = itertools.groupby(
-        cursor.connection.cursor().execute(
-            "SELECT e.operation, a.position, a.force, a.side, a.role "
-            "FROM events e JOIN actors a ON a.position = e.position "
-            f"WHERE e.operation IN ({_STALE_OPERATIONS}) AND e.status != 'retracted' "
-            "ORDER BY e.operation"
-        ),
-        key=itemgetter(0),
-    )
-    pending = next(actors, None)
-    for operation, its_events in itertools.groupby(events, key=itemgetter(0)):
-        while pending is not None and pending[0] < operation:
-            pending = next(actors, None)
-        if pending is None or pending[0] != operation:
-            continue  # no actors: no forces
-        forces = _add_up({row[6]: row[1:] for row in its_events}, pending[1])
+    for operation, group in itertools.groupby(rows, key=itemgetter(0)):
+        its = list(group)
+        forces = _add_up({row[1]: row[5:] for row in its}, (row[:5] for row in its))
         shared = _forces_of({f.strength[0][2] for f in forces.values() if f.strength}, cursor)
-        named: set[str] = set()
         for force, found in forces.items():
-            named.update(side for side in found.sides if side is not None)
             side = min(
                 found.sides.items(),
                 key=lambda item: (-item[1], item[0] is not None, item[0] or ""),
@@ -252,8 +254,6 @@ def forces_rows(
                 event_id, json_list(others), found.first, found.last,
                 len(found.events), len(found.taken), json_list(sorted(found.events)),
             )  # fmt: skip
-        if forces:
-            sides[operation] = json_list(sorted(named))
 
 
 def _add_up(
@@ -301,12 +301,13 @@ def _forces_of(positions: Iterable[int], cursor: sqlite3.Cursor) -> dict[int, li
 
 
 def operations_rows(
-    cursor: sqlite3.Cursor, sides: dict[str, str | None], launch_contested: set[str]
+    cursor: sqlite3.Cursor, launch_contested: set[str]
 ) -> list[tuple[Any, ...]]:
-    """The launch, conclusion, span, totals and sides (as `forces_rows` found them) of every
-    stale operation; its launch contested where `launch_contested` names it (the contested
-    model's rule: claims that cannot both be true). Its row derives from its launch and
-    conclusion claims (`derived_from`), its totals from all its events."""
+    """The launch, conclusion, span, totals and sides of every stale operation; its launch
+    contested where `launch_contested` names it (the contested model's rule: claims that
+    cannot both be true). Its row derives from its launch and conclusion claims
+    (`derived_from`), its totals and its sides (those its forces are named with) from all
+    its events."""
 
     def dates_of(kind: str) -> dict[str, list[tuple[Any, ...]]]:
         found: dict[str, list[tuple[Any, ...]]] = {}
@@ -320,6 +321,13 @@ def operations_rows(
         return found
 
     launched, concluded = dates_of(OPERATION_LAUNCHED), dates_of(OPERATION_CONCLUDED)
+    sides: dict[str, list[str]] = {}
+    for operation, side in cursor.execute(
+        "SELECT DISTINCT e.operation, a.side FROM events e JOIN actors a ON a.position = "
+        f"e.position WHERE e.operation IN ({_STALE_OPERATIONS}) AND e.status != 'retracted' "
+        "AND a.side IS NOT NULL"
+    ):
+        sides.setdefault(operation, []).append(side)
     totals = cursor.execute(
         f"""SELECT operation, count(*), min(occurred_earliest), max(occurred_latest),
                    count(DISTINCT CASE WHEN type IN ({", ".join("?" * len(PASSES_CONTROL))})
@@ -340,6 +348,7 @@ def operations_rows(
             max((latest for _, _, latest, _ in launches if latest), default=None),
             len(launches), int(operation in launch_contested),
             *(conclusion[:3] if conclusion else (None, None, None)),
-            first, last, count, places_taken, sides.get(operation), json_list(behind),
+            first, last, count, places_taken, json_list(sorted(sides.get(operation, []))),
+            json_list(behind),
         ))  # fmt: skip
     return rows

@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 
 from projections import derived, schema
+from projections.contested import figure_subjects
 from projections.derived import json_list
 from timeline.dates import DateError, parse_edtf
 from timeline.names import name_key
@@ -170,6 +171,8 @@ class Projector:
         self._stored = stored
         self.places: set[str] = set()
         self.operations: set[str] = set()
+        self.forces: set[tuple[str, str]] = set()  # (operation, force)
+        self.subjects: set[tuple[str, str, str]] = set()  # (operation, kind, subject)
         self._places = {} if gazetteer is None else gazetteer
         self._pending: dict[str, dict[str, Any]] = {}  # events to write, by id, as they read
         self._history: list[tuple[Any, ...]] = []
@@ -240,9 +243,9 @@ class Projector:
     def finish(self) -> None:
         """Flush, and mark what this batch touched for the derived models to recompute."""
         self.flush()
-        derived.mark_stale(self.cursor, self.places, self.operations)
-        self.places.clear()
-        self.operations.clear()
+        derived.mark_stale(self.cursor, self.places, self.operations, self.forces, self.subjects)
+        for touched in (self.places, self.operations, self.forces, self.subjects):
+            touched.clear()
 
     # places
 
@@ -309,6 +312,7 @@ class Projector:
                 (name,),
             )
         self.places.update((name, other))
+        self.operations.update(derived.mark_at_place(self.cursor, name))
         for key in [key for key, known in self._places.items()
                     if known is None or known["name"] in (name, other)]:  # fmt: skip
             del self._places[key]
@@ -472,9 +476,23 @@ class Projector:
         return reading(first, corrections), added
 
     def _touch(self, record: dict[str, Any]) -> None:
+        """Mark what a reading of an event takes part in (as it read before a change, and
+        after): its place, and its operation's forces and figures that it names."""
         place = self.resolve(record.get("place"))
         if place is not None:
             self.places.add(place["name"])
+        actors = record.get("actors")
+        if not actors:
+            return
+        operation = record["operation"]
+        forces = [actor["force"] for actor in actors]
+        self.forces.update((operation, force) for force in forces)
+        self.subjects.update(
+            (operation, kind, subject) for kind, subject in figure_subjects(
+                record["type"], forces, bool(record.get("strength")),
+                bool(record.get("casualties")), None if place is None else place["name"],
+            )
+        )  # fmt: skip
 
     def _rows_of(self, entry: dict[str, Any], rows: dict[str, list[tuple[Any, ...]]]) -> None:
         """The rows of one event as it reads now."""

@@ -276,8 +276,31 @@ TABLES: dict[str, Table] = {
 # the type writes it `+type`, so that SQLite reads the stale keys' events through their place's
 # or operation's index, not every event of those types through the type's (its pick with no
 # statistics: a catch-up of 10 events read 60 % of a store of 1,000,000 three times over).
+#
+# The kinds of mark (derived.mark_stale): 'place' (its control, and the contested claims at
+# it); 'operation' (its row in operations, and its launch and conclusion conflicts); 'force',
+# key [operation, force] (the force's row in forces); 'subject', key [operation, kind,
+# subject] (one figure conflict's claims: a strength or casualty count of forces); 'figures',
+# key the operation (all of its figure conflicts: after a merge of places, or an upgrade).
 STALE_PLACES = "SELECT key FROM stale WHERE kind = 'place'"
 STALE_OPERATIONS = "SELECT key FROM stale WHERE kind = 'operation'"
+STALE_FORCES = (
+    "SELECT json_extract(key, '$[0]'), json_extract(key, '$[1]') FROM stale WHERE kind = 'force'"
+)
+STALE_FORCES_OPERATIONS = "SELECT json_extract(key, '$[0]') FROM stale WHERE kind = 'force'"
+STALE_SUBJECTS = (
+    "SELECT json_extract(key, '$[0]'), json_extract(key, '$[1]'), json_extract(key, '$[2]') "
+    "FROM stale WHERE kind = 'subject'"
+)
+STALE_FIGURES = "SELECT key FROM stale WHERE kind = 'figures'"
+DERIVED_MARKS = ("place", "operation", "force", "subject", "figures")
+# Every figure of the operations of the events `e` that a condition names, and every force
+# those events name, marked stale (str.format: the condition).
+MARK_WHOLLY = (
+    "INSERT OR IGNORE INTO stale SELECT DISTINCT 'figures', e.operation FROM events e WHERE {}",
+    "INSERT OR IGNORE INTO stale SELECT DISTINCT 'force', json_array(e.operation, a.force) "
+    "FROM events e JOIN actors a ON a.position = e.position WHERE {}",
+)
 FTS_COLUMNS = ["place", "notes", "quotes", "outlets"]  # events_fts; aliases: place_names_fts
 
 # The version of these tables' layout: read models of another are made anew (they are
@@ -301,7 +324,14 @@ FTS_COLUMNS = ["place", "notes", "quotes", "outlets"]  # events_fts; aliases: pl
 # history_kept holds only the rest (reports about events, places' events, and the first
 # reading of each corrected event, with their states). 11: actors keyed by (position, n), so
 # that their force and side indexes carry a short key; sources lose their url index.
-VERSION = 11
+# 12: the same tables; a catch-up marks the forces and the figure conflicts (strength and
+# casualty counts) a batch touches, not its whole operations (read models of 11 are kept: see
+# KEPT_FROM).
+VERSION = 12
+KEPT_FROM = (11,)
+"""Versions whose read models this one keeps as they are, its tables being theirs. Their
+pending marks (a catch-up of theirs cut short) are widened to what theirs meant: every force
+and figure of a stale operation."""
 APPLICATION_ID = 0x4F54_5657  # "OTVW": ops-timeline read models (the store's is "OTST")
 
 # An events row (`e`) whose stored event has no row in history_kept: the history's row of it
@@ -444,7 +474,7 @@ def create(connection: sqlite3.Connection) -> None:
 
     db = Database(connection)
     found = connection.execute("PRAGMA user_version").fetchone()[0]
-    if found != VERSION:
+    if found != VERSION and found not in KEPT_FROM:
         drop(connection)  # another version's: made anew, and projected again from the start
         connection.execute("DROP TABLE IF EXISTS tracking")
         connection.execute("DROP TABLE IF EXISTS source")  # projected_from's earlier name
@@ -468,7 +498,10 @@ def create(connection: sqlite3.Connection) -> None:
     connection.execute(EVENTS_FTS)
     if not db["place_names_fts"].exists():  # few rows, rarely written: triggers keep it
         db.table("place_names").enable_fts(["name"], create_triggers=True, tokenize="unicode61")
-    if found not in (0, VERSION):  # an earlier layout's, emptied: marked until projected
+    if found in KEPT_FROM:
+        for statement in MARK_WHOLLY:
+            connection.execute(statement.format(f"e.operation IN ({STALE_OPERATIONS})"))
+    elif found not in (0, VERSION):  # an earlier layout's, emptied: marked until projected
         mark_rebuilding(connection)
     connection.execute(f"PRAGMA user_version = {VERSION}")
     connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")

@@ -382,6 +382,35 @@ def test_read_models_of_an_earlier_version_get_this_versions_indexes(db: str) ->
     assert every_table(ops.views.path)["indexes"] == expected
 
 
+def test_read_models_of_version_11_cut_short_are_kept_and_finished_by_the_next_catch_up(
+    tmp_path: Path,
+) -> None:
+    """Version 11 marked a batch's whole operations stale; this one marks their forces and
+    figures. Read models that 11 left with marks pending (a catch-up cut short before its
+    derived models) keep their rows, and the next catch-up recomputes what 11's would have."""
+    ops = OpsTimeline(str(tmp_path / "timeline.db"))
+    ops.import_file(write(tmp_path / "events.jsonl", 1_000, seed=8))
+    expected = every_table(ops.views.path)
+    with closing(sqlite3.connect(ops.views.path)) as connection:  # as 11 left them, cut short
+        (operation,) = connection.execute(
+            "SELECT operation FROM contested WHERE kind IN ('strength', 'casualties')"
+        ).fetchone()
+        connection.execute("DELETE FROM forces WHERE operation = ?", (operation,))
+        connection.execute(
+            "DELETE FROM contested WHERE operation = ? AND kind NOT IN ('control', 'reversal')",
+            (operation,),
+        )
+        connection.execute("INSERT INTO stale VALUES ('operation', ?)", (operation,))
+        connection.execute("PRAGMA user_version = 11")
+        connection.commit()
+
+    opened = Views(ops.views.path)
+    opened.catch_up(ops.app.recorder, ops.app.name)
+
+    assert every_table(ops.views.path) == expected
+    assert sqlite3.connect(ops.views.path).execute("PRAGMA user_version").fetchone() == (12,)
+
+
 def test_a_bulk_catch_up_takes_larger_pages_than_one_row_by_row(
     db: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

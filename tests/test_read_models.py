@@ -582,6 +582,35 @@ def test_an_answer_about_one_operation_as_of_a_moment_equals_replaying_everythin
         assert forces == queries.forces(known, operation), operation
 
 
+RAWA_CAMP = {"name": "Rawa camp", "lat": 34.52, "lon": 41.95, "kind": "town"}
+
+
+def test_places_found_to_be_one_count_once_in_forces_and_their_figures_meet(db: str) -> None:
+    """Once two places are found to be one, the forces that took both have taken one place,
+    and casualty counts given at either name are counts at one place, that may disagree."""
+    ops = OpsTimeline(db)
+    ops.record(event("launched", "operation_launched", "2017-11-01"))
+    ops.record(event("a", "place_captured", "2017-11-03", place=RAWA, actors=IRAQ))
+    ops.record(event("b", "place_captured", "2017-11-04", place=RAWA_CAMP, actors=IRAQ))
+    for n, (place, best) in enumerate([("Rawa", 10), ("Rawa camp", 400)]):
+        ops.record(event(f"dead-{n}", "casualties_reported", "2017-11-05", place=place,
+                         actors=IRAQ[:1], casualties={"best": best}))  # fmt: skip
+    assert ops.contested(operation="op") == []
+
+    ops.record({"id": "op/same", "type": "places_identified", "operation": "op",
+                "place": "Rawa", "same_as": "Rawa camp", "sources": [SOURCE]})  # fmt: skip
+
+    answers = ops.forces("op"), ops.contested(operation="op"), ops.operations()
+    army = next(row for row in answers[0] if row["force"] == "Iraqi Army")
+    assert army["places_taken"] == 1
+    assert answers[2][0]["places_taken"] == 1
+    assert [(c["kind"], c["subject"]) for c in answers[1]] == [
+        ("casualties", "Iraqi Army at Rawa")
+    ]
+    ops.rebuild()
+    assert (ops.forces("op"), ops.contested(operation="op"), ops.operations()) == answers
+
+
 def test_taking_means_the_same_in_forces_operations_control_and_the_figures(
     ops: OpsTimeline,
 ) -> None:
