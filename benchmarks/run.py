@@ -9,8 +9,9 @@ resident memory:
 2. `timeline import --no-project`, as a whole CLI process (validation included);
 3. `timeline project`: the catch-up of every read model (its floor: raw sqlite3 copying the
    same stored events' bytes into one table); and the catch-up of another writer's events as
-   a team's store meets them: read models up to date with the file's first 95 %, the last 5 %
-   appended by another writer, then `timeline project` (against the same floor);
+   a team's store meets them: read models up to date with the file's first 95 %, the next 5 %
+   appended by another writer, then `timeline project` (against the same floor); then a
+   colleague's last 100 events, and `timeline project` again;
 4. question latency, p50 and p95, over random `show`, `control --on`, `query --text` and
    `query --between` calls, in Python and as whole CLI processes (floors: one indexed SELECT;
    `python -c pass`);
@@ -32,6 +33,7 @@ Prints one table and appends it, with the machine and the command, to benchmarks
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import random
 import re
@@ -169,29 +171,39 @@ def project_step(store: Path) -> Step:
 
 
 OTHER_WRITER_SHARE = 0.05  # of the file: another writer's events, appended after a catch-up
+SMALL_BATCH = 100  # then a colleague's few events: what a team's catch-up meets most days
 
 
-def other_writer_step(file: Path, work: Path, events: int) -> Step:
-    """`timeline project` of another writer's events, as a team's store meets them: read
-    models brought up to date with the first 95 % of the file, then the last 5 % appended
-    by another writer (`import --no-project`), then the catch-up of those, timed."""
-    name = "timeline project: another writer's last 5 % (CLI)"
-    store, head, tail = work / "team.db", work / "head.jsonl", work / "tail.jsonl"
-    kept = events - max(1, int(events * OTHER_WRITER_SHARE))
-    with file.open("rb") as lines, head.open("wb") as first, tail.open("wb") as last:
+def other_writer_steps(file: Path, work: Path, events: int) -> tuple[Step, Step]:
+    """`timeline project` of other writers' events, as a team's store meets them: read
+    models brought up to date with the file but for its last 5 % and 100 events; then those
+    5 % appended by another writer (`import --no-project`), and their catch-up timed; then
+    the last 100 appended, and theirs timed."""
+    names = ("timeline project: another writer's last 5 % (CLI)",
+             f"timeline project: a colleague's {SMALL_BATCH} events (CLI)")  # fmt: skip
+    store = work / "team.db"
+    parts = [work / "head.jsonl", work / "share.jsonl", work / "few.jsonl"]
+    few = min(SMALL_BATCH, events // 10)
+    share = max(1, int((events - few) * OTHER_WRITER_SHARE))
+    with file.open("rb") as lines, contextlib.ExitStack() as stack:
+        written = [stack.enter_context(part.open("wb")) for part in parts]
         for n, line in enumerate(lines):
-            (first if n < kept else last).write(line)
+            written[(n >= events - few - share) + (n >= events - few)].write(line)
+
     def append(part: Path) -> None:
         argv = [timeline_command(), "--db", str(store), "import", "--no-project", str(part)]
-        _, out = measure(f"{name}: set-up", argv, 0)
+        _, out = measure(f"{names[0]}: set-up", argv, 0)
         if " new" not in out:
-            raise StepFailed(f"{name}: {out!r}")
+            raise StepFailed(f"{names[0]}: {out!r}")
 
-    append(head)
+    append(parts[0])
     project_step(store)  # the read models, up to date
-    append(tail)  # another writer's events
-    step = project_step(store)
-    return Step(name, step.events, step.seconds, step.peak_rss_mib)
+    timed = []
+    for name, part in zip(names, parts[1:], strict=True):
+        append(part)  # another writer's events
+        step = project_step(store)
+        timed.append(Step(name, step.events, step.seconds, step.peak_rss_mib))
+    return timed[0], timed[1]
 
 
 def figure_step(store: Path, kind: str, out: Path) -> tuple[Step, int]:
@@ -212,7 +224,7 @@ def run(events: int, seed: int, calls: int, cli_calls: int, work: Path) -> str:
     projected = project_step(store)
     events_alone = ceilings.events_table(store, work / "events.db")
     model_alone = ceilings.events_model(store, work / "store.views.db", work / "model.db")
-    other_writer = other_writer_step(file, work, events)
+    other_writer, colleague = other_writer_steps(file, work, events)
     # Before the questions asked in this process: a child's peak RSS, as Linux reports it,
     # is at least this process's own at the fork (1M: 877 MiB for the report, not its 309).
     baseline = median_of(
@@ -231,7 +243,7 @@ def run(events: int, seed: int, calls: int, cli_calls: int, work: Path) -> str:
     ]
     pairs = [(floor, floor), (imported, floor), (validated, floor), (rows_alone, floor)]
     pairs += [(projection_floor, projection_floor), (projected, projection_floor)]
-    pairs += [(other_writer, projection_floor)]
+    pairs += [(other_writer, projection_floor), (colleague, projection_floor)]
     pairs += [(events_alone, projection_floor), (model_alone, projection_floor)]
     for step, against in pairs:
         lines.append(

@@ -197,6 +197,7 @@ def test_the_scale_run_measures_every_step_and_question(tmp_path: Path) -> None:
         "floor: raw sqlite3 copy of the stored events",
         "timeline project: every read model (CLI)",
         "timeline project: another writer's last 5 % (CLI)",
+        "timeline project: a colleague's 100 events (CLI)",
         "ceiling: validation alone, pydantic, 2 processes",
         "ceiling: the import's stored rows alone, raw sqlite3",
         "ceiling: an events table alone (parse, 4 columns), one writer",
@@ -226,6 +227,8 @@ def test_the_scale_run_measures_every_step_and_question(tmp_path: Path) -> None:
     other = next(line for line in table.splitlines() if "another writer's" in line)
     caught_up = int(other.split(" | ")[1].replace(",", ""))
     assert 0 < caught_up <= N // 10  # only the other writer's events, not all again
+    few = next(line for line in table.splitlines() if "a colleague's" in line)
+    assert int(few.split(" | ")[1].replace(",", "")) == scale.SMALL_BATCH  # theirs alone
     for ceiling in (line for line in table.splitlines() if line.startswith("| ceiling:")):
         assert f"| {N:,} |" in ceiling, ceiling  # every line validated, every event written
 
