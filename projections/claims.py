@@ -54,8 +54,7 @@ _PLACE_TYPES_IN = f"+type IN ({', '.join('?' * len(_PLACE_TYPES))})"  # see STAL
 _MAYBE_AT_STALE_PLACES = (
     f"SELECT id FROM events WHERE place IN ({_STALE_PLACES}) AND {_PLACE_TYPES_IN} "
     "AND corrected IS NOT NULL UNION SELECT id FROM events WHERE id IN (SELECT target FROM "
-    "history_kept WHERE type = ? AND json_type(state, '$.record.changes.place') IS NOT NULL) "
-    f"AND {_PLACE_TYPES_IN} ORDER BY id"
+    f"history_kept WHERE {schema.MOVES}) AND {_PLACE_TYPES_IN} ORDER BY id"
 )
 
 
@@ -173,7 +172,7 @@ def place_contested_rows(cursor: sqlite3.Cursor) -> Iterator[Conflict]:
         return
     moved: dict[tuple[str, str], list[Claim]] = {}  # earlier readings, by place and operation
     maybe = [event_id for (event_id,) in cursor.execute(
-        _MAYBE_AT_STALE_PLACES, [*_PLACE_TYPES, REPORT_CORRECTED, *_PLACE_TYPES]
+        _MAYBE_AT_STALE_PLACES, [*_PLACE_TYPES, *_PLACE_TYPES]
     )]  # fmt: skip
     for claim in _earlier(cursor, maybe):
         if claim.place is not None and claim.place in stale_places:

@@ -7,7 +7,11 @@ import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import NotRequired, TypedDict
 
-from timeline.vocabulary import RECORDED
+from timeline.vocabulary import RECORDED, REPORT_CORRECTED
+
+MOVES = f"type = '{REPORT_CORRECTED}' AND json_type(state, '$.record.changes.place') IS NOT NULL"
+"""The rows of history_kept that are corrections moving an event to another place (or to
+none): a partial index's condition, which a statement must repeat to read through it."""
 
 
 class Table(TypedDict):
@@ -19,6 +23,7 @@ class Table(TypedDict):
     foreign_keys: NotRequired[list[tuple[str, str, str]]]
     unique: NotRequired[list[list[str]]]  # unique indexes
     without_rowid: NotRequired[bool]  # kept in its primary key's tree (many small rows)
+    partial: NotRequired[dict[str, tuple[list[str], str]]]  # name: (columns, WHERE), of few rows
 
 
 TABLES: dict[str, Table] = {
@@ -134,6 +139,9 @@ TABLES: dict[str, Table] = {
         "pk": "position",
         # (operation, position): one operation's history, for an answer as of a past moment
         "indexes": [["event_id"], ["target"], ["recorded"], ["operation", "position"]],
+        # the corrections that move an event (set or remove its place): the contested claims
+        # at a stale place look for its earlier readings through these few, not every state
+        "partial": {"moves": (["target"], MOVES)},
     },
     "places": {
         "columns": {
@@ -426,6 +434,10 @@ def indexes(tables: Iterable[str] = TABLES) -> dict[str, str]:
             name = _index_name(table, columns)
             on = ", ".join(f"[{column}]" for column in columns)
             found[name] = f"CREATE {kind} IF NOT EXISTS [{name}] ON [{table}] ({on})"
+        for suffix, (columns, where) in spec.get("partial", {}).items():
+            name = f"idx_{table}_{suffix}"
+            on = ", ".join(f"[{column}]" for column in columns)
+            found[name] = f"CREATE INDEX IF NOT EXISTS [{name}] ON [{table}] ({on}) WHERE {where}"
     return found
 
 

@@ -264,7 +264,12 @@ def test_a_catch_up_reads_the_events_of_what_it_made_stale_not_every_event_of_a_
         if any(step.startswith("SCAN events") or "idx_events_type" in step for step in steps)
         and "place_captured" in statement  # the types of the places' models: most events
     }  # fmt: skip
+    every_report = {
+        statement: steps for statement, steps in plans.items()
+        if any(step.startswith("SCAN history_kept") and "_moves" not in step for step in steps)
+    }  # fmt: skip  # (the corrections that move events: a partial index of few)
     assert every_of_a_type == {}
+    assert every_report == {}
 
 
 def test_a_backlog_shorter_than_what_is_projected_goes_row_by_row(
