@@ -229,7 +229,7 @@ def _stale_figures(cursor: sqlite3.Cursor) -> dict[str, set[tuple[str, str]] | N
         known = found.setdefault(operation, set())
         if known is not None:
             known.add((kind, subject))
-    for (operation,) in cursor.execute(schema.STALE_FIGURES):
+    for (operation,) in cursor.execute(schema.STALE_WHOLE):
         found[operation] = None
     return found
 
@@ -277,7 +277,7 @@ _STALE_CONFLICTS = (
     f"kind IN ({_PLACE_KINDS}) AND subject IN ({_STALE_PLACES})",
     f"kind IN ('launch', 'conclusion') AND operation IN ({_STALE_OPERATIONS})",
     f"kind IN ({', '.join(repr(k) for k in FIGURE_KINDS)}) "
-    f"AND operation IN ({schema.STALE_FIGURES})",
+    f"AND operation IN ({schema.STALE_WHOLE})",
     "subject IN (SELECT json_extract(key, '$[2]') FROM stale WHERE kind = 'subject') "
     f"AND (operation, kind, subject) IN ({schema.STALE_SUBJECTS})",
 )
@@ -300,33 +300,49 @@ DELETE_STALE = (
       for where in _STALE_CONFLICTS[1:]),
     *(f"DELETE FROM contested WHERE {where}" for where in _STALE_CONFLICTS),
 )  # fmt: skip
-# The marks of the events whose marks may have changed, from their conflicts standing now
-# (once the stale conflicts have been written anew): the events at a stale place, and those
-# on a side of an operation's stale conflict, before or now. A place's conflicts are among its
-# events, an operation's among its: an event's conflicts are all those of its place or of its
-# operation. Those events are listed once, in a table of this connection's own, and the
-# conflicts read through contested's indexes by their places and operations, never all of
-# them (asking the events table for them in every clause cost a minute at 1M events); nor
-# every event of a stale operation (most of them, at 1M, in no conflict that changed).
+# The marks of the events whose marks may have changed: the events at a stale place (the part
+# of their marks that the places' conflicts give, which are all written anew), and those on a
+# side of an operation's stale conflict, before or now (the part its operation's conflicts
+# give). A place's conflicts are among its events, an operation's among its: an event's
+# standing conflicts are those of its place and those of its operation. Each part is worked
+# out anew where it may have changed, from those conflicts standing now (once the stale ones
+# are written anew), and kept from the event's marks where it cannot have. Those events are
+# listed once, in a table of this connection's own, and the conflicts read through contested's
+# indexes by their places and operations: never all of them (asking the events table for
+# them in every clause cost a minute at 1M events), nor every event of a stale operation, nor
+# the conflicts of every operation with an event at a stale place (most of them, at 1M).
+_OLD_KINDS = "json_each('[\"' || replace(c.kinds, ',', '\",\"') || '\"]') k"  # "a,b": a, b
+_MARKING = "INSERT INTO temp.marking SELECT id, position, place, operation, {}, {} FROM events "
+_RECOMPUTED = (
+    "INSERT INTO temp.marked SELECT m.position, c.kind FROM contested c, json_each(c.{side}) j "
+    "JOIN temp.marking m ON m.id = j.value WHERE c.ended_at IS NULL AND {where}"
+)
+_PLACE_PART = f"c.kind IN ({_PLACE_KINDS}) AND c.subject IN ({_STALE_PLACES}) AND m.at_place"
+_OPERATION_PART = (
+    f"c.kind IN ({_OPERATION_KINDS}) AND c.operation IN (SELECT operation FROM temp.marking "
+    "WHERE in_changed) AND m.in_changed"
+)
 MARK_STALE = (
     "CREATE TEMP TABLE IF NOT EXISTS marking (id TEXT PRIMARY KEY, position INTEGER, "
-    "place TEXT, operation TEXT) WITHOUT ROWID",
+    "place TEXT, operation TEXT, at_place INTEGER, in_changed INTEGER) WITHOUT ROWID",
     "CREATE TEMP TABLE IF NOT EXISTS conflicted (id TEXT PRIMARY KEY) WITHOUT ROWID",
+    "CREATE TEMP TABLE IF NOT EXISTS marked (position INTEGER, kind TEXT)",
     "DELETE FROM temp.marking",
-    "INSERT OR IGNORE INTO temp.marking SELECT id, position, place, operation FROM events "
-    f"WHERE place IN ({_STALE_PLACES})",
-    "INSERT OR IGNORE INTO temp.marking SELECT id, position, place, operation FROM events "
-    "WHERE id IN (SELECT id FROM temp.conflicted)",
-    *("INSERT OR IGNORE INTO temp.marking SELECT id, position, place, operation FROM events "
-      f"WHERE id IN ({_events_of(where)})" for where in _STALE_CONFLICTS[1:]),
+    "DELETE FROM temp.marked",
+    _MARKING.format(1, 0) + f"WHERE place IN ({_STALE_PLACES})",
+    *(_MARKING.format(0, 1) + f"WHERE id IN ({ids}) ON CONFLICT (id) DO UPDATE SET in_changed = 1"
+      for ids in ("SELECT id FROM temp.conflicted",
+                  *(_events_of(where) for where in _STALE_CONFLICTS[1:]))),
+    "INSERT INTO temp.marked SELECT m.position, k.value FROM temp.marking m JOIN "
+    f"contested_marks c ON c.position = m.position, {_OLD_KINDS} WHERE (k.value IN "
+    f"({_PLACE_KINDS}) AND NOT m.at_place) OR (k.value IN ({_OPERATION_KINDS}) AND NOT "
+    "m.in_changed)",
+    *(_RECOMPUTED.format(side=side, where=where) for where in (_PLACE_PART, _OPERATION_PART)
+      for side in ("events_a", "events_b")),
     "DELETE FROM contested_marks WHERE position IN (SELECT position FROM temp.marking)",
-    "WITH chosen AS (SELECT kind, events_a, events_b FROM contested WHERE ended_at IS NULL AND "
-    f"((kind IN ({_PLACE_KINDS}) AND subject IN (SELECT place FROM temp.marking)) OR "
-    f"(kind IN ({_OPERATION_KINDS}) AND operation IN (SELECT operation FROM temp.marking)))) "
-    "INSERT INTO contested_marks (position, kinds) SELECT m.position, group_concat(kind) FROM ("
-    "SELECT j.value AS id, kind FROM chosen, json_each(events_a) j UNION "
-    "SELECT j.value, kind FROM chosen, json_each(events_b) j"
-    ") x JOIN temp.marking m ON m.id = x.id GROUP BY m.position",
+    "INSERT INTO contested_marks (position, kinds) SELECT position, group_concat(kind) FROM "
+    "(SELECT DISTINCT position, kind FROM temp.marked ORDER BY position, kind) GROUP BY position",
     "DROP TABLE temp.marking",
+    "DROP TABLE temp.marked",
     "DROP TABLE temp.conflicted",
-)
+)  # fmt: skip

@@ -58,12 +58,15 @@ _INSERTS = {table: schema.insert(table, columns) for table, columns in COLUMNS.i
 def mark_stale(
     cursor: sqlite3.Cursor, places: Iterable[str], operations: Iterable[str],
     forces: Iterable[tuple[str, str]] = (), subjects: Iterable[tuple[str, str, str]] = (),
+    wholly: Iterable[str] = (),
 ) -> None:  # fmt: skip
     """Note, in the projecting transaction, what the derived models must recompute: places,
-    operations, forces (operation, force) and figure conflicts (operation, kind, subject)."""
+    operations, forces (operation, force), figure conflicts (operation, kind, subject), and
+    operations whose every force and figure is to be recomputed."""
     cursor.executemany(_INSERT_STALE, [
         *(("place", place) for place in places),
         *(("operation", operation) for operation in operations),
+        *(("whole", operation) for operation in wholly),
         *(("force", orjson.dumps(force).decode()) for force in forces),
         *(("subject", orjson.dumps(subject).decode()) for subject in subjects),
     ])  # fmt: skip
@@ -72,8 +75,7 @@ def mark_stale(
 def mark_at_place(cursor: sqlite3.Cursor, place: str) -> list[str]:
     """Mark stale every force named, and every figure of every operation, at a place whose
     events changed place (a merge); return those operations."""
-    for statement in schema.MARK_WHOLLY:
-        cursor.execute(statement.format("e.place = ?"), (place,))
+    cursor.execute(schema.MARK_WHOLLY.format("e.place = ?"), (place,))
     return [operation for (operation,) in cursor.execute(
         "SELECT DISTINCT operation FROM events WHERE place = ?", (place,)
     )]  # fmt: skip
@@ -88,6 +90,7 @@ _DELETES = {
     "forces": (
         f"DELETE FROM forces WHERE force IN (SELECT json_extract(key, '$[1]') FROM stale "
         f"WHERE kind = 'force') AND (operation, force) IN ({schema.STALE_FORCES})",
+        f"DELETE FROM forces WHERE operation IN ({schema.STALE_WHOLE})",
     ),
     "operations": (f"DELETE FROM operations WHERE operation IN ({_STALE_OPERATIONS})",),
     "contested": claims.DELETE_STALE,
@@ -234,8 +237,8 @@ def forces_rows(cursor: sqlite3.Cursor) -> Iterator[tuple[Any, ...]]:
         "e.occurred_earliest, e.occurred_latest, e.position, e.strength_best, "
         "e.strength_low, e.strength_high FROM events e JOIN actors a ON a.position = "
         f"e.position WHERE e.operation IN ({schema.STALE_FORCES_OPERATIONS}) AND "
-        f"e.status != 'retracted' AND (e.operation, a.force) IN ({schema.STALE_FORCES}) "
-        "ORDER BY e.operation"
+        f"e.status != 'retracted' AND ((e.operation, a.force) IN ({schema.STALE_FORCES}) "
+        f"OR e.operation IN ({schema.STALE_WHOLE})) ORDER BY e.operation"
     )
     for operation, group in itertools.groupby(rows, key=itemgetter(0)):
         its = list(group)

@@ -158,6 +158,7 @@ class Projector:
         *,
         fts: bool = True,
         stored: Stored | None = None,
+        wholly: bool = False,
     ) -> None:
         """`gazetteer`: places already looked up, by name key; it may outlive the projector
         (the catch-up keeps one across pages, and drops it if a page fails). `fts`: keep the
@@ -165,9 +166,13 @@ class Projector:
         `stored`: how to read stored events from the store by position; given, the history
         keeps no row of a new event (its events row stands for it, and the store holds its
         state), only of the corrections, retractions and places' events that questions read
-        from it (few, and small), and of each corrected event as first recorded."""
+        from it (few, and small), and of each corrected event as first recorded. `wholly`:
+        mark each operation touched stale as a whole (every force and figure of it), not the
+        forces and figures its events name: a bulk catch-up touches most of them, and a mark
+        for each figure cost more than it saved."""
         self.cursor = cursor
         self.fts = fts
+        self.wholly = wholly
         self._stored = stored
         self.places: set[str] = set()
         self.operations: set[str] = set()
@@ -243,7 +248,8 @@ class Projector:
     def finish(self) -> None:
         """Flush, and mark what this batch touched for the derived models to recompute."""
         self.flush()
-        derived.mark_stale(self.cursor, self.places, self.operations, self.forces, self.subjects)
+        derived.mark_stale(self.cursor, self.places, self.operations, self.forces, self.subjects,
+                           self.operations if self.wholly else ())  # fmt: skip
         for touched in (self.places, self.operations, self.forces, self.subjects):
             touched.clear()
 
@@ -482,7 +488,7 @@ class Projector:
         if place is not None:
             self.places.add(place["name"])
         actors = record.get("actors")
-        if not actors:
+        if not actors or self.wholly:
             return
         operation = record["operation"]
         forces = [actor["force"] for actor in actors]

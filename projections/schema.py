@@ -288,27 +288,28 @@ TABLES: dict[str, Table] = {
 # The kinds of mark (derived.mark_stale): 'place' (its control, and the contested claims at
 # it); 'operation' (its row in operations, and its launch and conclusion conflicts); 'force',
 # key [operation, force] (the force's row in forces); 'subject', key [operation, kind,
-# subject] (one figure conflict's claims: a strength or casualty count of forces); 'figures',
-# key the operation (all of its figure conflicts: after a merge of places, or an upgrade).
+# subject] (one figure conflict's claims: a strength or casualty count of forces); 'whole',
+# key the operation (every force and figure of it: a bulk catch-up's, which touches most of
+# them, and after a merge of places, or an upgrade).
 STALE_PLACES = "SELECT key FROM stale WHERE kind = 'place'"
 STALE_OPERATIONS = "SELECT key FROM stale WHERE kind = 'operation'"
+STALE_WHOLE = "SELECT key FROM stale WHERE kind = 'whole'"
 STALE_FORCES = (
     "SELECT json_extract(key, '$[0]'), json_extract(key, '$[1]') FROM stale WHERE kind = 'force'"
 )
-STALE_FORCES_OPERATIONS = "SELECT json_extract(key, '$[0]') FROM stale WHERE kind = 'force'"
+STALE_FORCES_OPERATIONS = (
+    f"SELECT json_extract(key, '$[0]') FROM stale WHERE kind = 'force' UNION {STALE_WHOLE}"
+)
 STALE_SUBJECTS = (
     "SELECT json_extract(key, '$[0]'), json_extract(key, '$[1]'), json_extract(key, '$[2]') "
     "FROM stale WHERE kind = 'subject'"
 )
-STALE_FIGURES = "SELECT key FROM stale WHERE kind = 'figures'"
-DERIVED_MARKS = ("place", "operation", "force", "subject", "figures")
-# Every figure of the operations of the events `e` that a condition names, and every force
-# those events name, marked stale (str.format: the condition).
+DERIVED_MARKS = ("place", "operation", "force", "subject", "whole")
 MARK_WHOLLY = (
-    "INSERT OR IGNORE INTO stale SELECT DISTINCT 'figures', e.operation FROM events e WHERE {}",
-    "INSERT OR IGNORE INTO stale SELECT DISTINCT 'force', json_array(e.operation, a.force) "
-    "FROM events e JOIN actors a ON a.position = e.position WHERE {}",
+    "INSERT OR IGNORE INTO stale SELECT DISTINCT 'whole', e.operation FROM events e WHERE {}"
 )
+"""Every force and figure of the operations of the events `e` that a condition names, marked
+stale (str.format: the condition)."""
 FTS_COLUMNS = ["place", "notes", "quotes", "outlets"]  # events_fts; aliases: place_names_fts
 
 # The version of these tables' layout: read models of another are made anew (they are
@@ -511,8 +512,7 @@ def create(connection: sqlite3.Connection) -> None:
     if not db["place_names_fts"].exists():  # few rows, rarely written: triggers keep it
         db.table("place_names").enable_fts(["name"], create_triggers=True, tokenize="unicode61")
     if found in KEPT_FROM:
-        for statement in MARK_WHOLLY:
-            connection.execute(statement.format(f"e.operation IN ({STALE_OPERATIONS})"))
+        connection.execute(MARK_WHOLLY.format(f"e.operation IN ({STALE_OPERATIONS})"))
     elif found not in (0, VERSION):  # an earlier layout's, emptied: marked until projected
         mark_rebuilding(connection)
     connection.execute(f"PRAGMA user_version = {VERSION}")

@@ -53,7 +53,8 @@ class ViewsRecorder(SQLiteTrackingRecorder):
     ) -> None:
         """Apply one page and record its position, in one transaction. `bulk`: the page is
         part of a bulk catch-up (the first such page drops the deferred indexes, in its own
-        transaction; the full-text index is not kept row by row). `stored`: the store's
+        transaction; the full-text index is not kept row by row, and its operations are
+        marked stale wholly, not force by force and figure by figure). `stored`: the store's
         events by position (the history then keeps no copy of a new event)."""
         with self.datastore.get_connection(commit=True) as connection:
             # WAL with synchronous=NORMAL: a power cut may lose the last pages, never the
@@ -66,7 +67,8 @@ class ViewsRecorder(SQLiteTrackingRecorder):
                     if bulk:
                         _defer_indexes(cursor.sqlite_cursor)
                     projector = Projector(
-                        cursor.sqlite_cursor, self.gazetteer, fts=not bulk, stored=stored
+                        cursor.sqlite_cursor, self.gazetteer, fts=not bulk, stored=stored,
+                        wholly=bulk,
                     )
                     apply(projector)
                     projector.finish()
