@@ -185,14 +185,19 @@ def place_contested_rows(cursor: sqlite3.Cursor) -> Iterator[Conflict]:
         yield from conflicts_over_time(moved[place], place_conflicts)
 
 
-def operation_contested_rows(cursor: sqlite3.Cursor) -> Iterator[Conflict]:
-    """Every conflict, open or ended, of each stale operation's launch and conclusion, and of
-    its stale figures: an operation at a time."""
+def launch_contested_rows(cursor: sqlite3.Cursor) -> Iterator[Conflict]:
+    """Every conflict, open or ended, of each stale operation's launch and conclusion: an
+    operation at a time."""
     for _, rows in _grouped(
         cursor, f"operation IN ({_STALE_OPERATIONS}) AND type IN (?, ?)",
         [OPERATION_LAUNCHED, OPERATION_CONCLUDED], ("operation", "id", (1,)),
     ):  # fmt: skip
         yield from conflicts_over_time(_claims(cursor, rows), launch_conflicts)
+
+
+def figure_contested_rows(cursor: sqlite3.Cursor) -> Iterator[Conflict]:
+    """Every conflict, open or ended, of each stale figure (a strength, a casualty count) of
+    an operation: an operation at a time, each figure's claims on their own."""
     stale = _stale_figures(cursor)
     if not stale:
         return

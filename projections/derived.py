@@ -113,11 +113,13 @@ def refresh_stale(cursor: sqlite3.Cursor) -> None:
     _marked(cursor)
 
 
-Part = Literal["places", "operations"]
-PARTS: tuple[Part, ...] = ("places", "operations")
-"""The derived models in two parts that read nothing of each other's rows: the places'
-(control, and the contested claims at places) and the operations' (forces, the contested
-claims of operations, and the operations model, which shows what those two found)."""
+Part = Literal["places", "forces"]
+PARTS: tuple[Part, ...] = ("places", "forces")
+"""The derived models in two parts that read nothing of each other's rows, of about equal
+work: the places' and the operations' rows (control, the contested claims at places, each
+operation's launch and conclusion claims, and the operations model, which shows whether its
+launch is contested), and the forces' (forces, and the contested strengths and casualty
+counts)."""
 
 
 def recompute_stale(cursor: sqlite3.Cursor, sink: Sink, part: Part | None = None) -> None:
@@ -128,19 +130,19 @@ def recompute_stale(cursor: sqlite3.Cursor, sink: Sink, part: Part | None = None
 
     `part`: one of PARTS only (the contested model then gets that part's rows alone, which
     `sink` must keep beside the other part's); None: every model, each given to `sink` once."""
-    places, operations = part in (None, "places"), part in (None, "operations")
+    places, forces = part in (None, "places"), part in (None, "forces")
     launches: set[str] = set()
-    if operations:
+    if forces:
         sink("forces", forces_rows(cursor))
     contested: list[Iterable[tuple[Any, ...]]] = []
     if places:
         contested.append(map(claims.row_of, claims.place_contested_rows(cursor)))
-    if operations:
-        contested.append(_contested(claims.operation_contested_rows(cursor), launches))
+        contested.append(_contested(claims.launch_contested_rows(cursor), launches))
+    if forces:
+        contested.append(map(claims.row_of, claims.figure_contested_rows(cursor)))
     sink("contested", itertools.chain.from_iterable(contested))
     if places:
         sink("control", control_rows(cursor))
-    if operations:
         sink("operations", operations_rows(cursor, launches))
 
 
