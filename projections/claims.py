@@ -208,9 +208,10 @@ def figure_contested_rows(cursor: sqlite3.Cursor) -> Iterator[Conflict]:
         ("operation", "id", (1,)),
     ):
         wanted = stale[operation]
-        if wanted is not None:  # the rows of stale figures, and every corrected one (an
-            rows = [row for row in rows if row[18] or _of_subjects(row, wanted)]  # earlier
-        claims = _claims(cursor, rows)  # reading of it may be of one)
+        if wanted is not None:  # the rows of stale figures, and every corrected one: an
+            # earlier reading of it may be of a stale figure
+            rows = [row for row in rows if row[18] or _of_subjects(row, wanted)]
+        claims = _claims(cursor, rows)
         subjects: dict[tuple[str, str], list[Claim]] = {}
         for kind in FIGURE_KINDS:
             for subject, claim in figure_claims(kind, claims):
