@@ -17,6 +17,7 @@ from projections import schema
 from projections.contested import (
     FIGHTING,
     FIGURE_KINDS,
+    LAUNCH_KINDS,
     OPERATION_KINDS,
     PLACE_KINDS,
     Claim,
@@ -281,7 +282,7 @@ _OPERATION_KINDS = ", ".join(repr(k) for k in OPERATION_KINDS)
 # condition read through one of contested's indexes.
 _STALE_CONFLICTS = (
     f"kind IN ({_PLACE_KINDS}) AND subject IN ({_STALE_PLACES})",
-    f"kind IN ('launch', 'conclusion') AND operation IN ({_STALE_OPERATIONS})",
+    f"kind IN ({', '.join(repr(k) for k in LAUNCH_KINDS)}) AND operation IN ({_STALE_OPERATIONS})",
     f"kind IN ({', '.join(repr(k) for k in FIGURE_KINDS)}) "
     f"AND operation IN ({schema.STALE_WHOLE})",
     "subject IN (SELECT json_extract(key, '$[2]') FROM stale WHERE kind = 'subject') "

@@ -55,7 +55,9 @@ FIGHTING = (*MARKS_CONTESTED, FORCES_CLASHED)
 """The types that report fighting at a place."""
 
 PLACE_KINDS = ("control", "reversal")  # a place's conflicts (across operations)
-OPERATION_KINDS = ("launch", "conclusion", "strength", "casualties")  # an operation's
+LAUNCH_KINDS = ("launch", "conclusion")  # an operation's conflicts over its dates
+FIGURE_KINDS = ("strength", "casualties")  # an operation's conflicts over figures
+OPERATION_KINDS = (*LAUNCH_KINDS, *FIGURE_KINDS)  # an operation's
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,9 +294,6 @@ def _dates(claim: Claim) -> tuple[str, str]:
     return str(claim.earliest), str(claim.latest)
 
 
-FIGURE_KINDS = ("strength", "casualties")  # an operation's conflicts over figures
-
-
 def figure_subject(kind: str, forces: Sequence[str], place: str | None) -> str:
     """What a figure is of: a strength is a force's (or forces' together, in order); a
     casualty count is of one force at one place: counts at two places add up, they do not
@@ -343,9 +342,11 @@ def launch_conflicts(claims: Iterable[Claim]) -> list[Conflict]:
 def figure_claims(kind: str, claims: Iterable[Claim]) -> Iterator[tuple[str, Claim]]:
     """The claims that take part in `kind`'s figure conflicts, each with its subject."""
     for c in claims:
-        given = c.strength if kind == "strength" else c.casualties
-        if given is not None and c.forces and (kind == "strength" or c.type == CASUALTIES_REPORTED):
-            yield figure_subject(kind, c.forces, c.place), c
+        for found, subject in figure_subjects(
+            c.type, c.forces, c.strength is not None, c.casualties is not None, c.place
+        ):
+            if found == kind:
+                yield subject, c
 
 
 def figure_conflicts(

@@ -73,8 +73,8 @@ def mark_stale(
 
 
 def mark_at_place(cursor: sqlite3.Cursor, place: str) -> list[str]:
-    """Mark stale every force named, and every figure of every operation, at a place whose
-    events changed place (a merge); return those operations."""
+    """Mark stale every force and figure of each operation with an event at a place whose
+    events changed place (a merge): `whole`; return those operations."""
     cursor.execute(schema.MARK_WHOLLY.format("e.place = ?"), (place,))
     return [operation for (operation,) in cursor.execute(
         "SELECT DISTINCT operation FROM events WHERE place = ?", (place,)
@@ -87,7 +87,7 @@ Sink = Callable[[str, Rows], None]
 or into a file of their own to be copied into it later."""
 _DELETES = {
     "control": (f"DELETE FROM control WHERE place IN ({_STALE_PLACES})",),
-    "forces": (
+    "forces": (  # force IN (...): read through the force's index, then the pairs
         f"DELETE FROM forces WHERE force IN (SELECT json_extract(key, '$[1]') FROM stale "
         f"WHERE kind = 'force') AND (operation, force) IN ({schema.STALE_FORCES})",
         f"DELETE FROM forces WHERE operation IN ({schema.STALE_WHOLE})",
